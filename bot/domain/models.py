@@ -1,0 +1,170 @@
+"""Shared value types passed between storage, the domain logic and the handlers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import TypeAlias
+
+FieldValue: TypeAlias = int | str | None
+"""A form answer: an integer for ``count``, a choice key or text for ``choice``/``text``."""
+
+Values: TypeAlias = dict[str, FieldValue]
+"""A report's answers keyed by field key (derived stocks are never stored here)."""
+
+
+class ReportKind(StrEnum):
+    """How a report was filed. A zero report is never the same as a detailed all-zero one."""
+
+    DETAILED = "detailed"
+    ZERO = "zero"
+
+
+class BindVia(StrEnum):
+    """How a worker's Telegram account got bound to their roster row."""
+
+    ROSTER_ID = "roster_id"
+    USERNAME = "username"
+    INVITE = "invite"
+
+
+@dataclass(frozen=True, slots=True)
+class Area:
+    """A node of the area tree; ``path`` is like ``街道/社区``."""
+
+    id: int
+    path: str
+    name: str
+    parent_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Grid:
+    """A grid (网格): the unit that reports once a day."""
+
+    id: int
+    code: str
+    name: str
+    area_id: int
+    area_path: str
+    households: int | None
+    population: int | None
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Worker:
+    """A grid worker (网格员); ``telegram_id`` is None until bound."""
+
+    id: int
+    grid_id: int
+    name: str
+    username: str | None
+    telegram_id: int | None
+    active: bool
+    bound_via: BindVia | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    """An incident (异常情况) attached to a report."""
+
+    category: str
+    description: str
+    urgent: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ReportVersion:
+    """One version of a report: version 1 is the submission, later ones are corrections."""
+
+    version: int
+    kind: ReportKind
+    values: Values
+    incidents: tuple[Incident, ...]
+    baseline: dict[str, int]
+    """Opening balances typed by the worker (stock key -> count); empty except on a grid's
+    first report, because later openings are derived from the previous day's closing."""
+    created_at: datetime
+    created_by: int
+    created_by_name: str
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A grid's report for one day with its whole version history (oldest first)."""
+
+    id: int
+    grid_id: int
+    day: date
+    submitted_at: datetime
+    submitted_by: int
+    submitted_by_name: str
+    late: bool
+    versions: tuple[ReportVersion, ...] = field(default=())
+
+    @property
+    def current(self) -> ReportVersion:
+        """The latest version, which is what the report says now."""
+        return self.versions[-1]
+
+    @property
+    def kind(self) -> ReportKind:
+        """The kind of the current version."""
+        return self.current.kind
+
+    @property
+    def corrected(self) -> bool:
+        """Whether the report has been corrected since it was filed."""
+        return len(self.versions) > 1
+
+
+@dataclass(frozen=True, slots=True)
+class RosterRow:
+    """One validated row of a roster file (one worker)."""
+
+    line: int
+    area_path: str
+    grid_code: str
+    grid_name: str
+    worker_name: str
+    worker_username: str | None
+    worker_id: int | None
+    households: int | None
+    population: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class RosterError:
+    """A roster row that could not be accepted: line number (1 = header) and reason key."""
+
+    line: int
+    reason: str
+    params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RosterChanges:
+    """What applying a roster changed."""
+
+    areas_added: int = 0
+    grids_added: int = 0
+    grids_updated: int = 0
+    grids_deactivated: int = 0
+    workers_added: int = 0
+    workers_updated: int = 0
+    workers_deactivated: int = 0
+    workers_bound: int = 0
+
+    @property
+    def unchanged(self) -> bool:
+        """True when the import changed nothing."""
+        return not any(
+            (
+                self.areas_added, self.grids_added, self.grids_updated, self.grids_deactivated,
+                self.workers_added, self.workers_updated, self.workers_deactivated,
+                self.workers_bound,
+            )
+        )
