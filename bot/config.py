@@ -135,6 +135,10 @@ def load_settings(**overrides: Any) -> Settings:
         error = exc.errors()[0]
         name = f"{ENV_PREFIX}{str(error['loc'][0]).upper()}" if error["loc"] else ENV_PREFIX
         raise ConfigError(
-            t(fallback_locale(), f"config.bad.{name.removeprefix(ENV_PREFIX).lower()}",
-              var=name, value=error.get("input", ""))
+            t(
+                fallback_locale(),
+                f"config.bad.{name.removeprefix(ENV_PREFIX).lower()}",
+                var=name,
+                value=error.get("input", ""),
+            )
         ) from None

@@ -163,8 +163,13 @@ class RosterChanges:
         """True when the import changed nothing."""
         return not any(
             (
-                self.areas_added, self.grids_added, self.grids_updated, self.grids_deactivated,
-                self.workers_added, self.workers_updated, self.workers_deactivated,
+                self.areas_added,
+                self.grids_added,
+                self.grids_updated,
+                self.grids_deactivated,
+                self.workers_added,
+                self.workers_updated,
+                self.workers_deactivated,
                 self.workers_bound,
             )
         )

@@ -1,0 +1,132 @@
+"""Wiring: settings + storage + form + clock → a python-telegram-bot Application."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    Defaults,
+    TypeHandler,
+)
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.domain.form import load_form
+from bot.i18n import LOCALES, Locale, pick_locale, short_lang, t
+from bot.services import Services
+from handlers.checkin import CheckinFlow
+from handlers.onboarding import Onboarding
+from storage.db import Database
+from storage.persistence import SQLitePersistence
+
+log = logging.getLogger(__name__)
+
+PRIVATE_COMMANDS = ("report", "zero", "template", "status", "correct", "cancel", "help")
+GROUP_COMMANDS = ("bindgroup", "help")
+PERSIST_AFTER_EVERY_UPDATE = 100
+"""Handler group that runs after all others: flushes drafts and conversation states at once."""
+
+
+def build_application(services: Services, token: str) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The bot, pointed at ``GRIDBOT_API_BASE_URL``, persisting into the gridbot database."""
+    settings = services.settings
+    application = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(settings.bot_api_url)
+        .base_file_url(settings.bot_file_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone))
+        .persistence(SQLitePersistence(services.db))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .build()
+    )
+    application.add_handler(CheckinFlow(services).handler())
+    application.add_handlers(Onboarding(services).handlers())
+    application.add_handler(
+        TypeHandler(Update, _flush_persistence), group=PERSIST_AFTER_EVERY_UPDATE
+    )
+    application.add_error_handler(_error_handler(settings.locale))
+    return application
+
+
+async def _flush_persistence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Write drafts and conversation states now, so a crash cannot lose an answer."""
+    await context.application.update_persistence()
+
+
+def _error_handler(default: Locale) -> Any:
+    """Log the error; tell the user something went wrong instead of going silent."""
+
+    async def handle(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("error while handling %r", update, exc_info=context.error)
+        if isinstance(update, Update) and update.effective_chat and update.effective_user:
+            locale = pick_locale(update.effective_user.language_code, default)
+            await update.effective_chat.send_message(t(locale, "common.internal_error"))
+
+    return handle
+
+
+def _commands(locale: Locale, names: tuple[str, ...]) -> list[BotCommand]:
+    return [BotCommand(name, t(locale, f"commands.{name}")) for name in names]
+
+
+async def register_commands(bot: Bot, default: Locale) -> None:
+    """The command menus: private and group chats, in the default language and per language."""
+    private, groups = BotCommandScopeAllPrivateChats(), BotCommandScopeAllGroupChats()
+    await bot.set_my_commands(_commands(default, PRIVATE_COMMANDS), scope=private)
+    await bot.set_my_commands(_commands(default, GROUP_COMMANDS), scope=groups)
+    for locale in LOCALES:
+        lang = short_lang(locale)
+        await bot.set_my_commands(
+            _commands(locale, PRIVATE_COMMANDS), scope=private, language_code=lang
+        )
+        await bot.set_my_commands(
+            _commands(locale, GROUP_COMMANDS), scope=groups, language_code=lang
+        )
+
+
+@asynccontextmanager
+async def open_services(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Services]:
+    """Open the database and load the form; close the database afterwards."""
+    form = load_form(settings.form)
+    db = await Database.open(settings.db)
+    try:
+        yield Services(settings, db, form, clock or SystemClock(settings.timezone))
+    finally:
+        await db.close()
+
+
+@asynccontextmanager
+async def running_bot(
+    services: Services, token: str, *, poll_timeout: int = 10
+) -> AsyncIterator[Application[Any, Any, Any, Any, Any, Any]]:
+    """The application, initialised, started and polling, until the block ends."""
+    application = build_application(services, token)
+    async with application:
+        await services.db.meta.set("bot_username", application.bot.username)
+        await register_commands(application.bot, services.settings.locale)
+        await application.start()
+        updater = application.updater
+        if updater is None:
+            raise RuntimeError("the application has no updater")
+        await updater.start_polling(poll_interval=0, timeout=poll_timeout)
+        try:
+            yield application
+        finally:
+            await updater.stop()
+            await application.stop()

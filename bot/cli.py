@@ -1,0 +1,187 @@
+"""The ``gridbot`` command line: run the bot, manage the roster, print invite links."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import NoReturn
+
+from bot.app import open_services, running_bot
+from bot.config import ConfigError, Settings, fallback_locale, load_settings
+from bot.domain.form import FormError
+from bot.domain.models import RosterChanges
+from bot.domain.roster import parse_roster
+from bot.i18n import Locale, t
+from bot.services import Services
+from storage.db import SchemaTooNewError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class CliError(Exception):
+    """A user mistake on the command line; ``str()`` is the message to print."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with our localized one-line error instead of its English one."""
+
+    def error(self, message: str) -> NoReturn:
+        locale = fallback_locale()
+        self.exit(EXIT_USAGE, t(locale, "cli.usage_error", detail=message, prog=self.prog) + "\n")
+
+
+def build_parser(locale: Locale) -> argparse.ArgumentParser:
+    """The command tree, with help texts in ``locale``."""
+    parser = _Parser(prog="gridbot", description=t(locale, "cli.description"))
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    commands.add_parser("run", help=t(locale, "cli.run_help"))
+
+    roster = commands.add_parser("roster", help=t(locale, "cli.roster_help"))
+    roster_commands = roster.add_subparsers(dest="roster_command", required=True)
+    importer = roster_commands.add_parser("import", help=t(locale, "cli.roster_import_help"))
+    importer.add_argument("file", type=Path, help=t(locale, "cli.roster_file_help"))
+    importer.add_argument("--dry-run", action="store_true", help=t(locale, "cli.dry_run_help"))
+    roster_commands.add_parser("show", help=t(locale, "cli.roster_show_help"))
+
+    invite = commands.add_parser("invite", help=t(locale, "cli.invite_help"))
+    invite.add_argument("grid_code", help=t(locale, "cli.grid_code_help"))
+    action = invite.add_mutually_exclusive_group()
+    action.add_argument("--rotate", action="store_true", help=t(locale, "cli.rotate_help"))
+    action.add_argument("--revoke", action="store_true", help=t(locale, "cli.revoke_help"))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``gridbot`` console script and ``python -m bot``."""
+    args = build_parser(fallback_locale()).parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return EXIT_USAGE
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        return asyncio.run(_dispatch(args, settings))
+    except (ConfigError, CliError) as error:
+        print(error, file=sys.stderr)
+        return EXIT_USAGE
+    except (FormError, SchemaTooNewError) as error:
+        print(error.render(settings.locale), file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    commands: dict[str, Callable[[argparse.Namespace, Settings], Awaitable[int]]] = {
+        "run": _run,
+        "roster": _roster,
+        "invite": _invite,
+    }
+    return await commands[args.command](args, settings)
+
+
+async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    token = settings.require_token()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with open_services(settings) as services, running_bot(services, token):
+        print(t(settings.locale, "cli.running", url=settings.api_base_url), file=sys.stderr)
+        await stop.wait()
+    return EXIT_OK
+
+
+async def _roster(args: argparse.Namespace, settings: Settings) -> int:
+    async with open_services(settings) as services:
+        if args.roster_command == "show":
+            await _show_roster(services)
+            return EXIT_OK
+        return await _import_roster(services, args.file, dry_run=args.dry_run)
+
+
+async def _import_roster(services: Services, path: Path, *, dry_run: bool) -> int:
+    locale = services.settings.locale
+    try:
+        content = await asyncio.to_thread(path.read_bytes)
+    except OSError as failure:
+        raise CliError(t(locale, "cli.cannot_read", path=path, reason=failure.strerror)) from None
+    parsed = parse_roster(path.name, content)
+    if parsed.errors:
+        print(t(locale, "cli.roster_rejected", count=len(parsed.errors)), file=sys.stderr)
+        for problem in parsed.errors:
+            reason = t(locale, problem.reason, **problem.params)
+            print(
+                t(locale, "cli.roster_error_line", line=problem.line, reason=reason),
+                file=sys.stderr,
+            )
+        return EXIT_FAILED
+    if dry_run:
+        print(t(locale, "cli.dry_run_ok", rows=len(parsed.rows)))
+        return EXIT_OK
+    changes = await services.db.roster.apply(parsed.rows, actor=None, at=services.now())
+    print(
+        t(locale, "cli.roster_unchanged")
+        if changes.unchanged
+        else _describe_changes(locale, changes)
+    )
+    return EXIT_OK
+
+
+def _describe_changes(locale: Locale, changes: RosterChanges) -> str:
+    return t(locale, "cli.roster_changes", **asdict(changes))
+
+
+async def _show_roster(services: Services) -> None:
+    locale = services.settings.locale
+    overview = await services.db.roster.roster_overview()
+    if not overview:
+        print(t(locale, "cli.roster_empty"))
+        return
+    current_area = None
+    for grid, workers in overview:
+        if grid.area_path != current_area:
+            current_area = grid.area_path
+            print(f"\n{current_area}")
+        print(t(locale, "cli.grid_line", code=grid.code, name=grid.name, count=len(workers)))
+        for worker in workers:
+            state_key = "cli.bound" if worker.telegram_id else "cli.unbound"
+            username = f"@{worker.username}" if worker.username else "—"
+            print(f"    {worker.name}  {username}  {t(locale, state_key)}")
+
+
+async def _invite(args: argparse.Namespace, settings: Settings) -> int:
+    locale = settings.locale
+    async with open_services(settings) as services:
+        roster = services.db.roster
+        grid = await roster.grid_by_code(args.grid_code)
+        if grid is None:
+            raise CliError(t(locale, "cli.unknown_grid", code=args.grid_code))
+        if args.revoke:
+            count = await roster.revoke_invites(grid.id, actor=None, at=services.now())
+            print(t(locale, "cli.revoked", count=count, grid=grid.name))
+            return EXIT_OK
+        token = await roster.invite_token(
+            grid.id, rotate=args.rotate, actor=None, at=services.now()
+        )
+        username = settings.bot_username or await services.db.meta.get("bot_username")
+        if username is None:
+            print(t(locale, "cli.invite_no_username", token=token))
+            return EXIT_OK
+        print(t(locale, "cli.invite_link", grid=grid.name, link=invite_link(username, token)))
+        return EXIT_OK
+
+
+def invite_link(bot_username: str, token: str) -> str:
+    """Telegram's deep link that opens the bot and sends ``/start <token>``."""
+    return f"https://t.me/{bot_username}?start={token}"

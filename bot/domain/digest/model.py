@@ -1,0 +1,260 @@
+"""What the evening digest (汇总) is compiled from, and what it is compiled into.
+
+Everything here is plain data: storage fills in :class:`DigestInput`, the domain turns it into
+a :class:`Digest`, and the renderer turns that into text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+
+from bot.domain.form import Form
+from bot.domain.models import Area, Grid, Report, ReportKind, Values
+from bot.domain.status import Completeness, GridDay, Tally
+
+Figure = tuple[str, int]
+"""A field key and its number (a count's value today or a stock's closing)."""
+
+
+# --- input ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class GridInput:
+    """One grid of the digest: today, yesterday, its reports so far, its workers."""
+
+    today: GridDay
+    yesterday: GridDay | None
+    """None when the grid was not on the roster yesterday."""
+    history: tuple[Report, ...]
+    """Every report of the grid up to the digest day (later ones are ignored), with their
+    versions: stocks, cumulative totals and corrections are computed from it."""
+    workers: tuple[str, ...] = ()
+    """Names of the grid's active workers, named when the grid has not reported."""
+
+    def __post_init__(self) -> None:
+        grid_id = self.today.grid.id
+        if self.yesterday is not None and (
+            self.yesterday.grid.id != grid_id or self.yesterday.day != self.today.day - _ONE_DAY
+        ):
+            raise ValueError(f"yesterday of grid {grid_id} is another grid's or day's")
+        if any(report.grid_id != grid_id for report in self.history):
+            raise ValueError(f"the history of grid {grid_id} has another grid's report")
+
+    @property
+    def grid(self) -> Grid:
+        """The grid."""
+        return self.today.grid
+
+
+@dataclass(frozen=True, slots=True)
+class UrgentIncident:
+    """An urgent incident of the day and whether a supervisor has acknowledged it."""
+
+    grid: Grid
+    category: str
+    """An incident category key of the form (shown as its label) or free text."""
+    description: str
+    at: datetime
+    acknowledged_by: str | None = None
+    acknowledged_at: datetime | None = None
+
+    @property
+    def acknowledged(self) -> bool:
+        """Whether someone has acknowledged it."""
+        return self.acknowledged_by is not None
+
+
+@dataclass(frozen=True, slots=True)
+class DigestInput:
+    """Everything the digest of one area for one day is compiled from."""
+
+    form: Form
+    area: Area
+    day: date
+    tz: tzinfo
+    """Times are shown in this zone."""
+    grids: tuple[GridInput, ...]
+    """The grids under ``area`` that report that day (active ones), at any depth."""
+    sub_areas: tuple[Area, ...] = ()
+    """The direct children of ``area``; with any, the digest has one roll-up line each."""
+    incidents: tuple[UrgentIncident, ...] = ()
+    """The day's urgent incidents in these grids."""
+    corrections_since: datetime | None = None
+    """When the previous digest was compiled: corrections made after it are listed
+    (None: there was none, every correction in the histories is listed)."""
+    weekly: Tally | None = None
+    """Last week's late and missing days per grid, on the first reporting day of a week."""
+
+    def __post_init__(self) -> None:
+        if any(item.today.day != self.day for item in self.grids):
+            raise ValueError(f"every grid's today must be {self.day}")
+        if len({item.grid.id for item in self.grids}) != len(self.grids):
+            raise ValueError("a grid appears twice in the digest")
+
+
+# --- output --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MissingGrid:
+    """A grid that has not reported: who to chase, and how often it was reminded."""
+
+    day: GridDay
+    workers: tuple[str, ...]
+    missing_yesterday: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ReportingStatus:
+    """Section 1. The lists overlap on purpose: a late zero report is in ``late`` and ``zero``."""
+
+    completeness: Completeness
+    yesterday: Completeness | None
+    """Over the grids that have a yesterday; None when none has."""
+    on_time: tuple[GridDay, ...]
+    late: tuple[GridDay, ...]
+    zero: tuple[GridDay, ...]
+    missing: tuple[MissingGrid, ...]
+    excused: tuple[GridDay, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NegativeStock:
+    """A stock whose current closing is below zero: more released than were ever in."""
+
+    grid: Grid
+    key: str
+    closing: int
+
+
+@dataclass(frozen=True, slots=True)
+class Attention:
+    """Section 2: urgent incidents (unacknowledged first) and hard anomalies."""
+
+    incidents: tuple[UrgentIncident, ...]
+    negative_stocks: tuple[NegativeStock, ...]
+
+    @property
+    def empty(self) -> bool:
+        """Nothing needs attention."""
+        return not self.incidents and not self.negative_stocks
+
+
+@dataclass(frozen=True, slots=True)
+class CountTotal:
+    """A count field summed over grids: new today and yesterday, and since the beginning."""
+
+    key: str
+    today: int
+    yesterday: int
+    cumulative: int
+
+    @property
+    def change(self) -> int:
+        """Today against yesterday."""
+        return self.today - self.yesterday
+
+
+@dataclass(frozen=True, slots=True)
+class StockTotal:
+    """A stock summed over grids, now and at the end of yesterday."""
+
+    key: str
+    current: int
+    yesterday: int
+
+    @property
+    def change(self) -> int:
+        """Now against the end of yesterday."""
+        return self.current - self.yesterday
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """Section 3: one total per count or stock field, in form order."""
+
+    fields: tuple[CountTotal | StockTotal, ...]
+    carried: tuple[Grid, ...]
+    """Grids that did not report today whose stocks are their last known closings."""
+
+    def figures(self) -> dict[str, int]:
+        """Each field's headline number: new today for a count, current for a stock."""
+        return {
+            total.key: total.today if isinstance(total, CountTotal) else total.current
+            for total in self.fields
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AreaLine:
+    """A sub-area's roll-up; ``direct`` is the grids directly under the digest's own area."""
+
+    area: Area
+    direct: bool
+    completeness: Completeness
+    totals: Totals
+    figures: tuple[Figure, ...]
+    """Its most telling totals, in form order."""
+
+
+@dataclass(frozen=True, slots=True)
+class GridLine:
+    """Section 4: one grid in a line."""
+
+    today: GridDay
+    yesterday: GridDay | None
+    sub_area: Area | None
+    figures: tuple[Figure, ...]
+    """The report's most telling numbers, in form order (none without a report)."""
+    incidents: int
+    """Incidents in today's report, urgent or not."""
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """One correction of a report: the version before and after, who, when, why."""
+
+    grid: Grid
+    day: date
+    """The day whose report was corrected."""
+    old_kind: ReportKind
+    new_kind: ReportKind
+    old: Values
+    new: Values
+    old_baseline: dict[str, int]
+    new_baseline: dict[str, int]
+    by: str
+    at: datetime
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """Section 6: a difficulty or request, the answer to one of the form's text fields."""
+
+    grid: Grid
+    key: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """The compiled evening digest, sections in the order the supervisor reads them."""
+
+    form: Form
+    area: Area
+    day: date
+    tz: tzinfo
+    status: ReportingStatus
+    attention: Attention
+    totals: Totals
+    sub_areas: tuple[AreaLine, ...]
+    grids: tuple[GridLine, ...]
+    corrections: tuple[Correction, ...]
+    requests: tuple[Request, ...]
+    weekly: Tally | None
+
+
+_ONE_DAY = timedelta(days=1)

@@ -1,0 +1,157 @@
+"""A report being filled in: what has been answered and what to ask next.
+
+The draft lives in PTB's ``user_data`` (persisted in SQLite by storage.persistence), so it is
+stored as plain JSON data; :class:`Draft` validates it back on every update.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ValidationError
+
+from bot.domain.form import Form
+from bot.domain.models import FieldValue, Incident, ReportKind, Values
+from bot.domain.rules import RuleContext, Violation
+from bot.domain.stocks import applies
+
+BASELINE_SUFFIX = ".opening"
+"""Draft.current is ``<stock>.opening`` while the opening balance of a stock is being asked."""
+
+
+class DraftIncident(BaseModel):
+    """An incident as entered in the conversation."""
+
+    category: str
+    description: str = ""
+    urgent: bool = False
+
+    def to_incident(self) -> Incident:
+        """The domain value stored with the report."""
+        return Incident(self.category, self.description, self.urgent)
+
+
+class Draft(BaseModel):
+    """Everything typed so far for one grid-day, plus what is needed to validate it."""
+
+    id: str
+    day: date
+    grid_id: int
+    grid_name: str = ""
+    mode: Literal["new", "correct"] = "new"
+    report_id: int | None = None
+    original_kind: ReportKind = ReportKind.DETAILED
+    step: int = 0
+    via_template: bool = False
+    incidents_done: bool = False
+    values: dict[str, FieldValue] = {}
+    original: dict[str, FieldValue] = {}
+    original_incidents: list[DraftIncident] = []
+    baseline: dict[str, int] = {}
+    pending_baseline: list[str] = []
+    openings: dict[str, int] = {}
+    grid_facts: dict[str, int | None] = {}
+    history: dict[str, list[int]] = {}
+    current: str | None = None
+    editing: bool = False
+    pending_value: FieldValue = None
+    pending_rules: list[str] = []
+    confirmed: list[str] = []
+    incidents: list[DraftIncident] = []
+    new_incident: DraftIncident | None = None
+    reason: str | None = None
+
+    @classmethod
+    def start(cls, *, day: date, grid_id: int, **fields: Any) -> Draft:
+        """A fresh draft with an unguessable id (used in its buttons' callback data)."""
+        return cls(id=secrets.token_hex(3), day=day, grid_id=grid_id, **fields)
+
+    @classmethod
+    def from_data(cls, data: object) -> Draft | None:
+        """Load a stored draft; anything unreadable counts as no draft."""
+        if not isinstance(data, dict):
+            return None
+        try:
+            return cls.model_validate(data)
+        except ValidationError:
+            return None
+
+    def to_data(self) -> dict[str, Any]:
+        """JSON-safe data for ``user_data``."""
+        return self.model_dump(mode="json")
+
+    def rule_context(self) -> RuleContext:
+        """What the validation rules need besides the values."""
+        return RuleContext(openings=self.all_openings(), grid=self.grid_facts, history=self.history)
+
+    def all_openings(self) -> dict[str, int]:
+        """Opening balances: derived from history, overridden by what the worker typed."""
+        return {**self.openings, **self.baseline}
+
+    def incident_values(self) -> tuple[Incident, ...]:
+        """Incidents as domain values."""
+        return tuple(item.to_incident() for item in self.incidents)
+
+    def confirmation_key(self, violation: Violation) -> str:
+        """Identifies one soft warning about particular figures, so it is confirmed once."""
+        figures = ",".join(f"{key}={self.values.get(key)}" for key in violation.fields)
+        return f"{violation.rule_id}:{figures}"
+
+    def unconfirmed(self, violations: list[Violation]) -> list[Violation]:
+        """Soft warnings the worker has not yet confirmed."""
+        return [
+            item
+            for item in violations
+            if item.severity == "soft" and self.confirmation_key(item) not in self.confirmed
+        ]
+
+
+def next_question(form: Form, draft: Draft) -> str | None:
+    """The next thing to ask: a missing opening balance first, then unanswered questions."""
+    if draft.pending_baseline:
+        return draft.pending_baseline[0] + BASELINE_SUFFIX
+    openings = draft.all_openings()
+    for field in form.questions():
+        if field.key in draft.values:
+            continue
+        if applies(form, field, draft.values, openings, draft.grid_facts):
+            return field.key
+    return None
+
+
+def asked_fields(form: Form, draft: Draft) -> list[str]:
+    """Question keys that apply to this draft, in form order (for progress and editing)."""
+    openings = draft.all_openings()
+    return [
+        field.key
+        for field in form.questions()
+        if applies(form, field, draft.values, openings, draft.grid_facts)
+    ]
+
+
+def record_answer(draft: Draft, key: str, value: FieldValue) -> None:
+    """Store an answer (an opening balance when ``key`` ends in ``.opening``)."""
+    if key.endswith(BASELINE_SUFFIX):
+        stock = key.removesuffix(BASELINE_SUFFIX)
+        draft.baseline[stock] = int(value or 0)
+        if stock in draft.pending_baseline:
+            draft.pending_baseline.remove(stock)
+        return
+    draft.values[key] = value
+
+
+def drop_inapplicable(form: Form, draft: Draft) -> None:
+    """Forget answers to questions that no longer apply after an edit (they become skipped)."""
+    openings = draft.all_openings()
+    for field in form.questions():
+        if field.key in draft.values and not applies(
+            form, field, draft.values, openings, draft.grid_facts
+        ):
+            del draft.values[field.key]
+
+
+def changed_values(draft: Draft) -> Values:
+    """For a correction: the fields whose value differs from the filed version."""
+    return {key: value for key, value in draft.values.items() if draft.original.get(key) != value}

@@ -1,0 +1,191 @@
+"""The status of one grid on one day, and how complete an area's reporting is.
+
+Two questions are kept apart everywhere: *what* was filed (a detailed report or a zero
+report, 零报告) and *when* (on time or late, 迟报). A grid-day without a report is either
+missing (未报) or excused (免报, with a reason): silence is never a zero report.
+
+Completeness follows the public-health surveillance convention: the expected reports are
+those of every grid that should report; excused grids are shown separately and left out of
+the expected count. Both rates are fractions of the expected reports (WHO "completeness"
+and "timeliness").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from bot.domain.models import Grid, Report, ReportKind
+from bot.i18n import Locale, t
+
+
+class DayStatus(StrEnum):
+    """One word for a grid-day. A late zero report is LATE here; see :attr:`GridDay.is_zero`."""
+
+    ON_TIME = "on_time"
+    LATE = "late"
+    ZERO = "zero"
+    MISSING = "missing"
+    EXCUSED = "excused"
+
+    def label(self, locale: Locale) -> str:
+        """The status as a short word: ``按时`` / ``迟报`` / ``零报告`` / ``未报`` / ``免报``."""
+        return t(locale, f"status_of_day.{self.value}")
+
+
+@dataclass(frozen=True, slots=True)
+class GridDay:
+    """A grid on a day: its report (None when nothing was filed), an excuse, reminders sent.
+
+    A report beats an excuse: a grid that was excused but reported anyway counts as reported.
+    """
+
+    grid: Grid
+    day: date
+    report: Report | None = None
+    excused_reason: str | None = None
+    reminders: int = 0
+
+    def __post_init__(self) -> None:
+        report = self.report
+        if report is not None and (report.grid_id != self.grid.id or report.day != self.day):
+            raise ValueError(f"report {report.id} is not grid {self.grid.id}'s for {self.day}")
+        if self.reminders < 0:
+            raise ValueError("reminders cannot be negative")
+
+    @property
+    def is_reported(self) -> bool:
+        """A report (detailed or zero, on time or late) was filed."""
+        return self.report is not None
+
+    @property
+    def is_zero(self) -> bool:
+        """The report filed is a zero report (on time or late)."""
+        return self.report is not None and self.report.kind == ReportKind.ZERO
+
+    @property
+    def is_late(self) -> bool:
+        """The report was filed after the deadline."""
+        return self.report is not None and self.report.late
+
+    @property
+    def is_excused(self) -> bool:
+        """No report, and the grid was excused from reporting."""
+        return self.report is None and self.excused_reason is not None
+
+    @property
+    def is_missing(self) -> bool:
+        """No report and no excuse: the grid is chased and named."""
+        return self.report is None and self.excused_reason is None
+
+    @property
+    def submitted_at(self) -> datetime | None:
+        """When the report was first filed (corrections do not move it)."""
+        return None if self.report is None else self.report.submitted_at
+
+    @property
+    def status(self) -> DayStatus:
+        """Timeliness first: a late zero report is LATE (and :attr:`is_zero`)."""
+        if self.is_late:
+            return DayStatus.LATE
+        if self.is_zero:
+            return DayStatus.ZERO
+        if self.is_reported:
+            return DayStatus.ON_TIME
+        return DayStatus.EXCUSED if self.is_excused else DayStatus.MISSING
+
+
+@dataclass(frozen=True, slots=True)
+class Completeness:
+    """How complete a set of grids' reporting is on one day.
+
+    ``reported = on_time + late``; ``zero`` counts zero reports among them, on time or late;
+    ``expected = reported + missing``; ``excused`` grids are outside ``expected``.
+    """
+
+    expected: int
+    reported: int
+    on_time: int
+    late: int
+    zero: int
+    missing: int
+    excused: int
+
+    @classmethod
+    def from_grid_days(cls, grid_days: Iterable[GridDay]) -> Completeness:
+        """Count the grid-days of one day, each grid once (ValueError otherwise)."""
+        days = list(grid_days)
+        _check_one_day(days)
+        reported = sum(day.is_reported for day in days)
+        missing = sum(day.is_missing for day in days)
+        return cls(
+            expected=reported + missing,
+            reported=reported,
+            on_time=sum(day.is_reported and not day.is_late for day in days),
+            late=sum(day.is_late for day in days),
+            zero=sum(day.is_zero for day in days),
+            missing=missing,
+            excused=sum(day.is_excused for day in days),
+        )
+
+    @property
+    def reporting_rate(self) -> float | None:
+        """Reports received / expected; None when nothing was expected."""
+        return None if self.expected == 0 else self.reported / self.expected
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """Reports received on time / expected; None when nothing was expected."""
+        return None if self.expected == 0 else self.on_time / self.expected
+
+
+@dataclass(frozen=True, slots=True)
+class TallyRow:
+    """One grid over a period: how many days it reported late and how many it missed."""
+
+    grid: Grid
+    late: int
+    missing: int
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """Late and missing days per grid over a period (the weekly 通报)."""
+
+    first_day: date
+    last_day: date
+    rows: tuple[TallyRow, ...]
+
+    @classmethod
+    def from_grid_days(cls, grid_days: Iterable[GridDay]) -> Tally:
+        """Tally grid-days of several days; rows in order of each grid's first appearance."""
+        days = list(grid_days)
+        if not days:
+            raise ValueError("a tally needs at least one grid-day")
+        if len({(day.grid.id, day.day) for day in days}) != len(days):
+            raise ValueError("a grid appears twice on the same day")
+        grids: dict[int, Grid] = {}
+        late: dict[int, int] = {}
+        missing: dict[int, int] = {}
+        for day in days:
+            grid_id = day.grid.id
+            grids.setdefault(grid_id, day.grid)
+            late[grid_id] = late.get(grid_id, 0) + day.is_late
+            missing[grid_id] = missing.get(grid_id, 0) + day.is_missing
+        rows = tuple(TallyRow(grid, late[key], missing[key]) for key, grid in grids.items())
+        return cls(min(d.day for d in days), max(d.day for d in days), rows)
+
+    @property
+    def offenders(self) -> tuple[TallyRow, ...]:
+        """Grids late or missing at least once: most missed first, then most late."""
+        flagged = [row for row in self.rows if row.late or row.missing]
+        return tuple(sorted(flagged, key=lambda row: (-row.missing, -row.late)))
+
+
+def _check_one_day(days: Sequence[GridDay]) -> None:
+    if len({day.day for day in days}) > 1:
+        raise ValueError("completeness is counted for one day at a time")
+    if len({day.grid.id for day in days}) != len(days):
+        raise ValueError("a grid appears twice on the same day")

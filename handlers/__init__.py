@@ -1,0 +1,1 @@
+"""Telegram handlers: thin adapters between updates and the domain/storage."""

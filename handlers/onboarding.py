@@ -1,0 +1,216 @@
+"""/start (binding by roster id, username or invite link), /status, /help, /bindgroup, and the
+catch-alls that answer unknown users and stale buttons."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.domain.models import Grid, Worker
+from bot.services import Services
+from handlers.common import Button, Turn, escape, menu_data
+from storage.roster import InviteStatus
+
+Context = ContextTypes.DEFAULT_TYPE
+
+
+class Onboarding:
+    """Commands around the conversation: who are you, what is due, how does this work."""
+
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    def handlers(self) -> list[BaseHandler[Update, Context, object]]:
+        """Handlers to register after the check-in conversation (order matters)."""
+        private = filters.ChatType.PRIVATE
+        groups = filters.ChatType.GROUPS
+        return [
+            CommandHandler("start", self.start, filters=private),
+            CommandHandler("status", self.status, filters=private),
+            CommandHandler("help", self.help),
+            CommandHandler("cancel", self.nothing_to_cancel, filters=private),
+            CommandHandler("bindgroup", self.bind_group),
+            CallbackQueryHandler(self.stale_button),
+            MessageHandler(private & ~filters.UpdateType.EDITED, self.anything_else),
+            MessageHandler(groups & filters.COMMAND, self.group_command),
+        ]
+
+    async def start(self, update: Update, context: Context) -> None:
+        """/start [invite token]: bind the user if we can, then greet with today's status."""
+        turn = Turn.of(update, self.s)
+        worker = await self._identify(turn, context.args or [])
+        if worker is None:
+            if self.s.is_admin(turn.user.id):
+                await turn.say(turn.t("onboarding.admin_greeting"))
+            return
+        grid = await turn.grid_of(worker)
+        greeting = turn.t(
+            "onboarding.greeting",
+            name=escape(worker.name),
+            grid=escape(grid.name),
+            area=escape(grid.area_path),
+        )
+        await self._send_status(turn, worker, grid, context, greeting)
+
+    async def _identify(self, turn: Turn, args: list[str]) -> Worker | None:
+        """The bound worker, binding by invite token or roster username when needed."""
+        roster = self.s.db.roster
+        now = self.s.now()
+        if args:
+            outcome = await roster.bind_via_invite(
+                args[0],
+                telegram_id=turn.user.id,
+                display_name=turn.user.full_name,
+                username=turn.user.username,
+                at=now,
+            )
+            if outcome.status == InviteStatus.INVALID:
+                await turn.say(turn.t("onboarding.invite_invalid"))
+                return None
+            return outcome.worker
+        worker = await turn.worker()
+        if worker is None and turn.user.username:
+            worker = await roster.bind_by_username(turn.user.username, turn.user.id, at=now)
+        if worker is None and not self.s.is_admin(turn.user.id):
+            await turn.refuse_unknown()
+        return worker
+
+    async def status(self, update: Update, context: Context) -> None:
+        """/status: what is due today and what was filed."""
+        turn = Turn.of(update, self.s)
+        worker = await turn.worker()
+        if worker is None:
+            await turn.refuse_unknown()
+            return
+        await self._send_status(turn, worker, await turn.grid_of(worker), context, None)
+
+    async def _send_status(
+        self, turn: Turn, worker: Worker, grid: Grid, context: Context, greeting: str | None
+    ) -> None:
+        day = self.s.today()
+        report = await self.s.db.reports.get(grid.id, day)
+        tz = self.s.settings.timezone
+        lines = [greeting] if greeting else []
+        lines.append(turn.t("status.grid", grid=escape(grid.name), area=escape(grid.area_path)))
+        buttons: list[list[Button]]
+        if report is None:
+            lines.append(self._due_line(turn))
+            buttons = [
+                [(turn.t("button.fill_in"), menu_data("report"))],
+                [(turn.t("button.zero"), menu_data("zero"))],
+                [(turn.t("button.template"), menu_data("template"))],
+            ]
+            if (context.user_data or {}).get("draft"):
+                lines.append(turn.t("status.draft_in_progress"))
+        else:
+            kind = turn.t(f"status.kind.{report.kind.value}")
+            timing = turn.t("status.late") if report.late else turn.t("status.on_time")
+            lines.append(
+                turn.t(
+                    "status.filed",
+                    day=day.isoformat(),
+                    kind=kind,
+                    who=escape(report.submitted_by_name),
+                    time=report.submitted_at.astimezone(tz).strftime("%H:%M"),
+                    timing=timing,
+                )
+            )
+            if report.corrected:
+                lines.append(turn.t("status.corrected", count=len(report.versions) - 1))
+            buttons = [[(turn.t("button.correct"), menu_data("correct"))]]
+        await turn.say("\n".join(lines), buttons)
+
+    def _due_line(self, turn: Turn) -> str:
+        now = self.s.now()
+        deadline = self.s.deadline(self.s.today())
+        if now > deadline:
+            return turn.t("status.due_late", deadline=deadline.strftime("%H:%M"))
+        minutes = int((deadline - now).total_seconds() // 60)
+        return turn.t(
+            "status.due",
+            deadline=deadline.strftime("%H:%M"),
+            hours=minutes // 60,
+            minutes=minutes % 60,
+        )
+
+    async def help(self, update: Update, context: Context) -> None:
+        """/help, by role."""
+        turn = Turn.of(update, self.s)
+        parts = []
+        if await turn.worker() is not None:
+            parts.append(turn.t("help.worker"))
+        if self.s.is_admin(turn.user.id):
+            parts.append(turn.t("help.admin"))
+        if not parts:
+            await turn.refuse_unknown()
+            return
+        await turn.say("\n\n".join(parts))
+
+    async def nothing_to_cancel(self, update: Update, context: Context) -> None:
+        """/cancel with no draft open."""
+        turn = Turn.of(update, self.s)
+        if await turn.worker() is None:
+            await turn.refuse_unknown()
+            return
+        await turn.say(turn.t("checkin.nothing_to_cancel"))
+
+    async def bind_group(self, update: Update, context: Context) -> None:
+        """/bindgroup AREA_PATH, sent by an admin inside the supervisor group."""
+        turn = Turn.of(update, self.s)
+        if not self.s.is_admin(turn.user.id):
+            await turn.say(turn.t("group.admins_only"))
+            return
+        if turn.chat.type not in {"group", "supergroup"}:
+            await turn.say(turn.t("group.bind_in_group"))
+            return
+        path = " ".join(context.args or []).strip()
+        areas = await self.s.db.roster.areas()
+        area = await self.s.db.roster.area_by_path(path) if path else None
+        if area is None:
+            known = "\n".join(f"• {escape(item.path)}" for item in areas) or "—"
+            key = "group.bind_usage" if not path else "group.unknown_area"
+            await turn.say(turn.t(key, path=escape(path), areas=known))
+            return
+        await self.s.db.groups.bind(
+            turn.chat.id,
+            area_id=area.id,
+            title=turn.chat.title or "",
+            actor=turn.user.id,
+            at=self.s.now(),
+        )
+        await turn.say(turn.t("group.bound", area=escape(area.path)))
+
+    async def stale_button(self, update: Update, context: Context) -> None:
+        """Any button no live conversation step claimed: expired (or not registered)."""
+        turn = Turn.of(update, self.s)
+        if await turn.worker() is None and not self.s.is_admin(turn.user.id):
+            await turn.refuse_unknown()
+            return
+        await turn.answer_button(turn.t("common.expired"), alert=True)
+
+    async def anything_else(self, update: Update, context: Context) -> None:
+        """A private message no command claimed: a hint for workers, a refusal for others."""
+        turn = Turn.of(update, self.s)
+        worker = await turn.worker()
+        if worker is None and not self.s.is_admin(turn.user.id):
+            await turn.refuse_unknown()
+            return
+        await turn.say(turn.t("common.unknown_message"))
+
+    async def group_command(self, update: Update, context: Context) -> None:
+        """A command in a group that this bot does not offer there."""
+        turn = Turn.of(update, self.s)
+        message = update.effective_message
+        text = message.text if message and message.text else ""
+        mention = f"@{context.bot.username}".casefold()
+        command = text.split()[0].casefold() if text.split() else ""
+        if "@" in command and not command.endswith(mention):
+            return
+        await turn.say(turn.t("group.unknown_command"))

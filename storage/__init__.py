@@ -1,0 +1,9 @@
+"""All of gridbot's SQL: the database, its migrations and repositories, PTB persistence.
+
+Nothing outside this package writes SQL; the rest of the code uses :class:`Database` and
+its repositories (``db.roster``, ``db.reports``, ``db.groups``, ``db.audit``, ``db.meta``).
+"""
+
+from storage.db import Database, SchemaTooNewError
+
+__all__ = ["Database", "SchemaTooNewError"]

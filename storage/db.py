@@ -1,0 +1,183 @@
+"""The database: one aiosqlite connection, numbered migrations, transactions, repositories.
+
+Every query goes through :meth:`Database.transaction` (writes) or :meth:`Database.read`
+(reads). Both hold one asyncio lock, so concurrent handlers never interleave their
+statements on the shared connection; a task that already holds it may nest freely (the
+outermost ``transaction`` owns BEGIN IMMEDIATE … COMMIT, inner ones are savepoints). A
+write is committed when the awaited repository call returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+
+import aiosqlite
+
+from bot.i18n import Locale, t
+from storage.audit import AuditRepo
+from storage.groups import GroupRepo
+from storage.meta import MetaRepo
+from storage.reports import ReportRepo
+from storage.roster import RosterRepo
+
+BUSY_TIMEOUT_MS = 5000
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+class SchemaTooNewError(Exception):
+    """The database file was written by a newer gridbot than this one."""
+
+    def __init__(self, path: Path, db_version: int, code_version: int) -> None:
+        super().__init__(path, db_version, code_version)
+        self.path = path
+        self.db_version = db_version
+        self.code_version = code_version
+
+    def render(self, locale: Locale) -> str:
+        """One line for the admin: what happened and what to do."""
+        return t(
+            locale,
+            "storage.schema_too_new",
+            path=self.path,
+            db_version=self.db_version,
+            code_version=self.code_version,
+        )
+
+    def __str__(self) -> str:
+        return self.render("en")
+
+
+def migrations() -> list[tuple[int, str]]:
+    """The numbered migration scripts shipped with the code, as (version, sql), in order."""
+    folder = resources.files("storage") / "migrations"
+    found: list[tuple[int, str]] = []
+    for entry in folder.iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.read_text("utf-8")))
+    found.sort()
+    if [version for version, _ in found] != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"migrations must be numbered 0001, 0002, … without gaps: {found}")
+    return found
+
+
+def schema_version() -> int:
+    """The schema version this code writes."""
+    return len(migrations())
+
+
+class Database:
+    """The gridbot database: ``async with await Database.open(path) as db: ...``.
+
+    Always close it (``await db.close()`` or the ``async with``): aiosqlite's worker
+    thread keeps the process alive until the connection is closed.
+    """
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+        self.path = path
+        self._conn = conn
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[object] | None = None
+        self._depth = 0
+        self.meta = MetaRepo(self)
+        self.audit = AuditRepo(self)
+        self.roster = RosterRepo(self)
+        self.groups = GroupRepo(self)
+        self.reports = ReportRepo(self)
+
+    @classmethod
+    async def open(cls, path: Path) -> Database:
+        """Open (creating if needed) the database at ``path`` and bring its schema up to date.
+
+        Raises :class:`SchemaTooNewError` if the file was written by a newer gridbot.
+        """
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            conn.row_factory = aiosqlite.Row
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA foreign_keys = ON")
+            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await conn.execute("PRAGMA synchronous = NORMAL")
+            await _migrate(conn, path)
+        except BaseException:
+            await conn.close()
+            raise
+        return cls(conn, path)
+
+    async def __aenter__(self) -> Database:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the connection (waits for a running transaction to finish)."""
+        async with self._lock:
+            await self._conn.close()
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Hold the connection for a few reads that must not interleave with other tasks."""
+        task = asyncio.current_task()
+        if self._owner is not None and self._owner is task:
+            yield self._conn
+            return
+        async with self._lock:
+            self._owner = task
+            try:
+                yield self._conn
+            finally:
+                self._owner = None
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """BEGIN IMMEDIATE … COMMIT, or ROLLBACK if the block raises.
+
+        Nested use inside the same task becomes a SAVEPOINT of the outer transaction, so
+        several repository calls can be made atomic together.
+        """
+        async with self.read() as conn:
+            depth = self._depth
+            begin, commit, rollback = (
+                ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK")
+                if depth == 0
+                else (f"SAVEPOINT s{depth}", f"RELEASE s{depth}", f"ROLLBACK TO s{depth}")
+            )
+            await conn.execute(begin)
+            self._depth = depth + 1
+            try:
+                yield conn
+                await conn.execute(commit)
+            except BaseException:
+                if conn.in_transaction:  # SQLite may already have rolled back by itself
+                    await conn.execute(rollback)
+                    if depth:
+                        await conn.execute(commit)
+                raise
+            finally:
+                self._depth = depth
+
+
+async def _migrate(conn: aiosqlite.Connection, path: Path) -> None:
+    """Apply the migrations the file has not seen yet, each in its own transaction."""
+    async with conn.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    current = int(row[0]) if row else 0
+    scripts = migrations()
+    if current > len(scripts):
+        raise SchemaTooNewError(path, current, len(scripts))
+    for version, sql in scripts[current:]:
+        try:
+            await conn.executescript(
+                f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;"
+            )
+        except BaseException:
+            if conn.in_transaction:
+                await conn.execute("ROLLBACK")
+            raise

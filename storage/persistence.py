@@ -1,0 +1,173 @@
+"""python-telegram-bot persistence in gridbot's own database, as JSON.
+
+Conversation states and ``user_data``/``chat_data`` (and optionally ``bot_data`` and the
+callback-data cache) survive a restart. Values are stored as JSON, never pickled, so
+nothing read from the database can run code. The price: what handlers put in those dicts
+must be JSON data — dict keys come back as strings, tuples as lists — and anything else
+raises TypeError when the Application saves it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from telegram.ext import BasePersistence, PersistenceInput
+from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
+
+from storage.codec import from_json
+from storage.rows import fetch_all, fetch_one
+
+if TYPE_CHECKING:
+    from storage.db import Database
+
+DEFAULT_STORE = PersistenceInput(bot_data=False, callback_data=False)
+"""By default conversations, user_data and chat_data are kept; bot_data and callback data
+are not (gridbot keeps its shared state in its own tables)."""
+
+_TABLES = {"user": ("ptb_user_data", "user_id"), "chat": ("ptb_chat_data", "chat_id")}
+
+
+def _dump(what: str, value: object) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{what} must be JSON data to be persisted: {exc}") from exc
+
+
+class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """PTB persistence on the gridbot database (tables ``ptb_*``).
+
+    Every update is written (and committed) at once; writes whose JSON did not change since
+    the last load or save are skipped, so the periodic ``update_persistence`` is cheap.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        update_interval: float = 60,
+        store_data: PersistenceInput = DEFAULT_STORE,
+    ) -> None:
+        super().__init__(store_data=store_data, update_interval=update_interval)
+        self._db = db
+        self._saved: dict[tuple[str, int], str] = {}
+
+    # --- user_data / chat_data -------------------------------------------------------------
+
+    async def get_user_data(self) -> dict[int, dict[Any, Any]]:
+        return await self._load_all("user")
+
+    async def get_chat_data(self) -> dict[int, dict[Any, Any]]:
+        return await self._load_all("chat")
+
+    async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
+        await self._save("user", user_id, data)
+
+    async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
+        await self._save("chat", chat_id, data)
+
+    async def drop_user_data(self, user_id: int) -> None:
+        await self._drop("user", user_id)
+
+    async def drop_chat_data(self, chat_id: int) -> None:
+        await self._drop("chat", chat_id)
+
+    async def refresh_user_data(self, user_id: int, user_data: dict[Any, Any]) -> None:
+        """Nothing to do: only this process writes these tables."""
+
+    async def refresh_chat_data(self, chat_id: int, chat_data: dict[Any, Any]) -> None:
+        """Nothing to do: only this process writes these tables."""
+
+    async def _load_all(self, kind: str) -> dict[int, dict[Any, Any]]:
+        table, key = _TABLES[kind]
+        async with self._db.read() as conn:
+            rows = await fetch_all(conn, f"SELECT {key} AS id, data FROM {table}")
+        for row in rows:
+            self._saved[(kind, row["id"])] = row["data"]
+        return {int(row["id"]): from_json(row["data"]) for row in rows}
+
+    async def _save(self, kind: str, ident: int, data: dict[Any, Any]) -> None:
+        text = _dump(f"{kind}_data of {ident}", data)
+        if self._saved.get((kind, ident)) == text:
+            return
+        table, key = _TABLES[kind]
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                f"INSERT INTO {table} ({key}, data) VALUES (?, ?)"
+                f" ON CONFLICT ({key}) DO UPDATE SET data = excluded.data",
+                (ident, text),
+            )
+        self._saved[(kind, ident)] = text
+
+    async def _drop(self, kind: str, ident: int) -> None:
+        table, key = _TABLES[kind]
+        async with self._db.transaction() as conn:
+            await conn.execute(f"DELETE FROM {table} WHERE {key} = ?", (ident,))
+        self._saved.pop((kind, ident), None)
+
+    # --- bot_data --------------------------------------------------------------------------
+
+    async def get_bot_data(self) -> dict[Any, Any]:
+        data = await self._load_single("ptb_bot_data")
+        return {} if data is None else dict(data)
+
+    async def update_bot_data(self, data: dict[Any, Any]) -> None:
+        await self._save_single("ptb_bot_data", _dump("bot_data", data))
+
+    async def refresh_bot_data(self, bot_data: dict[Any, Any]) -> None:
+        """Nothing to do: only this process writes these tables."""
+
+    # --- callback data ---------------------------------------------------------------------
+
+    async def get_callback_data(self) -> CDCData | None:
+        data = await self._load_single("ptb_callback_data")
+        if data is None:
+            return None
+        buttons, queries = data
+        return [(uuid, stamp, dict(mapping)) for uuid, stamp, mapping in buttons], dict(queries)
+
+    async def update_callback_data(self, data: CDCData) -> None:
+        await self._save_single("ptb_callback_data", _dump("callback data", data))
+
+    async def _load_single(self, table: str) -> Any:
+        async with self._db.read() as conn:
+            row = await fetch_one(conn, f"SELECT data FROM {table} WHERE id = 1")
+        return None if row is None else from_json(row["data"])
+
+    async def _save_single(self, table: str, text: str) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                f"INSERT INTO {table} (id, data) VALUES (1, ?)"
+                " ON CONFLICT (id) DO UPDATE SET data = excluded.data",
+                (text,),
+            )
+
+    # --- conversations ---------------------------------------------------------------------
+
+    async def get_conversations(self, name: str) -> ConversationDict:
+        async with self._db.read() as conn:
+            rows = await fetch_all(
+                conn, "SELECT key, state FROM ptb_conversations WHERE name = ?", (name,)
+            )
+        return {tuple(from_json(row["key"])): from_json(row["state"]) for row in rows}
+
+    async def update_conversation(
+        self, name: str, key: ConversationKey, new_state: object | None
+    ) -> None:
+        """Store a conversation's state; None (the conversation ended) removes it."""
+        key_text = _dump("conversation key", list(key))
+        async with self._db.transaction() as conn:
+            if new_state is None:
+                await conn.execute(
+                    "DELETE FROM ptb_conversations WHERE name = ? AND key = ?", (name, key_text)
+                )
+                return
+            await conn.execute(
+                "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?)"
+                " ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
+                (name, key_text, _dump(f"state of conversation {name}", new_state)),
+            )
+
+    async def flush(self) -> None:
+        """Nothing to do: every update was committed when it was made."""

@@ -1,0 +1,247 @@
+"""Daily reports: one per grid and day, each with its versions (filing, then corrections)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import aiosqlite
+
+from bot.domain.models import FieldValue, Incident, Report, ReportKind, ReportVersion
+from storage.audit import AuditAction, write_entry
+from storage.codec import from_db_day, from_db_time, from_json, to_db_day, to_db_time, to_json
+from storage.rows import Params, fetch_all, fetch_one, insert_id
+
+if TYPE_CHECKING:
+    from storage.db import Database
+
+_REPORTS = (
+    "SELECT r.*, w.name AS submitted_by_name FROM reports r"
+    " JOIN workers w ON w.id = r.submitted_by WHERE "
+)
+_BY_GRID_DAY = "r.grid_id = :grid_id AND r.day = :day"
+_BY_ID = "r.id = :id"
+_HISTORY = "r.grid_id = :grid_id AND r.day < :before AND (:since IS NULL OR r.day >= :since)"
+_ON_DAY = (
+    "r.day = :day AND (:grid_ids IS NULL OR r.grid_id IN (SELECT value FROM json_each(:grid_ids)))"
+)
+
+
+class ReportRepo:
+    """File, correct and read reports."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, grid_id: int, day: date) -> Report | None:
+        """The grid's report for ``day`` with all its versions, or None (not reported)."""
+        async with self._db.read() as conn:
+            found = await _load(conn, _BY_GRID_DAY, {"grid_id": grid_id, "day": to_db_day(day)})
+        return found[0] if found else None
+
+    async def file(
+        self,
+        *,
+        grid_id: int,
+        day: date,
+        kind: ReportKind,
+        values: Mapping[str, FieldValue],
+        incidents: Sequence[Incident],
+        baseline: Mapping[str, int],
+        worker_id: int,
+        at: datetime,
+        late: bool,
+    ) -> tuple[Report, bool]:
+        """File the grid's report for ``day`` (version 1).
+
+        Returns ``(report, True)``; if the grid already has a report for that day (another
+        worker filed it, or the same update was delivered twice) nothing is written and the
+        existing report comes back with False.
+        """
+        async with self._db.transaction() as conn:
+            inserted = await fetch_one(
+                conn,
+                "INSERT INTO reports (grid_id, day, submitted_at, submitted_by, late)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (grid_id, day) DO NOTHING RETURNING id",
+                (grid_id, to_db_day(day), to_db_time(at), worker_id, late),
+            )
+            if inserted is None:
+                existing = await _load(
+                    conn, _BY_GRID_DAY, {"grid_id": grid_id, "day": to_db_day(day)}
+                )
+                return existing[0], False
+            report_id = int(inserted["id"])
+            version = _NewVersion(kind, values, incidents, baseline, worker_id, at, None)
+            await version.insert(conn, report_id, 1)
+            details = {"report_id": report_id, "grid_id": grid_id, "day": day.isoformat()}
+            details |= {"kind": kind.value, "late": late}
+            await write_entry(
+                conn, await _telegram_id(conn, worker_id), AuditAction.REPORT_FILE, details, at
+            )
+            return (await _load(conn, _BY_ID, {"id": report_id}))[0], True
+
+    async def correct(
+        self,
+        report_id: int,
+        *,
+        kind: ReportKind,
+        values: Mapping[str, FieldValue],
+        incidents: Sequence[Incident],
+        baseline: Mapping[str, int],
+        worker_id: int,
+        at: datetime,
+        reason: str,
+    ) -> Report:
+        """Add a corrected version (n + 1) saying who, when and why; earlier versions, the
+        filing time and the late flag stay as they were. Raises LookupError for an unknown
+        report."""
+        async with self._db.transaction() as conn:
+            row = await fetch_one(
+                conn,
+                "SELECT r.grid_id, r.day, max(v.version) AS last FROM reports r"
+                " JOIN report_versions v ON v.report_id = r.id WHERE r.id = ? GROUP BY r.id",
+                (report_id,),
+            )
+            if row is None:
+                raise LookupError(f"no report with id {report_id}")
+            number = int(row["last"]) + 1
+            version = _NewVersion(kind, values, incidents, baseline, worker_id, at, reason)
+            await version.insert(conn, report_id, number)
+            details = {"report_id": report_id, "grid_id": row["grid_id"], "day": row["day"]}
+            details |= {"version": number, "kind": kind.value, "reason": reason}
+            await write_entry(
+                conn, await _telegram_id(conn, worker_id), AuditAction.REPORT_CORRECT, details, at
+            )
+            return (await _load(conn, _BY_ID, {"id": report_id}))[0]
+
+    async def history(
+        self, grid_id: int, *, before: date, since: date | None = None
+    ) -> list[Report]:
+        """The grid's reports on days ``since`` (inclusive) to ``before`` (exclusive), by day."""
+        params = {
+            "grid_id": grid_id,
+            "before": to_db_day(before),
+            "since": None if since is None else to_db_day(since),
+        }
+        async with self._db.read() as conn:
+            return await _load(conn, _HISTORY, params)
+
+    async def reports_on(self, day: date, grid_ids: Iterable[int] | None = None) -> list[Report]:
+        """Every report of ``day`` (optionally only these grids), by grid id."""
+        params = {
+            "day": to_db_day(day),
+            "grid_ids": None if grid_ids is None else to_json(list(grid_ids)),
+        }
+        async with self._db.read() as conn:
+            return await _load(conn, _ON_DAY, params)
+
+
+class _NewVersion:
+    """The content of a version about to be written."""
+
+    def __init__(
+        self,
+        kind: ReportKind,
+        values: Mapping[str, FieldValue],
+        incidents: Sequence[Incident],
+        baseline: Mapping[str, int],
+        worker_id: int,
+        at: datetime,
+        reason: str | None,
+    ) -> None:
+        self.kind = kind
+        self.values = dict(values)
+        self.incidents = incidents
+        self.baseline = dict(baseline)
+        self.worker_id = worker_id
+        self.at = to_db_time(at)
+        self.reason = reason
+
+    async def insert(self, conn: aiosqlite.Connection, report_id: int, number: int) -> None:
+        version_id = await insert_id(
+            conn,
+            "INSERT INTO report_versions (report_id, version, kind, answers, baseline,"
+            " created_at, created_by, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                report_id,
+                number,
+                self.kind.value,
+                to_json(self.values),
+                to_json(self.baseline),
+                self.at,
+                self.worker_id,
+                self.reason,
+            ),
+        )
+        await conn.executemany(
+            "INSERT INTO incidents (version_id, position, category, description, urgent,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (version_id, position, item.category, item.description, item.urgent, self.at)
+                for position, item in enumerate(self.incidents, start=1)
+            ],
+        )
+
+
+async def _telegram_id(conn: aiosqlite.Connection, worker_id: int) -> int | None:
+    row = await fetch_one(conn, "SELECT telegram_id FROM workers WHERE id = ?", (worker_id,))
+    return None if row is None else row["telegram_id"]
+
+
+async def _load(conn: aiosqlite.Connection, where: str, params: Params) -> list[Report]:
+    """Reports matching ``where`` (one of the constants above), with versions and incidents."""
+    reports = await fetch_all(conn, f"{_REPORTS}{where} ORDER BY r.day, r.grid_id", params)
+    if not reports:
+        return []
+    report_ids = to_json([row["id"] for row in reports])
+    version_rows = await fetch_all(
+        conn,
+        "SELECT v.*, w.name AS created_by_name FROM report_versions v"
+        " JOIN workers w ON w.id = v.created_by"
+        " WHERE v.report_id IN (SELECT value FROM json_each(?)) ORDER BY v.report_id, v.version",
+        (report_ids,),
+    )
+    incident_rows = await fetch_all(
+        conn,
+        "SELECT i.* FROM incidents i JOIN report_versions v ON v.id = i.version_id"
+        " WHERE v.report_id IN (SELECT value FROM json_each(?)) ORDER BY i.version_id, i.position",
+        (report_ids,),
+    )
+    incidents: dict[int, list[Incident]] = defaultdict(list)
+    for row in incident_rows:
+        incidents[row["version_id"]].append(
+            Incident(row["category"], row["description"], bool(row["urgent"]))
+        )
+    versions: dict[int, list[ReportVersion]] = defaultdict(list)
+    for row in version_rows:
+        versions[row["report_id"]].append(_version(row, incidents[row["id"]]))
+    return [_report(row, versions[row["id"]]) for row in reports]
+
+
+def _version(row: aiosqlite.Row, incidents: list[Incident]) -> ReportVersion:
+    return ReportVersion(
+        version=row["version"],
+        kind=ReportKind(row["kind"]),
+        values=from_json(row["answers"]),
+        incidents=tuple(incidents),
+        baseline=from_json(row["baseline"]),
+        created_at=from_db_time(row["created_at"]),
+        created_by=row["created_by"],
+        created_by_name=row["created_by_name"],
+        reason=row["reason"],
+    )
+
+
+def _report(row: aiosqlite.Row, versions: list[ReportVersion]) -> Report:
+    return Report(
+        id=row["id"],
+        grid_id=row["grid_id"],
+        day=from_db_day(row["day"]),
+        submitted_at=from_db_time(row["submitted_at"]),
+        submitted_by=row["submitted_by"],
+        submitted_by_name=row["submitted_by_name"],
+        late=bool(row["late"]),
+        versions=tuple(versions),
+    )

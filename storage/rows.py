@@ -1,0 +1,78 @@
+"""Query helpers, and building the shared domain types from database rows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeAlias
+
+import aiosqlite
+
+from bot.domain.models import Area, BindVia, Grid, Worker
+
+Params: TypeAlias = Sequence[Any] | Mapping[str, Any]
+
+
+async def fetch_all(
+    conn: aiosqlite.Connection, sql: str, params: Params = ()
+) -> list[aiosqlite.Row]:
+    """All rows of a query."""
+    async with conn.execute(sql, params) as cursor:
+        return list(await cursor.fetchall())
+
+
+async def fetch_one(
+    conn: aiosqlite.Connection, sql: str, params: Params = ()
+) -> aiosqlite.Row | None:
+    """The first row of a query, or None."""
+    async with conn.execute(sql, params) as cursor:
+        return await cursor.fetchone()
+
+
+async def insert_id(conn: aiosqlite.Connection, sql: str, params: Params = ()) -> int:
+    """Run an INSERT (without RETURNING) and return the new row's id."""
+    row = await fetch_one(conn, f"{sql} RETURNING id", params)
+    if row is None:
+        raise RuntimeError(f"INSERT returned no row: {sql}")
+    return int(row["id"])
+
+
+GRID_COLUMNS = (
+    "g.id, g.code, g.name, g.area_id, a.path AS area_path, g.households, g.population, g.active"
+)
+"""Select list for :func:`grid_from_row`; needs ``grids g JOIN areas a ON a.id = g.area_id``."""
+
+WORKER_COLUMNS = "w.id, w.grid_id, w.name, w.username, w.telegram_id, w.active, w.bound_via"
+"""Select list for :func:`worker_from_row` over ``workers w``."""
+
+
+def area_from_row(row: aiosqlite.Row) -> Area:
+    """An :class:`Area` from a row of ``areas``."""
+    return Area(id=row["id"], path=row["path"], name=row["name"], parent_id=row["parent_id"])
+
+
+def grid_from_row(row: aiosqlite.Row) -> Grid:
+    """A :class:`Grid` from a row selected with :data:`GRID_COLUMNS`."""
+    return Grid(
+        id=row["id"],
+        code=row["code"],
+        name=row["name"],
+        area_id=row["area_id"],
+        area_path=row["area_path"],
+        households=row["households"],
+        population=row["population"],
+        active=bool(row["active"]),
+    )
+
+
+def worker_from_row(row: aiosqlite.Row) -> Worker:
+    """A :class:`Worker` from a row selected with :data:`WORKER_COLUMNS`."""
+    bound_via = row["bound_via"]
+    return Worker(
+        id=row["id"],
+        grid_id=row["grid_id"],
+        name=row["name"],
+        username=row["username"],
+        telegram_id=row["telegram_id"],
+        active=bool(row["active"]),
+        bound_via=None if bound_via is None else BindVia(bound_via),
+    )

@@ -1,0 +1,41 @@
+"""Fixtures: an emulator on loopback, an injectable clock, the running bot on a temp SQLite file."""
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from harness import DAY, Harness
+
+from bot.clock import ManualClock
+from bot.emulator import BotApiEmulator
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """09:00 on the test day, Shanghai time."""
+    return ManualClock(datetime(DAY.year, DAY.month, DAY.day, 9, 0, tzinfo=SHANGHAI))
+
+
+@pytest.fixture
+async def emulator(clock: ManualClock) -> AsyncIterator[BotApiEmulator]:
+    """The Bot API emulator, listening on 127.0.0.1."""
+    async with BotApiEmulator(clock=clock.now) as emu:
+        yield emu
+
+
+@pytest.fixture
+async def bot(
+    emulator: BotApiEmulator, clock: ManualClock, tmp_path: Path
+) -> AsyncIterator[Harness]:
+    """The real bot with the sample roster imported, polling the emulator."""
+    harness = Harness(emulator, clock, tmp_path / "gridbot.sqlite3")
+    await harness.start()
+    await harness.import_roster()
+    try:
+        yield harness
+    finally:
+        await harness.stop()

@@ -1,0 +1,143 @@
+"""The end-to-end harness: the real application against the Bot API emulator over HTTP.
+
+Only the Telegram server (the emulator, on 127.0.0.1) and the clock are stand-ins; handlers,
+storage (a real SQLite file) and persistence are the real ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import AsyncExitStack
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from bot.app import open_services, running_bot
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.domain.models import Report, Worker
+from bot.domain.roster import parse_roster
+from bot.emulator import BotApiEmulator, SentMessage, SimGroup, SimUser, UserAction
+from bot.services import Services
+
+TOKEN = "7000000001:TEST-TOKEN"
+ADMIN_ID = 900_000_001
+ROSTER = Path(__file__).parent / "data" / "roster.csv"
+DAY = date(2026, 11, 22)
+
+
+class Harness:
+    """A running bot plus helpers to act as its users and read what they saw."""
+
+    def __init__(self, emulator: BotApiEmulator, clock: ManualClock, db_path: Path) -> None:
+        self.emu = emulator
+        self.clock = clock
+        self.settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            token=TOKEN,
+            api_base_url=emulator.url,
+            db=db_path,
+            admins=frozenset({ADMIN_ID}),
+            timezone=clock.tz,
+            deadline=time(17, 0),
+        )
+        self._stack: AsyncExitStack | None = None
+        self._services: Services | None = None
+        self._app: Any = None
+
+    @property
+    def services(self) -> Services:
+        """The running application's services."""
+        assert self._services is not None, "the bot is not running"
+        return self._services
+
+    async def start(self) -> None:
+        """Open the database and start polling the emulator."""
+        stack = AsyncExitStack()
+        self._services = await stack.enter_async_context(open_services(self.settings, self.clock))
+        self._app = await stack.enter_async_context(
+            running_bot(self._services, TOKEN, poll_timeout=1)
+        )
+        self._stack = stack
+
+    async def stop(self) -> None:
+        """Stop the application and close the database, as a shutdown would."""
+        if self._stack is not None:
+            await self._stack.aclose()
+        self._stack = self._services = self._app = None
+
+    async def restart(self) -> None:
+        """A new application on the same database file."""
+        await self.stop()
+        await self.start()
+
+    async def import_roster(self, path: Path = ROSTER) -> None:
+        """Import a roster file the way ``gridbot roster import`` does."""
+        parsed = parse_roster(path.name, await asyncio.to_thread(path.read_bytes))
+        assert parsed.errors == []
+        await self.services.db.roster.apply(parsed.rows, actor=None, at=self.clock.now())
+
+    def at(self, hour: int, minute: int = 0, day: date = DAY) -> None:
+        """Move the clock to ``hour:minute`` on ``day`` (in the configured zone)."""
+        self.clock.set(datetime.combine(day, time(hour, minute), tzinfo=self.clock.tz))
+
+    # ------------------------------------------------------------------ acting as users
+
+    def user(
+        self, user_id: int, name: str, *, username: str | None = None, lang: str = "zh-hans"
+    ) -> SimUser:
+        """A Telegram user of the emulator."""
+        return self.emu.add_user(user_id, name, username=username, language_code=lang)
+
+    def group(self, chat_id: int, title: str, *, admins: tuple[SimUser, ...] = ()) -> SimGroup:
+        """A group chat with the bot in it."""
+        return self.emu.add_group(chat_id, title, admins=admins)
+
+    async def _settle(self, action: UserAction) -> None:
+        await self.emu.wait_processed(self._app.update_queue, action.update_id)
+
+    async def send(
+        self, user: SimUser, text: str, *, chat: SimGroup | None = None
+    ) -> list[SentMessage]:
+        """``user`` sends ``text``; returns what the bot sent to that chat in reply."""
+        where: SimUser | SimGroup = chat or user
+        before = len(where.inbox())
+        await self._settle(await user.send(text, chat=chat))
+        return where.inbox()[before:]
+
+    async def start_bot(self, user: SimUser, payload: str | None = None) -> list[SentMessage]:
+        """``user`` opens the bot (optionally through a deep link)."""
+        before = len(user.inbox())
+        await self._settle(await user.start(payload))
+        return user.inbox()[before:]
+
+    async def press(self, user: SimUser, button: str) -> list[SentMessage]:
+        """``user`` taps the button with this text (or data) on the latest message with it."""
+        before = len(user.inbox())
+        await self._settle(await user.press(button))
+        return user.inbox()[before:]
+
+    async def press_on(self, user: SimUser, message: SentMessage, button: str) -> None:
+        """``user`` taps a button on a particular (possibly old) message."""
+        await self._settle(await user.press(button, message=message))
+
+    async def forge(self, user: SimUser, data: str, message_id: int) -> None:
+        """``user`` sends arbitrary callback data on a message."""
+        await self._settle(await user.press_data(data, message_id))
+
+    # ------------------------------------------------------------------ reading the database
+
+    async def worker(self, telegram_id: int) -> Worker | None:
+        """The worker bound to this Telegram id."""
+        return await self.services.db.roster.worker_by_telegram_id(telegram_id)
+
+    async def report(self, grid_code: str, day: date = DAY) -> Report | None:
+        """The grid's report for ``day``."""
+        grid = await self.services.db.roster.grid_by_code(grid_code)
+        assert grid is not None
+        return await self.services.db.reports.get(grid.id, day)
+
+
+def texts(messages: list[SentMessage]) -> str:
+    """All the text the user saw, joined (tags stripped)."""
+    return "\n".join(message.plain_text or "" for message in messages)

@@ -1,0 +1,170 @@
+"""The ``gridbot`` command line, run as a user would: as a real process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from harness import ROSTER
+
+from bot.emulator import BotApiEmulator, SimUser
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """A clean environment: only gridbot variables we set, a temp database."""
+    base = {key: value for key, value in os.environ.items() if not key.startswith("GRIDBOT_")}
+    base["GRIDBOT_DB"] = str(tmp_path / "gridbot.sqlite3")
+    base["GRIDBOT_LOCALE"] = "en"
+    yield base
+
+
+def gridbot(
+    env: dict[str, str], *args: str, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m bot ARGS`` and capture what it prints."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env=env,
+        cwd=cwd or REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_roster_import_show_and_reimport(env: dict[str, str]) -> None:
+    first = gridbot(env, "roster", "import", str(ROSTER))
+    assert first.returncode == 0, first.stderr
+    assert "Imported" in first.stdout
+    again = gridbot(env, "roster", "import", str(ROSTER))
+    assert again.returncode == 0
+    assert "unchanged" in again.stdout
+    shown = gridbot(env, "roster", "show")
+    assert "学院南路街道/前进社区" in shown.stdout
+    assert "QJ-01" in shown.stdout and "王娜" in shown.stdout
+    with sqlite3.connect(env["GRIDBOT_DB"]) as db:
+        assert db.execute("SELECT count(*) FROM workers WHERE active = 1").fetchone() == (22,)
+
+
+def test_bad_roster_is_rejected_whole_with_line_numbers(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.csv"
+    lines = ROSTER.read_text("utf-8").splitlines()
+    lines[3] = lines[3].replace("QJ-01", "QJ 01!")
+    bad.write_text("\n".join(lines) + "\n", "utf-8")
+    result = gridbot(env, "roster", "import", str(bad))
+    assert result.returncode == 1
+    assert "line 4" in result.stderr
+    assert "nothing was imported" in result.stderr
+    with sqlite3.connect(env["GRIDBOT_DB"]) as db:
+        assert db.execute("SELECT count(*) FROM workers").fetchone() == (0,)
+
+
+def test_invite_prints_a_deep_link(env: dict[str, str]) -> None:
+    gridbot(env, "roster", "import", str(ROSTER))
+    env["GRIDBOT_BOT_USERNAME"] = "my_grid_bot"
+    first = gridbot(env, "invite", "qj-02")
+    assert first.returncode == 0, first.stderr
+    assert "https://t.me/my_grid_bot?start=" in first.stdout
+    assert gridbot(env, "invite", "QJ-02").stdout == first.stdout  # stable until rotated
+    rotated = gridbot(env, "invite", "QJ-02", "--rotate").stdout
+    assert rotated != first.stdout
+    unknown = gridbot(env, "invite", "NOPE-9")
+    assert unknown.returncode == 2 and "NOPE-9" in unknown.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"), [("GRIDBOT_TIMEZONE", "Moon/Base"), ("GRIDBOT_DEADLINE", "5 pm")]
+)
+def test_bad_setting_stops_with_one_line(env: dict[str, str], variable: str, value: str) -> None:
+    env[variable] = value
+    result = gridbot(env, "roster", "show")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert variable in result.stderr and "Traceback" not in result.stderr
+
+
+def test_run_without_token_says_how_to_set_it(env: dict[str, str]) -> None:
+    result = gridbot(env, "run")
+    assert result.returncode == 2
+    assert "GRIDBOT_TOKEN" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_bad_arguments_get_a_usage_line(env: dict[str, str]) -> None:
+    result = gridbot(env, "roster", "frobnicate")
+    assert result.returncode == 2
+    assert "--help" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.fixture
+async def served() -> AsyncIterator[BotApiEmulator]:
+    async with BotApiEmulator(bot_username="grid_acceptance_bot") as emu:
+        yield emu
+
+
+async def test_gridbot_run_against_a_bot_api_server(
+    served: BotApiEmulator, env: dict[str, str]
+) -> None:
+    """Acceptance: import the roster, `gridbot run` against GRIDBOT_API_BASE_URL, file by chat."""
+    imported = await asyncio.to_thread(gridbot, env, "roster", "import", str(ROSTER))
+    assert imported.returncode == 0, imported.stderr
+    env.update(GRIDBOT_TOKEN="7000000001:ACCEPTANCE", GRIDBOT_API_BASE_URL=served.url)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        env=env,
+        cwd=REPO,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        zero_worker = served.add_user(710000001, "王娜", username="grid_qj01_1")
+        detail_worker = served.add_user(
+            710000005, "王秀静", username="grid_qj03_1", language_code="en"
+        )
+        await say(zero_worker, "/zero")
+        await press(zero_worker, "✅ 确认提交零报告")
+        assert "已提交" in zero_worker.last().plain_text
+        await say(detail_worker, "/report", replies=2)  # the intro, then the first question
+        for answer in ["4", "0", "150", "60", "2", "0", "1", "0", "0", "0", "0", "1"]:
+            await say(detail_worker, answer)
+        await press(detail_worker, "Skip")
+        await press(detail_worker, "✅ No incidents")
+        await press(detail_worker, "✅ Submit")
+        assert "filed" in detail_worker.last().plain_text
+    finally:
+        process.terminate()
+        _, stderr = await process.communicate()
+    assert process.returncode == 0, stderr.decode()
+    with sqlite3.connect(env["GRIDBOT_DB"]) as db:
+        rows = db.execute(
+            "SELECT g.code, v.kind, json_extract(v.answers, '$.screened') "
+            "FROM reports r JOIN grids g ON g.id = r.grid_id "
+            "JOIN report_versions v ON v.report_id = r.id ORDER BY g.code"
+        ).fetchall()
+    assert rows == [("QJ-01", "zero", 0), ("QJ-03", "detailed", 150)]
+
+
+async def say(user: SimUser, text: str, replies: int = 1) -> None:
+    """Send and wait for the bot's answer (the bot runs in another process)."""
+    await user.send(text)
+    await user.wait_for_message(count=replies, timeout=20)
+
+
+async def press(user: SimUser, button: str) -> None:
+    """Tap and wait for the bot's next message."""
+    await user.press(button)
+    await user.wait_for_message(timeout=20)
