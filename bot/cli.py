@@ -16,7 +16,7 @@ from bot.app import open_services, running_bot
 from bot.config import ConfigError, Settings, fallback_locale, load_settings
 from bot.domain.form import FormError
 from bot.domain.models import RosterChanges
-from bot.domain.roster import parse_roster
+from bot.domain.roster import FILE_LINE, parse_roster
 from bot.i18n import Locale, t
 from bot.services import Services
 from storage.db import SchemaTooNewError
@@ -121,10 +121,12 @@ async def _import_roster(services: Services, path: Path, *, dry_run: bool) -> in
         print(t(locale, "cli.roster_rejected", count=len(parsed.errors)), file=sys.stderr)
         for problem in parsed.errors:
             reason = t(locale, problem.reason, **problem.params)
-            print(
-                t(locale, "cli.roster_error_line", line=problem.line, reason=reason),
-                file=sys.stderr,
+            line = (
+                t(locale, "cli.roster_error_line", line=problem.line, reason=reason)
+                if problem.line != FILE_LINE
+                else t(locale, "cli.roster_error_file", reason=reason)
             )
+            print(line, file=sys.stderr)
         return EXIT_FAILED
     if dry_run:
         print(t(locale, "cli.dry_run_ok", rows=len(parsed.rows)))
@@ -165,7 +167,7 @@ async def _invite(args: argparse.Namespace, settings: Settings) -> int:
     async with open_services(settings) as services:
         roster = services.db.roster
         grid = await roster.grid_by_code(args.grid_code)
-        if grid is None:
+        if grid is None or not grid.active:
             raise CliError(t(locale, "cli.unknown_grid", code=args.grid_code))
         if args.revoke:
             count = await roster.revoke_invites(grid.id, actor=None, at=services.now())

@@ -4,7 +4,8 @@ Every query goes through :meth:`Database.transaction` (writes) or :meth:`Databas
 (reads). Both hold one asyncio lock, so concurrent handlers never interleave their
 statements on the shared connection; a task that already holds it may nest freely (the
 outermost ``transaction`` owns BEGIN IMMEDIATE … COMMIT, inner ones are savepoints). A
-write is committed when the awaited repository call returns.
+write is committed when the awaited repository call returns. Keep transactions short:
+never await Telegram (or anything slow) inside one, since every other task waits for it.
 """
 
 from __future__ import annotations

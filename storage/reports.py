@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -75,8 +76,13 @@ class ReportRepo:
             report_id = int(inserted["id"])
             version = _NewVersion(kind, values, incidents, baseline, worker_id, at, None)
             await version.insert(conn, report_id, 1)
-            details = {"report_id": report_id, "grid_id": grid_id, "day": day.isoformat()}
-            details |= {"kind": kind.value, "late": late}
+            details = {
+                "report_id": report_id,
+                "grid_id": grid_id,
+                "day": day.isoformat(),
+                "kind": kind.value,
+                "late": late,
+            }
             await write_entry(
                 conn, await _telegram_id(conn, worker_id), AuditAction.REPORT_FILE, details, at
             )
@@ -109,8 +115,14 @@ class ReportRepo:
             number = int(row["last"]) + 1
             version = _NewVersion(kind, values, incidents, baseline, worker_id, at, reason)
             await version.insert(conn, report_id, number)
-            details = {"report_id": report_id, "grid_id": row["grid_id"], "day": row["day"]}
-            details |= {"version": number, "kind": kind.value, "reason": reason}
+            details = {
+                "report_id": report_id,
+                "grid_id": row["grid_id"],
+                "day": row["day"],
+                "version": number,
+                "kind": kind.value,
+                "reason": reason,
+            }
             await write_entry(
                 conn, await _telegram_id(conn, worker_id), AuditAction.REPORT_CORRECT, details, at
             )
@@ -138,28 +150,20 @@ class ReportRepo:
             return await _load(conn, _ON_DAY, params)
 
 
+@dataclass(frozen=True, slots=True)
 class _NewVersion:
     """The content of a version about to be written."""
 
-    def __init__(
-        self,
-        kind: ReportKind,
-        values: Mapping[str, FieldValue],
-        incidents: Sequence[Incident],
-        baseline: Mapping[str, int],
-        worker_id: int,
-        at: datetime,
-        reason: str | None,
-    ) -> None:
-        self.kind = kind
-        self.values = dict(values)
-        self.incidents = incidents
-        self.baseline = dict(baseline)
-        self.worker_id = worker_id
-        self.at = to_db_time(at)
-        self.reason = reason
+    kind: ReportKind
+    values: Mapping[str, FieldValue]
+    incidents: Sequence[Incident]
+    baseline: Mapping[str, int]
+    worker_id: int
+    at: datetime
+    reason: str | None
 
     async def insert(self, conn: aiosqlite.Connection, report_id: int, number: int) -> None:
+        created_at = to_db_time(self.at)
         version_id = await insert_id(
             conn,
             "INSERT INTO report_versions (report_id, version, kind, answers, baseline,"
@@ -168,9 +172,9 @@ class _NewVersion:
                 report_id,
                 number,
                 self.kind.value,
-                to_json(self.values),
-                to_json(self.baseline),
-                self.at,
+                to_json(dict(self.values)),
+                to_json(dict(self.baseline)),
+                created_at,
                 self.worker_id,
                 self.reason,
             ),
@@ -179,7 +183,7 @@ class _NewVersion:
             "INSERT INTO incidents (version_id, position, category, description, urgent,"
             " created_at) VALUES (?, ?, ?, ?, ?, ?)",
             [
-                (version_id, position, item.category, item.description, item.urgent, self.at)
+                (version_id, position, item.category, item.description, item.urgent, created_at)
                 for position, item in enumerate(self.incidents, start=1)
             ],
         )

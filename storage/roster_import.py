@@ -91,28 +91,28 @@ def _prefixes(path: str) -> list[str]:
 
 
 class _RosterSync:
+    """One import: areas, then grids, then workers, counting what changed."""
+
     def __init__(self, conn: aiosqlite.Connection, now: str) -> None:
         self.conn = conn
         self.now = now
         self.counts = _Counts()
 
-    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        return await fetch_all(self.conn, sql, params)
-
-    async def _insert(self, sql: str, params: Sequence[Any]) -> int:
-        return await insert_id(self.conn, sql, params)
-
     # --- areas -----------------------------------------------------------------------------
 
     async def areas(self, paths: set[str]) -> dict[str, int]:
         """Make sure every path and each of its prefixes is an area; path -> area id."""
-        ids = {row["path"]: row["id"] for row in await self._all("SELECT id, path FROM areas")}
+        ids = {
+            row["path"]: row["id"]
+            for row in await fetch_all(self.conn, "SELECT id, path FROM areas")
+        }
         wanted = {prefix for path in paths for prefix in _prefixes(path)}
         for path in sorted(wanted, key=lambda p: (p.count("/"), p)):
             if path in ids:
                 continue
             parent, _, name = path.rpartition("/")
-            ids[path] = await self._insert(
+            ids[path] = await insert_id(
+                self.conn,
                 "INSERT INTO areas (parent_id, name, path, created_at) VALUES (?, ?, ?, ?)",
                 (ids.get(parent) if parent else None, name, path, self.now),
             )
@@ -125,8 +125,9 @@ class _RosterSync:
         """Upsert the file's grids by code, deactivate the others; code key -> grid id."""
         existing = {
             _key(row["code"]): row
-            for row in await self._all(
-                "SELECT id, code, name, area_id, households, population, active FROM grids"
+            for row in await fetch_all(
+                self.conn,
+                "SELECT id, code, name, area_id, households, population, active FROM grids",
             )
         }
         first_rows: dict[str, RosterRow] = {}
@@ -154,7 +155,8 @@ class _RosterSync:
     async def _upsert_grid(self, old: aiosqlite.Row | None, wanted: tuple[Any, ...]) -> int:
         if old is None:
             self.counts.grids_added += 1
-            return await self._insert(
+            return await insert_id(
+                self.conn,
                 "INSERT INTO grids (code, name, area_id, households, population, active,"
                 " created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?)",
                 (*wanted, self.now, self.now),
@@ -176,11 +178,15 @@ class _RosterSync:
     # --- workers ---------------------------------------------------------------------------
 
     async def workers(self, rows: Sequence[RosterRow], grid_ids: dict[str, int]) -> None:
+        """Match the rows to workers, then write in an order that keeps the "one active
+        worker per username / Telegram id" indexes valid after every statement: deactivate
+        the unlisted, free usernames that move, update the matched, add the new."""
         existing = [
             _WorkerState.from_row(row)
-            for row in await self._all(
+            for row in await fetch_all(
+                self.conn,
                 "SELECT id, grid_id, name, username, telegram_id, active, origin, bound_via,"
-                " bound_at FROM workers ORDER BY active DESC, id DESC"
+                " bound_at FROM workers ORDER BY active DESC, id DESC",
             )
         ]
         matches = _match(rows, existing, grid_ids)

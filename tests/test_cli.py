@@ -168,3 +168,12 @@ async def press(user: SimUser, button: str) -> None:
     """Tap and wait for the bot's next message."""
     await user.press(button)
     await user.wait_for_message(timeout=20)
+
+
+def test_a_file_that_is_no_roster_is_explained(env: dict[str, str], tmp_path: Path) -> None:
+    photo = tmp_path / "roster.png"
+    photo.write_bytes(b"\x89PNG\r\n")
+    result = gridbot(env, "roster", "import", str(photo))
+    assert result.returncode == 1
+    assert "line 0" not in result.stderr and "Traceback" not in result.stderr
+    assert ".csv" in result.stderr or "CSV" in result.stderr

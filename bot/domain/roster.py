@@ -29,7 +29,8 @@ FILE_LINE = 0
 """The ``line`` of errors about the whole file."""
 
 MAX_NAME = 64
-MAX_TELEGRAM_ID = 2**63 - 1
+MAX_INTEGER = 2**63 - 1
+"""The largest integer SQLite stores."""
 
 REQUIRED = ("area", "grid_code", "grid_name", "worker_name")
 OPTIONAL = ("worker_username", "worker_id", "households", "population")
@@ -303,7 +304,7 @@ def _worker_id(text: str, column: str) -> int | None:
     if _SCIENTIFIC.fullmatch(text):
         raise _Bad("worker_id_scientific", value=text)
     number = _whole_number(text)
-    if number is None or not 0 < number <= MAX_TELEGRAM_ID:
+    if number is None or not 0 < number <= MAX_INTEGER:
         raise _Bad("worker_id", value=text)
     return number
 
@@ -312,7 +313,7 @@ def _count(text: str, column: str) -> int | None:
     if not text:
         return None
     number = _whole_number(text)
-    if number is None or number > MAX_TELEGRAM_ID:
+    if number is None or number > MAX_INTEGER:
         raise _Bad("number", column=column, value=text)
     return number
 

@@ -1,0 +1,170 @@
+"""Compile a :class:`DigestInput` into a :class:`Digest`: pure, no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.domain.digest.figures import (
+    GridNumbers,
+    corrections_since,
+    prevalence,
+    telling,
+    totals,
+)
+from bot.domain.digest.model import (
+    AreaLine,
+    Attention,
+    Correction,
+    Digest,
+    DigestInput,
+    GridInput,
+    GridLine,
+    MissingGrid,
+    NegativeStock,
+    ReportingStatus,
+    Request,
+)
+from bot.domain.form import Form
+from bot.domain.models import Area, Grid
+from bot.domain.status import Completeness
+
+_Numbered = tuple[GridInput, GridNumbers]
+
+
+def compile_digest(data: DigestInput) -> Digest:
+    """The digest of ``data.area`` for ``data.day``; grids ordered by area path, then code."""
+    items = sorted(data.grids, key=lambda item: (item.grid.area_path, item.grid.code))
+    numbered = [(item, GridNumbers.of(data.form, item.history, data.day)) for item in items]
+    seen = prevalence(data.form, (item.history for item in items), data.day)
+    return Digest(
+        form=data.form,
+        area=data.area,
+        day=data.day,
+        tz=data.tz,
+        status=_status(items),
+        attention=_attention(data, numbered),
+        totals=totals(data.form, _pairs(numbered)),
+        sub_areas=_roll_up(data, numbered, seen),
+        grids=tuple(_grid_line(data, item, numbers, seen) for item, numbers in numbered),
+        corrections=_corrections(data, items),
+        requests=tuple(request for item in items for request in _requests(data.form, item)),
+        weekly=data.weekly,
+    )
+
+
+def sub_area_of(grid: Grid, sub_areas: Sequence[Area]) -> Area | None:
+    """The sub-area a grid lies in (at any depth), or None when it is directly under the area."""
+    for area in sub_areas:
+        if grid.area_path == area.path or grid.area_path.startswith(area.path + "/"):
+            return area
+    return None
+
+
+def _status(items: Sequence[GridInput]) -> ReportingStatus:
+    days = [item.today for item in items]
+    yesterdays = [item.yesterday for item in items if item.yesterday is not None]
+    missing = tuple(
+        MissingGrid(
+            item.today, item.workers, item.yesterday is not None and item.yesterday.is_missing
+        )
+        for item in items
+        if item.today.is_missing
+    )
+    return ReportingStatus(
+        completeness=Completeness.from_grid_days(days),
+        yesterday=Completeness.from_grid_days(yesterdays) if yesterdays else None,
+        on_time=tuple(day for day in days if day.is_reported and not day.is_late),
+        late=tuple(day for day in days if day.is_late),
+        zero=tuple(day for day in days if day.is_zero),
+        missing=missing,
+        excused=tuple(day for day in days if day.is_excused),
+    )
+
+
+def _attention(data: DigestInput, numbered: Sequence[_Numbered]) -> Attention:
+    incidents = sorted(data.incidents, key=lambda incident: (incident.acknowledged, incident.at))
+    negative = tuple(
+        NegativeStock(item.grid, stock.key, numbers.stocks[stock.key])
+        for item, numbers in numbered
+        for stock in data.form.stocks()
+        if numbers.stocks[stock.key] < 0
+    )
+    return Attention(tuple(incidents), negative)
+
+
+def _roll_up(
+    data: DigestInput, numbered: Sequence[_Numbered], seen: dict[str, int]
+) -> tuple[AreaLine, ...]:
+    """One line per sub-area, then one for grids directly under the area (when there are)."""
+    if not data.sub_areas:
+        return ()
+    groups: dict[int, list[_Numbered]] = {area.id: [] for area in data.sub_areas}
+    direct: list[_Numbered] = []
+    for pair in numbered:
+        area = sub_area_of(pair[0].grid, data.sub_areas)
+        (direct if area is None else groups[area.id]).append(pair)
+    lines = [_area_line(data.form, area, groups[area.id], seen) for area in data.sub_areas]
+    if direct:
+        lines.append(_area_line(data.form, data.area, direct, seen, direct=True))
+    return tuple(lines)
+
+
+def _area_line(
+    form: Form,
+    area: Area,
+    group: Sequence[_Numbered],
+    seen: dict[str, int],
+    *,
+    direct: bool = False,
+) -> AreaLine:
+    area_totals = totals(form, _pairs(group))
+    return AreaLine(
+        area=area,
+        direct=direct,
+        completeness=Completeness.from_grid_days(item.today for item, _ in group),
+        totals=area_totals,
+        figures=telling(form, area_totals.figures(), seen),
+    )
+
+
+def _grid_line(
+    data: DigestInput, item: GridInput, numbers: GridNumbers, seen: dict[str, int]
+) -> GridLine:
+    report = item.today.report
+    return GridLine(
+        today=item.today,
+        yesterday=item.yesterday,
+        sub_area=sub_area_of(item.grid, data.sub_areas),
+        figures=() if report is None else telling(data.form, numbers.figures(), seen),
+        incidents=0 if report is None else len(report.current.incidents),
+    )
+
+
+def _corrections(data: DigestInput, items: Sequence[GridInput]) -> tuple[Correction, ...]:
+    found = [
+        correction
+        for item in items
+        for correction in corrections_since(
+            item.grid,
+            (report for report in item.history if report.day <= data.day),
+            data.corrections_since,
+        )
+    ]
+    return tuple(sorted(found, key=lambda correction: correction.at))
+
+
+def _requests(form: Form, item: GridInput) -> list[Request]:
+    """The non-empty answers to the form's text fields in the grid's report of the day."""
+    report = item.today.report
+    if report is None:
+        return []
+    requests = []
+    for field in form.fields:
+        value = report.current.values.get(field.key)
+        if field.kind == "text" and isinstance(value, str) and value.strip():
+            requests.append(Request(item.grid, field.key, value.strip()))
+    return requests
+
+
+def _pairs(numbered: Sequence[_Numbered]) -> list[tuple[Grid, GridNumbers]]:
+    return [(item.grid, numbers) for item, numbers in numbered]

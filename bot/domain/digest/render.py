@@ -1,0 +1,433 @@
+"""The digest as text: Telegram HTML split into messages, or plain text for a terminal.
+
+Every word comes from the catalogs; the lines are plain text that :mod:`.text` escapes,
+tags and splits into messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from bot.domain.digest.model import (
+    AreaLine,
+    Correction,
+    CountTotal,
+    Digest,
+    Figure,
+    GridLine,
+    MissingGrid,
+)
+from bot.domain.digest.text import TELEGRAM_LIMIT, Line, to_messages
+from bot.domain.models import Area, Grid, ReportKind
+from bot.domain.status import Completeness, DayStatus, GridDay, Tally
+from bot.domain.summary import diff_lines, quantity
+from bot.i18n import Locale, t
+
+ATTACHMENT_THRESHOLD = 30
+_DASH = "—"
+_UNSET = object()
+_BLANK = Line("")
+
+
+def needs_attachment(digest: Digest, threshold: int = ATTACHMENT_THRESHOLD) -> bool:
+    """Whether the per-grid table is too long to list (the caller attaches a spreadsheet)."""
+    return len(digest.grids) > threshold
+
+
+def render_digest(
+    digest: Digest,
+    locale: Locale,
+    *,
+    max_chars: int = TELEGRAM_LIMIT,
+    table_attached: bool = False,
+) -> list[str]:
+    """Telegram HTML messages, each at most ``max_chars`` long, cut between lines.
+
+    With ``table_attached`` the per-grid section is one line saying the table is attached.
+    """
+    return to_messages(_lines(digest, locale, table_attached=table_attached), max_chars)
+
+
+def render_plain(digest: Digest, locale: Locale, *, table_attached: bool = False) -> str:
+    """The digest as plain text, for a terminal."""
+    return "\n".join(line.text for line in _lines(digest, locale, table_attached=table_attached))
+
+
+# --- sections ------------------------------------------------------------------------------
+
+
+def _lines(digest: Digest, locale: Locale, *, table_attached: bool) -> list[Line]:
+    title = t(locale, "digest.title", area=digest.area.name, day=digest.day.isoformat())
+    return [
+        Line(title, bold=True),
+        *_status(digest, locale),
+        *_attention(digest, locale),
+        *_totals(digest, locale),
+        *_roll_up(digest, locale),
+        *_grids(digest, locale, attached=table_attached),
+        *_corrections(digest, locale),
+        *_requests(digest, locale),
+        *_weekly(digest.weekly, locale),
+        _BLANK,
+        Line(t(locale, "digest.ledger")),
+    ]
+
+
+def _heading(text: str) -> list[Line]:
+    return [_BLANK, Line(text, bold=True, keep=True)]
+
+
+def _status(digest: Digest, locale: Locale) -> list[Line]:
+    status = digest.status
+    now = status.completeness
+    summary = t(
+        locale,
+        "digest.status.summary",
+        expected=now.expected,
+        reported=now.reported,
+        on_time=now.on_time,
+        late=now.late,
+        missing=now.missing,
+        excused=now.excused,
+    )
+    lines = [*_heading(t(locale, "digest.status.heading")), Line(summary)]
+    lines.append(Line(_rates(locale, now, status.yesterday)))
+    if status.late:
+        lines.append(Line(t(locale, "digest.status.late", count=len(status.late)), keep=True))
+        both = "digest.status.item_late_zero"
+        lines.extend(_filed(digest, locale, day, both=both) for day in status.late)
+    if status.zero:
+        lines.append(Line(t(locale, "digest.status.zero", count=len(status.zero)), keep=True))
+        both = "digest.status.item_zero_late"
+        lines.extend(_filed(digest, locale, day, both=both) for day in status.zero)
+    if status.missing:
+        lines.append(Line(t(locale, "digest.status.missing", count=len(status.missing)), keep=True))
+        lines.extend(_missing(locale, missing) for missing in status.missing)
+    if status.excused:
+        lines.append(Line(t(locale, "digest.status.excused", count=len(status.excused)), keep=True))
+        lines.extend(_excused(locale, day) for day in status.excused)
+    return lines
+
+
+def _rates(locale: Locale, now: Completeness, before: Completeness | None) -> str:
+    reporting, on_time = _percent(now.reporting_rate), _percent(now.on_time_rate)
+    if before is None:
+        return t(locale, "digest.status.rates", reporting=reporting, on_time=on_time)
+    return t(
+        locale,
+        "digest.status.rates_yesterday",
+        reporting=reporting,
+        reporting_yesterday=_percent(before.reporting_rate),
+        on_time=on_time,
+        on_time_yesterday=_percent(before.on_time_rate),
+    )
+
+
+def _filed(digest: Digest, locale: Locale, day: GridDay, *, both: str) -> Line:
+    """A late or zero report with its time; ``both`` is the key used when it is late and zero."""
+    key = both if day.is_late and day.is_zero else "digest.status.item"
+    return Line(t(locale, key, grid=day.grid.name, time=_clock(digest, day.submitted_at)))
+
+
+def _missing(locale: Locale, missing: MissingGrid) -> Line:
+    workers = t(locale, "digest.sep").join(missing.workers) or t(locale, "digest.status.no_workers")
+    key = (
+        "digest.status.missing_item_again"
+        if missing.missing_yesterday
+        else "digest.status.missing_item"
+    )
+    grid_day = missing.day
+    text = t(locale, key, grid=grid_day.grid.name, workers=workers, reminders=grid_day.reminders)
+    return Line(text, bold=True)
+
+
+def _excused(locale: Locale, day: GridDay) -> Line:
+    reason = day.excused_reason or ""
+    return Line(t(locale, "digest.status.excused_item", grid=day.grid.name, reason=reason))
+
+
+def _attention(digest: Digest, locale: Locale) -> list[Line]:
+    lines = _heading(t(locale, "digest.attention.heading"))
+    attention = digest.attention
+    if attention.empty:
+        return [*lines, Line(t(locale, "digest.none"))]
+    for incident in attention.incidents:
+        params = {
+            "grid": incident.grid.name,
+            "time": _clock(digest, incident.at),
+            "category": _category(digest, locale, incident.category),
+            "description": incident.description,
+        }
+        if incident.acknowledged:
+            text = t(
+                locale,
+                "digest.attention.incident_acknowledged",
+                by=incident.acknowledged_by,
+                acknowledged_at=_clock(digest, incident.acknowledged_at),
+                **params,
+            )
+            lines.append(Line(text))
+        else:
+            lines.append(Line(t(locale, "digest.attention.incident_open", **params), bold=True))
+    for negative in attention.negative_stocks:
+        field = digest.form.field(negative.key)
+        text = t(
+            locale,
+            "digest.attention.negative_stock",
+            grid=negative.grid.name,
+            label=field.label(locale),
+            value=quantity(field, locale, negative.closing),
+        )
+        lines.append(Line(text, bold=True))
+    return lines
+
+
+def _totals(digest: Digest, locale: Locale) -> list[Line]:
+    lines = _heading(t(locale, "digest.totals.heading"))
+    for total in digest.totals.fields:
+        field = digest.form.field(total.key)
+        label = field.label(locale)
+        if isinstance(total, CountTotal):
+            text = t(
+                locale,
+                "digest.totals.count",
+                label=label,
+                today=quantity(field, locale, total.today),
+                change=_change(total.change),
+                cumulative=total.cumulative,
+            )
+        else:
+            current = quantity(field, locale, total.current)
+            text = t(
+                locale,
+                "digest.totals.stock",
+                label=label,
+                current=current,
+                change=_change(total.change),
+            )
+        lines.append(Line(text))
+    if digest.totals.carried:
+        grids = _names(locale, digest.totals.carried)
+        lines.append(Line(t(locale, "digest.totals.carried", grids=grids)))
+    return lines
+
+
+def _roll_up(digest: Digest, locale: Locale) -> list[Line]:
+    if not digest.sub_areas:
+        return []
+    lines = _heading(t(locale, "digest.rollup.heading"))
+    for area_line in digest.sub_areas:
+        lines.extend(_area_line(digest, locale, area_line))
+    return lines
+
+
+def _area_line(digest: Digest, locale: Locale, line: AreaLine) -> list[Line]:
+    counts = line.completeness
+    name = _area_name(digest, locale, line)
+    text = t(
+        locale,
+        "digest.rollup.line",
+        area=name,
+        expected=counts.expected,
+        reported=counts.reported,
+        missing=counts.missing,
+        excused=counts.excused,
+        reporting=_percent(counts.reporting_rate),
+        on_time=_percent(counts.on_time_rate),
+    )
+    lines = [Line(text)]
+    if line.figures:
+        figures = _figures(digest, locale, line.figures)
+        lines.append(Line(t(locale, "digest.rollup.figures", figures=figures)))
+    return lines
+
+
+def _area_name(digest: Digest, locale: Locale, line: AreaLine) -> str:
+    if line.direct:
+        return t(locale, "digest.rollup.direct", area=digest.area.name)
+    return line.area.name
+
+
+def _grids(digest: Digest, locale: Locale, *, attached: bool) -> list[Line]:
+    lines = _heading(t(locale, "digest.grids.heading"))
+    if attached:
+        return [*lines, Line(t(locale, "digest.grids.attached", count=len(digest.grids)))]
+    group: object = _UNSET
+    for grid_line in digest.grids:
+        if digest.sub_areas and grid_line.sub_area != group:
+            group = grid_line.sub_area
+            lines.append(Line(_group_name(digest, locale, grid_line.sub_area), True, True))
+        lines.append(_grid_line(digest, locale, grid_line))
+    return lines
+
+
+def _group_name(digest: Digest, locale: Locale, sub_area: Area | None) -> str:
+    if sub_area is None:
+        name = t(locale, "digest.rollup.direct", area=digest.area.name)
+    else:
+        name = sub_area.name
+    return t(locale, "digest.grids.sub_area", area=name)
+
+
+def _grid_line(digest: Digest, locale: Locale, line: GridLine) -> Line:
+    items = [_figure(digest, locale, figure) for figure in line.figures]
+    if line.incidents:
+        items.append(t(locale, "digest.grids.incidents", count=line.incidents))
+    status = _grid_status(digest, locale, line)
+    name = line.today.grid.name
+    if items:
+        figures = t(locale, "digest.grids.figure_sep").join(items)
+        text = t(locale, "digest.grids.line_figures", grid=name, status=status, figures=figures)
+    else:
+        text = t(locale, "digest.grids.line", grid=name, status=status)
+    return Line(text, bold=line.today.is_missing)
+
+
+def _grid_status(digest: Digest, locale: Locale, line: GridLine) -> str:
+    day = line.today
+    status = day.status
+    label = status.label(locale)
+    if status == DayStatus.MISSING:
+        again = line.yesterday is not None and line.yesterday.is_missing
+        key = "digest.grids.missing_again" if again else "digest.grids.missing"
+        return t(locale, key, status=label, reminders=day.reminders)
+    if status == DayStatus.EXCUSED:
+        return t(locale, "digest.grids.excused", status=label, reason=day.excused_reason or "")
+    key = "digest.grids.late_zero" if day.is_late and day.is_zero else "digest.grids.reported"
+    return t(locale, key, status=label, time=_clock(digest, day.submitted_at))
+
+
+def _corrections(digest: Digest, locale: Locale) -> list[Line]:
+    lines = _heading(t(locale, "digest.corrections.heading"))
+    if not digest.corrections:
+        return [*lines, Line(t(locale, "digest.none"))]
+    for correction in digest.corrections:
+        lines.append(_correction_head(digest, locale, correction))
+        changes = _correction_changes(digest, locale, correction)
+        if not changes:
+            lines.append(Line(t(locale, "digest.corrections.unchanged")))
+        lines.extend(Line(t(locale, "digest.corrections.change", change=c)) for c in changes)
+    return lines
+
+
+def _correction_head(digest: Digest, locale: Locale, correction: Correction) -> Line:
+    params = {
+        "grid": correction.grid.name,
+        "day": correction.day.isoformat(),
+        "by": correction.by,
+        "at": _clock(digest, correction.at),
+    }
+    if correction.reason:
+        return Line(t(locale, "digest.corrections.item", reason=correction.reason, **params))
+    return Line(t(locale, "digest.corrections.item_no_reason", **params))
+
+
+def _correction_changes(digest: Digest, locale: Locale, correction: Correction) -> list[str]:
+    """Report type, answers, then typed opening balances: each one that changed."""
+    changes = []
+    if correction.old_kind != correction.new_kind:
+        old, new = _kind(locale, correction.old_kind), _kind(locale, correction.new_kind)
+        changes.append(t(locale, "digest.corrections.kind", old=old, new=new))
+    changes.extend(diff_lines(digest.form, locale, correction.old, correction.new))
+    for stock in digest.form.stocks():
+        before = correction.old_baseline.get(stock.key)
+        after = correction.new_baseline.get(stock.key)
+        if before != after:
+            changes.append(
+                t(
+                    locale,
+                    "digest.corrections.opening",
+                    label=stock.label(locale),
+                    old=_number(locale, before),
+                    new=_number(locale, after),
+                )
+            )
+    return changes
+
+
+def _requests(digest: Digest, locale: Locale) -> list[Line]:
+    lines = _heading(t(locale, "digest.requests.heading"))
+    if not digest.requests:
+        return [*lines, Line(t(locale, "digest.none"))]
+    labelled = sum(field.kind == "text" for field in digest.form.fields) > 1
+    for request in digest.requests:
+        grid, text = request.grid.name, request.text
+        if labelled:
+            label = digest.form.field(request.key).label(locale)
+            line = t(locale, "digest.requests.item_labelled", grid=grid, label=label, text=text)
+        else:
+            line = t(locale, "digest.requests.item", grid=grid, text=text)
+        lines.append(Line(line))
+    return lines
+
+
+def _weekly(tally: Tally | None, locale: Locale) -> list[Line]:
+    if tally is None:
+        return []
+    first, last = tally.first_day.isoformat(), tally.last_day.isoformat()
+    lines = _heading(t(locale, "digest.weekly.heading", first=first, last=last))
+    if not tally.offenders:
+        return [*lines, Line(t(locale, "digest.weekly.clean"))]
+    for row in tally.offenders:
+        text = t(
+            locale, "digest.weekly.item", grid=row.grid.name, missing=row.missing, late=row.late
+        )
+        lines.append(Line(text))
+    return lines
+
+
+# --- values --------------------------------------------------------------------------------
+
+
+def _clock(digest: Digest, moment: datetime | None) -> str:
+    """HH:MM in the digest's zone; with the date when it is not the digest's day."""
+    if moment is None:
+        return _DASH
+    if moment.tzinfo is None:
+        raise ValueError(f"naive datetime {moment.isoformat()}: times must be timezone-aware")
+    local = moment.astimezone(digest.tz)
+    return local.strftime("%H:%M" if local.date() == digest.day else "%Y-%m-%d %H:%M")
+
+
+def _percent(rate: float | None) -> str:
+    """``85.7%``; a dash when nothing was expected."""
+    return _DASH if rate is None else f"{rate * 100:.1f}%"
+
+
+def _change(delta: int) -> str:
+    """``+3`` / ``−2`` / ``±0``."""
+    if delta > 0:
+        return f"+{delta}"
+    return f"−{-delta}" if delta < 0 else "±0"
+
+
+def _figure(digest: Digest, locale: Locale, figure: Figure) -> str:
+    field = digest.form.field(figure[0])
+    value = quantity(field, locale, figure[1])
+    return t(locale, "digest.grids.figure", label=field.label(locale), value=value)
+
+
+def _figures(digest: Digest, locale: Locale, figures: Sequence[Figure]) -> str:
+    parts = [_figure(digest, locale, figure) for figure in figures]
+    return t(locale, "digest.grids.figure_sep").join(parts)
+
+
+def _names(locale: Locale, grids: Iterable[Grid]) -> str:
+    return t(locale, "digest.sep").join(grid.name for grid in grids)
+
+
+def _category(digest: Digest, locale: Locale, key: str) -> str:
+    if digest.form.has_category(key):
+        return digest.form.category(key).label(locale)
+    return key
+
+
+def _kind(locale: Locale, kind: ReportKind) -> str:
+    if kind == ReportKind.ZERO:
+        return t(locale, "digest.corrections.kind_zero")
+    return t(locale, "digest.corrections.kind_detailed")
+
+
+def _number(locale: Locale, value: int | None) -> str:
+    return t(locale, "form.summary.blank") if value is None else str(value)

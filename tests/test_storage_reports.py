@@ -1,0 +1,169 @@
+"""Filing, correcting and reading reports."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from storage_fixtures import AT, sample_db
+
+from bot.domain.models import Grid, Incident, Report, ReportKind, Worker
+from storage.audit import AuditAction
+from storage.db import Database
+
+DAY = date(2024, 5, 1)
+FEVER = Incident("fever", "3号楼2单元 林某某 发热，已送发热门诊", urgent=True)
+
+
+async def grid_and_workers(db: Database, code: str = "QJ-01") -> tuple[Grid, list[Worker]]:
+    grid = await db.roster.grid_by_code(code)
+    assert grid is not None
+    return grid, await db.roster.workers_of_grid(grid.id)
+
+
+async def file_detailed(
+    db: Database, grid: Grid, worker: Worker, day: date = DAY, screened: int = 120
+) -> tuple[Report, bool]:
+    return await db.reports.file(
+        grid_id=grid.id,
+        day=day,
+        kind=ReportKind.DETAILED,
+        values={"screened": screened, "note": "正常", "optional": None},
+        incidents=[FEVER, Incident("rumour", "群里传谣", urgent=False)],
+        baseline={"home_isolation": 46},
+        worker_id=worker.id,
+        at=AT,
+        late=False,
+    )
+
+
+async def test_file_stores_version_one_with_incidents(tmp_path: Path) -> None:
+    async with await sample_db(tmp_path) as db:
+        grid, (wang, *_) = await grid_and_workers(db)
+        report, created = await db.reports.file(
+            grid_id=grid.id,
+            day=DAY,
+            kind=ReportKind.DETAILED,
+            values={"screened": 120, "note": "正常", "optional": None},
+            incidents=[FEVER],
+            baseline={"home_isolation": 46},
+            worker_id=wang.id,
+            at=AT,
+            late=True,
+        )
+        assert created
+        assert (report.grid_id, report.day, report.late) == (grid.id, DAY, True)
+        assert report.submitted_at == AT and report.submitted_at.tzinfo is not None
+        assert (report.submitted_by, report.submitted_by_name) == (wang.id, "王娜")
+        (version,) = report.versions
+        assert (version.version, version.kind, version.reason) == (1, ReportKind.DETAILED, None)
+        assert version.values == {"screened": 120, "note": "正常", "optional": None}
+        assert version.baseline == {"home_isolation": 46}
+        assert version.incidents == (FEVER,)
+        assert (version.created_by, version.created_by_name) == (wang.id, "王娜")
+        assert await db.reports.get(grid.id, DAY) == report
+        assert await db.reports.get(grid.id, DAY + timedelta(days=1)) is None
+        (entry,) = await db.audit.entries(action=AuditAction.REPORT_FILE)
+        assert entry.actor == wang.telegram_id and entry.details["late"] is True
+
+
+async def test_a_second_filing_returns_the_existing_report(tmp_path: Path) -> None:
+    async with await sample_db(tmp_path) as db:
+        grid, (wang, chao, zhu) = await grid_and_workers(db)
+        first, created = await file_detailed(db, grid, wang)
+        assert created
+        again, created_again = await db.reports.file(
+            grid_id=grid.id,
+            day=DAY,
+            kind=ReportKind.ZERO,
+            values={},
+            incidents=[],
+            baseline={},
+            worker_id=chao.id,
+            at=AT + timedelta(hours=1),
+            late=True,
+        )
+        assert (again, created_again) == (first, False)
+        # The same update delivered twice, concurrently: one filing wins.
+        outcomes = await asyncio.gather(
+            *(file_detailed(db, grid, zhu, day=DAY + timedelta(days=1)) for _ in range(3))
+        )
+        assert sorted(created for _, created in outcomes) == [False, False, True]
+        assert len(await db.reports.reports_on(DAY + timedelta(days=1))) == 1
+
+
+async def test_corrections_add_versions_and_keep_the_old_ones(tmp_path: Path) -> None:
+    async with await sample_db(tmp_path) as db:
+        grid, (wang, chao, _) = await grid_and_workers(db)
+        filed, _ = await file_detailed(db, grid, wang)
+        report_id = filed.id
+        corrected = await db.reports.correct(
+            report_id,
+            kind=ReportKind.DETAILED,
+            values={"screened": 1200, "note": "正常", "optional": None},
+            incidents=[],
+            baseline={"home_isolation": 46},
+            worker_id=chao.id,
+            at=AT + timedelta(days=1),
+            reason="少写了一个0",
+        )
+        assert corrected.corrected and [v.version for v in corrected.versions] == [1, 2]
+        old, new = corrected.versions
+        assert old.values["screened"] == 120 and len(old.incidents) == 2
+        assert (new.values["screened"], new.incidents, new.reason) == (1200, (), "少写了一个0")
+        assert (new.created_by_name, new.created_at) == ("王超", AT + timedelta(days=1))
+        assert (corrected.submitted_at, corrected.late, corrected.submitted_by) == (
+            AT,
+            False,
+            wang.id,
+        )
+        zero = await db.reports.correct(
+            report_id,
+            kind=ReportKind.ZERO,
+            values={},
+            incidents=[],
+            baseline={},
+            worker_id=wang.id,
+            at=AT + timedelta(days=2),
+            reason="其实无新增",
+        )
+        assert [v.version for v in zero.versions] == [1, 2, 3] and zero.kind == ReportKind.ZERO
+        assert zero.versions[:2] == corrected.versions
+        entries = await db.audit.entries(action=AuditAction.REPORT_CORRECT)
+        assert [(e.details["version"], e.details["reason"]) for e in entries] == [
+            (2, "少写了一个0"),
+            (3, "其实无新增"),
+        ]
+        with pytest.raises(LookupError):
+            await db.reports.correct(
+                9999,
+                kind=ReportKind.ZERO,
+                values={},
+                incidents=[],
+                baseline={},
+                worker_id=wang.id,
+                at=AT,
+                reason="x",
+            )
+
+
+async def test_history_and_reports_on(tmp_path: Path) -> None:
+    async with await sample_db(tmp_path) as db:
+        qj01, (wang, *_) = await grid_and_workers(db)
+        qj03, (wang_xj, *_) = await grid_and_workers(db, "QJ-03")
+        for offset in (0, 1, 2, 4):
+            await file_detailed(db, qj01, wang, DAY + timedelta(days=offset), screened=offset)
+        await file_detailed(db, qj03, wang_xj, DAY + timedelta(days=1))
+        history = await db.reports.history(qj01.id, before=DAY + timedelta(days=4))
+        assert [r.day for r in history] == [DAY + timedelta(days=n) for n in (0, 1, 2)]
+        recent = await db.reports.history(
+            qj01.id, before=DAY + timedelta(days=5), since=DAY + timedelta(days=2)
+        )
+        assert [r.current.values["screened"] for r in recent] == [2, 4]
+        day_two = DAY + timedelta(days=1)
+        assert [r.grid_id for r in await db.reports.reports_on(day_two)] == [qj01.id, qj03.id]
+        assert [r.grid_id for r in await db.reports.reports_on(day_two, [qj03.id])] == [qj03.id]
+        assert await db.reports.reports_on(day_two, []) == []
+        assert await db.reports.reports_on(DAY + timedelta(days=3)) == []
