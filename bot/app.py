@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import (
@@ -28,21 +29,57 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.domain.form import load_form
 from bot.i18n import LOCALES, Locale, pick_locale, short_lang, t
+from bot.outbound.alerts import AlertDesk
+from bot.outbound.courier import DEFAULT_BACKOFF, Courier
+from bot.outbound.daily import DailyNotices
+from bot.outbound.digests import DigestDesk
 from bot.services import Services
 from handlers.checkin import CheckinFlow
 from handlers.onboarding import Onboarding
+from handlers.supervision import Supervision
+from scheduler.runner import DailyRunner
 from storage.db import Database
 from storage.persistence import SQLitePersistence
 
 log = logging.getLogger(__name__)
 
-PRIVATE_COMMANDS = ("report", "zero", "template", "status", "correct", "cancel", "help")
-GROUP_COMMANDS = ("bindgroup", "help")
+PRIVATE_COMMANDS = ("report", "zero", "template", "status", "correct", "away", "cancel", "help")
+GROUP_COMMANDS = ("digest", "excuse", "bindgroup", "help")
 PERSIST_AFTER_EVERY_UPDATE = 100
 """Handler group that runs after all others: flushes drafts and conversation states at once."""
 
 
-def build_application(services: Services, token: str) -> Application[Any, Any, Any, Any, Any, Any]:
+@dataclass(frozen=True)
+class Outbound:
+    """What the bot sends on its own, wired to one bot: shared by handlers and the scheduler."""
+
+    courier: Courier
+    notices: DailyNotices
+    digests: DigestDesk
+    alerts: AlertDesk
+    runner: DailyRunner
+
+    @classmethod
+    def build(cls, services: Services, bot: Bot, backoff: Sequence[float]) -> Outbound:
+        """Everything outbound, sending through ``bot``."""
+        courier = Courier(services, bot, backoff=backoff)
+        notices, digests = DailyNotices(services, courier), DigestDesk(services)
+        alerts = AlertDesk(services, courier)
+        runner = DailyRunner(services, courier, notices, digests, alerts)
+        return cls(courier, notices, digests, alerts, runner)
+
+
+@dataclass(frozen=True)
+class RunningBot:
+    """A started application and its outbound side."""
+
+    application: Application[Any, Any, Any, Any, Any, Any]
+    outbound: Outbound
+
+
+def build_application(
+    services: Services, token: str, *, backoff: Sequence[float] = DEFAULT_BACKOFF
+) -> RunningBot:
     """The bot, pointed at ``GRIDBOT_API_BASE_URL``, persisting into the gridbot database."""
     settings = services.settings
     application = (
@@ -55,13 +92,15 @@ def build_application(services: Services, token: str) -> Application[Any, Any, A
         .rate_limiter(AIORateLimiter(max_retries=3))
         .build()
     )
-    application.add_handler(CheckinFlow(services).handler())
+    outbound = Outbound.build(services, application.bot, backoff)
+    application.add_handler(CheckinFlow(services, outbound.alerts).handler())
+    application.add_handlers(Supervision(services, outbound.digests, outbound.alerts).handlers())
     application.add_handlers(Onboarding(services).handlers())
     application.add_handler(
         TypeHandler(Update, _flush_persistence), group=PERSIST_AFTER_EVERY_UPDATE
     )
     application.add_error_handler(_error_handler(settings.locale))
-    return application
+    return RunningBot(application, outbound)
 
 
 async def _flush_persistence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -113,10 +152,20 @@ async def open_services(settings: Settings, clock: Clock | None = None) -> Async
 
 @asynccontextmanager
 async def running_bot(
-    services: Services, token: str, *, poll_timeout: int = 10
-) -> AsyncIterator[Application[Any, Any, Any, Any, Any, Any]]:
-    """The application, initialised, started and polling, until the block ends."""
-    application = build_application(services, token)
+    services: Services,
+    token: str,
+    *,
+    poll_timeout: int = 10,
+    schedule: bool = True,
+    backoff: Sequence[float] = DEFAULT_BACKOFF,
+) -> AsyncIterator[RunningBot]:
+    """The application, initialised, started and polling, until the block ends.
+
+    With ``schedule`` the day's plan runs on cron triggers; without it (tests, the demo) the
+    caller drives ``outbound.runner.tick()`` with its own clock.
+    """
+    bot = build_application(services, token, backoff=backoff)
+    application = bot.application
     async with application:
         await services.db.meta.set("bot_username", application.bot.username)
         await register_commands(application.bot, services.settings.locale)
@@ -124,9 +173,15 @@ async def running_bot(
         updater = application.updater
         if updater is None:
             raise RuntimeError("the application has no updater")
+        if schedule:
+            if application.job_queue is None:
+                raise RuntimeError(
+                    "the job queue is missing: install python-telegram-bot[job-queue]"
+                )
+            bot.outbound.runner.schedule(application.job_queue)
         await updater.start_polling(poll_interval=0, timeout=poll_timeout)
         try:
-            yield application
+            yield bot
         finally:
             await updater.stop()
             await application.stop()

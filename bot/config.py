@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.i18n import Locale, parse_locale, t
@@ -58,6 +59,13 @@ class Settings(BaseSettings):
     locale: Annotated[Locale, NoDecode] = "zh_CN"
     deadline: Annotated[time, NoDecode] = time(17, 0)
     form: Path | None = None
+    prompt_at: Annotated[time, NoDecode] = time(8, 0)
+    remind_at: Annotated[tuple[time, ...], NoDecode] = (time(15, 0), time(16, 30))
+    escalate_at: Annotated[time, NoDecode] = time(18, 0)
+    digest_at: Annotated[time, NoDecode] = time(20, 0)
+    report_days: Annotated[frozenset[int], NoDecode] = frozenset(range(1, 8))
+    alert_ack_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    digest_grace_hours: float = Field(default=3.0, ge=0, le=24)
 
     @field_validator("api_base_url", mode="before")
     @classmethod
@@ -97,10 +105,42 @@ class Settings(BaseSettings):
     def _locale(cls, value: Any) -> Locale:
         return parse_locale(str(value))
 
-    @field_validator("deadline", mode="before")
+    @field_validator("deadline", "prompt_at", "escalate_at", "digest_at", mode="before")
     @classmethod
-    def _deadline(cls, value: Any) -> time:
+    def _time_of_day(cls, value: Any) -> time:
         return _parse_clock_time(value)
+
+    @field_validator("remind_at", mode="before")
+    @classmethod
+    def _reminders(cls, value: Any) -> tuple[time, ...]:
+        if isinstance(value, (list, tuple)):
+            return tuple(sorted(_parse_clock_time(item) for item in value))
+        parts = [part for part in str(value).split(",") if part.strip()]
+        return tuple(sorted(_parse_clock_time(part) for part in parts))
+
+    @field_validator("report_days", mode="before")
+    @classmethod
+    def _weekdays(cls, value: Any) -> frozenset[int]:
+        if isinstance(value, (set, frozenset, list, tuple)):
+            return frozenset(int(item) for item in value)
+        return parse_weekdays(str(value))
+
+    @model_validator(mode="after")
+    def _times_in_order(self) -> Settings:
+        """Reminders, deadline and escalation must fall between the prompt and the digest."""
+        later_than_prompt = [
+            *(("REMIND_AT", moment) for moment in self.remind_at),
+            ("DEADLINE", self.deadline),
+            ("ESCALATE_AT", self.escalate_at),
+        ]
+        for name, moment in later_than_prompt:
+            if not self.prompt_at < moment <= self.digest_at:
+                raise PydanticCustomError(
+                    "schedule_order",
+                    "{var} must fall between GRIDBOT_PROMPT_AT and GRIDBOT_DIGEST_AT",
+                    {"var": f"{ENV_PREFIX}{name}", "value": moment.strftime("%H:%M")},
+                )
+        return self
 
     @property
     def bot_api_url(self) -> str:
@@ -119,6 +159,35 @@ class Settings(BaseSettings):
         return self.token.get_secret_value().strip()
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def parse_weekdays(text: str) -> frozenset[int]:
+    """ISO weekdays (1 = Monday) from ``mon-fri``, ``mon,wed,sat``, ``1-5`` or ``daily``."""
+    cleaned = text.strip().lower()
+    if cleaned in {"daily", "all", "every day", "*"}:
+        return frozenset(range(1, 8))
+    days: set[int] = set()
+    for part in (item.strip() for item in cleaned.split(",") if item.strip()):
+        first, _, last = part.partition("-")
+        start, end = _weekday(first), _weekday(last or first)
+        if end < start:
+            raise ValueError(text)
+        days.update(range(start, end + 1))
+    if not days:
+        raise ValueError(text)
+    return frozenset(days)
+
+
+def _weekday(token: str) -> int:
+    token = token.strip()
+    if token.isdigit() and 1 <= int(token) <= 7:
+        return int(token)
+    if token[:3] in WEEKDAYS:
+        return WEEKDAYS.index(token[:3]) + 1
+    raise ValueError(token)
+
+
 def fallback_locale() -> Locale:
     """The locale for messages printed before settings could be read."""
     try:
@@ -133,12 +202,9 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         error = exc.errors()[0]
-        name = f"{ENV_PREFIX}{str(error['loc'][0]).upper()}" if error["loc"] else ENV_PREFIX
-        raise ConfigError(
-            t(
-                fallback_locale(),
-                f"config.bad.{name.removeprefix(ENV_PREFIX).lower()}",
-                var=name,
-                value=error.get("input", ""),
-            )
-        ) from None
+        locale = fallback_locale()
+        if error["type"] == "schedule_order":
+            raise ConfigError(t(locale, "config.schedule_order", **error.get("ctx", {}))) from None
+        name = f"{ENV_PREFIX}{str(error['loc'][0]).upper()}"
+        key = f"config.bad.{name.removeprefix(ENV_PREFIX).lower()}"
+        raise ConfigError(t(locale, key, var=name, value=error.get("input", ""))) from None

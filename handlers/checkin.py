@@ -41,6 +41,7 @@ from bot.domain.rules import Violation, evaluate, history_from, history_window
 from bot.domain.stocks import fill_skipped, needs_baseline, openings_for, zero_values
 from bot.domain.summary import diff_lines, summary_lines
 from bot.domain.template import parse_template, render_template
+from bot.outbound.alerts import AlertDesk
 from bot.services import Services
 from handlers.common import Button, Turn, draft_data, escape, menu_data, parse_draft_data
 
@@ -73,9 +74,10 @@ TEXT = filters.TEXT & ~filters.COMMAND
 class CheckinFlow:
     """The conversation's callbacks, bound to the application's services."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, alerts: AlertDesk) -> None:
         self.s = services
         self.form = services.form
+        self.alerts = alerts
 
     def handler(self) -> ConversationHandler[Any]:
         """The persistent ConversationHandler for private chats."""
@@ -714,6 +716,7 @@ class CheckinFlow:
             await self._tell_already_filed(turn, grid, report)
             return END
         await turn.say(self._filed_text(turn, report))
+        await self.alerts.raise_for(report)
         return END
 
     def _filed_text(self, turn: Turn, report: Report) -> str:
@@ -811,6 +814,7 @@ class CheckinFlow:
         )
         self._forget(context)
         await turn.say(turn.t("checkin.corrected", version=report.current.version))
+        await self.alerts.raise_for(report)
         return END
 
     async def _ask_reason(self, turn: Turn, context: Context, draft: Draft) -> str:

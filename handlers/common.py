@@ -139,8 +139,13 @@ class Turn:
             return
 
     async def worker(self) -> Worker | None:
-        """The active worker bound to this Telegram user, if any."""
-        return await self.services.db.roster.worker_by_telegram_id(self.user.id)
+        """The active worker bound to this Telegram user, if any (remembering their language,
+        so that the messages the bot starts itself are in it too)."""
+        roster = self.services.db.roster
+        worker = await roster.worker_by_telegram_id(self.user.id)
+        if worker is not None and self.user.language_code and worker.language != self.locale:
+            await roster.remember_language(self.user.id, self.locale)
+        return worker
 
     async def grid_of(self, worker: Worker) -> Grid:
         """The worker's grid."""

@@ -20,11 +20,13 @@ from pathlib import Path
 import aiosqlite
 
 from bot.i18n import Locale, t
+from storage.alerts import AlertRepo
 from storage.audit import AuditRepo
 from storage.groups import GroupRepo
 from storage.meta import MetaRepo
 from storage.reports import ReportRepo
 from storage.roster import RosterRepo
+from storage.schedule import ScheduleRepo
 
 BUSY_TIMEOUT_MS = 5000
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -90,6 +92,8 @@ class Database:
         self.roster = RosterRepo(self)
         self.groups = GroupRepo(self)
         self.reports = ReportRepo(self)
+        self.schedule = ScheduleRepo(self)
+        self.alerts = AlertRepo(self)
 
     @classmethod
     async def open(cls, path: Path) -> Database:

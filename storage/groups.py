@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.domain.models import Area
+from bot.i18n import Locale, parse_locale
 from storage.audit import AuditAction, write_entry
 from storage.codec import to_db_time
 from storage.rows import area_from_row
@@ -40,6 +41,24 @@ class GroupRepo:
                 {"chat_id": chat_id, "area_id": area_id, "title": title},
                 at,
             )
+
+    async def set_language(self, chat_id: int, locale: Locale) -> None:
+        """The language the group's digests and alerts are written in."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE group_chats SET language = ? WHERE chat_id = ?", (locale, chat_id)
+            )
+
+    async def language(self, chat_id: int) -> Locale | None:
+        """The group's language, if one was set."""
+        async with (
+            self._db.read() as conn,
+            conn.execute(
+                "SELECT language FROM group_chats WHERE chat_id = ?", (chat_id,)
+            ) as cursor,
+        ):
+            row = await cursor.fetchone()
+        return None if row is None or row["language"] is None else parse_locale(row["language"])
 
     async def area_of_chat(self, chat_id: int) -> Area | None:
         """The area a group chat is bound to, or None."""

@@ -13,6 +13,7 @@ import aiosqlite
 
 from bot.domain.models import Area, BindVia, Grid, RosterChanges, RosterRow, Worker
 from bot.domain.roster import MAX_NAME, normalize_area_path
+from bot.i18n import Locale
 from storage.audit import AuditAction, write_entry
 from storage.codec import to_db_time
 from storage.roster_import import apply_roster
@@ -140,6 +141,15 @@ class RosterRepo:
         """The active worker bound to this Telegram account, if any."""
         async with self._db.read() as conn:
             return await _active_worker_of(conn, telegram_id)
+
+    async def remember_language(self, telegram_id: int, locale: Locale) -> None:
+        """Store the language a bound worker's Telegram client uses."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE workers SET language = ? WHERE telegram_id = ? AND active = 1"
+                " AND language IS NOT ?",
+                (locale, telegram_id, locale),
+            )
 
     async def roster_overview(self) -> list[tuple[Grid, list[Worker]]]:
         """Every active grid with its active workers (``gridbot roster show``)."""

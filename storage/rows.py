@@ -8,6 +8,7 @@ from typing import Any, TypeAlias
 import aiosqlite
 
 from bot.domain.models import Area, BindVia, Grid, Worker
+from bot.i18n import parse_locale
 
 Params: TypeAlias = Sequence[Any] | Mapping[str, Any]
 
@@ -41,7 +42,9 @@ GRID_COLUMNS = (
 )
 """Select list for :func:`grid_from_row`; needs ``grids g JOIN areas a ON a.id = g.area_id``."""
 
-WORKER_COLUMNS = "w.id, w.grid_id, w.name, w.username, w.telegram_id, w.active, w.bound_via"
+WORKER_COLUMNS = (
+    "w.id, w.grid_id, w.name, w.username, w.telegram_id, w.active, w.bound_via, w.language"
+)
 """Select list for :func:`worker_from_row` over ``workers w``."""
 
 
@@ -75,4 +78,5 @@ def worker_from_row(row: aiosqlite.Row) -> Worker:
         telegram_id=row["telegram_id"],
         active=bool(row["active"]),
         bound_via=None if bound_via is None else BindVia(bound_via),
+        language=parse_locale(row["language"]) if row["language"] else None,
     )

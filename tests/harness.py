@@ -10,9 +10,8 @@ import asyncio
 from contextlib import AsyncExitStack
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
 
-from bot.app import open_services, running_bot
+from bot.app import RunningBot, open_services, running_bot
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.domain.models import Report, Worker
@@ -43,7 +42,7 @@ class Harness:
         )
         self._stack: AsyncExitStack | None = None
         self._services: Services | None = None
-        self._app: Any = None
+        self._running: RunningBot | None = None
 
     @property
     def services(self) -> Services:
@@ -55,8 +54,8 @@ class Harness:
         """Open the database and start polling the emulator."""
         stack = AsyncExitStack()
         self._services = await stack.enter_async_context(open_services(self.settings, self.clock))
-        self._app = await stack.enter_async_context(
-            running_bot(self._services, TOKEN, poll_timeout=1)
+        self._running = await stack.enter_async_context(
+            running_bot(self._services, TOKEN, poll_timeout=1, schedule=False, backoff=(0, 0, 0))
         )
         self._stack = stack
 
@@ -64,7 +63,7 @@ class Harness:
         """Stop the application and close the database, as a shutdown would."""
         if self._stack is not None:
             await self._stack.aclose()
-        self._stack = self._services = self._app = None
+        self._stack = self._services = self._running = None
 
     async def restart(self) -> None:
         """A new application on the same database file."""
@@ -93,8 +92,18 @@ class Harness:
         """A group chat with the bot in it."""
         return self.emu.add_group(chat_id, title, admins=admins)
 
+    @property
+    def running(self) -> RunningBot:
+        """The running application and its outbound side."""
+        assert self._running is not None, "the bot is not running"
+        return self._running
+
+    async def tick(self) -> None:
+        """Let the scheduler do whatever is due at the clock's current time."""
+        await self.running.outbound.runner.tick()
+
     async def _settle(self, action: UserAction) -> None:
-        await self.emu.wait_processed(self._app.update_queue, action.update_id)
+        await self.emu.wait_processed(self.running.application.update_queue, action.update_id)
 
     async def send(
         self, user: SimUser, text: str, *, chat: SimGroup | None = None
@@ -117,9 +126,11 @@ class Harness:
         await self._settle(await user.press(button))
         return user.inbox()[before:]
 
-    async def press_on(self, user: SimUser, message: SentMessage, button: str) -> None:
-        """``user`` taps a button on a particular (possibly old) message."""
-        await self._settle(await user.press(button, message=message))
+    async def press_on(
+        self, user: SimUser, message: SentMessage, button: str, *, chat: SimGroup | None = None
+    ) -> None:
+        """``user`` taps a button on a particular (possibly old) message, in ``chat``."""
+        await self._settle(await user.press(button, message=message, chat=chat))
 
     async def forge(self, user: SimUser, data: str, message_id: int) -> None:
         """``user`` sends arbitrary callback data on a message."""

@@ -8,7 +8,9 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from harness import ROSTER
@@ -119,7 +121,11 @@ async def test_gridbot_run_against_a_bot_api_server(
     """Acceptance: import the roster, `gridbot run` against GRIDBOT_API_BASE_URL, file by chat."""
     imported = await asyncio.to_thread(gridbot, env, "roster", "import", str(ROSTER))
     assert imported.returncode == 0, imported.stderr
-    env.update(GRIDBOT_TOKEN="7000000001:ACCEPTANCE", GRIDBOT_API_BASE_URL=served.url)
+    env.update(
+        GRIDBOT_TOKEN="7000000001:ACCEPTANCE",
+        GRIDBOT_API_BASE_URL=served.url,
+        GRIDBOT_REPORT_DAYS=str(day_off()),  # no scheduled message interleaves with the chat
+    )
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -156,6 +162,12 @@ async def test_gridbot_run_against_a_bot_api_server(
             "JOIN report_versions v ON v.report_id = r.id ORDER BY g.code"
         ).fetchall()
     assert rows == [("QJ-01", "zero", 0), ("QJ-03", "detailed", 150)]
+
+
+def day_off() -> int:
+    """An ISO weekday that is neither today nor yesterday in Shanghai."""
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).isoweekday()
+    return (today + 2) % 7 + 1
 
 
 async def say(user: SimUser, text: str, replies: int = 1) -> None:

@@ -7,6 +7,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TypeAlias
 
+from bot.i18n import Locale
+
 FieldValue: TypeAlias = int | str | None
 """A form answer: an integer for ``count``, a choice key or text for ``choice``/``text``."""
 
@@ -64,6 +66,8 @@ class Worker:
     telegram_id: int | None
     active: bool
     bound_via: BindVia | None = None
+    language: Locale | None = None
+    """The language of the worker's Telegram client, as last seen (for messages the bot starts)."""
 
 
 @dataclass(frozen=True, slots=True)

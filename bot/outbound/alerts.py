@@ -1,0 +1,188 @@
+"""Urgent incidents reach supervisors at once; unacknowledged ones climb the area tree."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from telegram import Message
+from telegram.error import TelegramError
+
+from bot.domain.models import Area, Grid, Report
+from bot.i18n import Locale, t
+from bot.outbound.courier import Courier
+from bot.services import Services
+from handlers.common import escape, keyboard
+from storage.alerts import Alert
+from storage.schedule import SendKey
+
+ACK_PREFIX = "ack"
+log = logging.getLogger(__name__)
+
+
+class AckResult(StrEnum):
+    """What pressing "acknowledged" did."""
+
+    ACKNOWLEDGED = "acknowledged"
+    ALREADY = "already"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True, slots=True)
+class BoundGroup:
+    """A supervisor group and the area it reads."""
+
+    chat_id: int
+    area: Area
+
+
+def ack_data(alert_id: int) -> str:
+    """Callback data of the acknowledge button."""
+    return f"{ACK_PREFIX}:{alert_id}"
+
+
+class AlertDesk:
+    """Posting, acknowledging and escalating urgent-incident alerts."""
+
+    def __init__(self, services: Services, courier: Courier) -> None:
+        self.s = services
+        self.courier = courier
+
+    async def chain(self, grid: Grid) -> list[BoundGroup]:
+        """The bound groups above a grid, nearest area first (the grid's community, then its
+        street, …)."""
+        bindings = await self.s.db.groups.bindings()
+        parts = grid.area_path.split("/")
+        prefixes = ["/".join(parts[:size]) for size in range(len(parts), 0, -1)]
+        return [
+            BoundGroup(chat, area)
+            for prefix in prefixes
+            for chat, area in bindings
+            if area.path == prefix
+        ]
+
+    async def raise_for(self, report: Report) -> list[Alert]:
+        """Post the urgent incidents that are new in the report's current version."""
+        urgent = {item.key for item in self.s.form.incident_categories if item.urgent}
+        alerts = await self.s.db.alerts.raise_new(
+            report.id, urgent_categories=urgent, at=self.s.now()
+        )
+        for alert in alerts:
+            await self.post(alert, level=0)
+        return alerts
+
+    async def post(self, alert: Alert, *, level: int) -> bool:
+        """Post the alert to the ``level``-th bound group above its grid; False if none."""
+        grid = await self.s.db.roster.grid(alert.grid_id)
+        assert grid is not None
+        chain = await self.chain(grid)
+        if level >= len(chain):
+            topic = f"alert_unheard:{alert.id}"
+            await self.courier.tell_admins_once(
+                topic,
+                "outbound.admin_alert_unheard",
+                grid=grid.name,
+                area=grid.area_path,
+                description=alert.description,
+            )
+            return False
+        group = chain[level]
+        locale = await self.s.db.groups.language(group.chat_id) or self.s.settings.locale
+        text = await self._text(alert, grid, locale, escalated=level > 0)
+        now = self.s.now()
+        delivery = await self.courier.deliver(
+            SendKey(f"alert:{alert.id}", alert.day, group.chat_id),
+            lambda: self.courier.bot.send_message(
+                group.chat_id,
+                text,
+                reply_markup=keyboard([[(t(locale, "outbound.ack_button"), ack_data(alert.id))]]),
+            ),
+            planned_at=now,
+            grid_id=grid.id,
+        )
+        if isinstance(delivery.result, Message):
+            await self.s.db.alerts.add_post(
+                alert.id,
+                chat_id=group.chat_id,
+                message_id=delivery.result.message_id,
+                level=level,
+                at=now,
+            )
+        return True
+
+    async def _text(self, alert: Alert, grid: Grid, locale: Locale, *, escalated: bool) -> str:
+        report = await self.s.db.reports.get(alert.grid_id, alert.day)
+        reporter = report.current.created_by_name if report else ""
+        category = (
+            self.s.form.category(alert.category).label(locale)
+            if self.s.form.has_category(alert.category)
+            else alert.category
+        )
+        body = t(
+            locale,
+            "outbound.alert",
+            grid=escape(grid.name),
+            area=escape(grid.area_path),
+            category=escape(category),
+            description=escape(alert.description),
+            reporter=escape(reporter),
+            time=alert.raised_at.astimezone(self.s.settings.timezone).strftime("%H:%M"),
+        )
+        if not escalated:
+            return body
+        note = t(locale, "outbound.alert_escalated", minutes=self.s.settings.alert_ack_minutes)
+        return f"{note}\n{body}"
+
+    async def escalate_overdue(self, now: datetime) -> None:
+        """Re-post alerts nobody acknowledged in time to the next group up the tree."""
+        window = timedelta(minutes=self.s.settings.alert_ack_minutes)
+        for alert in await self.s.db.alerts.unacknowledged():
+            if not alert.posts:
+                await self.post(alert, level=0)
+                continue
+            last = alert.posts[-1]
+            if now - last.posted_at >= window:
+                await self.post(alert, level=last.level + 1)
+
+    async def acknowledge(
+        self, alert_id: int, *, chat_id: int, user_id: int, name: str
+    ) -> AckResult:
+        """A supervisor in a group the alert was posted to acknowledges it; every posting of
+        the alert then shows who did, and when."""
+        alert = await self.s.db.alerts.get(alert_id)
+        if alert is None or chat_id not in {post.chat_id for post in alert.posts}:
+            return AckResult.EXPIRED
+        alert, changed = await self.s.db.alerts.acknowledge(
+            alert_id, by=user_id, name=name, at=self.s.now()
+        )
+        if not changed or alert is None:
+            return AckResult.ALREADY
+        await self._show_acknowledged(alert)
+        return AckResult.ACKNOWLEDGED
+
+    async def _show_acknowledged(self, alert: Alert) -> None:
+        grid = await self.s.db.roster.grid(alert.grid_id)
+        assert grid is not None and alert.acknowledged_at is not None
+        when = alert.acknowledged_at.astimezone(self.s.settings.timezone).strftime("%H:%M")
+        for post in alert.posts:
+            locale = await self.s.db.groups.language(post.chat_id) or self.s.settings.locale
+            text = await self._text(alert, grid, locale, escalated=post.level > 0)
+            done = t(
+                locale,
+                "outbound.alert_acknowledged",
+                name=escape(alert.acknowledged_by_name or ""),
+                time=when,
+            )
+            try:
+                await self.courier.bot.edit_message_text(
+                    f"{text}\n\n{done}", chat_id=post.chat_id, message_id=post.message_id
+                )
+            except TelegramError as failure:
+                log.warning(
+                    "could not mark alert %s acknowledged in %s: %s",
+                    alert.id,
+                    post.chat_id,
+                    failure,
+                )

@@ -1,0 +1,170 @@
+"""Exactly-once delivery: every send is recorded before it goes out and retried on failure.
+
+A send is keyed by (kind, day, target chat). The ledger row is claimed first; a send that is
+already sent, skipped or blocked is never repeated, so a restart or a second tick sends no
+second copy. Transient failures (network errors, Telegram 5xx, timeouts, 429) are retried
+with backoff; a chat that blocked the bot (or a group that removed it) is recorded as blocked,
+reported to the admins once, and not retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Generic, TypeVar
+
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+
+from bot.i18n import t
+from bot.services import Services
+from storage.schedule import SendKey, SendStatus
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+DEFAULT_BACKOFF = (1.0, 4.0, 15.0)
+"""Pauses between attempts: four tries over about 20 seconds."""
+ONCE_EVER = date(1970, 1, 1)
+"""The ledger day of notices that are given once and for all (e.g. "chat X blocked the bot")."""
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery(Generic[T]):
+    """How a delivery ended, and what the send returned when it went out now."""
+
+    status: SendStatus
+    result: T | None = None
+
+    @property
+    def sent_now(self) -> bool:
+        """True when this call is the one that sent it."""
+        return self.result is not None
+
+
+class Courier:
+    """Sends through the ledger; shared by the scheduler and the commands."""
+
+    def __init__(
+        self, services: Services, bot: Bot, *, backoff: Sequence[float] = DEFAULT_BACKOFF
+    ) -> None:
+        self.services = services
+        self.bot = bot
+        self.backoff = tuple(backoff)
+
+    async def deliver(
+        self,
+        key: SendKey,
+        send: Callable[[], Awaitable[T]],
+        *,
+        planned_at: datetime,
+        grid_id: int | None = None,
+        delayed: bool = False,
+    ) -> Delivery[T]:
+        """Send once: claim the ledger row, try with backoff, record the outcome."""
+        ledger = self.services.db.schedule
+        record = await ledger.claim(key, grid_id=grid_id, planned_at=planned_at)
+        if record.status.final:
+            return Delivery(record.status)
+        attempts, error = 0, ""
+        for pause in (*self.backoff, None):
+            attempts += 1
+            try:
+                result = await send()
+            except (Forbidden, BadRequest) as failure:
+                if isinstance(failure, BadRequest) and not _unreachable(failure):
+                    error = str(failure)
+                    break
+                await self._blocked(key, failure, attempts)
+                return Delivery(SendStatus.BLOCKED)
+            except RetryAfter as failure:
+                error = str(failure)
+                pause = _seconds(failure.retry_after)
+            except NetworkError as failure:
+                error = str(failure)
+            else:
+                await ledger.finish(
+                    key,
+                    SendStatus.SENT,
+                    at=self.services.now(),
+                    attempts=attempts,
+                    delayed=delayed,
+                )
+                return Delivery(SendStatus.SENT, result)
+            log.warning("send %s failed (attempt %d): %s", key, attempts, error)
+            if pause is None:
+                break
+            await asyncio.sleep(pause)
+        await ledger.finish(
+            key, SendStatus.FAILED, at=self.services.now(), attempts=attempts, error=error
+        )
+        await self.tell_admins_once(
+            f"failed:{key.kind}:{key.target}",
+            "outbound.admin_failed",
+            kind=key.kind,
+            chat=key.target,
+            day=key.day.isoformat(),
+            attempts=attempts,
+            reason=error,
+            day_scoped=key.day,
+        )
+        return Delivery(SendStatus.FAILED)
+
+    async def _blocked(self, key: SendKey, failure: Exception, attempts: int) -> None:
+        await self.services.db.schedule.finish(
+            key, SendStatus.BLOCKED, at=self.services.now(), attempts=attempts, error=str(failure)
+        )
+        await self.tell_admins_once(
+            f"blocked:{key.target}", "outbound.admin_blocked", chat=key.target, reason=str(failure)
+        )
+
+    async def skip(self, key: SendKey, *, planned_at: datetime, grid_id: int | None = None) -> bool:
+        """Record a send as skipped (its time has passed); False if it was already final."""
+        ledger = self.services.db.schedule
+        record = await ledger.claim(key, grid_id=grid_id, planned_at=planned_at)
+        if record.status.final:
+            return False
+        await ledger.finish(key, SendStatus.SKIPPED, at=self.services.now(), attempts=0)
+        return True
+
+    async def tell_admins_once(
+        self, topic: str, text_key: str, *, day_scoped: date | None = None, **params: object
+    ) -> None:
+        """A private notice to every admin, once per topic (per day when ``day_scoped``)."""
+        settings = self.services.settings
+        text = t(settings.locale, text_key, **params)
+        for admin in sorted(settings.admins):
+            key = SendKey(f"notice:{topic}", day_scoped or ONCE_EVER, admin)
+            record = await self.services.db.schedule.claim(
+                key, grid_id=None, planned_at=self.services.now()
+            )
+            if record.status.final:
+                continue
+            try:
+                await self.bot.send_message(admin, text)
+            except (NetworkError, Forbidden, RetryAfter) as failure:
+                log.warning("could not tell admin %s: %s", admin, failure)
+                await self.services.db.schedule.finish(
+                    key,
+                    SendStatus.FAILED,
+                    at=self.services.now(),
+                    attempts=1,
+                    error=str(failure),
+                )
+                continue
+            await self.services.db.schedule.finish(
+                key, SendStatus.SENT, at=self.services.now(), attempts=1
+            )
+
+
+def _unreachable(failure: BadRequest) -> bool:
+    """A chat that does not exist for the bot (never started it, or deleted)."""
+    return "chat not found" in failure.message.lower()
+
+
+def _seconds(value: int | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

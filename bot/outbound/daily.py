@@ -1,0 +1,210 @@
+"""The day's prompts and nags to workers, and the escalation of missing grids to supervisors."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from bot.domain.digest.text import Line, to_messages
+from bot.domain.models import Area, Grid, Worker
+from bot.i18n import Locale, t
+from bot.outbound.courier import Courier
+from bot.services import Services
+from handlers.common import escape, keyboard, menu_data
+from scheduler.plan import PlannedSend, SendKind
+from storage.schedule import SendKey
+
+PARALLEL_SENDS = 8
+"""Sends in flight at once; the rate limiter keeps them within Telegram's limits."""
+ON_TIME_SLACK = timedelta(minutes=2)
+"""A scheduled send later than this is marked as delayed."""
+
+
+@dataclass(frozen=True, slots=True)
+class DueGrid:
+    """A grid that has not reported (and is not excused): its workers, and those to nag."""
+
+    grid: Grid
+    workers: tuple[Worker, ...]
+    reachable: tuple[Worker, ...]
+
+
+async def gather_limited(jobs: Iterable[Awaitable[object]], limit: int = PARALLEL_SENDS) -> None:
+    """Run the sends concurrently, ``limit`` at a time, so one slow chat blocks no other."""
+    gate = asyncio.Semaphore(limit)
+
+    async def run(job: Awaitable[object]) -> None:
+        async with gate:
+            await job
+
+    await asyncio.gather(*(run(job) for job in jobs))
+
+
+class DailyNotices:
+    """Prompts, reminders, the late nag and the escalation, through the courier."""
+
+    def __init__(self, services: Services, courier: Courier) -> None:
+        self.s = services
+        self.courier = courier
+
+    async def due_grids(self, day: date) -> list[DueGrid]:
+        """Active grids with no report and no excuse on ``day``, with their reachable workers."""
+        db = self.s.db
+        reported = {report.grid_id for report in await db.reports.reports_on(day)}
+        excused = await db.schedule.excused(day)
+        away = await db.schedule.away(day)
+        due = []
+        for grid in await db.roster.grids():
+            if grid.id in reported or grid.id in excused:
+                continue
+            workers = tuple(await db.roster.workers_of_grid(grid.id))
+            reachable = tuple(
+                worker
+                for worker in workers
+                if worker.telegram_id is not None and worker.id not in away
+            )
+            due.append(DueGrid(grid, workers, reachable))
+        return due
+
+    async def nag(self, planned: PlannedSend, now: datetime) -> None:
+        """The prompt, a reminder or the late nag to every worker of every grid still due."""
+        stale = now >= planned.valid_until
+        jobs = [
+            self._nag_worker(planned, due.grid, worker, now, stale=stale)
+            for due in await self.due_grids(planned.day)
+            for worker in due.reachable
+        ]
+        await gather_limited(jobs)
+
+    async def _nag_worker(
+        self, planned: PlannedSend, grid: Grid, worker: Worker, now: datetime, *, stale: bool
+    ) -> None:
+        assert worker.telegram_id is not None
+        key = SendKey(planned.key, planned.day, worker.telegram_id)
+        if stale:
+            await self.courier.skip(key, planned_at=planned.at, grid_id=grid.id)
+            return
+        locale = worker.language or self.s.settings.locale
+        text = self._nag_text(planned, grid, worker, locale, now)
+        buttons = keyboard(
+            [
+                [(t(locale, "button.fill_in"), menu_data("report"))],
+                [(t(locale, "button.zero"), menu_data("zero"))],
+            ]
+        )
+        chat = worker.telegram_id
+        await self.courier.deliver(
+            key,
+            lambda: self.courier.bot.send_message(chat, text, reply_markup=buttons),
+            planned_at=planned.at,
+            grid_id=grid.id,
+            delayed=now - planned.at > ON_TIME_SLACK,
+        )
+
+    def _nag_text(
+        self, planned: PlannedSend, grid: Grid, worker: Worker, locale: Locale, now: datetime
+    ) -> str:
+        deadline = self.s.deadline(planned.day)
+        common = {
+            "name": escape(worker.name),
+            "grid": escape(grid.name),
+            "day": planned.day.isoformat(),
+            "deadline": deadline.strftime("%H:%M"),
+        }
+        if planned.kind == SendKind.PROMPT:
+            return t(locale, "outbound.prompt", **common)
+        if planned.kind == SendKind.LATE_NAG or now >= deadline:
+            return t(locale, "outbound.late_nag", **common)
+        minutes = int((deadline - now).total_seconds() // 60)
+        return t(locale, "outbound.remind", hours=minutes // 60, minutes=minutes % 60, **common)
+
+    async def escalate(self, planned: PlannedSend, now: datetime) -> None:
+        """Each bound supervisor group gets the grids of its area still missing."""
+        reminders = await self.s.db.schedule.reminders_sent(planned.day)
+        missing = await self.due_grids(planned.day)
+        jobs = [
+            self._escalate_to(planned, chat, area, missing, reminders, now)
+            for chat, area in await self.s.db.groups.bindings()
+        ]
+        await gather_limited(jobs)
+
+    async def _escalate_to(
+        self,
+        planned: PlannedSend,
+        chat: int,
+        area: Area,
+        missing: list[DueGrid],
+        reminders: dict[int, int],
+        now: datetime,
+    ) -> None:
+        key = SendKey(planned.key, planned.day, chat)
+        if now >= planned.valid_until:
+            await self.courier.skip(key, planned_at=planned.at)
+            return
+        locale = await self.s.db.groups.language(chat) or self.s.settings.locale
+        mine = [due for due in missing if _within(due.grid, area)]
+        total = len(await self.s.db.roster.grids(area_path=area.path))
+        messages = to_messages(
+            self._escalation_lines(planned, area, mine, reminders, total, locale)
+        )
+
+        async def send() -> None:
+            for message in messages:
+                await self.courier.bot.send_message(chat, message)
+
+        await self.courier.deliver(
+            key, send, planned_at=planned.at, delayed=now - planned.at > ON_TIME_SLACK
+        )
+
+    def _escalation_lines(
+        self,
+        planned: PlannedSend,
+        area: Area,
+        missing: list[DueGrid],
+        reminders: dict[int, int],
+        total: int,
+        locale: Locale,
+    ) -> list[Line]:
+        when = planned.at.strftime("%H:%M")
+        if not missing:
+            return [
+                Line(t(locale, "outbound.escalate_none", time=when, area=area.path, total=total))
+            ]
+        lines = [
+            Line(
+                t(
+                    locale,
+                    "outbound.escalate_head",
+                    time=when,
+                    area=area.path,
+                    count=len(missing),
+                    total=total,
+                ),
+                bold=True,
+                keep=True,
+            )
+        ]
+        for due in missing:
+            names = "、".join(worker.name for worker in due.workers) or t(
+                locale, "outbound.nobody_bound"
+            )
+            lines.append(
+                Line(
+                    t(
+                        locale,
+                        "outbound.escalate_line",
+                        grid=due.grid.name,
+                        code=due.grid.code,
+                        area=due.grid.area_path,
+                        workers=names,
+                        reminders=reminders.get(due.grid.id, 0),
+                    )
+                )
+            )
+        return lines
+
+
+def _within(grid: Grid, area: Area) -> bool:
+    return grid.area_path == area.path or grid.area_path.startswith(f"{area.path}/")

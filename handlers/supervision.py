@@ -1,0 +1,155 @@
+"""Supervisor and worker commands around the daily plan: /digest, /excuse, /away, and the
+"acknowledged" button of urgent alerts."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+
+from bot.domain.models import Area
+from bot.outbound.alerts import ACK_PREFIX, AckResult, AlertDesk
+from bot.outbound.digests import DigestDesk
+from bot.services import Services
+from handlers.common import Turn, escape
+
+Context = ContextTypes.DEFAULT_TYPE
+EXCUSE_REASON_MAX = 200
+
+
+class Supervision:
+    """Commands for supervisors (in their bound group), admins and workers."""
+
+    def __init__(self, services: Services, digests: DigestDesk, alerts: AlertDesk) -> None:
+        self.s = services
+        self.digests = digests
+        self.alerts = alerts
+
+    def handlers(self) -> list[BaseHandler[Update, Context, object]]:
+        """Handlers to register before the catch-alls."""
+        return [
+            CommandHandler("digest", self.digest),
+            CommandHandler("excuse", self.excuse),
+            CommandHandler("away", self.away, filters=filters.ChatType.PRIVATE),
+            CallbackQueryHandler(self.acknowledge, pattern=rf"^{ACK_PREFIX}:\d+$"),
+        ]
+
+    async def _area_in_charge(self, turn: Turn) -> Area | None:
+        """The area this command speaks for: the group's bound area (any member of a bound
+        group is one of its supervisors); None, after saying why, otherwise."""
+        if turn.chat.type in {"group", "supergroup"}:
+            area = await self.s.db.groups.area_of_chat(turn.chat.id)
+            if area is None:
+                await turn.say(turn.t("supervision.group_not_bound"))
+            return area
+        await turn.say(turn.t("supervision.in_group_only"))
+        return None
+
+    async def digest(self, update: Update, context: Context) -> None:
+        """/digest [YYYY-MM-DD]: the digest now, in a bound group (or by an admin, privately,
+        for every top-level area)."""
+        turn = Turn.of(update, self.s)
+        day = await self._day_argument(turn, context.args or [])
+        if day is None:
+            return
+        if turn.chat.type == "private" and self.s.is_admin(turn.user.id):
+            areas = [area for area in await self.s.db.roster.areas() if area.parent_id is None]
+        else:
+            area = await self._area_in_charge(turn)
+            if area is None:
+                return
+            areas = [area]
+        locale = await self.s.db.groups.language(turn.chat.id) or turn.locale
+        for area in areas:
+            digest = await self.digests.compile(area, day)
+            await self.digests.send(context.bot, turn.chat.id, digest, locale)
+
+    async def _day_argument(self, turn: Turn, args: list[str]) -> date | None:
+        today = self.s.today()
+        if not args:
+            return today
+        word = args[0].strip().lower()
+        named = {
+            "today": today,
+            "今天": today,
+            "yesterday": today - timedelta(days=1),
+            "昨天": today - timedelta(days=1),
+        }
+        if word in named:
+            return named[word]
+        try:
+            day = date.fromisoformat(word)
+        except ValueError:
+            await turn.say(turn.t("supervision.bad_day", value=escape(args[0]), today=today))
+            return None
+        if day > today:
+            await turn.say(turn.t("supervision.future_day", value=day.isoformat(), today=today))
+            return None
+        return day
+
+    async def excuse(self, update: Update, context: Context) -> None:
+        """/excuse GRID reason: a supervisor excuses a grid of their area from today's report."""
+        turn = Turn.of(update, self.s)
+        args = context.args or []
+        if len(args) < 2:
+            await turn.say(turn.t("supervision.excuse_usage"))
+            return
+        admin = self.s.is_admin(turn.user.id)
+        area = None if admin and turn.chat.type == "private" else await self._area_in_charge(turn)
+        if area is None and not admin:
+            return
+        grid = await self.s.db.roster.grid_by_code(args[0])
+        if grid is None or not grid.active or (area and not _under(grid.area_path, area)):
+            await turn.say(turn.t("supervision.unknown_grid", code=escape(args[0])))
+            return
+        reason = " ".join(args[1:]).strip()[:EXCUSE_REASON_MAX]
+        day = self.s.today()
+        await self.s.db.schedule.excuse(
+            grid.id, day, reason=reason, actor=turn.user.id, at=self.s.now()
+        )
+        await turn.say(
+            turn.t(
+                "supervision.excused",
+                grid=escape(grid.name),
+                day=day.isoformat(),
+                reason=escape(reason),
+            )
+        )
+
+    async def away(self, update: Update, context: Context) -> None:
+        """/away: a worker mutes today's prompts and nags, if a colleague covers the grid."""
+        turn = Turn.of(update, self.s)
+        worker = await turn.worker()
+        if worker is None:
+            await turn.refuse_unknown()
+            return
+        day = self.s.today()
+        away = await self.s.db.schedule.away(day)
+        colleagues = [
+            other
+            for other in await self.s.db.roster.workers_of_grid(worker.grid_id)
+            if other.id != worker.id and other.telegram_id is not None and other.id not in away
+        ]
+        if not colleagues:
+            await turn.say(turn.t("supervision.away_alone"))
+            return
+        await self.s.db.schedule.set_away(worker.id, day, at=self.s.now())
+        names = "、".join(escape(other.name) for other in colleagues)
+        await turn.say(turn.t("supervision.away_ok", day=day.isoformat(), colleagues=names))
+
+    async def acknowledge(self, update: Update, context: Context) -> None:
+        """The "acknowledged" button under an urgent alert."""
+        turn = Turn.of(update, self.s)
+        data = turn.query.data if turn.query else ""
+        alert_id = int((data or "0").split(":")[1])
+        result = await self.alerts.acknowledge(
+            alert_id, chat_id=turn.chat.id, user_id=turn.user.id, name=turn.user.full_name
+        )
+        await turn.answer_button(
+            turn.t(f"supervision.ack_{result.value}"), alert=result != AckResult.ACKNOWLEDGED
+        )
+
+
+def _under(path: str, area: Area) -> bool:
+    return path == area.path or path.startswith(f"{area.path}/")

@@ -1,0 +1,99 @@
+"""When things happen: cron triggers in the configured zone call :meth:`DailyRunner.tick`,
+which performs whatever the plan says is due now. Every send goes through the ledger, so a
+tick can run any number of times (and after a restart) without sending anything twice."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from apscheduler.triggers.cron import CronTrigger
+from telegram.ext import CallbackContext, JobQueue
+
+from bot.outbound.alerts import AlertDesk
+from bot.outbound.courier import Courier
+from bot.outbound.daily import DailyNotices
+from bot.outbound.digests import DigestDesk
+from bot.services import Services
+from scheduler.plan import DailyTimes, PlannedSend, SendKind, day_plan
+
+log = logging.getLogger(__name__)
+
+SINCE_KEY = "scheduler_since"
+"""Meta key: when the scheduler first ran on this database."""
+ALERT_CHECK_SECONDS = 60
+"""How often unacknowledged alerts are checked for re-posting."""
+
+
+class DailyRunner:
+    """Performs the day's plan; the scheduler's one entry point."""
+
+    def __init__(
+        self,
+        services: Services,
+        courier: Courier,
+        notices: DailyNotices,
+        digests: DigestDesk,
+        alerts: AlertDesk,
+    ) -> None:
+        self.s = services
+        self.courier = courier
+        self.notices = notices
+        self.digests = digests
+        self.alerts = alerts
+        self.times = DailyTimes.from_settings(services.settings)
+        self._lock = asyncio.Lock()
+        self._done: set[tuple[str, str]] = set()
+
+    def plan(self, now: datetime) -> list[PlannedSend]:
+        """Yesterday's and today's plans (yesterday's digest may still be in its grace period)."""
+        today = now.date()
+        return day_plan(self.times, today - timedelta(days=1)) + day_plan(self.times, today)
+
+    async def tick(self) -> None:
+        """Do everything due by now that has not been done; re-post overdue alerts.
+
+        Sends whose time had already passed before the scheduler first ran on this database
+        are not the bot's to catch up (a fresh install does not report yesterday as missed).
+        """
+        async with self._lock:
+            now = self.s.now()
+            since = await self._scheduling_since(now)
+            for planned in self.plan(now):
+                marker = (planned.key, planned.day.isoformat())
+                if planned.at <= now and planned.valid_until > since and marker not in self._done:
+                    await self._perform(planned, now)
+                    self._done.add(marker)
+            await self.alerts.escalate_overdue(now)
+
+    async def _scheduling_since(self, now: datetime) -> datetime:
+        stored = await self.s.db.meta.get(SINCE_KEY)
+        if stored is None:
+            await self.s.db.meta.set(SINCE_KEY, now.isoformat())
+            return now
+        return datetime.fromisoformat(stored)
+
+    async def _perform(self, planned: PlannedSend, now: datetime) -> None:
+        log.info("performing %s of %s (due %s)", planned.key, planned.day, planned.at)
+        if planned.kind == SendKind.ESCALATE:
+            await self.notices.escalate(planned, now)
+        elif planned.kind == SendKind.DIGEST:
+            await self.digests.deliver_scheduled(self.courier, planned, now)
+        else:
+            await self.notices.nag(planned, now)
+
+    def schedule(self, job_queue: JobQueue[Any]) -> None:
+        """Cron triggers at each planned time of day (in the configured zone, DST-aware), a
+        periodic alert check, and one catch-up tick right away."""
+        for moment in self.times.times_of_day():
+            trigger = CronTrigger(hour=moment.hour, minute=moment.minute, timezone=self.times.tz)
+            job_queue.run_custom(
+                self._job, job_kwargs={"trigger": trigger}, name=f"daily {moment:%H:%M}"
+            )
+        job_queue.run_repeating(self._job, interval=ALERT_CHECK_SECONDS, name="alerts")
+        job_queue.run_once(self._job, when=0, name="catch-up")
+
+    async def _job(self, context: CallbackContext[Any, Any, Any, Any]) -> None:
+        await self.tick()

@@ -1,0 +1,99 @@
+"""Reading the ledger (台账) for exports, statistics and "who is late": a consistent snapshot
+of the database, streamed one day at a time.
+
+:func:`snapshot` opens a second, read-only connection inside one read transaction. SQLite's
+WAL mode lets it read while the bot keeps writing on its own connection: an export of a year
+neither waits for the bot nor holds it up, and every query of the export sees the database
+as it was when the export started. :class:`LedgerReader` yields one :class:`DayRecords` per
+day, so memory follows the number of grids, never the length of the range.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date, tzinfo
+from urllib.parse import quote
+
+import aiosqlite
+
+from bot.domain.dates import DayRange
+from bot.domain.ledger import DayRecords, RosterGrid, Scope, contains
+from bot.domain.models import Area
+from storage.codec import from_db_day, from_db_time, to_json
+from storage.db import BUSY_TIMEOUT_MS, Database
+from storage.rows import GRID_COLUMNS, fetch_all, fetch_one, grid_from_row
+
+
+def read_only_uri(path: str) -> str:
+    """The URI that opens the database file at ``path`` read-only."""
+    return f"file:{quote(path)}?mode=ro"
+
+
+@asynccontextmanager
+async def snapshot(db: Database) -> AsyncIterator[Database]:
+    """A read-only view of ``db`` on its own connection, inside one read transaction.
+
+    The view has the usual repositories (``view.reports``, ``view.roster``…); only reads
+    work on it.
+    """
+    uri = read_only_uri(str(db.path.resolve()))
+    conn = await aiosqlite.connect(uri, uri=True, isolation_level=None)
+    try:
+        conn.row_factory = aiosqlite.Row
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await conn.execute("BEGIN")
+        yield Database(conn, db.path)
+    finally:
+        await conn.close()
+
+
+class LedgerReader:
+    """The scope of a command and its records, day by day, from a database (or a snapshot)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def scope(self, area: Area | None, tz: tzinfo, report_days: frozenset[int]) -> Scope:
+        """``area`` and everything below it (None: the whole tree), with every grid in it,
+        active or not, and the day each joined the roster in zone ``tz``."""
+        areas = await self._db.roster.areas()
+        if area is not None:
+            areas = [a for a in areas if a.path == area.path or a.path.startswith(area.path + "/")]
+        async with self._db.read() as conn:
+            rows = await fetch_all(
+                conn,
+                f"SELECT {GRID_COLUMNS}, g.created_at FROM grids g"
+                " JOIN areas a ON a.id = g.area_id ORDER BY a.path, g.code",
+            )
+        grids = []
+        for row in rows:
+            grid = grid_from_row(row)
+            if area is None or contains(area, grid):
+                since = from_db_time(row["created_at"]).astimezone(tz).date()
+                grids.append(RosterGrid(grid, since))
+        return Scope(area, tuple(areas), tuple(grids), report_days)
+
+    async def first_report_day(self, scope: Scope) -> date | None:
+        """The earliest day any grid of ``scope`` reported, or None."""
+        async with self._db.read() as conn:
+            row = await fetch_one(
+                conn,
+                "SELECT min(day) AS first FROM reports"
+                " WHERE grid_id IN (SELECT value FROM json_each(?))",
+                (to_json(scope.grid_ids),),
+            )
+        return None if row is None or row["first"] is None else from_db_day(row["first"])
+
+    async def day(self, scope: Scope, day: date) -> DayRecords:
+        """The reports (with every version), excusals and reminders of ``day`` in ``scope``."""
+        grid_ids = None if scope.area is None else scope.grid_ids
+        reports = await self._db.reports.reports_on(day, grid_ids)
+        excused = await self._db.schedule.excused(day)
+        reminders = await self._db.schedule.reminders_sent(day)
+        return DayRecords(day, {report.grid_id: report for report in reports}, excused, reminders)
+
+    async def days(self, scope: Scope, days: DayRange) -> AsyncIterator[DayRecords]:
+        """:meth:`day` for each day of ``days``, in order: one day in memory at a time."""
+        for day in days.days():
+            yield await self.day(scope, day)

@@ -1,0 +1,190 @@
+"""The send ledger (exactly-once scheduled sends), excused grids and workers away for a day."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+import aiosqlite
+
+from storage.codec import from_db_day, from_db_time, to_db_day, to_db_time
+from storage.rows import fetch_all, fetch_one
+
+if TYPE_CHECKING:
+    from storage.db import Database
+
+
+class SendStatus(StrEnum):
+    """Where a recorded send stands."""
+
+    PLANNED = "planned"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    BLOCKED = "blocked"
+
+    @property
+    def final(self) -> bool:
+        """A send in a final state is never attempted again."""
+        return self in {SendStatus.SENT, SendStatus.SKIPPED, SendStatus.BLOCKED}
+
+
+@dataclass(frozen=True, slots=True)
+class SendKey:
+    """Identifies one send: what, for which day, to which chat."""
+
+    kind: str
+    day: date
+    target: int
+
+
+@dataclass(frozen=True, slots=True)
+class SendRecord:
+    """A row of the ledger."""
+
+    key: SendKey
+    grid_id: int | None
+    status: SendStatus
+    planned_at: datetime
+    sent_at: datetime | None
+    attempts: int
+    delayed: bool
+    error: str | None
+
+
+class ScheduleRepo:
+    """Sends, excusals and absences."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def claim(self, key: SendKey, *, grid_id: int | None, planned_at: datetime) -> SendRecord:
+        """Record the send as planned unless it already is; return its current record."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO sends (kind, day, target, grid_id, status, planned_at)"
+                " VALUES (?, ?, ?, ?, 'planned', ?) ON CONFLICT (kind, day, target) DO NOTHING",
+                (key.kind, to_db_day(key.day), key.target, grid_id, to_db_time(planned_at)),
+            )
+            row = await fetch_one(
+                conn,
+                "SELECT * FROM sends WHERE kind = ? AND day = ? AND target = ?",
+                (key.kind, to_db_day(key.day), key.target),
+            )
+        assert row is not None
+        return _record(row)
+
+    async def finish(
+        self,
+        key: SendKey,
+        status: SendStatus,
+        *,
+        at: datetime,
+        attempts: int,
+        delayed: bool = False,
+        error: str | None = None,
+    ) -> None:
+        """Record how a send ended (sent, failed after ``attempts`` tries, skipped, blocked)."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE sends SET status = ?, attempts = attempts + ?, delayed = ?, error = ?,"
+                " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END"
+                " WHERE kind = ? AND day = ? AND target = ?",
+                (
+                    status.value,
+                    attempts,
+                    int(delayed),
+                    error,
+                    status.value,
+                    to_db_time(at),
+                    key.kind,
+                    to_db_day(key.day),
+                    key.target,
+                ),
+            )
+
+    async def records(self, day: date, kind: str | None = None) -> list[SendRecord]:
+        """The ledger of ``day`` (optionally one kind), in the order sends were recorded."""
+        sql = (
+            "SELECT * FROM sends WHERE day = ?" + (" AND kind = ?" if kind else "") + " ORDER BY id"
+        )
+        params = (to_db_day(day), kind) if kind else (to_db_day(day),)
+        async with self._db.read() as conn:
+            return [_record(row) for row in await fetch_all(conn, sql, params)]
+
+    async def reminders_sent(self, day: date) -> Counter[int]:
+        """Per grid, how many reminder rounds (reminders and the late nag) reached it."""
+        async with self._db.read() as conn:
+            rows = await fetch_all(
+                conn,
+                "SELECT grid_id, count(DISTINCT kind) AS rounds FROM sends"
+                " WHERE day = ? AND status = 'sent' AND grid_id IS NOT NULL"
+                " AND (kind LIKE 'remind%' OR kind = 'late_nag') GROUP BY grid_id",
+                (to_db_day(day),),
+            )
+        return Counter({int(row["grid_id"]): int(row["rounds"]) for row in rows})
+
+    async def last_sent(self, kind: str, target: int, *, before: date) -> datetime | None:
+        """When the latest ``kind`` send to ``target`` before ``day`` went out."""
+        async with self._db.read() as conn:
+            row = await fetch_one(
+                conn,
+                "SELECT max(sent_at) AS at FROM sends"
+                " WHERE kind = ? AND target = ? AND day < ? AND status = 'sent'",
+                (kind, target, to_db_day(before)),
+            )
+        return None if row is None or row["at"] is None else from_db_time(row["at"])
+
+    async def excuse(
+        self, grid_id: int, day: date, *, reason: str, actor: int, at: datetime
+    ) -> None:
+        """Excuse a grid from reporting on ``day`` (a later excuse replaces the reason)."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO excusals (grid_id, day, reason, excused_by, excused_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (grid_id, day) DO UPDATE SET"
+                " reason = excluded.reason, excused_by = excluded.excused_by,"
+                " excused_at = excluded.excused_at",
+                (grid_id, to_db_day(day), reason, actor, to_db_time(at)),
+            )
+
+    async def excused(self, day: date) -> dict[int, str]:
+        """Grids excused on ``day``, with the reason."""
+        async with self._db.read() as conn:
+            rows = await fetch_all(
+                conn, "SELECT grid_id, reason FROM excusals WHERE day = ?", (to_db_day(day),)
+            )
+        return {int(row["grid_id"]): str(row["reason"]) for row in rows}
+
+    async def set_away(self, worker_id: int, day: date, *, at: datetime) -> None:
+        """Mute a worker's prompts and nags for ``day``."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO absences (worker_id, day, created_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (worker_id, day) DO NOTHING",
+                (worker_id, to_db_day(day), to_db_time(at)),
+            )
+
+    async def away(self, day: date) -> set[int]:
+        """Ids of workers away on ``day``."""
+        async with self._db.read() as conn:
+            rows = await fetch_all(
+                conn, "SELECT worker_id FROM absences WHERE day = ?", (to_db_day(day),)
+            )
+        return {int(row["worker_id"]) for row in rows}
+
+
+def _record(row: aiosqlite.Row) -> SendRecord:
+    return SendRecord(
+        key=SendKey(row["kind"], from_db_day(row["day"]), int(row["target"])),
+        grid_id=row["grid_id"],
+        status=SendStatus(row["status"]),
+        planned_at=from_db_time(row["planned_at"]),
+        sent_at=None if row["sent_at"] is None else from_db_time(row["sent_at"]),
+        attempts=int(row["attempts"]),
+        delayed=bool(row["delayed"]),
+        error=row["error"],
+    )

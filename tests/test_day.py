@@ -1,0 +1,283 @@
+"""The day runs itself: prompts, nags, escalation, alerts and digests, exactly once.
+
+The clock is a ManualClock: each test moves it and asks the scheduler to do what is due
+(``bot.tick()``), the same call the cron triggers make. Nothing sleeps for a schedule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from harness import ADMIN_ID, DAY, Harness, texts
+
+from bot.emulator import SimGroup, SimUser
+from storage.schedule import SendStatus
+
+BOUND = {  # the roster's workers with a Telegram id: telegram id -> (name, grid code)
+    710000001: ("王娜", "QJ-01"),
+    710000002: ("王超", "QJ-01"),
+    710000005: ("王秀静", "QJ-03"),
+    710000011: ("徐涛", "QJ-05"),
+    710000013: ("李秀霞", "QJ-06"),
+    710000015: ("李芳洋", "DG-01"),
+    710000017: ("林芳强", "DG-02"),
+    710000020: ("孙桂", "DG-03"),
+    710000021: ("张明", "DG-04"),
+}
+COMMUNITY = "学院南路街道/前进社区"
+STREET = "学院南路街道"
+
+
+@dataclass
+class Day:
+    """The running bot, its workers and two supervisor groups."""
+
+    bot: Harness
+    workers: dict[int, SimUser]
+    admin: SimUser
+    supervisor: SimUser
+    community: SimGroup
+    street: SimGroup
+
+    def worker(self, telegram_id: int) -> SimUser:
+        return self.workers[telegram_id]
+
+
+@pytest.fixture
+async def day(bot: Harness) -> Day:
+    workers = {uid: bot.user(uid, name) for uid, (name, _) in BOUND.items()}
+    admin = bot.user(ADMIN_ID, "Admin")
+    supervisor = bot.user(800_000_001, "赵主任")
+    community = bot.group(-100_101, "前进社区防控群", admins=(admin,))
+    street = bot.group(-100_100, "学院南路街道指挥部", admins=(admin,))
+    for group in (community, street):
+        group.add_member(supervisor)
+    await bot.send(admin, f"/bindgroup {COMMUNITY}", chat=community)
+    await bot.send(admin, f"/bindgroup {STREET}", chat=street)
+    return Day(bot, workers, admin, supervisor, community, street)
+
+
+async def file_zero(bot: Harness, user: SimUser) -> None:
+    await bot.send(user, "/zero")
+    await bot.press(user, "✅ 确认提交零报告")
+
+
+def prompts_in(user: SimUser) -> list[str]:
+    return [text for text in user.texts() if "早上好" in text]
+
+
+async def test_morning_prompt_goes_to_every_grid_that_has_not_reported(day: Day) -> None:
+    bot = day.bot
+    bot.at(7, 40)
+    await file_zero(bot, day.worker(710000005))  # QJ-03 reports before the prompt
+    bot.at(8, 0)
+    await bot.tick()
+    for uid, user in day.workers.items():
+        expected = 0 if uid == 710000005 else 1
+        assert len(prompts_in(user)) == expected, BOUND[uid]
+    prompt = day.worker(710000001).last()
+    assert prompt.buttons == [["📝 填写日报"], ["0️⃣ 零报告（今日无新增）"]]
+    assert "第一网格" in prompt.plain_text and "17:00" in prompt.plain_text
+    await bot.press(day.worker(710000001), "0️⃣ 零报告（今日无新增）")
+    assert "零报告" in day.worker(710000001).last().plain_text
+
+
+async def test_nags_go_only_to_missing_grids_and_say_how_long_is_left(day: Day) -> None:
+    bot = day.bot
+    bot.at(8, 0)
+    await bot.tick()
+    await file_zero(bot, day.worker(710000002))  # QJ-01 (王超); 王娜 shares the grid
+    bot.at(15, 0)
+    await bot.tick()
+    for uid in (710000001, 710000002):
+        assert not any("提醒" in text for text in day.worker(uid).texts())
+    nag = day.worker(710000013).last().plain_text
+    assert "第六网格" in nag and "2 小时 0 分" in nag
+    for hour, minute in ((16, 30), (17, 0)):
+        bot.at(hour, minute)
+        await bot.tick()
+    late = day.worker(710000013).last().plain_text
+    assert "迟报" in late
+    assert sum("提醒" in text for text in day.worker(710000013).texts()) == 2  # 15:00 and 16:30
+
+
+async def test_escalation_lists_exactly_the_missing_grids(day: Day) -> None:
+    bot = day.bot
+    for hour, minute in ((8, 0), (15, 0), (16, 30), (17, 0)):
+        bot.at(hour, minute)
+        await bot.tick()
+    await file_zero(bot, day.worker(710000001))  # QJ-01
+    await file_zero(bot, day.worker(710000005))  # QJ-03
+    await bot.services.db.schedule.excuse(
+        (await bot.services.db.roster.grid_by_code("QJ-06")).id,  # type: ignore[union-attr]
+        DAY,
+        reason="病假",
+        actor=ADMIN_ID,
+        at=bot.clock.now(),
+    )
+    bot.at(18, 0)
+    await bot.tick()
+    community = texts(day.community.inbox()[-1:])
+    for missing in ("第二网格", "第四网格", "第五网格"):
+        assert missing in community
+    for fine in ("第一网格", "第三网格", "第六网格"):
+        assert fine not in community
+    assert "黄刚" in community  # QJ-02's worker, never bound
+    assert "徐涛" in community and "已提醒 3 次" in community  # QJ-05 got 15:00, 16:30, 17:00
+    assert "已提醒 0 次" in community  # QJ-02: nobody could be reminded
+    street = texts(day.street.inbox()[-2:])
+    assert "东关社区" in street and "第五网格" in street
+
+
+async def test_a_restart_never_sends_a_second_copy(day: Day) -> None:
+    bot = day.bot
+    bot.at(8, 0)
+    await bot.tick()
+    await bot.tick()
+    await bot.restart()
+    await bot.tick()
+    bot.at(8, 30)
+    await bot.tick()
+    for user in day.workers.values():
+        assert len(prompts_in(user)) == 1
+    records = await bot.services.db.schedule.records(DAY, "prompt")
+    assert len(records) == len(BOUND)
+    assert {record.status for record in records} == {SendStatus.SENT}
+
+
+async def test_missed_digest_is_sent_once_marked_delayed_after_a_restart(day: Day) -> None:
+    bot = day.bot
+    bot.at(19, 0)
+    await bot.tick()
+    await bot.stop()
+    bot.at(21, 30)
+    await bot.start()
+    await bot.tick()
+    await bot.tick()
+    records = await bot.services.db.schedule.records(DAY, "digest")
+    assert {record.key.target for record in records} == {day.street.id, day.community.id}
+    assert all(record.status == SendStatus.SENT and record.delayed for record in records)
+    assert sum("汇总" in text or "日报" in text for text in day.community.texts()) >= 1
+
+
+async def test_a_digest_past_its_grace_period_is_skipped_and_admins_told(day: Day) -> None:
+    bot = day.bot
+    bot.at(19, 0)
+    await bot.tick()
+    await bot.stop()
+    bot.at(23, 30)
+    await bot.start()
+    before = len(day.community.inbox())
+    await bot.tick()
+    assert len(day.community.inbox()) == before
+    records = await bot.services.db.schedule.records(DAY, "digest")
+    assert {record.status for record in records} == {SendStatus.SKIPPED}
+    notices = [text for text in day.admin.texts() if "跳过" in text]
+    assert len(notices) == 2  # one per group
+
+
+async def test_server_errors_and_rate_limits_still_deliver_each_prompt_exactly_once(
+    day: Day,
+) -> None:
+    bot = day.bot
+    bot.emu.fail_next("sendMessage", status=500, times=3)
+    bot.emu.fail_next("sendMessage", status=429, retry_after=1)
+    bot.at(8, 0)
+    await bot.tick()
+    for user in day.workers.values():
+        assert len(prompts_in(user)) == 1
+    records = await bot.services.db.schedule.records(DAY, "prompt")
+    assert {record.status for record in records} == {SendStatus.SENT}
+    assert sum(record.attempts for record in records) > len(records)
+
+
+async def test_a_worker_who_blocked_the_bot_is_recorded_and_reported_once(day: Day) -> None:
+    bot = day.bot
+    bot.emu.block(710000013)
+    bot.at(8, 0)
+    await bot.tick()
+    bot.at(15, 0)
+    await bot.tick()
+    records = [
+        record
+        for kind in ("prompt", "remind_1")
+        for record in await bot.services.db.schedule.records(DAY, kind)
+        if record.key.target == 710000013
+    ]
+    assert {record.status for record in records} == {SendStatus.BLOCKED}
+    assert sum("710000013" in text for text in day.admin.texts()) == 1
+
+
+async def test_urgent_incident_alert_acknowledgement_and_repost(day: Day) -> None:
+    bot = day.bot
+    worker = day.worker(710000011)  # QJ-05, 前进社区
+    bot.at(10, 0)
+    await bot.send(worker, "/report")
+    from test_checkin import EVERYTHING_ZERO, answer_questions
+
+    await answer_questions(bot, worker, EVERYTHING_ZERO)
+    await bot.press(worker, "⚠️ 添加一条异常情况")
+    await bot.press(worker, "疑似病例")
+    await bot.send(worker, "5号楼 林某某 核酸阳性，已上报疾控")
+    await bot.press(worker, "✅ 完成")
+    await bot.press(worker, "✅ 提交")
+    alert = day.community.last()
+    assert "紧急" in alert.plain_text and "核酸阳性" in alert.plain_text
+    assert alert.buttons == [["✅ 已知悉"]]
+    assert not any("核酸阳性" in text for text in day.street.texts())
+
+    bot.at(10, 31)
+    await bot.tick()
+    repost = day.street.last()
+    assert "转报上级" in repost.plain_text and "核酸阳性" in repost.plain_text
+
+    await bot.press_on(day.supervisor, repost, "✅ 已知悉", chat=day.street)
+    assert "已确认" in (day.supervisor.callback_answers()[-1].text or "")
+    assert "赵主任" in day.community.last().plain_text  # every posting shows who acknowledged
+    assert "赵主任" in day.street.last().plain_text
+    alerts = await bot.services.db.alerts.on_day(DAY)
+    assert len(alerts) == 1 and alerts[0].acknowledged_by_name == "赵主任"
+    bot.at(12, 0)
+    await bot.tick()
+    assert len([t for t in day.street.texts() if "核酸阳性" in t]) == 1
+
+
+async def test_digest_reaches_every_bound_group_once_and_matches_the_command(day: Day) -> None:
+    bot = day.bot
+    await file_zero(bot, day.worker(710000001))
+    bot.at(17, 30)
+    await file_zero(bot, day.worker(710000005))
+    bot.at(20, 0)
+    await bot.tick()
+    await bot.tick()
+    digest = day.community.inbox()[-1].plain_text
+    assert "第二网格" in digest  # missing, named
+    records = await bot.services.db.schedule.records(DAY, "digest")
+    assert len(records) == 2 and all(not record.delayed for record in records)
+    scheduled = [
+        message.text
+        for message in day.community.inbox()
+        if message.text == day.community.last().text
+    ]
+    await bot.send(day.supervisor, "/digest", chat=day.community)
+    assert day.community.last().text == scheduled[-1]
+
+
+async def test_excused_grid_and_away_worker(day: Day) -> None:
+    bot = day.bot
+    assert "病假" in texts(
+        await bot.send(day.supervisor, "/excuse QJ-05 病假，楼长代查", chat=day.community)
+    )
+    assert "没有网格编号" in texts(
+        await bot.send(day.supervisor, "/excuse DG-01 x", chat=day.community)
+    )
+    away = texts(await bot.send(day.worker(710000001), "/away"))
+    assert "王超" in away
+    refused = texts(await bot.send(day.worker(710000002), "/away"))
+    assert "不能请假" in refused
+    bot.at(8, 0)
+    await bot.tick()
+    assert prompts_in(day.worker(710000011)) == []  # excused grid
+    assert prompts_in(day.worker(710000001)) == []  # away
+    assert len(prompts_in(day.worker(710000002))) == 1
