@@ -9,15 +9,19 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
+from bot import demo
 from bot.app import open_services, running_bot
 from bot.config import ConfigError, Settings, fallback_locale, load_settings
+from bot.domain.digest import render_plain
 from bot.domain.form import FormError
 from bot.domain.models import RosterChanges
 from bot.domain.roster import FILE_LINE, parse_roster
 from bot.i18n import Locale, t
+from bot.outbound.digests import DigestDesk
 from bot.services import Services
 from storage.db import SchemaTooNewError
 
@@ -54,6 +58,12 @@ def build_parser(locale: Locale) -> argparse.ArgumentParser:
     action = invite.add_mutually_exclusive_group()
     action.add_argument("--rotate", action="store_true", help=t(locale, "cli.rotate_help"))
     action.add_argument("--revoke", action="store_true", help=t(locale, "cli.revoke_help"))
+
+    digest = commands.add_parser("digest", help=t(locale, "cli.digest_help"))
+    digest.add_argument("--date", type=_iso_day, help=t(locale, "cli.digest_date_help"))
+    digest.add_argument("--area", help=t(locale, "cli.digest_area_help"))
+
+    demo.add_arguments(commands.add_parser("demo", help=t(locale, "demo.cli.help")), locale)
     return parser
 
 
@@ -86,6 +96,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "run": _run,
         "roster": _roster,
         "invite": _invite,
+        "digest": _digest,
+        "demo": _demo,
     }
     return await commands[args.command](args, settings)
 
@@ -182,6 +194,37 @@ async def _invite(args: argparse.Namespace, settings: Settings) -> int:
             return EXIT_OK
         print(t(locale, "cli.invite_link", grid=grid.name, link=invite_link(username, token)))
         return EXIT_OK
+
+
+async def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    return await demo.run_demo(demo.options_from(args, settings.locale))
+
+
+def _iso_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(t(fallback_locale(), "cli.bad_date", value=text)) from None
+
+
+async def _digest(args: argparse.Namespace, settings: Settings) -> int:
+    """Print the digest of an area (default: every top-level area) in the terminal."""
+    locale = settings.locale
+    async with open_services(settings) as services:
+        desk = DigestDesk(services)
+        areas = [area for area in await services.db.roster.areas() if area.parent_id is None]
+        if args.area:
+            area = await services.db.roster.area_by_path(args.area)
+            if area is None:
+                known = ", ".join(item.path for item in await services.db.roster.areas())
+                raise CliError(t(locale, "cli.unknown_area", path=args.area, areas=known or "—"))
+            areas = [area]
+        if not areas:
+            raise CliError(t(locale, "cli.roster_empty"))
+        day = args.date or services.today()
+        for area in areas:
+            print(render_plain(await desk.compile(area, day), locale))
+    return EXIT_OK
 
 
 def invite_link(bot_username: str, token: str) -> str:

@@ -14,6 +14,7 @@ from telegram.ext import (
 )
 
 from bot.domain.models import Grid, Worker
+from bot.i18n import Locale, parse_locale, t
 from bot.services import Services
 from handlers.common import Button, Turn, escape, menu_data
 from storage.roster import InviteStatus
@@ -162,7 +163,7 @@ class Onboarding:
         await turn.say(turn.t("checkin.nothing_to_cancel"))
 
     async def bind_group(self, update: Update, context: Context) -> None:
-        """/bindgroup AREA_PATH, sent by an admin inside the supervisor group."""
+        """/bindgroup AREA_PATH [zh|en], sent by an admin inside the supervisor group."""
         turn = Turn.of(update, self.s)
         if not self.s.is_admin(turn.user.id):
             await turn.say(turn.t("group.admins_only"))
@@ -170,7 +171,9 @@ class Onboarding:
         if turn.chat.type not in {"group", "supergroup"}:
             await turn.say(turn.t("group.bind_in_group"))
             return
-        path = " ".join(context.args or []).strip()
+        args = list(context.args or [])
+        language = _trailing_locale(args)
+        path = " ".join(args).strip()
         areas = await self.s.db.roster.areas()
         area = await self.s.db.roster.area_by_path(path) if path else None
         if area is None:
@@ -185,7 +188,10 @@ class Onboarding:
             actor=turn.user.id,
             at=self.s.now(),
         )
-        await turn.say(turn.t("group.bound", area=escape(area.path)))
+        if language is not None:
+            await self.s.db.groups.set_language(turn.chat.id, language)
+        locale = language or self.s.settings.locale
+        await turn.say(t(locale, "group.bound", area=escape(area.path)))
 
     async def stale_button(self, update: Update, context: Context) -> None:
         """Any button no live conversation step claimed: expired (or not registered)."""
@@ -214,3 +220,15 @@ class Onboarding:
         if "@" in command and not command.endswith(mention):
             return
         await turn.say(turn.t("group.unknown_command"))
+
+
+def _trailing_locale(args: list[str]) -> Locale | None:
+    """Take a trailing language (``zh`` / ``en``) off the arguments, if there is one."""
+    if len(args) < 2:
+        return None
+    try:
+        locale = parse_locale(args[-1])
+    except ValueError:
+        return None
+    args.pop()
+    return locale

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 from bot.clock import at
 from bot.config import Settings
 
+SINCE_KEY = "scheduler_since"
+"""Meta key: when the scheduler first ran on this database (the first day of operation)."""
 MIN_WINDOW = timedelta(minutes=1)
 """A send is always worth making for at least this long after its time."""
 

@@ -17,12 +17,10 @@ from bot.outbound.courier import Courier
 from bot.outbound.daily import DailyNotices
 from bot.outbound.digests import DigestDesk
 from bot.services import Services
-from scheduler.plan import DailyTimes, PlannedSend, SendKind, day_plan
+from scheduler.plan import SINCE_KEY, DailyTimes, PlannedSend, SendKind, day_plan
 
 log = logging.getLogger(__name__)
 
-SINCE_KEY = "scheduler_since"
-"""Meta key: when the scheduler first ran on this database."""
 ALERT_CHECK_SECONDS = 60
 """How often unacknowledged alerts are checked for re-posting."""
 

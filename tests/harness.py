@@ -152,3 +152,52 @@ class Harness:
 def texts(messages: list[SentMessage]) -> str:
     """All the text the user saw, joined (tags stripped)."""
     return "\n".join(message.plain_text or "" for message in messages)
+
+
+# ------------------------------------------------------------------ answering the conversation
+
+EVERYTHING_ZERO = {"difficulties": "跳过", "disinfection": "1"}
+"""Answers for a report with nothing to say (one disinfection round, no difficulties)."""
+
+
+def current_question(bot: Harness, user: SimUser) -> str | None:
+    """The field key (or ``<stock>.opening``) the bot's latest message asks for."""
+    text = user.last().plain_text
+    form = bot.services.form
+    for stock in form.stocks():
+        for label in (stock.label.zh, stock.label.en):
+            if label in text and ("首次填报" in text or "First report" in text):
+                return f"{stock.key}.opening"
+    for field in form.questions():
+        for label in (field.label.zh, field.label.en):
+            if f"）{label}\n" in text or f") {label}\n" in text:
+                return field.key
+    return None
+
+
+async def answer_questions(bot: Harness, user: SimUser, answers: dict[str, str]) -> list[str]:
+    """Answer every question as asked (unlisted ones with 0); returns the keys asked."""
+    asked: list[str] = []
+    while (key := current_question(bot, user)) is not None:
+        assert len(asked) < 40, f"the bot keeps asking: {asked}"
+        asked.append(key)
+        answer = answers.get(key, "0")
+        if answer in {"跳过", "Skip"}:
+            await bot.press(user, answer)
+        else:
+            await bot.send(user, answer)
+    return asked
+
+
+async def file_detailed(bot: Harness, user: SimUser, answers: dict[str, str]) -> None:
+    """A whole detailed report without incidents, submitted."""
+    await bot.send(user, "/report")
+    await answer_questions(bot, user, {**EVERYTHING_ZERO, **answers})
+    await bot.press(user, "✅ 无异常情况")
+    await bot.press(user, "✅ 提交")
+
+
+async def file_zero(bot: Harness, user: SimUser) -> None:
+    """A zero report in two taps."""
+    await bot.send(user, "/zero")
+    await bot.press(user, "✅ 确认提交零报告")

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from harness import DAY, Harness, texts
+from harness import (
+    DAY,
+    EVERYTHING_ZERO,
+    Harness,
+    answer_questions,
+    current_question,
+    file_detailed,
+    texts,
+)
 
 from bot.domain.models import Incident, ReportKind
 from bot.emulator import SimUser
@@ -13,49 +21,10 @@ WANG_NA = (710000001, "王娜", "grid_qj01_1")  # QJ-01, roster id
 WANG_CHAO = (710000002, "王超", "grid_qj01_2")  # QJ-01, roster id
 WANG_XIUJING = (710000005, "王秀静", "grid_qj03_1")  # QJ-03, roster id
 
-EVERYTHING_ZERO = {"difficulties": "跳过", "disinfection": "1"}
-
 
 def worker(bot: Harness, who: tuple[int, str, str], lang: str = "zh-hans") -> SimUser:
     user_id, name, username = who
     return bot.user(user_id, name, username=username, lang=lang)
-
-
-def current_question(bot: Harness, user: SimUser) -> str | None:
-    """The field key (or ``<stock>.opening``) the bot's latest message asks for."""
-    text = user.last().plain_text
-    form = bot.services.form
-    for stock in form.stocks():
-        for label in (stock.label.zh, stock.label.en):
-            if label in text and ("首次填报" in text or "First report" in text):
-                return f"{stock.key}.opening"
-    for field in form.questions():
-        for label in (field.label.zh, field.label.en):
-            if f"）{label}\n" in text or f") {label}\n" in text:
-                return field.key
-    return None
-
-
-async def answer_questions(bot: Harness, user: SimUser, answers: dict[str, str]) -> list[str]:
-    """Answer every question as asked (unlisted ones with 0); returns the keys asked."""
-    asked: list[str] = []
-    while (key := current_question(bot, user)) is not None:
-        assert len(asked) < 40, f"the bot keeps asking: {asked}"
-        asked.append(key)
-        answer = answers.get(key, "0")
-        if answer == "跳过" or answer == "Skip":
-            await bot.press(user, answer)
-        else:
-            await bot.send(user, answer)
-    return asked
-
-
-async def file_detailed(bot: Harness, user: SimUser, answers: dict[str, str]) -> None:
-    """A whole detailed report without incidents, submitted."""
-    await bot.send(user, "/report")
-    await answer_questions(bot, user, {**EVERYTHING_ZERO, **answers})
-    await bot.press(user, "✅ 无异常情况")
-    await bot.press(user, "✅ 提交")
 
 
 # --------------------------------------------------------------------------- zero report

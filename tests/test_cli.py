@@ -189,3 +189,17 @@ def test_a_file_that_is_no_roster_is_explained(env: dict[str, str], tmp_path: Pa
     assert result.returncode == 1
     assert "line 0" not in result.stderr and "Traceback" not in result.stderr
     assert ".csv" in result.stderr or "CSV" in result.stderr
+
+
+def test_digest_in_the_terminal(env: dict[str, str]) -> None:
+    gridbot(env, "roster", "import", str(ROSTER))
+    whole = gridbot(env, "digest", "--date", "2026-11-22")
+    assert whole.returncode == 0, whole.stderr
+    assert "学院南路街道" in whole.stdout and "2026-11-22" in whole.stdout
+    assert "第二网格" in whole.stdout  # missing grids are named
+    one = gridbot(env, "digest", "--date", "2026-11-22", "--area", "学院南路街道/东关社区")
+    assert "东关社区" in one.stdout and "前进社区" not in one.stdout
+    bad = gridbot(env, "digest", "--date", "22/11/2026")
+    assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
+    unknown = gridbot(env, "digest", "--area", "火星街道")
+    assert unknown.returncode == 2 and "火星街道" in unknown.stderr

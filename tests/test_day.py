@@ -9,7 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from harness import ADMIN_ID, DAY, Harness, texts
+from harness import (
+    ADMIN_ID,
+    DAY,
+    EVERYTHING_ZERO,
+    Harness,
+    answer_questions,
+    file_detailed,
+    file_zero,
+    texts,
+)
 
 from bot.emulator import SimGroup, SimUser
 from storage.schedule import SendStatus
@@ -56,11 +65,6 @@ async def day(bot: Harness) -> Day:
     await bot.send(admin, f"/bindgroup {COMMUNITY}", chat=community)
     await bot.send(admin, f"/bindgroup {STREET}", chat=street)
     return Day(bot, workers, admin, supervisor, community, street)
-
-
-async def file_zero(bot: Harness, user: SimUser) -> None:
-    await bot.send(user, "/zero")
-    await bot.press(user, "✅ 确认提交零报告")
 
 
 def prompts_in(user: SimUser) -> list[str]:
@@ -214,8 +218,6 @@ async def test_urgent_incident_alert_acknowledgement_and_repost(day: Day) -> Non
     worker = day.worker(710000011)  # QJ-05, 前进社区
     bot.at(10, 0)
     await bot.send(worker, "/report")
-    from test_checkin import EVERYTHING_ZERO, answer_questions
-
     await answer_questions(bot, worker, EVERYTHING_ZERO)
     await bot.press(worker, "⚠️ 添加一条异常情况")
     await bot.press(worker, "疑似病例")
@@ -281,3 +283,82 @@ async def test_excused_grid_and_away_worker(day: Day) -> None:
     assert prompts_in(day.worker(710000011)) == []  # excused grid
     assert prompts_in(day.worker(710000001)) == []  # away
     assert len(prompts_in(day.worker(710000002))) == 1
+
+
+async def play_the_day(day: Day, *, restart_at: tuple[int, int] | None) -> dict[int, list[str]]:
+    """The acceptance day: QJ-01 detailed, QJ-03 zero, QJ-05 urgent (acknowledged), QJ-06 late
+    after two nags, DG-01/DG-04 zero, DG-02 detailed, DG-03 never; QJ-02/QJ-04 have nobody
+    bound. Returns what every chat received, in order."""
+    bot = day.bot
+
+    async def at(hour: int, minute: int) -> None:
+        bot.at(hour, minute)
+        if restart_at == (hour, minute):
+            await bot.restart()
+        await bot.tick()
+
+    await at(8, 0)
+    await at(9, 30)
+    await file_detailed(bot, day.worker(710000001), {"screened": "120"})
+    await at(10, 0)
+    await file_zero(bot, day.worker(710000005))
+    await file_zero(bot, day.worker(710000015))
+    await file_zero(bot, day.worker(710000021))
+    await file_detailed(bot, day.worker(710000017), {"screened": "80"})
+    await at(11, 0)
+    worker = day.worker(710000011)
+    await bot.send(worker, "/report")
+    await answer_questions(bot, worker, EVERYTHING_ZERO)
+    await bot.press(worker, "⚠️ 添加一条异常情况")
+    await bot.press(worker, "疑似病例")
+    await bot.send(worker, "5号楼 林某某 核酸阳性，已上报疾控")
+    await bot.press(worker, "✅ 完成")
+    await bot.press(worker, "✅ 提交")
+    await at(11, 10)
+    await bot.press_on(day.supervisor, day.community.last(), "✅ 已知悉", chat=day.community)
+    for hour, minute in ((12, 0), (15, 0), (16, 30), (17, 0)):
+        await at(hour, minute)
+    await at(17, 20)
+    await file_zero(bot, day.worker(710000013))
+    for hour, minute in ((18, 0), (20, 0), (20, 30)):
+        await at(hour, minute)
+    chats = [*day.workers.values(), day.community, day.street, day.admin]
+    return {chat.id: [message.plain_text for message in chat.inbox()] for chat in chats}
+
+
+@pytest.mark.parametrize("restart_at", [None, (12, 0), (17, 0)])
+async def test_acceptance_day_is_the_same_with_or_without_a_restart(
+    day: Day, bot: Harness, restart_at: tuple[int, int] | None
+) -> None:
+    seen = await play_the_day(day, restart_at=restart_at)
+    assert {chat: len(seen[chat]) for chat in (day.community.id, day.street.id)} == {
+        day.community.id: 4,  # binding, alert, escalation, digest
+        day.street.id: 3,  # binding, escalation, digest
+    }
+    assert len(seen[710000002]) == 1  # QJ-01's colleague filed at 09:30: only the prompt
+    assert len(seen[710000020]) == 4  # DG-03 never reports: prompt, 2 reminders, late nag
+    assert len(seen[710000013]) == 6  # QJ-06: prompt, 2 reminders, late nag, preview, filed
+    community, street = seen[day.community.id], seen[day.street.id]
+    assert sum(text.startswith("🚨") for text in community) == 1
+    assert not any("转报上级" in text for text in street)  # acknowledged in time
+    escalation = next(text for text in community if text.startswith("🔔"))
+    assert "第二网格" in escalation and "第四网格" in escalation and "第六网格" not in escalation
+    street_escalation = next(text for text in street if text.startswith("🔔"))
+    assert "东关社区" in street_escalation and "第三网格" in street_escalation
+    records = await bot.services.db.schedule.records(DAY, "digest")
+    assert len(records) == 2 and {record.status for record in records} == {SendStatus.SENT}
+    digest = "\n".join(community[-3:])
+    assert "17:20" in digest  # the late report, with its time
+    late_worker = seen[710000013]
+    assert sum("提醒" in text for text in late_worker) == 2 and any("迟报" in t for t in late_worker)
+    never = seen[710000020]  # DG-03
+    assert sum("提醒" in text for text in never) == 2
+    for uid, (name, _) in BOUND.items():
+        assert sum("早上好" in text for text in seen[uid]) == 1, name
+    ledger = {
+        (record.key.kind, record.key.target): record.status
+        for kind in ("prompt", "remind_1", "remind_2", "late_nag", "escalate", "digest")
+        for record in await bot.services.db.schedule.records(DAY, kind)
+    }
+    assert set(ledger.values()) == {SendStatus.SENT}
+    assert ("escalate", day.community.id) in ledger and ("escalate", day.street.id) in ledger

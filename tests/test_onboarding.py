@@ -72,7 +72,7 @@ async def test_admin_binds_a_supervisor_group_by_area_path(bot: Harness) -> None
     admin = bot.user(ADMIN_ID, "Admin", lang="en")
     group = bot.group(-100_001, "前进社区主管群", admins=(admin,))
     replies = await bot.send(admin, "/bindgroup 学院南路街道/前进社区", chat=group)
-    assert "bound to 学院南路街道/前进社区" in texts(replies)
+    assert "绑定到 学院南路街道/前进社区" in texts(replies)
     area = await bot.services.db.groups.area_of_chat(group.id)
     assert area is not None and area.path == "学院南路街道/前进社区"
 
@@ -99,3 +99,11 @@ async def test_command_menu_is_registered_in_both_languages(bot: Harness) -> Non
     assert [name for name, _ in private_zh] == [name for name, _ in private_en]
     assert dict(private_zh)["zero"].startswith("零报告")
     assert dict(private_en)["zero"].startswith("Zero report")
+
+
+async def test_a_group_can_be_bound_with_its_language(bot: Harness) -> None:
+    admin = bot.user(ADMIN_ID, "Admin")
+    group = bot.group(-100_003, "Street HQ", admins=(admin,))
+    replies = await bot.send(admin, "/bindgroup 学院南路街道 en", chat=group)
+    assert "bound to 学院南路街道" in texts(replies)
+    assert await bot.services.db.groups.language(group.id) == "en"

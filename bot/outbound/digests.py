@@ -24,7 +24,7 @@ from bot.outbound.courier import Courier
 from bot.outbound.daily import ON_TIME_SLACK, gather_limited
 from bot.outbound.tables import grid_table_xlsx
 from bot.services import Services
-from scheduler.plan import DailyTimes, PlannedSend
+from scheduler.plan import SINCE_KEY, DailyTimes, PlannedSend
 from storage.schedule import SendKey
 
 
@@ -48,6 +48,7 @@ class DigestDesk:
         excused_today = await db.schedule.excused(day)
         excused_before = await db.schedule.excused(day - timedelta(days=1))
         reminders = await db.schedule.reminders_sent(day)
+        compare = await self._operating_on(day - timedelta(days=1))
         items = []
         for grid in grids:
             workers = tuple(worker.name for worker in await db.roster.workers_of_grid(grid.id))
@@ -65,7 +66,7 @@ class DigestDesk:
                     reports_before.get(grid.id),
                     excused_before.get(grid.id),
                 )
-                if self.times.is_reporting_day(day - timedelta(days=1))
+                if compare
                 else None
             )
             history = tuple(await db.reports.history(grid.id, before=day + timedelta(days=1)))
@@ -81,6 +82,16 @@ class DigestDesk:
             corrections_since=at(day - timedelta(days=1), self.times.digest_at, self.times.tz),
             weekly=await self._weekly_tally(day, grids),
         )
+
+    async def _operating_on(self, day: date) -> bool:
+        """Whether grids were expected to report on ``day``: a reporting day on which the
+        bot was already in service (a fresh install has no "yesterday" to compare with)."""
+        if not self.times.is_reporting_day(day):
+            return False
+        since = await self.s.db.meta.get(SINCE_KEY)
+        if since is None:
+            return bool(await self.s.db.reports.reports_on(day))
+        return day >= datetime.fromisoformat(since).astimezone(self.times.tz).date()
 
     async def _reports(self, day: date) -> dict[int, Report]:
         return {report.grid_id: report for report in await self.s.db.reports.reports_on(day)}

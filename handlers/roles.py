@@ -1,0 +1,85 @@
+"""Who may do what: admins (GRIDBOT_ADMINS and granted in chat) and supervisors (anyone
+acting inside a group bound to an area, for that area and everything below it).
+
+Each check answers the user itself when it says no, so a handler just returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.domain.ledger import find_area
+from bot.domain.models import Area
+from bot.i18n import Locale
+from bot.services import Services
+from handlers.common import Turn, escape
+
+GROUP_CHATS = frozenset({"group", "supergroup"})
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """What a supervisor command may read, and in which language to answer."""
+
+    area: Area | None
+    """None: the whole tree (an admin outside a bound group)."""
+    locale: Locale
+
+
+class Roles:
+    """Permission checks that explain a refusal."""
+
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    async def admin(self, turn: Turn) -> bool:
+        """An admin in a private chat with the bot; anyone else is told why not."""
+        if not self.s.is_admin(turn.user.id):
+            await self.refuse(turn)
+            return False
+        if turn.chat.type != "private":
+            await turn.say(turn.t("admin.private_only"))
+            return False
+        return True
+
+    async def refuse(self, turn: Turn) -> None:
+        """A worker learns the command is for admins; a stranger gets the usual refusal."""
+        if await turn.worker() is None:
+            await turn.refuse_unknown()
+            return
+        await turn.say(turn.t("admin.admins_only"))
+
+    async def reach(self, turn: Turn, area_text: str | None) -> Reach | None:
+        """The area a supervisor command covers: the bound group's area (narrowed by
+        ``area_text`` within it), or for an admin elsewhere anything ``area_text`` names."""
+        admin = self.s.is_admin(turn.user.id)
+        in_group = turn.chat.type in GROUP_CHATS
+        bound = await self.s.db.groups.area_of_chat(turn.chat.id) if in_group else None
+        if not admin and not in_group:
+            await self._refuse_supervisor(turn)
+            return None
+        if not admin and bound is None:
+            await turn.say(turn.t("admin.group_not_bound"))
+            return None
+        locale = (await self.s.db.groups.language(turn.chat.id) if in_group else None) or turn.locale
+        if not area_text:
+            return Reach(bound, locale)
+        area = await self.area(turn, area_text, within=bound)
+        return None if area is None else Reach(area, locale)
+
+    async def area(self, turn: Turn, text: str, *, within: Area | None = None) -> Area | None:
+        """The area ``text`` names (within ``within``), or None after listing the choices."""
+        areas = await self.s.db.roster.areas()
+        if within is not None:
+            areas = [a for a in areas if a.path == within.path or a.path.startswith(within.path + "/")]
+        area = find_area(areas, text)
+        if area is None:
+            known = "\n".join(f"• {escape(item.path)}" for item in areas) or "—"
+            await turn.say(turn.t("admin.unknown_area", area=escape(text), areas=known))
+        return area
+
+    async def _refuse_supervisor(self, turn: Turn) -> None:
+        if await turn.worker() is None:
+            await turn.refuse_unknown()
+            return
+        await turn.say(turn.t("admin.supervisors_only"))
