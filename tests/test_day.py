@@ -350,7 +350,9 @@ async def test_acceptance_day_is_the_same_with_or_without_a_restart(
     digest = "\n".join(community[-3:])
     assert "17:20" in digest  # the late report, with its time
     late_worker = seen[710000013]
-    assert sum("提醒" in text for text in late_worker) == 2 and any("迟报" in t for t in late_worker)
+    assert sum("提醒" in text for text in late_worker) == 2 and any(
+        "迟报" in t for t in late_worker
+    )
     never = seen[710000020]  # DG-03
     assert sum("提醒" in text for text in never) == 2
     for uid, (name, _) in BOUND.items():
@@ -362,3 +364,25 @@ async def test_acceptance_day_is_the_same_with_or_without_a_restart(
     }
     assert set(ledger.values()) == {SendStatus.SENT}
     assert ("escalate", day.community.id) in ledger and ("escalate", day.street.id) in ledger
+
+
+async def test_a_send_that_keeps_failing_is_reported_and_nothing_else_is_lost(day: Day) -> None:
+    bot = day.bot
+    db = bot.services.db
+    for grid in await db.roster.grids():
+        if grid.code != "QJ-06":  # leave one grid, with one reachable worker, due
+            await db.schedule.excuse(
+                grid.id, DAY, reason="测试", actor=ADMIN_ID, at=bot.clock.now()
+            )
+    bot.emu.fail_next("sendMessage", status=502, times=4)
+    bot.at(8, 0)
+    await bot.tick()
+    [prompt] = await db.schedule.records(DAY, "prompt")
+    assert prompt.status == SendStatus.FAILED and prompt.attempts == 4
+    assert "Bad Gateway" in (prompt.error or "")
+    assert sum("失败" in text for text in day.admin.texts()) == 1
+    bot.at(15, 0)
+    await bot.tick()
+    [reminder] = await db.schedule.records(DAY, "remind_1")
+    assert reminder.status == SendStatus.SENT
+    assert "提醒" in day.worker(710000013).last().plain_text
