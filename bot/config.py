@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     report_days: Annotated[frozenset[int], NoDecode] = frozenset(range(1, 8))
     alert_ack_minutes: int = Field(default=30, ge=1, le=24 * 60)
     digest_grace_hours: float = Field(default=3.0, ge=0, le=24)
+    correction_days: int = Field(default=2, ge=0, le=366)
 
     @field_validator("api_base_url", mode="before")
     @classmethod

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Final
 
 from telegram import Update
@@ -24,6 +24,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot.domain.dates import DateArgError, parse_day
 from bot.domain.draft import (
     BASELINE_SUFFIX,
     Draft,
@@ -102,7 +103,10 @@ class CheckinFlow:
                 CommandHandler("zero", self.start_zero, filters=private),
                 CommandHandler("template", self.start_template, filters=private),
                 CommandHandler("correct", self.start_correction, filters=private),
-                CallbackQueryHandler(self.on_menu, pattern=r"^m:(report|zero|template|correct)$"),
+                CallbackQueryHandler(
+                    self.on_menu,
+                    pattern=r"^m:(report|zero|template|correct)(:\d{4}-\d{2}-\d{2})?$",
+                ),
             ],
             states={
                 ASK: [MessageHandler(TEXT & private, self.on_answer), buttons],
@@ -142,7 +146,7 @@ class CheckinFlow:
     async def on_menu(self, update: Update, context: Context) -> str | int:
         """Menu buttons (from /start, /status, the morning prompt) start the matching flow."""
         query = update.callback_query
-        action = (query.data or "").removeprefix("m:") if query else ""
+        action = (query.data or "").split(":")[1] if query else ""
         starters = {
             "report": self.start_report,
             "zero": self.start_zero,
@@ -241,17 +245,64 @@ class CheckinFlow:
         return ZERO_CONFIRM
 
     async def start_correction(self, update: Update, context: Context) -> str | int:
-        """/correct: change today's filed report, keeping the filed version."""
+        """/correct [DAY]: change a filed report of today or of the last
+        GRIDBOT_CORRECTION_DAYS days, keeping every earlier version."""
         entry = await self._entry(update)
         if entry is None:
             return END
         turn, _, grid = entry
-        day = self.s.today()
-        filed = await self.s.db.reports.get(grid.id, day)
-        if filed is None:
-            await turn.say(turn.t("checkin.nothing_to_correct"))
+        today = self.s.today()
+        earliest = today - timedelta(days=self.s.settings.correction_days)
+        try:
+            wanted = self._correction_day(update, context, today)
+        except DateArgError as error:
+            await turn.say(turn.t(error.key, **error.params))
             return END
-        draft = await self._new_draft(grid, day)
+        if wanted is not None and not earliest <= wanted <= today:
+            await turn.say(
+                turn.t(
+                    "checkin.correct_out_of_window",
+                    day=wanted.isoformat(),
+                    earliest=earliest.isoformat(),
+                    days=self.s.settings.correction_days,
+                )
+            )
+            return END
+        filed = await self.s.db.reports.history(
+            grid.id, before=today + timedelta(days=1), since=earliest
+        )
+        if wanted is not None:
+            filed = [report for report in filed if report.day == wanted]
+        if not filed:
+            await turn.say(
+                turn.t("checkin.nothing_to_correct", days=self.s.settings.correction_days)
+            )
+            return END
+        if len(filed) > 1:
+            await self._offer_correctable_days(turn, filed)
+            return END
+        return await self._start_correcting(turn, context, grid, filed[0])
+
+    @staticmethod
+    def _correction_day(update: Update, context: Context, today: date) -> date | None:
+        """The day asked for: ``/correct 11-21`` or a day button (``m:correct:2026-11-21``)."""
+        query = update.callback_query
+        if query is not None and query.data and query.data.count(":") == 2:
+            return date.fromisoformat(query.data.rsplit(":", 1)[1])
+        args = context.args or []
+        return parse_day(args[0], today) if args else None
+
+    async def _offer_correctable_days(self, turn: Turn, reports: list[Report]) -> None:
+        buttons = [
+            [(report.day.isoformat(), f"{menu_data('correct')}:{report.day.isoformat()}")]
+            for report in reversed(reports)
+        ]
+        await turn.say(turn.t("checkin.correct_which_day"), buttons)
+
+    async def _start_correcting(
+        self, turn: Turn, context: Context, grid: Grid, filed: Report
+    ) -> str:
+        draft = await self._new_draft(grid, filed.day)
         current = filed.current
         incidents = [
             DraftIncident(category=item.category, description=item.description, urgent=item.urgent)
@@ -267,7 +318,9 @@ class CheckinFlow:
         draft.incidents = incidents
         draft.original_incidents = list(incidents)
         draft.incidents_done = True
-        await turn.say(turn.t("checkin.correct_intro", grid=escape(grid.name), day=day.isoformat()))
+        await turn.say(
+            turn.t("checkin.correct_intro", grid=escape(grid.name), day=filed.day.isoformat())
+        )
         return await self._edit_pick(turn, context, draft)
 
     async def cancel(self, update: Update, context: Context) -> int:

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
+from bot.domain.dates import DateArgError, parse_day
 from bot.domain.models import Area
 from bot.outbound.alerts import ACK_PREFIX, AckResult, AlertDesk
 from bot.outbound.digests import DigestDesk
@@ -67,21 +68,10 @@ class Supervision:
 
     async def _day_argument(self, turn: Turn, args: list[str]) -> date | None:
         today = self.s.today()
-        if not args:
-            return today
-        word = args[0].strip().lower()
-        named = {
-            "today": today,
-            "今天": today,
-            "yesterday": today - timedelta(days=1),
-            "昨天": today - timedelta(days=1),
-        }
-        if word in named:
-            return named[word]
         try:
-            day = date.fromisoformat(word)
-        except ValueError:
-            await turn.say(turn.t("supervision.bad_day", value=escape(args[0]), today=today))
+            day = parse_day(args[0], today) if args else today
+        except DateArgError as error:
+            await turn.say(turn.t(error.key, **error.params))
             return None
         if day > today:
             await turn.say(turn.t("supervision.future_day", value=day.isoformat(), today=today))

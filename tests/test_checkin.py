@@ -370,3 +370,30 @@ async def test_the_whole_check_in_in_english(bot: Harness) -> None:
     assert "filed" in done and "on time" in done
     report = await bot.report("QJ-01")
     assert report is not None and report.kind == ReportKind.DETAILED
+
+
+async def test_an_earlier_day_can_be_corrected_within_the_window(bot: Harness) -> None:
+    wang = worker(bot, WANG_NA)
+    for days_ago in (3, 1):
+        bot.at(10, 0, DAY - timedelta(days=days_ago))
+        await file_detailed(bot, wang, {"screened": str(10 * days_ago)})
+    bot.at(9, 0)
+    await file_detailed(bot, wang, {"screened": "5"})
+    offered = texts(await bot.send(wang, "/correct"))
+    assert "选择" in offered
+    assert wang.last().buttons == [["2026-11-22"], ["2026-11-21"]]  # 11-19 is out of the window
+    await bot.press(wang, "2026-11-21")
+    await bot.press(wang, "排查人数: 10")
+    await bot.send(wang, "12")
+    await bot.press(wang, "✅ 改完了，填写更正原因")
+    await bot.send(wang, "昨天少报了2人")
+    await bot.press(wang, "✅ 提交更正")
+    yesterday = await bot.report("QJ-01", DAY - timedelta(days=1))
+    assert yesterday is not None and yesterday.current.values["screened"] == 12
+    assert yesterday.current.reason == "昨天少报了2人"
+    today = await bot.report("QJ-01")
+    assert today is not None and len(today.versions) == 1
+
+    refused = texts(await bot.send(wang, "/correct 2026-11-19"))
+    assert "不能由网格员更正" in refused and "2026-11-20" in refused
+    assert "看不懂" in texts(await bot.send(wang, "/correct 31-31")) or "日期" in wang.last().plain_text

@@ -386,3 +386,14 @@ async def test_a_send_that_keeps_failing_is_reported_and_nothing_else_is_lost(da
     [reminder] = await db.schedule.records(DAY, "remind_1")
     assert reminder.status == SendStatus.SENT
     assert "提醒" in day.worker(710000013).last().plain_text
+
+
+async def test_digest_command_takes_a_day_and_explains_a_bad_one(day: Day) -> None:
+    bot = day.bot
+    assert "看不懂日期" in texts(await bot.send(day.supervisor, "/digest 2026-13-45", chat=day.community))
+    assert "还没到" in texts(await bot.send(day.supervisor, "/digest 2026-12-01", chat=day.community))
+    replies = texts(await bot.send(day.supervisor, "/digest yesterday", chat=day.community))
+    assert "2026-11-21" in replies
+    outsider = bot.group(-100_900, "无关的群")
+    outsider.add_member(day.supervisor)
+    assert "没有绑定" in texts(await bot.send(day.supervisor, "/digest", chat=outsider))
