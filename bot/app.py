@@ -34,6 +34,7 @@ from bot.outbound.courier import DEFAULT_BACKOFF, Courier
 from bot.outbound.daily import DailyNotices
 from bot.outbound.digests import DigestDesk
 from bot.services import Services
+from handlers.admin import AdminCommands
 from handlers.checkin import CheckinFlow
 from handlers.onboarding import Onboarding
 from handlers.supervision import Supervision
@@ -44,7 +45,7 @@ from storage.persistence import SQLitePersistence
 log = logging.getLogger(__name__)
 
 PRIVATE_COMMANDS = ("report", "zero", "template", "status", "correct", "away", "cancel", "help")
-GROUP_COMMANDS = ("digest", "excuse", "bindgroup", "help")
+GROUP_COMMANDS = ("digest", "excuse", "fix", "bindgroup", "help")
 PERSIST_AFTER_EVERY_UPDATE = 100
 """Handler group that runs after all others: flushes drafts and conversation states at once."""
 
@@ -95,6 +96,7 @@ def build_application(
     outbound = Outbound.build(services, application.bot, backoff)
     application.add_handler(CheckinFlow(services, outbound.alerts).handler())
     application.add_handlers(Supervision(services, outbound.digests, outbound.alerts).handlers())
+    application.add_handlers(AdminCommands(services).handlers())
     application.add_handlers(Onboarding(services).handlers())
     application.add_handler(
         TypeHandler(Update, _flush_persistence), group=PERSIST_AFTER_EVERY_UPDATE

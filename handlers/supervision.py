@@ -8,8 +8,13 @@ from datetime import date
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
+from bot.domain.correction import apply_fix, find_field, parse_value
 from bot.domain.dates import DateArgError, parse_day
-from bot.domain.models import Area
+from bot.domain.form import FieldDef
+from bot.domain.models import Area, FieldValue, Grid, Supervisor
+from bot.domain.numbers import InputError
+from bot.domain.rules import RuleContext
+from bot.domain.stocks import openings_for
 from bot.outbound.alerts import ACK_PREFIX, AckResult, AlertDesk
 from bot.outbound.digests import DigestDesk
 from bot.services import Services
@@ -17,6 +22,9 @@ from handlers.common import Turn, escape
 
 Context = ContextTypes.DEFAULT_TYPE
 EXCUSE_REASON_MAX = 200
+REASON_MIN = 2
+FIX_ARGS = 5
+"""/fix GRID DAY FIELD VALUE REASON…"""
 
 
 class Supervision:
@@ -32,6 +40,7 @@ class Supervision:
         return [
             CommandHandler("digest", self.digest),
             CommandHandler("excuse", self.excuse),
+            CommandHandler("fix", self.fix),
             CommandHandler("away", self.away, filters=filters.ChatType.PRIVATE),
             CallbackQueryHandler(self.acknowledge, pattern=rf"^{ACK_PREFIX}:\d+$"),
         ]
@@ -107,6 +116,93 @@ class Supervision:
             )
         )
 
+    async def fix(self, update: Update, context: Context) -> None:
+        """/fix GRID DAY FIELD VALUE REASON: a supervisor corrects any day of their area."""
+        turn = Turn.of(update, self.s)
+        args = context.args or []
+        if len(args) < FIX_ARGS:
+            await turn.say(turn.t("supervision.fix_usage", fields=self._field_keys()))
+            return
+        admin = self.s.is_admin(turn.user.id)
+        area = None if admin and turn.chat.type == "private" else await self._area_in_charge(turn)
+        if area is None and not admin:
+            return
+        code, day_text, name, raw = args[:4]
+        reason = " ".join(args[4:]).strip()
+        grid = await self.s.db.roster.grid_by_code(code)
+        if grid is None or (area and not _under(grid.area_path, area)):
+            await turn.say(turn.t("supervision.unknown_grid", code=escape(code)))
+            return
+        day = await self._day_argument(turn, [day_text])
+        if day is None:
+            return
+        field = find_field(self.s.form, name)
+        if field is None:
+            await turn.say(
+                turn.t(
+                    "supervision.fix_unknown_field", name=escape(name), fields=self._field_keys()
+                )
+            )
+            return
+        await self._apply_fix(turn, grid, day, field, raw, reason)
+
+    def _field_keys(self) -> str:
+        return ", ".join(field.key for field in self.s.form.questions())
+
+    async def _apply_fix(
+        self, turn: Turn, grid: Grid, day: date, field: FieldDef, raw: str, reason: str
+    ) -> None:
+        report = await self.s.db.reports.get(grid.id, day)
+        if report is None:
+            await turn.say(
+                turn.t("supervision.fix_no_report", grid=escape(grid.name), day=day.isoformat())
+            )
+            return
+        if not REASON_MIN <= len(reason) <= EXCUSE_REASON_MAX:
+            await turn.say(turn.t("supervision.fix_reason"))
+            return
+        try:
+            value = parse_value(field, raw)
+        except InputError as error:
+            await turn.say(escape(error.render(turn.locale)))
+            return
+        history = await self.s.db.reports.history(grid.id, before=day)
+        openings = {**openings_for(self.s.form, history), **report.current.baseline}
+        facts = {"households": grid.households, "population": grid.population}
+        fix = apply_fix(
+            self.s.form, report.current, field, value, RuleContext(openings=openings, grid=facts)
+        )
+        if fix.rejected:
+            await turn.say(
+                "\n".join(f"❌ {escape(item.render(turn.locale))}" for item in fix.rejected)
+            )
+            return
+        corrected = await self.s.db.reports.correct(
+            report.id,
+            kind=fix.kind,
+            values=fix.values,
+            incidents=report.current.incidents,
+            baseline=report.current.baseline,
+            worker_id=None,
+            at=self.s.now(),
+            reason=reason,
+            supervisor=Supervisor(turn.user.id, turn.user.full_name),
+        )
+        lines = [
+            turn.t(
+                "supervision.fixed",
+                grid=escape(grid.name),
+                day=day.isoformat(),
+                label=escape(field.label(turn.locale)),
+                old=escape(_shown(fix.old)),
+                new=escape(_shown(fix.new)),
+                version=corrected.current.version,
+                reason=escape(reason),
+            )
+        ]
+        lines += [f"⚠️ {escape(item.render(turn.locale))}" for item in fix.warnings]
+        await turn.say("\n".join(lines))
+
     async def away(self, update: Update, context: Context) -> None:
         """/away: a worker mutes today's prompts and nags, if a colleague covers the grid."""
         turn = Turn.of(update, self.s)
@@ -139,6 +235,10 @@ class Supervision:
         await turn.answer_button(
             turn.t(f"supervision.ack_{result.value}"), alert=result != AckResult.ACKNOWLEDGED
         )
+
+
+def _shown(value: FieldValue) -> str:
+    return "—" if value is None else str(value)
 
 
 def _under(path: str, area: Area) -> bool:

@@ -20,6 +20,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.i18n import Locale, t
+from storage.admins import AdminRepo
 from storage.alerts import AlertRepo
 from storage.audit import AuditRepo
 from storage.groups import GroupRepo
@@ -94,6 +95,7 @@ class Database:
         self.reports = ReportRepo(self)
         self.schedule = ScheduleRepo(self)
         self.alerts = AlertRepo(self)
+        self.admins = AdminRepo(self)
 
     @classmethod
     async def open(cls, path: Path) -> Database:
@@ -113,7 +115,9 @@ class Database:
         except BaseException:
             await conn.close()
             raise
-        return cls(conn, path)
+        db = cls(conn, path)
+        await db.admins.load()
+        return db
 
     async def __aenter__(self) -> Database:
         return self
@@ -170,19 +174,37 @@ class Database:
 
 
 async def _migrate(conn: aiosqlite.Connection, path: Path) -> None:
-    """Apply the migrations the file has not seen yet, each in its own transaction."""
+    """Apply the migrations the file has not seen yet, each in its own transaction.
+
+    Foreign keys are off while migrating (SQLite's procedure for rebuilding a table that
+    others reference) and every migration must leave ``PRAGMA foreign_key_check`` clean.
+    """
     async with conn.execute("PRAGMA user_version") as cursor:
         row = await cursor.fetchone()
     current = int(row[0]) if row else 0
     scripts = migrations()
     if current > len(scripts):
         raise SchemaTooNewError(path, current, len(scripts))
-    for version, sql in scripts[current:]:
-        try:
-            await conn.executescript(
-                f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;"
-            )
-        except BaseException:
-            if conn.in_transaction:
-                await conn.execute("ROLLBACK")
-            raise
+    if current == len(scripts):
+        return
+    await conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        for version, sql in scripts[current:]:
+            await _apply(conn, version, sql)
+    finally:
+        await conn.execute("PRAGMA foreign_keys = ON")
+
+
+async def _apply(conn: aiosqlite.Connection, version: int, sql: str) -> None:
+    try:
+        await conn.executescript(f"BEGIN IMMEDIATE;\n{sql}")
+        async with conn.execute("PRAGMA foreign_key_check") as cursor:
+            broken = [tuple(row) for row in await cursor.fetchall()]
+        if broken:
+            raise RuntimeError(f"migration {version:04d} breaks foreign keys: {broken[:5]}")
+        await conn.execute(f"PRAGMA user_version = {version}")
+        await conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            await conn.execute("ROLLBACK")
+        raise

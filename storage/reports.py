@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING
 
 import aiosqlite
 
-from bot.domain.models import FieldValue, Incident, Report, ReportKind, ReportVersion
+from bot.domain.models import (
+    FieldValue,
+    Incident,
+    Report,
+    ReportKind,
+    ReportVersion,
+    Supervisor,
+)
 from storage.audit import AuditAction, write_entry
 from storage.codec import from_db_day, from_db_time, from_json, to_db_day, to_db_time, to_json
 from storage.rows import Params, fetch_all, fetch_one, insert_id
@@ -96,13 +103,17 @@ class ReportRepo:
         values: Mapping[str, FieldValue],
         incidents: Sequence[Incident],
         baseline: Mapping[str, int],
-        worker_id: int,
+        worker_id: int | None,
         at: datetime,
         reason: str,
+        supervisor: Supervisor | None = None,
     ) -> Report:
         """Add a corrected version (n + 1) saying who, when and why; earlier versions, the
-        filing time and the late flag stay as they were. Raises LookupError for an unknown
-        report."""
+        filing time and the late flag stay as they were. The author is a worker of the roster
+        (``worker_id``) or a ``supervisor``, exactly one of them. Raises LookupError for an
+        unknown report."""
+        if (worker_id is None) == (supervisor is None):
+            raise ValueError("a correction is made by a worker or by a supervisor")
         async with self._db.transaction() as conn:
             row = await fetch_one(
                 conn,
@@ -113,7 +124,9 @@ class ReportRepo:
             if row is None:
                 raise LookupError(f"no report with id {report_id}")
             number = int(row["last"]) + 1
-            version = _NewVersion(kind, values, incidents, baseline, worker_id, at, reason)
+            version = _NewVersion(
+                kind, values, incidents, baseline, worker_id, at, reason, supervisor
+            )
             await version.insert(conn, report_id, number)
             details = {
                 "report_id": report_id,
@@ -123,9 +136,8 @@ class ReportRepo:
                 "kind": kind.value,
                 "reason": reason,
             }
-            await write_entry(
-                conn, await _telegram_id(conn, worker_id), AuditAction.REPORT_CORRECT, details, at
-            )
+            actor = supervisor.telegram_id if supervisor else await _telegram_id(conn, worker_id)
+            await write_entry(conn, actor, AuditAction.REPORT_CORRECT, details, at)
             return (await _load(conn, _BY_ID, {"id": report_id}))[0]
 
     async def history(
@@ -158,16 +170,18 @@ class _NewVersion:
     values: Mapping[str, FieldValue]
     incidents: Sequence[Incident]
     baseline: Mapping[str, int]
-    worker_id: int
+    worker_id: int | None
     at: datetime
     reason: str | None
+    supervisor: Supervisor | None = None
 
     async def insert(self, conn: aiosqlite.Connection, report_id: int, number: int) -> None:
         created_at = to_db_time(self.at)
         version_id = await insert_id(
             conn,
             "INSERT INTO report_versions (report_id, version, kind, answers, baseline,"
-            " created_at, created_by, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " created_at, created_by, supervisor_id, supervisor_name, reason)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 report_id,
                 number,
@@ -176,6 +190,8 @@ class _NewVersion:
                 to_json(dict(self.baseline)),
                 created_at,
                 self.worker_id,
+                self.supervisor.telegram_id if self.supervisor else None,
+                self.supervisor.name if self.supervisor else None,
                 self.reason,
             ),
         )
@@ -189,7 +205,9 @@ class _NewVersion:
         )
 
 
-async def _telegram_id(conn: aiosqlite.Connection, worker_id: int) -> int | None:
+async def _telegram_id(conn: aiosqlite.Connection, worker_id: int | None) -> int | None:
+    if worker_id is None:
+        return None
     row = await fetch_one(conn, "SELECT telegram_id FROM workers WHERE id = ?", (worker_id,))
     return None if row is None else row["telegram_id"]
 
@@ -202,8 +220,8 @@ async def _load(conn: aiosqlite.Connection, where: str, params: Params) -> list[
     report_ids = to_json([row["id"] for row in reports])
     version_rows = await fetch_all(
         conn,
-        "SELECT v.*, w.name AS created_by_name FROM report_versions v"
-        " JOIN workers w ON w.id = v.created_by"
+        "SELECT v.*, coalesce(w.name, v.supervisor_name) AS created_by_name"
+        " FROM report_versions v LEFT JOIN workers w ON w.id = v.created_by"
         " WHERE v.report_id IN (SELECT value FROM json_each(?)) ORDER BY v.report_id, v.version",
         (report_ids,),
     )

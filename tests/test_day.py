@@ -7,6 +7,7 @@ The clock is a ManualClock: each test moves it and asks the scheduler to do what
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from harness import (
@@ -390,10 +391,49 @@ async def test_a_send_that_keeps_failing_is_reported_and_nothing_else_is_lost(da
 
 async def test_digest_command_takes_a_day_and_explains_a_bad_one(day: Day) -> None:
     bot = day.bot
-    assert "看不懂日期" in texts(await bot.send(day.supervisor, "/digest 2026-13-45", chat=day.community))
-    assert "还没到" in texts(await bot.send(day.supervisor, "/digest 2026-12-01", chat=day.community))
+    assert "看不懂日期" in texts(
+        await bot.send(day.supervisor, "/digest 2026-13-45", chat=day.community)
+    )
+    assert "还没到" in texts(
+        await bot.send(day.supervisor, "/digest 2026-12-01", chat=day.community)
+    )
     replies = texts(await bot.send(day.supervisor, "/digest yesterday", chat=day.community))
     assert "2026-11-21" in replies
     outsider = bot.group(-100_900, "无关的群")
     outsider.add_member(day.supervisor)
     assert "没有绑定" in texts(await bot.send(day.supervisor, "/digest", chat=outsider))
+
+
+async def test_a_supervisor_corrects_any_day_of_their_area_with_a_reason(day: Day) -> None:
+    bot = day.bot
+    bot.at(10, 0, DAY - timedelta(days=5))
+    await file_detailed(bot, day.worker(710000001), {"screened": "100", "arrivals": "4"})
+    bot.at(9, 0)
+    say = day.supervisor
+    usage = texts(await bot.send(say, "/fix QJ-01", chat=day.community))
+    assert "用法" in usage and "screened" in usage
+    assert "没有网格编号" in texts(
+        await bot.send(say, "/fix DG-01 11-17 screened 1 原因", chat=day.community)
+    )
+    assert "没有已提交" in texts(
+        await bot.send(say, "/fix QJ-02 11-17 screened 1 原因", chat=day.community)
+    )
+    assert "不是" in texts(
+        await bot.send(say, "/fix QJ-01 11-17 排查人数 300余 漏报", chat=day.community)
+    )
+    rejected = texts(
+        await bot.send(say, "/fix QJ-01 11-17 arrivals_risk 9 核对后", chat=day.community)
+    )
+    assert "❌" in rejected  # of which from risk areas cannot exceed the 4 arrivals
+    done = texts(
+        await bot.send(say, "/fix QJ-01 11-17 排查人数 130 漏报3号楼30人", chat=day.community)
+    )
+    assert "100 → 130" in done and "第 2 版" in done
+    report = await bot.report("QJ-01", DAY - timedelta(days=5))
+    assert report is not None and report.current.values["screened"] == 130
+    assert report.current.created_by is None and report.current.created_by_name == "赵主任"
+    assert report.versions[0].values["screened"] == 100
+    bot.at(20, 0)
+    await bot.tick()
+    digest = texts(day.community.inbox()[-2:])
+    assert "赵主任" in digest and "漏报3号楼30人" in digest  # the next digest shows the correction

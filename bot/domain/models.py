@@ -91,9 +91,18 @@ class ReportVersion:
     """Opening balances typed by the worker (stock key -> count); empty except on a grid's
     first report, because later openings are derived from the previous day's closing."""
     created_at: datetime
-    created_by: int
+    created_by: int | None
+    """The worker who made this version; None when a supervisor did (see the name)."""
     created_by_name: str
     reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Supervisor:
+    """Someone outside the roster acting for an area (a supervisor group member, an admin)."""
+
+    telegram_id: int
+    name: str
 
 
 @dataclass(frozen=True, slots=True)
