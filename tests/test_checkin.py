@@ -396,4 +396,7 @@ async def test_an_earlier_day_can_be_corrected_within_the_window(bot: Harness) -
 
     refused = texts(await bot.send(wang, "/correct 2026-11-19"))
     assert "不能由网格员更正" in refused and "2026-11-20" in refused
-    assert "看不懂" in texts(await bot.send(wang, "/correct 31-31")) or "日期" in wang.last().plain_text
+    assert (
+        "看不懂" in texts(await bot.send(wang, "/correct 31-31"))
+        or "日期" in wang.last().plain_text
+    )

@@ -119,7 +119,7 @@ class DigestDesk:
             return None
         last_week = [monday - timedelta(days=7 - n) for n in range(7)]
         grid_days = []
-        for other in (d for d in last_week if self.times.is_reporting_day(d)):
+        for other in [d for d in last_week if await self._operating_on(d)]:
             reports = await self._reports(other)
             excused = await self.s.db.schedule.excused(other)
             grid_days += [

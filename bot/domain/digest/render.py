@@ -185,13 +185,14 @@ def _attention(digest: Digest, locale: Locale) -> list[Line]:
 
 def _totals(digest: Digest, locale: Locale) -> list[Line]:
     lines = _heading(t(locale, "digest.totals.heading"))
+    compared = digest.status.yesterday is not None  # no "vs yesterday" on the first day
     for total in digest.totals.fields:
         field = digest.form.field(total.key)
         label = field.label(locale)
         if isinstance(total, CountTotal):
             text = t(
                 locale,
-                "digest.totals.count",
+                "digest.totals.count" if compared else "digest.totals.count_first",
                 label=label,
                 today=quantity(field, locale, total.today),
                 change=_change(total.change),
@@ -201,7 +202,7 @@ def _totals(digest: Digest, locale: Locale) -> list[Line]:
             current = quantity(field, locale, total.current)
             text = t(
                 locale,
-                "digest.totals.stock",
+                "digest.totals.stock" if compared else "digest.totals.stock_first",
                 label=label,
                 current=current,
                 change=_change(total.change),
