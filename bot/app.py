@@ -46,6 +46,10 @@ log = logging.getLogger(__name__)
 
 PRIVATE_COMMANDS = ("report", "zero", "template", "status", "correct", "away", "cancel", "help")
 GROUP_COMMANDS = ("digest", "excuse", "fix", "bindgroup", "help")
+OVERALL_PER_SECOND = 30
+"""Telegram's overall limit. One message per 1/30 s, without the initial burst of 30 that a
+bucket of 30 would allow (the busiest second stays within the limit); the per-group limit
+(20 a minute) is the rate limiter's default."""
 PERSIST_AFTER_EVERY_UPDATE = 100
 """Handler group that runs after all others: flushes drafts and conversation states at once."""
 
@@ -90,7 +94,13 @@ def build_application(
         .base_file_url(settings.bot_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone))
         .persistence(SQLitePersistence(services.db))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=1,
+                overall_time_period=1 / OVERALL_PER_SECOND,
+                max_retries=3,
+            )
+        )
         .build()
     )
     outbound = Outbound.build(services, application.bot, backoff)

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
-from bot import demo
+from bot import cli_data, demo
 from bot.app import open_services, running_bot
 from bot.config import ConfigError, Settings, fallback_locale, load_settings
 from bot.domain.digest import render_plain
@@ -64,6 +64,7 @@ def build_parser(locale: Locale) -> argparse.ArgumentParser:
     digest.add_argument("--area", help=t(locale, "cli.digest_area_help"))
 
     demo.add_arguments(commands.add_parser("demo", help=t(locale, "demo.cli.help")), locale)
+    cli_data.add_commands(commands, locale)
     return parser
 
 
@@ -81,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         return asyncio.run(_dispatch(args, settings))
-    except (ConfigError, CliError) as error:
+    except (ConfigError, CliError, cli_data.DataCommandError) as error:
         print(error, file=sys.stderr)
         return EXIT_USAGE
     except (FormError, SchemaTooNewError) as error:
@@ -98,6 +99,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "invite": _invite,
         "digest": _digest,
         "demo": _demo,
+        **cli_data.COMMANDS,
     }
     return await commands[args.command](args, settings)
 

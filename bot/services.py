@@ -38,8 +38,9 @@ class Services:
         return moment > self.deadline(day)
 
     def is_admin(self, telegram_id: int) -> bool:
-        """Admins come from GRIDBOT_ADMINS."""
-        return telegram_id in self.settings.admins
+        """Admins come from GRIDBOT_ADMINS, plus those granted in chat (/grantadmin); the
+        grants are checked in memory, so this is cheap enough for every update."""
+        return telegram_id in self.settings.admins or self.db.admins.is_granted(telegram_id)
 
     def locale_for(self, language_code: str | None) -> Locale:
         """A user's language from Telegram's language_code, else GRIDBOT_LOCALE."""

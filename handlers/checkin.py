@@ -30,7 +30,6 @@ from bot.domain.draft import (
     Draft,
     DraftIncident,
     asked_fields,
-    changed_values,
     drop_inapplicable,
     next_question,
     record_answer,
@@ -871,10 +870,8 @@ class CheckinFlow:
         return END
 
     async def _ask_reason(self, turn: Turn, context: Context, draft: Draft) -> str:
-        values = self._final_values(draft)
-        unchanged = not changed_values(draft) and values == fill_skipped(
-            self.form, draft.original, draft.all_openings(), draft.grid_facts
-        )
+        original = fill_skipped(self.form, draft.original, draft.all_openings(), draft.grid_facts)
+        unchanged = self._final_values(draft) == original
         if unchanged and draft.incidents == draft.original_incidents:
             await turn.say(turn.t("checkin.no_changes_yet"))
             return await self._edit_pick(turn, context, draft)

@@ -61,22 +61,31 @@ class Roles:
         if not admin and bound is None:
             await turn.say(turn.t("admin.group_not_bound"))
             return None
-        locale = (await self.s.db.groups.language(turn.chat.id) if in_group else None) or turn.locale
+        locale = (
+            await self.s.db.groups.language(turn.chat.id) if in_group else None
+        ) or turn.locale
         if not area_text:
             return Reach(bound, locale)
         area = await self.area(turn, area_text, within=bound)
         return None if area is None else Reach(area, locale)
 
     async def area(self, turn: Turn, text: str, *, within: Area | None = None) -> Area | None:
-        """The area ``text`` names (within ``within``), or None after listing the choices."""
+        """The area ``text`` names, or None after saying why: no such area (the choices are
+        listed), or one outside ``within`` (the group's own area)."""
         areas = await self.s.db.roster.areas()
         if within is not None:
-            areas = [a for a in areas if a.path == within.path or a.path.startswith(within.path + "/")]
+            areas = [
+                a for a in areas if a.path == within.path or a.path.startswith(within.path + "/")
+            ]
         area = find_area(areas, text)
-        if area is None:
-            known = "\n".join(f"• {escape(item.path)}" for item in areas) or "—"
-            await turn.say(turn.t("admin.unknown_area", area=escape(text), areas=known))
-        return area
+        if area is not None:
+            return area
+        if within is not None and find_area(await self.s.db.roster.areas(), text) is not None:
+            await turn.say(turn.t("admin.outside_area", area=escape(text), own=escape(within.path)))
+            return None
+        known = "\n".join(f"• {escape(item.path)}" for item in areas) or "—"
+        await turn.say(turn.t("admin.unknown_area", area=escape(text), areas=known))
+        return None
 
     async def _refuse_supervisor(self, turn: Turn) -> None:
         if await turn.worker() is None:

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 
 from bot.domain.form import Form
-from bot.domain.models import FieldValue, Incident, ReportKind, Values
+from bot.domain.models import FieldValue, Incident, ReportKind
 from bot.domain.rules import RuleContext, Violation
 from bot.domain.stocks import applies
 
@@ -55,8 +55,6 @@ class Draft(BaseModel):
     grid_facts: dict[str, int | None] = {}
     history: dict[str, list[int]] = {}
     current: str | None = None
-    editing: bool = False
-    pending_value: FieldValue = None
     pending_rules: list[str] = []
     confirmed: list[str] = []
     incidents: list[DraftIncident] = []
@@ -150,8 +148,3 @@ def drop_inapplicable(form: Form, draft: Draft) -> None:
             form, field, draft.values, openings, draft.grid_facts
         ):
             del draft.values[field.key]
-
-
-def changed_values(draft: Draft) -> Values:
-    """For a correction: the fields whose value differs from the filed version."""
-    return {key: value for key, value in draft.values.items() if draft.original.get(key) != value}

@@ -56,22 +56,30 @@ def stock_series(form: Form, reports: Sequence[Report]) -> list[StockDay]:
     series: list[StockDay] = []
     previous: dict[str, int] = {}
     for report in sorted(reports, key=lambda item: item.day):
-        version = report.current
-        opening = {
-            stock.key: version.baseline.get(stock.key, previous.get(stock.key, 0))
-            for stock in form.stocks()
-        }
-        day = StockDay(
-            day=report.day,
-            opening=opening,
-            inflow={s.key: _total(version.values, s.inflows) for s in form.stocks()},
-            outflow={s.key: _total(version.values, s.outflows) for s in form.stocks()},
-            closing=closings(form, opening, version.values),
-            rebased=frozenset(version.baseline) & {s.key for s in form.stocks()},
-        )
+        day = next_stock_day(form, report, previous)
         series.append(day)
         previous = day.closing
     return series
+
+
+def next_stock_day(form: Form, report: Report, previous: Mapping[str, int]) -> StockDay:
+    """One step of :func:`stock_series`: ``report``'s stocks, given the closings of the grid's
+    previous report (empty for its first). Lets a long series be walked without holding it."""
+    version = report.current
+    stocks = form.stocks()
+    opening = {
+        stock.key: version.baseline.get(stock.key, previous.get(stock.key, 0)) for stock in stocks
+    }
+    inflow = {stock.key: _total(version.values, stock.inflows) for stock in stocks}
+    outflow = {stock.key: _total(version.values, stock.outflows) for stock in stocks}
+    return StockDay(
+        day=report.day,
+        opening=opening,
+        inflow=inflow,
+        outflow=outflow,
+        closing={key: opening[key] + inflow[key] - outflow[key] for key in opening},
+        rebased=frozenset(version.baseline) & opening.keys(),
+    )
 
 
 def openings_for(

@@ -1,0 +1,111 @@
+"""A zip of CSV files, written a row at a time (the CSV twin of :class:`bot.xlsx.XlsxBook`).
+
+Each table is a CSV file in UTF-8 with a byte-order mark, which Excel and WPS need to open
+Chinese text correctly. Dates are ``2026-11-22``, times ``2026-11-22 16:05`` in the book's
+zone, numbers stay numbers, and columns with a percent format read ``85.7%``.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import tempfile
+import zipfile
+from datetime import date, datetime, tzinfo
+from pathlib import Path
+from typing import BinaryIO
+
+from bot.xlsx import Cell, Row, SheetSpec
+
+_FILE_BAD = re.compile(r'[\\/:*?"<>|]')
+
+
+class CsvZipBook:
+    """CSV tables being written; :meth:`close` zips them into ``target``."""
+
+    def __init__(self, target: Path | BinaryIO, *, tz: tzinfo | None = None) -> None:
+        self._target = target
+        self.tz = tz
+        self._folder = tempfile.TemporaryDirectory(prefix="gridbot-csv-")
+        self._tables: list[CsvTable] = []
+        self._closed = False
+
+    def __enter__(self) -> CsvZipBook:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.discard()
+
+    def add_sheet(self, spec: SheetSpec) -> CsvTable:
+        """A new CSV file named after ``spec.title`` (``spec.rows`` is ignored)."""
+        taken = {table.name.casefold() for table in self._tables}
+        name = _file_name(spec.title, taken)
+        table = CsvTable(Path(self._folder.name) / f"{len(self._tables)}.csv", name, spec, self.tz)
+        self._tables.append(table)
+        return table
+
+    def close(self) -> None:
+        """Zip the tables into the target and remove the temporary files."""
+        if self._closed:
+            return
+        try:
+            for table in self._tables:
+                table.file.close()
+            with zipfile.ZipFile(self._target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
+                for table in self._tables:
+                    out.write(table.path, table.name)
+        finally:
+            self.discard()
+
+    def discard(self) -> None:
+        """Remove the temporary files without writing anything."""
+        self._closed = True
+        for table in self._tables:
+            table.file.close()
+        self._folder.cleanup()
+
+
+class CsvTable:
+    """One CSV file of the zip."""
+
+    def __init__(self, path: Path, name: str, spec: SheetSpec, tz: tzinfo | None) -> None:
+        self.name = name
+        self.path = path
+        self.file = path.open("w", encoding="utf-8-sig", newline="")
+        self._writer = csv.writer(self.file)
+        self._percent = frozenset(i for i, code in spec.formats.items() if code.endswith("%"))
+        self._tz = tz
+        self._writer.writerow(spec.header)
+        self.rows_written = 0
+        """Data rows appended so far (the header not counted)."""
+
+    def append(self, row: Row) -> None:
+        """Add one row."""
+        self._writer.writerow([self._text(index, value) for index, value in enumerate(row)])
+        self.rows_written += 1
+
+    def _text(self, index: int, value: Cell) -> str | int | float:
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return int(value)
+        if isinstance(value, datetime):
+            moment = value.astimezone(self._tz) if value.tzinfo and self._tz else value
+            return moment.strftime("%Y-%m-%d %H:%M")
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, float) and index in self._percent:
+            return f"{value * 100:.1f}%"
+        return value
+
+
+def _file_name(title: str, taken: set[str]) -> str:
+    base = _FILE_BAD.sub("_", title).strip() or "table"
+    name, number = f"{base}.csv", 1
+    while name.casefold() in taken:
+        number += 1
+        name = f"{base} ({number}).csv"
+    return name

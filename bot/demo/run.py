@@ -1,0 +1,323 @@
+"""The demo day(s): the real bot on a fresh database, talking to the emulator, on a fast clock.
+
+Only two things are stand-ins: the clock (a :class:`ManualClock` the driver moves through
+the day) and Telegram (the emulator on 127.0.0.1). Handlers, the scheduler's
+:meth:`DailyRunner.tick`, storage and the digests are the application's own.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
+
+from bot.app import RunningBot, open_services, running_bot
+from bot.clock import ManualClock, at
+from bot.config import Settings
+from bot.demo.acting import DemoError, Stage
+from bot.demo.people import Behaviour, Worker
+from bot.demo.script import ACKNOWLEDGED_AT, Act, Move, Part, cast_parts, worker_moves
+from bot.demo.world import DemoWorld, Person, SupervisorGroup, build_world
+from bot.domain.digest import Digest
+from bot.domain.roster import parse_roster
+from bot.emulator import BotApiEmulator, SimGroup, SimUser
+from bot.i18n import Locale, t
+from bot.services import Services
+from scheduler.plan import DailyTimes, PlannedSend, day_plan
+
+TOKEN = "7000000001:DEMO-TOKEN"
+"""Any token will do: the emulator accepts it, Telegram never sees it."""
+FIRST_DAY = date(2026, 11, 24)
+"""A Tuesday: with ``--days 7`` the last day is a Monday, whose digest carries the weekly
+late/missing tally (digests on a Monday tally the week before)."""
+ZONE = ZoneInfo("Asia/Shanghai")
+DEADLINE = time(17, 0)
+MORNING = time(7, 0)
+HELLO_AT = time(7, 30)
+HOURLY = tuple(time(hour, 0) for hour in range(9, 21))
+STATS_AT = time(20, 10)
+EXPORT_AT = time(20, 15)
+DB_NAME = "gridbot-demo.sqlite3"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoOptions:
+    """What ``gridbot demo`` was asked for."""
+
+    lang: Locale
+    days: int
+    seed: int
+    out: Path
+    grids_per_community: int = 5
+    say: Callable[[str], None] = print
+    """Where progress lines go."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlayedDay:
+    """One demo day: each grid's part in it (by grid code) and the digests of the evening
+    (by group slug), as compiled right after the day."""
+
+    day: date
+    parts: dict[str, Part]
+    digests: dict[str, Digest]
+
+
+@dataclass(frozen=True, slots=True)
+class Cast:
+    """The simulated people and groups, as the emulator's users and chats."""
+
+    workers: dict[int, Worker]
+    """By Telegram id."""
+    groups: dict[str, SimGroup]
+    """By the supervisor group's slug."""
+    supervisors: dict[str, SimUser]
+    """By the slug of the group they supervise."""
+    admin: SimUser
+
+
+@dataclass
+class Demo:
+    """A running demo: the world, the emulator, the bot, and what was played so far."""
+
+    options: DemoOptions
+    world: DemoWorld
+    emu: BotApiEmulator
+    clock: ManualClock
+    services: Services
+    bot: RunningBot
+    stage: Stage
+    people: Cast
+    played: list[PlayedDay] = field(default_factory=list)
+
+    @property
+    def lang(self) -> Locale:
+        return self.options.lang
+
+    def say(self, key: str, /, **params: object) -> None:
+        """Print one line of the catalog's ``demo.*`` strings."""
+        self.options.say(t(self.lang, f"demo.{key}", **params))
+
+    # the set-up ------------------------------------------------------------------------------
+
+    async def set_up(self) -> None:
+        """Import the roster, bind the supervisor groups, let everyone open the bot."""
+        self._at(FIRST_DAY, MORNING)
+        parsed = parse_roster("demo-roster.csv", self.world.roster_csv(self.lang))
+        if parsed.errors:
+            raise DemoError(f"the demo roster does not import: {parsed.errors}")
+        await self.services.db.roster.apply(parsed.rows, actor=None, at=self.clock.now())
+        for group in self.world.groups:
+            command = f"/bindgroup {group.area_path(self.lang)}"
+            await self.stage.send(self.people.admin, command, chat=self.people.groups[group.slug])
+        self._at(FIRST_DAY, HELLO_AT)
+        for worker in self.people.workers.values():
+            await worker.say_hello()
+        self._progress()
+
+    # a day -----------------------------------------------------------------------------------
+
+    async def play_day(self, day: date, *, closing: bool = False) -> None:
+        """Move the clock through ``day``: the plan's sends, people acting in between.
+
+        On the ``closing`` day the evening ends with ``/stats`` and ``/export``.
+        """
+        rng = random.Random(f"{self.options.seed}:{day.isoformat()}")
+        parts = cast_parts(self._grid_workers(), rng)
+        self.say("day", number=len(self.played) + 1, day=day.isoformat())
+        form = self.services.form
+        moves = [m for p in parts for m in worker_moves(p, form, rng, self._correctable(p, day))]
+        moves += self._supervisor_moves(parts) + (self._closing_moves(day) if closing else [])
+        plan = {send.at.time(): send for send in day_plan(self._times(), day)}
+        moments = sorted({*plan, *HOURLY, *(move.at for move in moves)})
+        for moment in moments:
+            self._at(day, moment)
+            await self.bot.outbound.runner.tick()
+            for move in (m for m in moves if m.at == moment):
+                await move.act()
+            if moment in plan or moment in HOURLY or moment == moments[-1]:
+                await self._report_progress(day, plan.get(moment))
+        by_grid = {part.worker.grid.code: part for part in parts}
+        self.played.append(PlayedDay(day, by_grid, await self._digests(day)))
+
+    def _correctable(self, part: Part, day: date) -> date:
+        """Yesterday when the part's grid filed a report yesterday, else ``day`` itself."""
+        if not self.played:
+            return day
+        yesterday = self.played[-1]
+        missing = yesterday.parts[part.worker.grid.code].behaviour == Behaviour.MISSING
+        return day if missing else yesterday.day
+
+    def _closing_moves(self, last: date) -> list[Move]:
+        """After the last digest: the street's supervisor asks for /stats in the group, the
+        admin for the whole demo's ledger (/export, in the private chat)."""
+        street = self.world.street_group.slug
+        supervisor, group = self.people.supervisors[street], self.people.groups[street]
+        first = self.played[0].day if self.played else last
+
+        async def stats() -> None:
+            await self.stage.ask(supervisor, "/stats", chat=group)
+
+        async def export() -> None:
+            await self.stage.ask(self.people.admin, f"/export {first} {last}", replies=2)
+
+        return [Move(STATS_AT, stats), Move(EXPORT_AT, export)]
+
+    def _supervisor_moves(self, parts: Sequence[Part]) -> list[Move]:
+        """The community supervisor acknowledges the urgent alert a few minutes after it."""
+        moves = []
+        for part in parts:
+            if part.behaviour == Behaviour.URGENT:
+                group = next(g for g in self.world.groups if g.slug == part.worker.grid.community)
+                moves.append(Move(ACKNOWLEDGED_AT, self._acknowledger(group)))
+        return moves
+
+    def _acknowledger(self, group: SupervisorGroup) -> Act:
+        async def acknowledge() -> None:
+            label = t(self.lang, "outbound.ack_button")
+            supervisor = self.people.supervisors[group.slug]
+            chat = self.people.groups[group.slug]
+            await self.stage.tap(supervisor, label, chat=chat)
+
+        return acknowledge
+
+    async def _report_progress(self, day: date, planned: PlannedSend | None) -> None:
+        reported = len(await self.services.db.reports.reports_on(day))
+        event = "" if planned is None else t(self.lang, f"demo.event.{planned.kind.value}")
+        self.say(
+            "progress",
+            time=self.clock.now().strftime("%H:%M"),
+            messages=self.stage.message_count(),
+            reported=reported,
+            grids=len(self.world.grids),
+            event=event,
+        )
+
+    def _progress(self) -> None:
+        self.say(
+            "progress_setup",
+            time=self.clock.now().strftime("%H:%M"),
+            messages=self.stage.message_count(),
+        )
+
+    async def _digests(self, day: date) -> dict[str, Digest]:
+        """Each bound group's digest of ``day``, by group slug, as compiled now."""
+        compiled = {}
+        for group in self.world.groups:
+            area = await self.services.db.roster.area_by_path(group.area_path(self.lang))
+            if area is None:
+                raise DemoError(f"area {group.area_path(self.lang)} is missing")
+            compiled[group.slug] = await self.bot.outbound.digests.compile(area, day)
+        return compiled
+
+    # helpers ---------------------------------------------------------------------------------
+
+    def _grid_workers(self) -> list[list[Worker]]:
+        by_grid: dict[str, list[Worker]] = {}
+        for worker in self.people.workers.values():
+            by_grid.setdefault(worker.grid.code, []).append(worker)
+        return [by_grid[grid.code] for grid in self.world.grids]
+
+    def _times(self) -> DailyTimes:
+        return DailyTimes.from_settings(self.services.settings)
+
+    def _at(self, day: date, moment: time) -> None:
+        self.clock.set(at(day, moment, ZONE))
+
+
+def demo_days(count: int) -> list[date]:
+    """The days the demo plays, from :data:`FIRST_DAY`."""
+    return [FIRST_DAY + timedelta(days=offset) for offset in range(count)]
+
+
+class _DemoSettings(Settings):
+    """Settings read from the arguments only: the environment and ``.env`` are ignored, so
+    the demo behaves the same on every machine, whatever ``GRIDBOT_*`` says."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
+def demo_settings(options: DemoOptions, api_url: str, admin_id: int) -> Settings:
+    """Settings of the demo's bot: the defaults, pointed at the emulator and the demo's files."""
+    return _DemoSettings(
+        token=TOKEN,
+        api_base_url=api_url,
+        bot_username=None,
+        db=options.out / DB_NAME,
+        admins=frozenset({admin_id}),
+        timezone=ZONE,
+        locale=options.lang,
+        deadline=DEADLINE,
+        form=None,
+    )
+
+
+@asynccontextmanager
+async def demo_session(options: DemoOptions) -> AsyncIterator[Demo]:
+    """A fresh demo: the emulator on loopback, a new database, the bot running, the cast."""
+    world = build_world(random.Random(options.seed), options.grids_per_community)
+    clock = ManualClock(datetime.combine(FIRST_DAY, MORNING, tzinfo=ZONE))
+    _remove_database(options.out / DB_NAME)
+    async with AsyncExitStack() as stack:
+        emu = await stack.enter_async_context(BotApiEmulator(clock=clock.now))
+        settings = demo_settings(options, emu.url, world.admin.telegram_id)
+        services = await stack.enter_async_context(open_services(settings, clock))
+        bot = await stack.enter_async_context(
+            running_bot(services, TOKEN, poll_timeout=1, schedule=False)
+        )
+        yield _cast(options, world, emu, clock, services, bot)
+
+
+def _cast(
+    options: DemoOptions,
+    world: DemoWorld,
+    emu: BotApiEmulator,
+    clock: ManualClock,
+    services: Services,
+    bot: RunningBot,
+) -> Demo:
+    """The simulated people, as users and groups of the emulator."""
+    lang = options.lang
+    code = "zh-hans" if lang == "zh_CN" else "en"
+    stage = Stage(emu, bot.application.update_queue, clock)
+
+    def user(person: Person) -> SimUser:
+        name, username = person.name_in(lang), person.username
+        return emu.add_user(person.telegram_id, name, username=username, language_code=code)
+
+    workers = {
+        person.telegram_id: Worker(stage, person, grid, user(person), services.form, lang)
+        for grid in world.grids
+        for person in grid.workers
+    }
+    admin = user(world.admin)
+    supervisors = {group.slug: user(group.supervisor) for group in world.groups}
+    groups = {
+        group.slug: emu.add_group(
+            group.chat_id, group.title(lang), admins=(admin, supervisors[group.slug])
+        )
+        for group in world.groups
+    }
+    people = Cast(workers, groups, supervisors, admin)
+    return Demo(options, world, emu, clock, services, bot, stage, people)
+
+
+def _remove_database(path: Path) -> None:
+    """A fresh database each run (with SQLite's side files)."""
+    for suffix in ("", "-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)

@@ -1,0 +1,119 @@
+"""Which grids a ledger, a statistic or a "who is late" list covers on a day, and how their
+grid-days roll up into the areas above them. Pure: storage fills in the records.
+
+A grid is expected to report on a day when it is active, was on the roster by then and the
+day is a reporting day (``GRIDBOT_REPORT_DAYS``). A grid that reported is always listed,
+expected or not (a report is never hidden); one that is not expected and did not report is
+left out, so it is neither missing nor counted. The status of each grid-day and the
+completeness figures come from :mod:`bot.domain.status`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+
+from bot.domain.models import Area, Grid, Report
+from bot.domain.roster import normalize_area_path
+from bot.domain.status import Completeness, GridDay
+
+
+@dataclass(frozen=True, slots=True)
+class RosterGrid:
+    """A grid and the first day it was on the roster (in the configured zone)."""
+
+    grid: Grid
+    since: date
+
+
+@dataclass(frozen=True, slots=True)
+class DayRecords:
+    """What storage knows about one day: reports, excusals and reminders, by grid id."""
+
+    day: date
+    reports: Mapping[int, Report]
+    excused: Mapping[int, str] = field(default_factory=dict)
+    reminders: Mapping[int, int] = field(default_factory=dict)
+
+
+def contains(area: Area, grid: Grid) -> bool:
+    """Whether ``grid`` lies in ``area`` or below it."""
+    return grid.area_path == area.path or grid.area_path.startswith(area.path + "/")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The part of the tree a command covers: an area and everything below it, or, with
+    ``area`` None, the whole tree."""
+
+    area: Area | None
+    areas: tuple[Area, ...]
+    """The areas covered (``area`` first, then those below it), by path."""
+    grids: tuple[RosterGrid, ...]
+    """The grids covered, active or not, by area path and code."""
+    report_days: frozenset[int] = frozenset(range(1, 8))
+    """ISO weekdays on which grids are expected to report."""
+
+    @cached_property
+    def _membership(self) -> dict[int, list[Area]]:
+        """Grid id -> the covered areas it lies in (computed once: a ledger asks per row)."""
+        return {
+            item.grid.id: [area for area in self.areas if contains(area, item.grid)]
+            for item in self.grids
+        }
+
+    @property
+    def grid_ids(self) -> list[int]:
+        """The ids of the grids covered."""
+        return [item.grid.id for item in self.grids]
+
+    def areas_of(self, grid: Grid) -> Sequence[Area]:
+        """The covered areas that ``grid`` lies in, top first."""
+        return self._membership.get(grid.id, ())
+
+    def is_reporting_day(self, day: date) -> bool:
+        """Whether grids are expected to report on ``day``."""
+        return day.isoweekday() in self.report_days
+
+    def grid_days(self, records: DayRecords) -> list[GridDay]:
+        """The grid-days of ``records.day`` (see the module docstring), in scope order."""
+        day = records.day
+        reporting_day = self.is_reporting_day(day)
+        found = []
+        for item in self.grids:
+            grid = item.grid
+            report = records.reports.get(grid.id)
+            expected = reporting_day and grid.active and item.since <= day
+            if report is None and not expected:
+                continue
+            found.append(
+                GridDay(
+                    grid,
+                    day,
+                    report,
+                    excused_reason=records.excused.get(grid.id),
+                    reminders=records.reminders.get(grid.id, 0),
+                )
+            )
+        return found
+
+    def completeness(self, grid_days: Iterable[GridDay]) -> list[tuple[Area, Completeness]]:
+        """Each covered area's completeness over ``grid_days`` (one day's), in scope order."""
+        buckets: dict[int, list[GridDay]] = {area.id: [] for area in self.areas}
+        for grid_day in grid_days:
+            for area in self.areas_of(grid_day.grid):
+                buckets[area.id].append(grid_day)
+        return [(area, Completeness.from_grid_days(buckets[area.id])) for area in self.areas]
+
+
+def find_area(areas: Sequence[Area], text: str) -> Area | None:
+    """The area named by ``text``: its full path (``学院南路街道/前进社区``), or the last part
+    of a path (``前进社区``) when only one area has that name."""
+    path = normalize_area_path(text)
+    for area in areas:
+        if area.path == path:
+            return area
+    named = [area for area in areas if area.name == path]
+    return named[0] if len(named) == 1 else None

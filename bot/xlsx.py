@@ -1,0 +1,474 @@
+"""A streaming XLSX writer: rows go to disk as they come, so memory does not grow with them.
+
+Each sheet's rows are written as SpreadsheetML to a temporary file; :meth:`XlsxBook.close`
+zips the parts into the workbook. Several sheets can be filled at the same time (a ledger
+writes its four sheets in one pass over the days). The header row is bold and frozen; column
+widths fit the header and the first :data:`WIDTH_SAMPLE` rows; dates and datetimes are real
+Excel dates (aware datetimes in the book's zone), numbers are numbers, text is text. A sheet
+that reaches Excel's 1,048,576 rows goes on in "Title (2)", with the header again.
+
+Why not openpyxl's write-only mode: it spends about 0.3 ms per row of 30 cells (a year of 500
+grids took a minute); this writes the same rows about ten times faster. openpyxl still reads
+rosters, and the tests read what this writes with it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+import tempfile
+import unicodedata
+import zipfile
+from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, tzinfo
+from functools import lru_cache
+from pathlib import Path
+from typing import IO, BinaryIO, TypeAlias
+from xml.sax.saxutils import escape, quoteattr
+
+Cell: TypeAlias = str | int | float | bool | date | datetime | None
+"""A value a sheet can hold; None is an empty cell."""
+Row: TypeAlias = Sequence[Cell]
+
+MAX_ROWS = 1_048_576
+"""Excel's rows per sheet, header included."""
+MAX_TEXT = 32_767
+"""Excel's characters per cell."""
+WIDTH_SAMPLE = 300
+"""Rows (after the header) whose contents decide the column widths."""
+MIN_WIDTH, MAX_WIDTH = 6, 60
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+
+_EPOCH = datetime(1899, 12, 30)
+_EPOCH_DAY = _EPOCH.date()
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_TITLE_BAD = re.compile(r"[\[\]:*?/\\]")
+_TITLE_MAX = 31
+_HEADER_STYLE = 1
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+
+
+@dataclass(frozen=True, slots=True)
+class SheetSpec:
+    """A sheet to write: title, header, rows, and number formats.
+
+    ``formats`` maps a column index (0-based) to an Excel number format for the numbers in
+    that column (e.g. ``{9: "0.0%"}``); dates and datetimes get ``date_format`` and
+    ``datetime_format`` wherever they are.
+    """
+
+    title: str
+    header: Sequence[str]
+    rows: Iterable[Row] | AsyncIterable[Row] = ()
+    formats: Mapping[int, str] = field(default_factory=dict)
+    date_format: str = DATE_FORMAT
+    datetime_format: str = DATETIME_FORMAT
+
+
+def write_xlsx(
+    target: Path | BinaryIO, sheets: Iterable[SheetSpec], *, tz: tzinfo | None = None
+) -> None:
+    """Write ``sheets`` (each with synchronous rows) as one workbook to ``target``."""
+    with XlsxBook(target, tz=tz) as book:
+        for spec in sheets:
+            if isinstance(spec.rows, AsyncIterable):
+                raise TypeError(f"sheet {spec.title!r} has async rows: use write_xlsx_async")
+            sheet = book.add_sheet(spec)
+            for row in spec.rows:
+                sheet.append(row)
+
+
+async def write_xlsx_async(
+    target: Path | BinaryIO, sheets: Iterable[SheetSpec], *, tz: tzinfo | None = None
+) -> None:
+    """:func:`write_xlsx` for rows that may come from async iterators (e.g. a database
+    cursor); rows are written as they arrive, never collected."""
+    with XlsxBook(target, tz=tz) as book:
+        for spec in sheets:
+            sheet = book.add_sheet(spec)
+            if isinstance(spec.rows, AsyncIterable):
+                async for row in spec.rows:
+                    sheet.append(row)
+            else:
+                for row in spec.rows:
+                    sheet.append(row)
+
+
+class XlsxBook:
+    """A workbook being written: add sheets, append rows to any of them, then close.
+
+    ``tz``: aware datetimes are shown in this zone (Excel has no time zones); None keeps
+    each datetime's own wall time.
+    """
+
+    def __init__(
+        self, target: Path | BinaryIO, *, tz: tzinfo | None = None, max_rows: int = MAX_ROWS
+    ) -> None:
+        if max_rows < 2:
+            raise ValueError("a sheet needs room for its header and one row")
+        self._target = target
+        self.tz = tz
+        self.max_rows = max_rows
+        self._folder = tempfile.TemporaryDirectory(prefix="gridbot-xlsx-")
+        self._parts: list[_Part] = []
+        self._sheets: list[XlsxSheet] = []
+        self.styles = _Styles()
+        self._closed = False
+
+    def __enter__(self) -> XlsxBook:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.discard()
+
+    def add_sheet(self, spec: SheetSpec) -> XlsxSheet:
+        """A new sheet (``spec.rows`` is ignored: append rows to the returned sheet)."""
+        sheet = XlsxSheet(self, spec)
+        self._sheets.append(sheet)
+        return sheet
+
+    def new_part(self, title: str, number: int) -> _Part:
+        """A fresh worksheet part for a sheet's ``number``-th part (1: the sheet itself,
+        then "Title (2)"…), under a valid title no other part has (used by the sheets)."""
+        taken = {part.title.casefold() for part in self._parts}
+        name = _unique_title(title, taken, number)
+        path = Path(self._folder.name) / f"part{len(self._parts) + 1}.xml"
+        part = _Part(name, path, path.open("w", encoding="utf-8", newline=""))
+        self._parts.append(part)
+        return part
+
+    def close(self) -> None:
+        """Write the workbook to the target and remove the temporary files."""
+        if self._closed:
+            return
+        try:
+            for sheet in self._sheets:
+                sheet.finish()
+            for part in self._parts:
+                part.body.close()
+            self._zip()
+        finally:
+            self.discard()
+
+    def discard(self) -> None:
+        """Remove the temporary files without writing a workbook."""
+        self._closed = True
+        for part in self._parts:
+            part.body.close()
+        self._folder.cleanup()
+
+    def _zip(self) -> None:
+        """The package; each sheet's continuations follow it, whenever they were started."""
+        parts = [part for sheet in self._sheets for part in sheet.parts]
+        with zipfile.ZipFile(self._target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as book:
+            book.writestr("[Content_Types].xml", _content_types(len(parts)))
+            book.writestr("_rels/.rels", _ROOT_RELS)
+            book.writestr("xl/workbook.xml", _workbook([part.title for part in parts]))
+            book.writestr("xl/_rels/workbook.xml.rels", _workbook_rels(len(parts)))
+            book.writestr("xl/styles.xml", self.styles.xml())
+            for number, part in enumerate(parts, start=1):
+                with book.open(f"xl/worksheets/sheet{number}.xml", "w", force_zip64=True) as out:
+                    out.write(part.head(selected=number == 1).encode("utf-8"))
+                    with part.path.open("rb") as body:
+                        shutil.copyfileobj(body, out)
+                    out.write(b"</sheetData></worksheet>")
+
+
+@dataclass
+class _Part:
+    """One worksheet: its rows so far, in a temporary file."""
+
+    title: str
+    path: Path
+    body: IO[str]
+    rows: int = 0
+    columns: int = 0
+    widths: list[float] = field(default_factory=list)
+
+    def head(self, *, selected: bool) -> str:
+        """Everything before the rows: dimension, frozen header, column widths."""
+        last = f"{_column(max(self.columns, 1) - 1)}{max(self.rows, 1)}"
+        tab = ' tabSelected="1"' if selected else ""
+        cols = "".join(
+            f'<col min="{index}" max="{index}" width="{width:.1f}" customWidth="1"/>'
+            for index, width in enumerate(self.widths, start=1)
+        )
+        cols = f"<cols>{cols}</cols>" if cols else ""
+        return (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">'
+            f'<dimension ref="A1:{last}"/>'
+            f'<sheetViews><sheetView workbookViewId="0"{tab}>'
+            '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+            '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
+            "</sheetView></sheetViews>"
+            '<sheetFormatPr defaultRowHeight="15"/>'
+            f"{cols}<sheetData>"
+        )
+
+
+class XlsxSheet:
+    """A sheet being written; it spans several parts when it outgrows one."""
+
+    def __init__(self, book: XlsxBook, spec: SheetSpec) -> None:
+        self._book = book
+        self.title = spec.title
+        self.header = [str(name) for name in spec.header]
+        self._letters = [_column(index) for index in range(len(self.header))]
+        styles = book.styles
+        self._date_style = styles.number_format(spec.date_format)
+        self._datetime_style = styles.number_format(spec.datetime_format)
+        self._column_styles = {
+            index: styles.number_format(code) for index, code in spec.formats.items()
+        }
+        self._widths = [_width(name) for name in self.header]
+        self._sampled = 0
+        self.parts: list[_Part] = []
+        self._part = self._start_part()
+        self.rows_written = 0
+        """Data rows appended so far (headers not counted)."""
+
+    def _start_part(self) -> _Part:
+        part = self._book.new_part(self.title, len(self.parts) + 1)
+        self.parts.append(part)
+        header = [
+            self._cell(index, 1, name, _HEADER_STYLE) for index, name in enumerate(self.header)
+        ]
+        part.body.write(f'<row r="1">{"".join(header)}</row>')
+        part.rows, part.columns = 1, len(self.header)
+        return part
+
+    def append(self, row: Row) -> None:
+        """Add one row below the last."""
+        part = self._part
+        if part.rows >= self._book.max_rows:
+            part = self._part = self._start_part()
+        number = part.rows + 1
+        part.body.write(f'<row r="{number}">{self._cells(row, number)}</row>')
+        part.rows = number
+        part.columns = max(part.columns, len(row))
+        self.rows_written += 1
+        if self._sampled < WIDTH_SAMPLE:
+            self._sample(row)
+
+    def finish(self) -> None:
+        """Give every part the column widths measured so far."""
+        widths = [min(max(width, MIN_WIDTH), MAX_WIDTH) for width in self._widths]
+        for part in self.parts:
+            part.widths = widths
+
+    def _sample(self, row: Row) -> None:
+        self._sampled += 1
+        while len(self._widths) < len(row):
+            self._widths.append(0)
+        for index, value in enumerate(row):
+            self._widths[index] = max(self._widths[index], _width(value))
+
+    def _cells(self, row: Row, number: int) -> str:
+        """The row's ``<c>`` elements. Whole numbers and text, nearly every cell of a ledger,
+        take the short way; everything else goes through :meth:`_cell`."""
+        letters = self._letters
+        while len(row) > len(letters):
+            letters.append(_column(len(letters)))
+        styles = self._column_styles
+        cells = []
+        for index, value in enumerate(row):
+            kind = type(value)
+            if kind is int and index not in styles:
+                cells.append(f'<c r="{letters[index]}{number}"><v>{value}</v></c>')
+            elif kind is str:
+                cells.append(_text(f"{letters[index]}{number}", value, 0))  # type: ignore[arg-type]
+            elif value is not None:
+                cells.append(self._cell(index, number, value, 0))
+        return "".join(cells)
+
+    def _letter(self, index: int) -> str:
+        while index >= len(self._letters):
+            self._letters.append(_column(len(self._letters)))
+        return self._letters[index]
+
+    def _cell(self, index: int, number: int, value: Cell, style: int) -> str:
+        """One ``<c>`` element (empty string for an empty cell)."""
+        if value is None:
+            return ""
+        ref = f"{self._letter(index)}{number}"
+        if isinstance(value, str):
+            return _text(ref, value, style)
+        if isinstance(value, bool):
+            return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+        if isinstance(value, datetime):
+            return _number(ref, self._serial(value), self._datetime_style)
+        if isinstance(value, date):
+            return _number(ref, (value - _EPOCH_DAY).days, self._date_style)
+        if isinstance(value, int | float):
+            if isinstance(value, float) and not math.isfinite(value):
+                return ""
+            return _number(ref, value, self._column_styles.get(index, style))
+        raise TypeError(f"cannot write {type(value).__name__} to a sheet: {value!r}")
+
+    def _serial(self, moment: datetime) -> float:
+        if moment.tzinfo is not None and self._book.tz is not None:
+            moment = moment.astimezone(self._book.tz)
+        delta = moment.replace(tzinfo=None) - _EPOCH
+        return delta.days + delta.seconds / 86_400 + delta.microseconds / 86_400_000_000
+
+
+class _Styles:
+    """The cell formats in use: 0 plain, 1 bold header, then one per number format."""
+
+    def __init__(self) -> None:
+        self._formats: dict[str, int] = {}
+
+    def number_format(self, code: str) -> int:
+        """The style index of cells with number format ``code``."""
+        if code not in self._formats:
+            self._formats[code] = len(self._formats) + 2
+        return self._formats[code]
+
+    def xml(self) -> str:
+        codes = list(self._formats)
+        num_fmts = "".join(
+            f'<numFmt numFmtId="{164 + i}" formatCode={quoteattr(code)}/>'
+            for i, code in enumerate(codes)
+        )
+        if codes:
+            num_fmts = f'<numFmts count="{len(codes)}">{num_fmts}</numFmts>'
+        xfs = "".join(
+            f'<xf numFmtId="{164 + i}" fontId="0" fillId="0" borderId="0" xfId="0"'
+            ' applyNumberFormat="1"/>'
+            for i in range(len(codes))
+        )
+        return (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<styleSheet xmlns="{_MAIN}">'
+            f"{num_fmts}"
+            '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+            '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+            '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+            '<fill><patternFill patternType="gray125"/></fill></fills>'
+            '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border>'
+            "</borders>"
+            '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
+            "</cellStyleXfs>"
+            f'<cellXfs count="{2 + len(codes)}">'
+            '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+            '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+            f"{xfs}</cellXfs>"
+            '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/>'
+            "</cellStyles></styleSheet>"
+        )
+
+
+def _number(ref: str, value: float, style: int) -> str:
+    styled = f' s="{style}"' if style else ""
+    return f'<c r="{ref}"{styled}><v>{value!r}</v></c>'
+
+
+def _text(ref: str, value: str, style: int) -> str:
+    styled = f' s="{style}"' if style else ""
+    text = _xml_text(value)
+    return f'<c r="{ref}"{styled} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+
+
+@lru_cache(maxsize=4096)
+def _xml_text(value: str) -> str:
+    """``value`` as XML character data (cached: a ledger repeats its names on every row)."""
+    return escape(_ILLEGAL.sub("", value[:MAX_TEXT]))
+
+
+def _column(index: int) -> str:
+    """``0`` → ``A``, ``26`` → ``AA``."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _width(value: Cell) -> float:
+    """Roughly how many character widths ``value`` takes (CJK characters count two)."""
+    if value is None:
+        return 0
+    if isinstance(value, datetime):
+        return len(DATETIME_FORMAT) + 2
+    if isinstance(value, date | time):
+        return len(DATE_FORMAT) + 2
+    text = str(value)
+    longest = max((line for line in text.split("\n")), key=len, default="")
+    wide = sum(unicodedata.east_asian_width(char) in "WF" for char in longest)
+    return len(longest) + wide + 2
+
+
+def _unique_title(title: str, taken: set[str], number: int = 1) -> str:
+    """A valid sheet name (at most 31 characters, none of ``[]:*?/\\``) not yet taken:
+    ``title``, or ``title (number)`` with the first free number from ``number`` on."""
+    base = _TITLE_BAD.sub("_", title).strip("'") or "Sheet"
+    while True:
+        suffix = f" ({number})" if number > 1 else ""
+        candidate = base[: _TITLE_MAX - len(suffix)] + suffix
+        if candidate.casefold() not in taken:
+            return candidate
+        number += 1
+
+
+def _content_types(sheets: int) -> str:
+    overrides = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{number}.xml" ContentType="{_CT}.worksheet+xml"/>'
+        for number in range(1, sheets + 1)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels"'
+        ' ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        f'<Override PartName="/xl/workbook.xml" ContentType="{_CT}.sheet.main+xml"/>'
+        f'<Override PartName="/xl/styles.xml" ContentType="{_CT}.styles+xml"/>'
+        f"{overrides}</Types>"
+    )
+
+
+_ROOT_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    f'<Relationships xmlns="{_PKG_REL}">'
+    '<Relationship Id="rId1" Target="xl/workbook.xml"'
+    ' Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"/>'
+    "</Relationships>"
+)
+
+
+def _workbook(titles: Sequence[str]) -> str:
+    sheets = "".join(
+        f'<sheet name={quoteattr(title)} sheetId="{number}" r:id="rId{number}"/>'
+        for number, title in enumerate(titles, start=1)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}">'
+        '<bookViews><workbookView activeTab="0"/></bookViews>'
+        f"<sheets>{sheets}</sheets></workbook>"
+    )
+
+
+def _workbook_rels(sheets: int) -> str:
+    kind = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    links = "".join(
+        f'<Relationship Id="rId{number}" Type="{kind}/worksheet"'
+        f' Target="worksheets/sheet{number}.xml"/>'
+        for number in range(1, sheets + 1)
+    )
+    styles = f'<Relationship Id="rId{sheets + 1}" Type="{kind}/styles" Target="styles.xml"/>'
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<Relationships xmlns="{_PKG_REL}">{links}{styles}</Relationships>'
+    )

@@ -1,0 +1,82 @@
+"""/stats (completeness and timeliness over a period) and /late (who has not reported
+today): supervisors in their bound group, for their area; admins anywhere."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler, ContextTypes
+
+from bot.domain.dates import DateArgError, parse_range, split_day_args
+from bot.domain.stats import LateGrid, StatsBuilder, render_late, render_stats
+from bot.domain.status import Completeness
+from bot.services import Services
+from handlers.common import Turn, escape
+from handlers.roles import Roles
+from storage.ledger import LedgerReader, snapshot
+
+Context = ContextTypes.DEFAULT_TYPE
+DEFAULT_DAYS = 7
+
+
+class StatsCommands:
+    """/stats and /late."""
+
+    def __init__(self, services: Services, roles: Roles) -> None:
+        self.s = services
+        self.roles = roles
+
+    def handlers(self) -> list[BaseHandler[Update, Context, object]]:
+        """/stats runs as a task of its own (it may read many days)."""
+        return [
+            CommandHandler("stats", self.stats, block=False),
+            CommandHandler("late", self.late),
+        ]
+
+    async def stats(self, update: Update, context: Context) -> None:
+        """/stats [7d|30d|FROM TO] [AREA]"""
+        turn = Turn.of(update, self.s)
+        day_args, rest = split_day_args(context.args or [])
+        reach = await self.roles.reach(turn, " ".join(rest).strip() or None)
+        if reach is None:
+            return
+        try:
+            days = parse_range(day_args, self.s.today(), default_days=DEFAULT_DAYS)
+        except DateArgError as error:
+            params = {name: escape(value) for name, value in error.params.items()}
+            await turn.say(f"{turn.t(error.key, **params)}\n\n{turn.t('stats.usage')}")
+            return
+        settings = self.s.settings
+        async with snapshot(self.s.db) as view:
+            reader = LedgerReader(view)
+            scope = await reader.scope(reach.area, settings.timezone, settings.report_days)
+            builder = StatsBuilder(scope, settings.timezone)
+            async for records in reader.days(scope, days):
+                builder.add(records)
+        for text in render_stats(builder.result(days), reach.locale):
+            await turn.say(text)
+
+    async def late(self, update: Update, context: Context) -> None:
+        """/late [AREA]: the grids that have not reported today, and whom to chase."""
+        turn = Turn.of(update, self.s)
+        reach = await self.roles.reach(turn, " ".join(context.args or []).strip() or None)
+        if reach is None:
+            return
+        settings, today, db = self.s.settings, self.s.today(), self.s.db
+        reader = LedgerReader(db)
+        scope = await reader.scope(reach.area, settings.timezone, settings.report_days)
+        grid_days = scope.grid_days(await reader.day(scope, today))
+        late = []
+        for grid_day in (item for item in grid_days if item.is_missing):
+            workers = await db.roster.workers_of_grid(grid_day.grid.id)
+            staff = [(w.name, w.username, w.telegram_id is not None) for w in workers]
+            late.append(LateGrid(grid_day.grid, staff, grid_day.reminders))
+        messages = render_late(
+            reach.locale,
+            area=reach.area,
+            now=self.s.now(),
+            deadline=self.s.deadline(today),
+            counts=Completeness.from_grid_days(grid_days),
+            late=late,
+        )
+        for text in messages:
+            await turn.say(text)

@@ -1,0 +1,67 @@
+"""Which grids a ledger covers on a day, and how areas are named in commands."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from bot.domain.ledger import DayRecords, RosterGrid, Scope, find_area
+from bot.domain.models import Area, Grid, Report, ReportKind, ReportVersion
+
+TZ = ZoneInfo("Asia/Shanghai")
+STREET = Area(1, "街道", "街道", None)
+NORTH = Area(2, "街道/北社区", "北社区", 1)
+SOUTH = Area(3, "街道/南社区", "南社区", 1)
+OTHER_NORTH = Area(4, "镇/北社区", "北社区", None)
+SATURDAY, SUNDAY = date(2026, 11, 21), date(2026, 11, 22)
+
+
+def grid(grid_id: int, area: Area, *, active: bool = True) -> Grid:
+    return Grid(grid_id, f"G-{grid_id}", f"网格{grid_id}", area.id, area.path, None, None, active)
+
+
+def filed(grid_id: int, day: date) -> Report:
+    at = datetime(day.year, day.month, day.day, 10, tzinfo=TZ)
+    version = ReportVersion(1, ReportKind.ZERO, {}, (), {}, at, 1, "王娜", None)
+    return Report(grid_id * 100, grid_id, day, at, 1, "王娜", False, (version,))
+
+
+def scope(report_days: frozenset[int] = frozenset(range(1, 8))) -> Scope:
+    grids = (
+        RosterGrid(grid(1, NORTH), SATURDAY),
+        RosterGrid(grid(2, NORTH), SUNDAY),  # joined on Sunday
+        RosterGrid(grid(3, SOUTH), SATURDAY),
+        RosterGrid(grid(4, SOUTH, active=False), SATURDAY),  # deactivated
+    )
+    return Scope(STREET, (STREET, NORTH, SOUTH), grids, report_days)
+
+
+def test_expected_grids_and_the_ones_that_reported_anyway() -> None:
+    days = scope().grid_days(DayRecords(SATURDAY, {4: filed(4, SATURDAY)}, {3: "停电"}))
+    assert [(day.grid.id, day.status.value) for day in days] == [
+        (1, "missing"),
+        (3, "excused"),
+        (4, "zero"),  # deactivated, but its report is shown
+    ]  # grid 2 was not on the roster yet
+
+
+def test_no_one_is_missing_on_a_day_off() -> None:
+    weekdays = scope(frozenset(range(1, 7)))  # Sundays off
+    days = weekdays.grid_days(DayRecords(SUNDAY, {3: filed(3, SUNDAY)}))
+    assert [(day.grid.id, day.status.value) for day in days] == [(3, "zero")]
+
+
+def test_areas_roll_up_their_grids() -> None:
+    covered = scope()
+    days = covered.grid_days(DayRecords(SUNDAY, {1: filed(1, SUNDAY)}))
+    rolled = {area.path: (c.expected, c.reported) for area, c in covered.completeness(days)}
+    assert rolled == {"街道": (3, 1), "街道/北社区": (2, 1), "街道/南社区": (1, 0)}
+
+
+def test_areas_are_named_by_path_or_by_a_name_only_one_has() -> None:
+    areas = [STREET, NORTH, SOUTH, OTHER_NORTH]
+    assert find_area(areas, "街道 ／ 南社区") == SOUTH
+    assert find_area(areas, "南社区") == SOUTH
+    assert find_area(areas, "北社区") is None  # two areas have that name
+    assert find_area(areas, "镇/北社区") == OTHER_NORTH
+    assert find_area(areas, "西城区") is None

@@ -1,0 +1,137 @@
+"""The streaming XLSX writer and the CSV zip, read back with openpyxl and csv."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import openpyxl
+import pytest
+
+from bot.csvzip import CsvZipBook
+from bot.xlsx import SheetSpec, XlsxBook, write_xlsx, write_xlsx_async
+
+TZ = ZoneInfo("Asia/Shanghai")
+ROWS = [
+    [
+        date(2026, 11, 22),
+        "第一网格 <A&B>",
+        12,
+        0.5,
+        True,
+        None,
+        datetime(2026, 11, 22, 8, 5, tzinfo=UTC),
+    ],
+    [date(2026, 11, 23), " 前后有空格 ", -3, 1.25, False, "x\x07y", datetime(2026, 11, 23, 9, 30)],
+]
+
+
+def read(content: bytes | Path) -> openpyxl.Workbook:
+    source = io.BytesIO(content) if isinstance(content, bytes) else content
+    return openpyxl.load_workbook(source)
+
+
+def test_values_keep_their_types_and_times_their_zone() -> None:
+    target = io.BytesIO()
+    spec = SheetSpec(
+        "网格", ["日期", "网格", "人数", "比例", "是否", "空", "时间"], ROWS, {3: "0.0%"}
+    )
+    write_xlsx(target, [spec], tz=TZ)
+    sheet = read(target.getvalue())["网格"]
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0] == ("日期", "网格", "人数", "比例", "是否", "空", "时间")
+    assert values[1] == (
+        datetime(2026, 11, 22),
+        "第一网格 <A&B>",
+        12,
+        0.5,
+        True,
+        None,
+        datetime(2026, 11, 22, 16, 5),  # 08:05 UTC is 16:05 in Shanghai
+    )
+    assert values[2][1] == " 前后有空格 " and values[2][5] == "xy"  # control characters dropped
+    assert values[2][6] == datetime(2026, 11, 23, 9, 30)  # a naive time stays as it is
+    assert sheet["A2"].number_format == "yyyy-mm-dd"
+    assert sheet["G2"].number_format == "yyyy-mm-dd hh:mm"
+    assert sheet["D2"].number_format == "0.0%"
+    assert sheet.freeze_panes == "A2"
+    assert sheet.column_dimensions["B"].width > sheet.column_dimensions["C"].width
+
+
+def test_a_full_sheet_goes_on_in_a_numbered_one(tmp_path: Path) -> None:
+    target = tmp_path / "long.xlsx"
+    with XlsxBook(target, max_rows=4) as book:  # header + 3 rows per sheet
+        first = book.add_sheet(SheetSpec("报告", ["n"]))
+        second = book.add_sheet(SheetSpec("报告", ["m"]))  # same title: made unique
+        for n in range(8):
+            first.append([n])
+        second.append(["only"])
+    workbook = read(target)
+    # the second sheet took "报告 (2)"; the first one's continuations follow it in order
+    assert workbook.sheetnames == ["报告", "报告 (3)", "报告 (4)", "报告 (2)"]
+    parts = [list(workbook[name].iter_rows(values_only=True)) for name in workbook.sheetnames]
+    assert parts == [
+        [("n",), (0,), (1,), (2,)],
+        [("n",), (3,), (4,), (5,)],
+        [("n",), (6,), (7,)],
+        [("m",), ("only",)],
+    ]
+    assert first.rows_written == 8
+
+
+def test_sheet_titles_are_made_valid() -> None:
+    target = io.BytesIO()
+    write_xlsx(target, [SheetSpec("a/b:c*d?[e]" + "长" * 40, ["x"], [[1]])])
+    (name,) = read(target.getvalue()).sheetnames
+    assert name == "a_b_c_d__e_" + "长" * 20 and len(name) == 31
+
+
+async def test_rows_can_come_from_an_async_iterator(tmp_path: Path) -> None:
+    async def numbers() -> AsyncIterator[list[int]]:
+        for n in range(3):
+            yield [n, n * n]
+
+    target = tmp_path / "async.xlsx"
+    await write_xlsx_async(target, [SheetSpec("平方", ["n", "n²"], numbers())])
+    assert list(read(target)["平方"].iter_rows(values_only=True)) == [
+        ("n", "n²"),
+        (0, 0),
+        (1, 1),
+        (2, 4),
+    ]
+    with pytest.raises(TypeError):
+        write_xlsx(io.BytesIO(), [SheetSpec("x", ["n"], numbers())])
+
+
+def test_a_failed_write_leaves_no_file(tmp_path: Path) -> None:
+    target = tmp_path / "broken.xlsx"
+    with pytest.raises(TypeError), XlsxBook(target) as book:
+        book.add_sheet(SheetSpec("x", ["n"])).append([object()])  # type: ignore[list-item]
+    assert not target.exists()
+
+
+def test_csv_zip_has_a_bom_and_readable_values(tmp_path: Path) -> None:
+    target = tmp_path / "tables.zip"
+    with CsvZipBook(target, tz=TZ) as book:
+        table = book.add_sheet(
+            SheetSpec(
+                "网格/表",
+                ["日期", "网格", "人数", "比例", "是否", "空", "时间"],
+                formats={3: "0.0%"},
+            )
+        )
+        for row in ROWS:
+            table.append(row)
+        book.add_sheet(SheetSpec("网格/表", ["空表"]))
+    with zipfile.ZipFile(target) as archive:
+        assert archive.namelist() == ["网格_表.csv", "网格_表 (2).csv"]
+        content = archive.read("网格_表.csv")
+    assert content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    assert rows[1] == ["2026-11-22", "第一网格 <A&B>", "12", "50.0%", "1", "", "2026-11-22 16:05"]
+    assert rows[2][6] == "2026-11-23 09:30"
