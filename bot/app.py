@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -11,8 +11,10 @@ from typing import Any
 from telegram import (
     Bot,
     BotCommand,
+    BotCommandScope,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
     Update,
 )
 from telegram.constants import ParseMode
@@ -45,7 +47,17 @@ from storage.persistence import SQLitePersistence
 log = logging.getLogger(__name__)
 
 PRIVATE_COMMANDS = ("report", "zero", "template", "status", "correct", "away", "cancel", "help")
-GROUP_COMMANDS = ("digest", "excuse", "fix", "bindgroup", "help")
+GROUP_COMMANDS = ("digest", "late", "stats", "excuse", "fix", "bindgroup", "help")
+ADMIN_COMMANDS = (
+    *PRIVATE_COMMANDS,
+    "export",
+    "stats",
+    "late",
+    "grids",
+    "invite",
+    "digest",
+    "backup",
+)
 OVERALL_PER_SECOND = 30
 """Telegram's overall limit. One message per 1/30 s, without the initial burst of 30 that a
 bucket of 30 would allow (the busiest second stays within the limit); the per-group limit
@@ -136,19 +148,21 @@ def _commands(locale: Locale, names: tuple[str, ...]) -> list[BotCommand]:
     return [BotCommand(name, t(locale, f"commands.{name}")) for name in names]
 
 
-async def register_commands(bot: Bot, default: Locale) -> None:
-    """The command menus: private and group chats, in the default language and per language."""
+async def register_commands(bot: Bot, default: Locale, admins: Iterable[int]) -> None:
+    """The command menus: private chats, groups and each admin's chat, in the default
+    language and per language."""
     private, groups = BotCommandScopeAllPrivateChats(), BotCommandScopeAllGroupChats()
-    await bot.set_my_commands(_commands(default, PRIVATE_COMMANDS), scope=private)
-    await bot.set_my_commands(_commands(default, GROUP_COMMANDS), scope=groups)
-    for locale in LOCALES:
-        lang = short_lang(locale)
-        await bot.set_my_commands(
-            _commands(locale, PRIVATE_COMMANDS), scope=private, language_code=lang
-        )
-        await bot.set_my_commands(
-            _commands(locale, GROUP_COMMANDS), scope=groups, language_code=lang
-        )
+    menus: list[tuple[BotCommandScope, tuple[str, ...]]] = [
+        (private, PRIVATE_COMMANDS),
+        (groups, GROUP_COMMANDS),
+        *((BotCommandScopeChat(admin), ADMIN_COMMANDS) for admin in sorted(admins)),
+    ]
+    for scope, names in menus:
+        await bot.set_my_commands(_commands(default, names), scope=scope)
+        for locale in LOCALES:
+            await bot.set_my_commands(
+                _commands(locale, names), scope=scope, language_code=short_lang(locale)
+            )
 
 
 @asynccontextmanager
@@ -180,7 +194,7 @@ async def running_bot(
     application = bot.application
     async with application:
         await services.db.meta.set("bot_username", application.bot.username)
-        await register_commands(application.bot, services.settings.locale)
+        await register_commands(application.bot, services.settings.locale, services.settings.admins)
         await application.start()
         updater = application.updater
         if updater is None:

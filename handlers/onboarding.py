@@ -142,13 +142,17 @@ class Onboarding:
         )
 
     async def help(self, update: Update, context: Context) -> None:
-        """/help, by role."""
+        """/help, by role: workers, supervisors (in their bound group), admins."""
         turn = Turn.of(update, self.s)
+        admin = self.s.is_admin(turn.user.id)
         parts = []
-        if await turn.worker() is not None:
+        if turn.chat.type in {"group", "supergroup"}:
+            if await self.s.db.groups.area_of_chat(turn.chat.id) is not None:
+                parts.append(turn.t("help.supervisor"))
+        elif await turn.worker() is not None:
             parts.append(turn.t("help.worker"))
-        if self.s.is_admin(turn.user.id):
-            parts.append(turn.t("help.admin"))
+        if admin:
+            parts += [turn.t("help.admin"), turn.t("admin.help")]
         if not parts:
             await turn.refuse_unknown()
             return

@@ -107,3 +107,20 @@ async def test_a_group_can_be_bound_with_its_language(bot: Harness) -> None:
     replies = await bot.send(admin, "/bindgroup 学院南路街道 en", chat=group)
     assert "bound to 学院南路街道" in texts(replies)
     assert await bot.services.db.groups.language(group.id) == "en"
+
+
+async def test_help_depends_on_who_asks_and_where(bot: Harness) -> None:
+    admin = bot.user(ADMIN_ID, "Admin", lang="en")
+    wang = bot.user(710000001, "王娜")
+    assert "/report" in texts(await bot.send(wang, "/help"))
+    admin_help = texts(await bot.send(admin, "/help"))
+    assert "/bindgroup" in admin_help and "/export" in admin_help
+    group = bot.group(-100_004, "主管群", admins=(admin,))
+    group.add_member(wang)
+    await bot.send(admin, "/bindgroup 学院南路街道", chat=group)
+    assert "/excuse" in texts(await bot.send(wang, "/help", chat=group))
+    admin_menu = next(
+        dict(commands) for (scope, lang), commands in bot.emu.commands.items()
+        if scope == f"chat:{ADMIN_ID}" and lang == "en"
+    )
+    assert "export" in admin_menu and "report" in admin_menu
