@@ -120,7 +120,8 @@ async def test_help_depends_on_who_asks_and_where(bot: Harness) -> None:
     await bot.send(admin, "/bindgroup 学院南路街道", chat=group)
     assert "/excuse" in texts(await bot.send(wang, "/help", chat=group))
     admin_menu = next(
-        dict(commands) for (scope, lang), commands in bot.emu.commands.items()
+        dict(commands)
+        for (scope, lang), commands in bot.emu.commands.items()
         if scope == f"chat:{ADMIN_ID}" and lang == "en"
     )
     assert "export" in admin_menu and "report" in admin_menu
