@@ -7,9 +7,12 @@ The clock is a ManualClock: each test moves it and asks the scheduler to do what
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from telegram.ext import JobQueue
 from harness import (
     ADMIN_ID,
     DAY,
@@ -437,3 +440,38 @@ async def test_a_supervisor_corrects_any_day_of_their_area_with_a_reason(day: Da
     await bot.tick()
     digest = texts(day.community.inbox()[-2:])
     assert "赵主任" in digest and "漏报3号楼30人" in digest  # the next digest shows the correction
+
+
+async def test_a_request_that_times_out_is_retried_and_arrives_once(day: Day) -> None:
+    """The gateway holds the request past the client's 5 s read timeout, then fails it
+    without delivering; the retry delivers it: one prompt each, one ledger row each."""
+    bot = day.bot
+    bot.emu.fail_next("sendMessage", status=504, delay=6)
+    bot.at(8, 0)
+    await bot.tick()
+    for user in day.workers.values():
+        assert len(prompts_in(user)) == 1
+    records = await bot.services.db.schedule.records(DAY, "prompt")
+    assert {record.status for record in records} == {SendStatus.SENT}
+    assert sorted(record.attempts for record in records)[-1] == 2  # the one that timed out
+
+
+async def test_cron_triggers_fire_at_the_planned_local_times(bot: Harness) -> None:
+    """The scheduler registers one cron trigger per planned time of day, in the zone."""
+    queue: JobQueue[Any] = JobQueue()
+    queue.set_application(bot.running.application)
+    bot.running.outbound.runner.schedule(queue)
+    jobs = {job.name: job for job in queue.scheduler.get_jobs()}
+    assert set(jobs) == {
+        "daily 08:00",
+        "daily 15:00",
+        "daily 16:30",
+        "daily 17:00",
+        "daily 18:00",
+        "daily 20:00",
+        "alerts",
+        "catch-up",
+    }
+    after = datetime(2026, 11, 22, 21, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    fire = jobs["daily 08:00"].trigger.get_next_fire_time(None, after)
+    assert fire.isoformat() == "2026-11-23T08:00:00+08:00"
