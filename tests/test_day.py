@@ -12,7 +12,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from telegram.ext import JobQueue
 from harness import (
     ADMIN_ID,
     DAY,
@@ -23,6 +22,7 @@ from harness import (
     file_zero,
     texts,
 )
+from telegram.ext import JobQueue
 
 from bot.emulator import SimGroup, SimUser
 from storage.schedule import SendStatus
