@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.domain.ledger import find_area
+from bot.domain.ledger import areas_within, find_area
 from bot.domain.models import Area
 from bot.i18n import Locale
 from bot.services import Services
@@ -72,15 +72,12 @@ class Roles:
     async def area(self, turn: Turn, text: str, *, within: Area | None = None) -> Area | None:
         """The area ``text`` names, or None after saying why: no such area (the choices are
         listed), or one outside ``within`` (the group's own area)."""
-        areas = await self.s.db.roster.areas()
-        if within is not None:
-            areas = [
-                a for a in areas if a.path == within.path or a.path.startswith(within.path + "/")
-            ]
+        everywhere = await self.s.db.roster.areas()
+        areas = everywhere if within is None else areas_within(everywhere, within)
         area = find_area(areas, text)
         if area is not None:
             return area
-        if within is not None and find_area(await self.s.db.roster.areas(), text) is not None:
+        if within is not None and find_area(everywhere, text) is not None:
             await turn.say(turn.t("admin.outside_area", area=escape(text), own=escape(within.path)))
             return None
         known = "\n".join(f"• {escape(item.path)}" for item in areas) or "—"

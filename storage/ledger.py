@@ -18,7 +18,7 @@ from urllib.parse import quote
 import aiosqlite
 
 from bot.domain.dates import DayRange
-from bot.domain.ledger import DayRecords, RosterGrid, Scope, contains
+from bot.domain.ledger import DayRecords, RosterGrid, Scope, areas_within, contains
 from bot.domain.models import Area
 from storage.codec import from_db_day, from_db_time, to_json
 from storage.db import BUSY_TIMEOUT_MS, Database
@@ -59,7 +59,7 @@ class LedgerReader:
         active or not, and the day each joined the roster in zone ``tz``."""
         areas = await self._db.roster.areas()
         if area is not None:
-            areas = [a for a in areas if a.path == area.path or a.path.startswith(area.path + "/")]
+            areas = areas_within(areas, area)
         async with self._db.read() as conn:
             rows = await fetch_all(
                 conn,
