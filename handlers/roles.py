@@ -35,19 +35,12 @@ class Roles:
     async def admin(self, turn: Turn) -> bool:
         """An admin in a private chat with the bot; anyone else is told why not."""
         if not self.s.is_admin(turn.user.id):
-            await self.refuse(turn)
+            await _refuse(turn, "admin.admins_only")
             return False
         if turn.chat.type != "private":
             await turn.say(turn.t("admin.private_only"))
             return False
         return True
-
-    async def refuse(self, turn: Turn) -> None:
-        """A worker learns the command is for admins; a stranger gets the usual refusal."""
-        if await turn.worker() is None:
-            await turn.refuse_unknown()
-            return
-        await turn.say(turn.t("admin.admins_only"))
 
     async def reach(self, turn: Turn, area_text: str | None) -> Reach | None:
         """The area a supervisor command covers: the bound group's area (narrowed by
@@ -56,7 +49,7 @@ class Roles:
         in_group = turn.chat.type in GROUP_CHATS
         bound = await self.s.db.groups.area_of_chat(turn.chat.id) if in_group else None
         if not admin and not in_group:
-            await self._refuse_supervisor(turn)
+            await _refuse(turn, "admin.supervisors_only")
             return None
         if not admin and bound is None:
             await turn.say(turn.t("admin.group_not_bound"))
@@ -84,8 +77,10 @@ class Roles:
         await turn.say(turn.t("admin.unknown_area", area=escape(text), areas=known))
         return None
 
-    async def _refuse_supervisor(self, turn: Turn) -> None:
-        if await turn.worker() is None:
-            await turn.refuse_unknown()
-            return
-        await turn.say(turn.t("admin.supervisors_only"))
+
+async def _refuse(turn: Turn, key: str) -> None:
+    """A worker learns who the command is for (``key``); a stranger gets the usual refusal."""
+    if await turn.worker() is None:
+        await turn.refuse_unknown()
+        return
+    await turn.say(turn.t(key))
