@@ -14,7 +14,7 @@ import tomllib
 from collections.abc import Mapping
 from functools import cache
 from importlib import resources
-from typing import Any, Literal, get_args
+from typing import Any, Literal, Protocol, get_args, runtime_checkable
 
 Locale = Literal["zh_CN", "en"]
 LOCALES: tuple[Locale, ...] = get_args(Locale)
@@ -77,6 +77,18 @@ def catalog(locale: Locale) -> dict[str, str]:
                 raise ValueError(f"duplicate catalog key {key} in {locale}/{entry.name}")
             merged[key] = text
     return merged
+
+
+@runtime_checkable
+class Localizable(Protocol):
+    """A value with a text per language, such as a form label."""
+
+    def __call__(self, locale: Locale) -> str: ...
+
+
+def localized(value: object, locale: Locale) -> object:
+    """``value`` in ``locale`` when it is localizable, else unchanged."""
+    return value(locale) if isinstance(value, Localizable) else value
 
 
 def t(locale: Locale, key: str, /, **params: object) -> str:

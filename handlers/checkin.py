@@ -8,7 +8,6 @@ and the step it belongs to, so a button from an older message answers "expired".
 
 from __future__ import annotations
 
-import re
 import warnings
 from datetime import date, timedelta
 from typing import Any, Final
@@ -24,6 +23,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot.domain.answers import parse_answer, refuse_personal_data
 from bot.domain.dates import DateArgError, parse_day
 from bot.domain.draft import (
     BASELINE_SUFFIX,
@@ -65,8 +65,6 @@ ZERO_KEY: Final = "zero"
 INCIDENT_MAX_CHARS: Final = 300
 REASON_MIN_CHARS: Final = 2
 REASON_MAX_CHARS: Final = 200
-PERSONAL_DATA = re.compile(r"(?<!\d)(1[3-9]\d{9}|\d{17}[\dXx])(?!\d)")
-"""Mobile phone and resident ID numbers: reports name residents by initials only."""
 
 TEXT = filters.TEXT & ~filters.COMMAND
 
@@ -436,7 +434,7 @@ class CheckinFlow:
         if key is None:
             return await self._continue(turn, context, draft)
         try:
-            value = self._parse(turn, key, raw)
+            value = self._parse(key, raw)
         except InputError as error:
             return await self._ask(turn, context, draft, key, escape(error.render(turn.locale)))
         if key.endswith(BASELINE_SUFFIX):
@@ -455,42 +453,11 @@ class CheckinFlow:
         drop_inapplicable(self.form, draft)
         return await self._continue(turn, context, draft)
 
-    def _parse(self, turn: Turn, key: str, raw: str) -> FieldValue:
-        """Read one answer according to its field's kind."""
+    def _parse(self, key: str, raw: str) -> FieldValue:
+        """Read one answer: an opening balance, or the answer to a form field."""
         if key.endswith(BASELINE_SUFFIX):
             return parse_count(raw)
-        field = self.form.field(key)
-        if field.kind == "count":
-            return parse_count(raw, minimum=field.min, maximum=field.max)
-        if field.kind == "choice":
-            return self._parse_choice(turn, field, raw)
-        return self._parse_text(turn, field, raw)
-
-    @staticmethod
-    def _parse_choice(turn: Turn, field: FieldDef, raw: str) -> str:
-        wanted = raw.strip().casefold()
-        for choice in field.choices:
-            if wanted in {
-                choice.key.casefold(),
-                choice.label.zh.casefold(),
-                choice.label.en.casefold(),
-            }:
-                return choice.key
-        options = " / ".join(choice.label(turn.locale) for choice in field.choices)
-        raise InputError("checkin.error.choice", value=raw.strip(), options=options)
-
-    @staticmethod
-    def _parse_text(turn: Turn, field: FieldDef, raw: str) -> str | None:
-        text = raw.strip()
-        if not text:
-            if field.required:
-                raise InputError("checkin.error.text_empty")
-            return None
-        if len(text) > field.max_length:
-            raise InputError("checkin.error.text_too_long", max=field.max_length, length=len(text))
-        if PERSONAL_DATA.search(text):
-            raise InputError("checkin.error.personal_data")
-        return text
+        return parse_answer(self.form.field(key), raw)
 
     async def _ask_soft_confirmation(
         self, turn: Turn, context: Context, draft: Draft, key: str, soft: list[Violation]
@@ -641,8 +608,10 @@ class CheckinFlow:
                 turn.t("checkin.incident_too_long", max=INCIDENT_MAX_CHARS, length=len(text))
             )
             return INCIDENT_TEXT
-        if PERSONAL_DATA.search(text):
-            await turn.say(escape(InputError("checkin.error.personal_data").render(turn.locale)))
+        try:
+            refuse_personal_data(text)
+        except InputError as error:
+            await turn.say(escape(error.render(turn.locale)))
             return INCIDENT_TEXT
         draft.new_incident.description = text
         if self.form.category(draft.new_incident.category).urgent:

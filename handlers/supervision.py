@@ -8,7 +8,8 @@ from datetime import date
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
-from bot.domain.correction import apply_fix, find_field, parse_value
+from bot.domain.answers import parse_answer
+from bot.domain.correction import apply_fix, find_field
 from bot.domain.dates import DateArgError, parse_day
 from bot.domain.form import FieldDef
 from bot.domain.models import Area, FieldValue, Grid, Supervisor
@@ -162,7 +163,7 @@ class Supervision:
             await turn.say(turn.t("supervision.fix_reason"))
             return
         try:
-            value = parse_value(field, raw)
+            value = parse_answer(field, raw)
         except InputError as error:
             await turn.say(escape(error.render(turn.locale)))
             return

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from bot.domain.form import FieldDef, Form, normalise_label
 from bot.domain.models import FieldValue, ReportKind, ReportVersion, Values
-from bot.domain.numbers import InputError, parse_count
 from bot.domain.rules import RuleContext, Violation, evaluate
 
 
@@ -39,27 +38,6 @@ def find_field(form: Form, name: str) -> FieldDef | None:
         if wanted in {normalise_label(label) for label in field.labels()}:
             return field
     return None
-
-
-def parse_value(field: FieldDef, raw: str) -> FieldValue:
-    """A typed value for ``field``, with the same checks as the conversation."""
-    if field.kind == "count":
-        return parse_count(raw, minimum=field.min, maximum=field.max)
-    if field.kind == "choice":
-        wanted = normalise_label(raw)
-        for choice in field.choices:
-            if wanted in {
-                normalise_label(choice.key),
-                *map(normalise_label, (choice.label.zh, choice.label.en)),
-            }:
-                return choice.key
-        raise InputError(
-            "checkin.error.choice", value=raw, options=" / ".join(c.key for c in field.choices)
-        )
-    text = raw.strip()
-    if len(text) > field.max_length:
-        raise InputError("checkin.error.text_too_long", max=field.max_length, length=len(text))
-    return text or None
 
 
 def apply_fix(

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
-from bot.i18n import Locale, t
+from bot.i18n import Locale, localized, t
 
 DEFAULT_EXAMPLE = 12
 """The example shown when nothing better can be read from the refused text."""
@@ -79,8 +79,10 @@ class InputError(Exception):
         self.params: dict[str, object] = {**(params or {}), **more}
 
     def render(self, locale: Locale) -> str:
-        """The message for the worker, in ``locale``."""
-        return t(locale, self.key, **self.params)
+        """The message for the worker, in ``locale`` (localizable parameters, such as a
+        form's labels, are rendered in it too)."""
+        params = {key: localized(value, locale) for key, value in self.params.items()}
+        return t(locale, self.key, **params)
 
 
 def parse_count(text: str, *, minimum: int = 0, maximum: int | None = None) -> int:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date
 
+from bot.domain.answers import check_text, parse_answer
 from bot.domain.form import FieldDef, Form, Text, normalise_label
 from bot.domain.models import FieldValue, Values
 from bot.domain.numbers import InputError, parse_count
@@ -38,8 +39,7 @@ class TemplateError:
 
     def render(self, locale: Locale) -> str:
         """The problem in ``locale``, prefixed by its line (and field) when known."""
-        params = {k: v(locale) if isinstance(v, Text) else v for k, v in self.params.items()}
-        message = t(locale, self.key, **params)
+        message = InputError(self.key, self.params).render(locale)
         if self.line is None:
             return message
         if self.label is None:
@@ -210,7 +210,7 @@ class _Reader:
             addition = line.strip()
             self.values[current.key] = addition if previous is None else f"{previous}\n{addition}"
             self.blank_lines.pop(current.key, None)
-            self._check_length(number, current)
+            self._check_text(number, current)
             return
         self.errors.append(_error(number, None, "form.template.no_colon", text=line.strip()))
 
@@ -227,51 +227,29 @@ class _Reader:
             self.text_field = target if target.kind == "text" else None
             return
         try:
-            self.values[target.key] = _parse_value(target, raw)
+            self.values[target.key] = raw if target.kind == "text" else parse_answer(target, raw)
         except InputError as exc:
             self.errors.append(TemplateError(number, target.key, exc.key, exc.params, target.label))
             return
         if target.kind == "text":
             self.text_field = target
-            self._check_length(number, target)
+            self._check_text(number, target)
 
-    def _check_length(self, number: int, target: FieldDef) -> None:
+    def _check_text(self, number: int, target: FieldDef) -> None:
         value = self.values.get(target.key)
-        if isinstance(value, str) and len(value) > target.max_length:
+        if not isinstance(value, str):
+            return
+        try:
+            check_text(target, value)
+        except InputError as exc:
             del self.values[target.key]
             self.text_field = None
-            self.errors.append(
-                _error(
-                    number,
-                    target,
-                    "form.error.text_too_long",
-                    length=len(value),
-                    max_length=target.max_length,
-                )
-            )
+            self.errors.append(TemplateError(number, target.key, exc.key, exc.params, target.label))
 
 
 def _is_missing(error: TemplateError) -> bool:
     """A required answer without any line: listed together in one line of the message."""
     return error.key == _MISSING and error.line is None
-
-
-def _parse_value(target: FieldDef, raw: str) -> FieldValue:
-    """A value typed after the colon, read according to the field's kind."""
-    if target.kind == "count":
-        return parse_count(raw, minimum=target.min, maximum=target.max)
-    if target.kind == "choice":
-        wanted = normalise_label(raw)
-        for choice in target.choices:
-            names = (choice.key, choice.label.zh, choice.label.en)
-            if wanted in {normalise_label(name) for name in names}:
-                return choice.key
-        options = Text(
-            zh="、".join(choice.label.zh for choice in target.choices),
-            en=", ".join(choice.label.en for choice in target.choices),
-        )
-        raise InputError("form.error.choice", {"text": raw, "choices": options})
-    return raw
 
 
 def _stock_errors(
