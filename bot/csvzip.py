@@ -9,35 +9,22 @@ from __future__ import annotations
 
 import csv
 import re
-import tempfile
 import zipfile
 from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import BinaryIO
 
-from bot.xlsx import Cell, Row, SheetSpec
+from bot.xlsx import Cell, Row, SheetSpec, SpooledBook
 
 _FILE_BAD = re.compile(r'[\\/:*?"<>|]')
 
 
-class CsvZipBook:
+class CsvZipBook(SpooledBook):
     """CSV tables being written; :meth:`close` zips them into ``target``."""
 
     def __init__(self, target: Path | BinaryIO, *, tz: tzinfo | None = None) -> None:
-        self._target = target
-        self.tz = tz
-        self._folder = tempfile.TemporaryDirectory(prefix="gridbot-csv-")
+        super().__init__(target, tz=tz, prefix="gridbot-csv-")
         self._tables: list[CsvTable] = []
-        self._closed = False
-
-    def __enter__(self) -> CsvZipBook:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
-        if kind is None:
-            self.close()
-        else:
-            self.discard()
 
     def add_sheet(self, spec: SheetSpec) -> CsvTable:
         """A new CSV file named after ``spec.title`` (``spec.rows`` is ignored)."""
@@ -47,25 +34,14 @@ class CsvZipBook:
         self._tables.append(table)
         return table
 
-    def close(self) -> None:
-        """Zip the tables into the target and remove the temporary files."""
-        if self._closed:
-            return
-        try:
-            for table in self._tables:
-                table.file.close()
-            with zipfile.ZipFile(self._target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
-                for table in self._tables:
-                    out.write(table.path, table.name)
-        finally:
-            self.discard()
-
-    def discard(self) -> None:
-        """Remove the temporary files without writing anything."""
-        self._closed = True
+    def _close_files(self) -> None:
         for table in self._tables:
             table.file.close()
-        self._folder.cleanup()
+
+    def _pack(self) -> None:
+        with zipfile.ZipFile(self._target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
+            for table in self._tables:
+                out.write(table.path, table.name)
 
 
 class CsvTable:

@@ -20,12 +20,13 @@ import shutil
 import tempfile
 import unicodedata
 import zipfile
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, tzinfo
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, BinaryIO, TypeAlias
+from typing import IO, BinaryIO, Self, TypeAlias
 from xml.sax.saxutils import escape, quoteattr
 
 Cell: TypeAlias = str | int | float | bool | date | datetime | None
@@ -100,7 +101,54 @@ async def write_xlsx_async(
                     sheet.append(row)
 
 
-class XlsxBook:
+class SpooledBook(ABC):
+    """Tables spooled to files in a temporary folder, packed into ``target`` by :meth:`close`
+    (the common part of :class:`XlsxBook` and :class:`bot.csvzip.CsvZipBook`).
+
+    As a context manager it closes on success and discards on an error.
+    """
+
+    def __init__(self, target: Path | BinaryIO, *, tz: tzinfo | None, prefix: str) -> None:
+        self._target = target
+        self.tz = tz
+        self._folder = tempfile.TemporaryDirectory(prefix=prefix)
+        self._closed = False
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.discard()
+
+    def close(self) -> None:
+        """Write the target and remove the temporary files."""
+        if self._closed:
+            return
+        try:
+            self._close_files()
+            self._pack()
+        finally:
+            self.discard()
+
+    def discard(self) -> None:
+        """Remove the temporary files without writing anything."""
+        self._closed = True
+        self._close_files()
+        self._folder.cleanup()
+
+    @abstractmethod
+    def _close_files(self) -> None:
+        """Close every spooled file (called more than once)."""
+
+    @abstractmethod
+    def _pack(self) -> None:
+        """Write the target from the closed files."""
+
+
+class XlsxBook(SpooledBook):
     """A workbook being written: add sheets, append rows to any of them, then close.
 
     ``tz``: aware datetimes are shown in this zone (Excel has no time zones); None keeps
@@ -112,23 +160,11 @@ class XlsxBook:
     ) -> None:
         if max_rows < 2:
             raise ValueError("a sheet needs room for its header and one row")
-        self._target = target
-        self.tz = tz
+        super().__init__(target, tz=tz, prefix="gridbot-xlsx-")
         self.max_rows = max_rows
-        self._folder = tempfile.TemporaryDirectory(prefix="gridbot-xlsx-")
         self._parts: list[_Part] = []
         self._sheets: list[XlsxSheet] = []
         self.styles = _Styles()
-        self._closed = False
-
-    def __enter__(self) -> XlsxBook:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
-        if kind is None:
-            self.close()
-        else:
-            self.discard()
 
     def add_sheet(self, spec: SheetSpec) -> XlsxSheet:
         """A new sheet (``spec.rows`` is ignored: append rows to the returned sheet)."""
@@ -146,28 +182,14 @@ class XlsxBook:
         self._parts.append(part)
         return part
 
-    def close(self) -> None:
-        """Write the workbook to the target and remove the temporary files."""
-        if self._closed:
-            return
-        try:
-            for sheet in self._sheets:
-                sheet.finish()
-            for part in self._parts:
-                part.body.close()
-            self._zip()
-        finally:
-            self.discard()
-
-    def discard(self) -> None:
-        """Remove the temporary files without writing a workbook."""
-        self._closed = True
+    def _close_files(self) -> None:
         for part in self._parts:
             part.body.close()
-        self._folder.cleanup()
 
-    def _zip(self) -> None:
+    def _pack(self) -> None:
         """The package; each sheet's continuations follow it, whenever they were started."""
+        for sheet in self._sheets:
+            sheet.finish()
         parts = [part for sheet in self._sheets for part in sheet.parts]
         with zipfile.ZipFile(self._target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as book:
             book.writestr("[Content_Types].xml", _content_types(len(parts)))
