@@ -572,7 +572,7 @@ def test_english() -> None:
         "• 🚨 西一网格 14:30 Left home isolation: 5栋 王某某 擅自外出 (⚠️ NOT acknowledged)" in lines
     )
     assert "• People screened: 210 people today (−120 vs yesterday), 540 so far" in lines
-    assert "• 西一网格: late 19:30 (zero report) | In central isolation 1 people" in lines
+    assert "• 西一网格: late 19:30 (zero report) | In central isolation 1 person" in lines
 
 
 @pytest.mark.parametrize("locale", LOCALES)

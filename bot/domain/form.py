@@ -162,6 +162,8 @@ class FieldDef(_Model):
     label: Text
     help: Text
     unit: Text | None = None
+    unit_one: Text | None = None
+    """The unit after the number 1, where the language says it differently (person/people)."""
     required: bool = True
     min: int = Field(default=0, ge=0)
     max: int | None = None

@@ -72,7 +72,8 @@ def quantity(field: FieldDef, locale: Locale, value: int) -> str:
     """A number with the field's unit: ``120 人`` / ``120 people``."""
     if field.unit is None:
         return str(value)
-    return t(locale, "form.summary.quantity", value=value, unit=field.unit(locale))
+    unit = field.unit_one if value == 1 and field.unit_one is not None else field.unit
+    return t(locale, "form.summary.quantity", value=value, unit=unit(locale))
 
 
 def _stock_line(
