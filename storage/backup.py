@@ -61,10 +61,10 @@ async def backup(source: Path, target: Path) -> BackupFile:
 
 def _backup(source: Path, target: Path) -> BackupFile:
     if target.is_dir():
-        target = target / f"gridbot-backup-{datetime.now():%Y%m%d-%H%M%S}.sqlite3"
+        target = target / f"gridbot-backup-{_stamp()}.sqlite3"
     partial = target.with_name(f".{target.name}.partial")
     partial.unlink(missing_ok=True)
-    src = sqlite3.connect(read_only_uri(str(source.resolve())), uri=True)
+    src = _open_read_only(source)
     try:
         dst = sqlite3.connect(partial)
         try:
@@ -87,7 +87,7 @@ def check_backup(path: Path) -> int:
     if not path.is_file():
         raise BadBackupError("missing", path)
     try:
-        conn = sqlite3.connect(read_only_uri(str(path.resolve())), uri=True)
+        conn = _open_read_only(path)
         try:
             integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
@@ -122,15 +122,23 @@ def _restore(backup_path: Path, target: Path) -> Path | None:
     with contextlib.closing(_lock_exclusively(target)) as dst:
         saved = None
         if existed:
-            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-            saved = target.with_name(f"{target.name}.before-restore-{stamp}")
+            saved = target.with_name(f"{target.name}.before-restore-{_stamp()}")
             _copy(dst, saved)
-        src = sqlite3.connect(read_only_uri(str(backup_path.resolve())), uri=True)
+        src = _open_read_only(backup_path)
         try:
             src.backup(dst)
         finally:
             src.close()
     return saved
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(read_only_uri(str(path.resolve())), uri=True)
+
+
+def _stamp() -> str:
+    """The local time, for file names: ``20261122-160501``."""
+    return datetime.now().strftime("%Y%m%d-%H%M%S")
 
 
 def _lock_exclusively(path: Path) -> sqlite3.Connection:
