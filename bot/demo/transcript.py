@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import pairwise
 
-from bot.demo.acting import UserEvent
+from bot.demo.acting import SEND_METHODS, UserEvent
 from bot.emulator import ApiCall, JsonDict, SentMessage
 from bot.i18n import Locale, t
 
@@ -120,7 +120,7 @@ def _as_sent(calls: Iterable[ApiCall]) -> dict[tuple[int, int], _AsSent]:
     """How each message was first sent, by (chat id, message id)."""
     first: dict[tuple[int, int], _AsSent] = {}
     for call in calls:
-        if call.ok and call.method in {"sendMessage", "sendDocument"}:
+        if call.ok and call.method in SEND_METHODS:
             result: JsonDict = call.result
             rows = (result.get("reply_markup") or {}).get("inline_keyboard") or []
             key = (int(result["chat"]["id"]), int(result["message_id"]))
