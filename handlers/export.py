@@ -105,15 +105,13 @@ class ExportCommands:
         stamp = self.s.now().strftime("%Y%m%d-%H%M")
         with tempfile.TemporaryDirectory(prefix="gridbot-backup-") as folder:
             made = await backup(self.s.db.path, Path(folder) / f"gridbot-backup-{stamp}.sqlite3")
+            size = f"{made.size / _MB:.1f}"
             if made.size > UPLOAD_LIMIT:
-                size = f"{made.size / _MB:.1f}"
                 await turn.say(
                     turn.t("export.backup.too_big", size=size, limit=UPLOAD_LIMIT // _MB)
                 )
                 return
-            caption = turn.t(
-                "export.backup.caption", size=f"{made.size / _MB:.1f}", schema=made.schema_version
-            )
+            caption = turn.t("export.backup.caption", size=size, schema=made.schema_version)
             await self._send(turn, made.path, caption)
 
     async def _send(self, turn: Turn, path: Path, caption: str) -> None:
