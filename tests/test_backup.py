@@ -7,20 +7,17 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from harness import ADMIN_ID, DAY, Harness, texts
 from storage_fixtures import AT, sample_db
+from test_cli import gridbot
 
 from bot.domain.models import ReportKind
 from storage.backup import BadBackupError, DatabaseInUseError, backup, check_backup, restore
 from storage.db import Database
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 def counts(path: Path) -> tuple[str, int, int]:
@@ -104,16 +101,7 @@ async def test_restore_refuses_while_the_bot_runs_and_works_once_it_stopped(
 
     env = {key: value for key, value in os.environ.items() if not key.startswith("GRIDBOT_")}
     env |= {"GRIDBOT_DB": str(live), "GRIDBOT_LOCALE": "en"}
-    refused = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "bot", "restore", str(saved.path)],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    refused = await asyncio.to_thread(gridbot, env, "restore", str(saved.path))
     assert refused.returncode == 1
     assert "is in use (is the bot running?)" in refused.stderr
     assert await bot.report("QJ-01") is not None  # untouched
@@ -158,16 +146,7 @@ async def test_cli_backup_while_the_database_is_open(tmp_path: Path) -> None:
     env |= {"GRIDBOT_DB": str(db.path), "GRIDBOT_LOCALE": "en"}
     target = tmp_path / "copy.sqlite3"
     try:
-        result = await asyncio.to_thread(
-            subprocess.run,
-            [sys.executable, "-m", "bot", "backup", str(target)],
-            env=env,
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        result = await asyncio.to_thread(gridbot, env, "backup", str(target))
     finally:
         await db.close()
     assert result.returncode == 0, result.stderr

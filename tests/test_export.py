@@ -7,8 +7,6 @@ import asyncio
 import csv
 import io
 import os
-import subprocess
-import sys
 import zipfile
 from collections.abc import AsyncIterator
 from datetime import date, datetime
@@ -19,6 +17,7 @@ import openpyxl
 import pytest
 from harness import ADMIN_ID, Harness, file_detailed, file_zero, texts
 from ledger_scenario import D1, D2, D3, TZ, ledger_harness, moment
+from test_cli import gridbot
 
 import handlers.export
 from bot.clock import ManualClock
@@ -34,7 +33,6 @@ async def ledger_bot(
         yield harness
 
 
-REPO = Path(__file__).resolve().parents[1]
 Rows = list[tuple[Any, ...]]
 
 REPORT_HEADER = (
@@ -389,17 +387,10 @@ async def test_cli_exports_while_the_bot_runs(ledger_bot: Harness, tmp_path: Pat
     env |= {"GRIDBOT_DB": str(ledger_bot.settings.db), "GRIDBOT_LOCALE": "en"}
     out = tmp_path / "ledger.zip"
     result = await asyncio.to_thread(
-        subprocess.run,
-        [
-            *(sys.executable, "-m", "bot", "export", "--from", "2026-11-20", "--to", "2026-11-21"),
-            *("--area", "东关社区", "--format", "csv", "--out", str(out), "--lang", "zh_CN"),
-        ],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+        gridbot,
+        env,
+        *("export", "--from", "2026-11-20", "--to", "2026-11-21", "--area", "东关社区"),
+        *("--format", "csv", "--out", str(out), "--lang", "zh_CN"),
     )
     assert result.returncode == 0, result.stderr
     assert f"Wrote {out}" in result.stdout and "8 daily report rows" in result.stdout
@@ -408,16 +399,7 @@ async def test_cli_exports_while_the_bot_runs(ledger_bot: Harness, tmp_path: Pat
     assert len(reports) == 1 + 2 * 4
     assert "2026-11-20,学院南路街道/东关社区,DG-04,第四网格,免报,,,,,整栋封控,0" in reports
 
-    bad = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "bot", "export", "--from", "11-32", "--out", str(out)],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    bad = await asyncio.to_thread(gridbot, env, "export", "--from", "11-32", "--out", str(out))
     assert bad.returncode == 2
     assert 'I cannot read the date "11-32"' in bad.stderr
 
