@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from telegram import (
@@ -33,6 +33,11 @@ DRAFT_PREFIX = "c"
 def escape(value: object) -> str:
     """HTML-escape a dynamic value for a message sent with parse_mode HTML."""
     return html.escape(str(value), quote=False)
+
+
+def escaped(params: Mapping[str, object]) -> dict[str, str]:
+    """Message parameters made safe for parse_mode HTML (they may hold what a user typed)."""
+    return {key: escape(value) for key, value in params.items()}
 
 
 def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup:

@@ -19,7 +19,7 @@ from bot.domain.stocks import openings_for
 from bot.outbound.alerts import ACK_PREFIX, AckResult, AlertDesk
 from bot.outbound.digests import DigestDesk
 from bot.services import Services
-from handlers.common import Turn, escape
+from handlers.common import Turn, escape, escaped
 
 Context = ContextTypes.DEFAULT_TYPE
 EXCUSE_REASON_MAX = 200
@@ -81,7 +81,7 @@ class Supervision:
         try:
             day = parse_day(args[0], today) if args else today
         except DateArgError as error:
-            await turn.say(turn.t(error.key, **error.params))
+            await turn.say(turn.t(error.key, **escaped(error.params)))
             return None
         if day > today:
             await turn.say(turn.t("supervision.future_day", value=day.isoformat(), today=today))

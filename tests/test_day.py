@@ -475,3 +475,8 @@ async def test_cron_triggers_fire_at_the_planned_local_times(bot: Harness) -> No
     after = datetime(2026, 11, 22, 21, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     fire = jobs["daily 08:00"].trigger.get_next_fire_time(None, after)
     assert fire.isoformat() == "2026-11-23T08:00:00+08:00"
+
+
+async def test_a_typed_day_with_markup_is_shown_back_safely(day: Day) -> None:
+    reply = texts(await day.bot.send(day.supervisor, "/digest <b>11-31", chat=day.community))
+    assert "<b>11-31" in reply and "看不懂日期" in reply

@@ -25,7 +25,7 @@ from bot.domain.dates import DayRange
 from bot.domain.digest.text import TELEGRAM_LIMIT, Line, to_messages
 from bot.domain.ledger import DayRecords, Scope
 from bot.domain.models import Area, Grid
-from bot.domain.status import Completeness, GridDay
+from bot.domain.status import Completeness, GridDay, percent
 from bot.i18n import Locale, t
 
 _NOTHING = Completeness(0, 0, 0, 0, 0, 0, 0)
@@ -208,11 +208,6 @@ def _params(figures: Figures) -> dict[str, object]:
         "zero_share": percent(figures.zero_share),
         "median": clock_minutes(figures.median_minute),
     }
-
-
-def percent(rate: float | None) -> str:
-    """``85.7%``; a dash when nothing was expected."""
-    return _DASH if rate is None else f"{rate * 100:.1f}%"
 
 
 def clock_minutes(minute: float | None) -> str:

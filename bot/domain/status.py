@@ -189,3 +189,8 @@ def _check_one_day(days: Sequence[GridDay]) -> None:
         raise ValueError("completeness is counted for one day at a time")
     if len({day.grid.id for day in days}) != len(days):
         raise ValueError("a grid appears twice on the same day")
+
+
+def percent(rate: float | None) -> str:
+    """A rate as shown to people: ``85.7%``; a dash when nothing was expected."""
+    return "—" if rate is None else f"{rate * 100:.1f}%"

@@ -20,7 +20,7 @@ from bot.domain.digest.model import (
 )
 from bot.domain.digest.text import TELEGRAM_LIMIT, Line, to_messages
 from bot.domain.models import Area, Grid, ReportKind
-from bot.domain.status import Completeness, DayStatus, GridDay, Tally
+from bot.domain.status import Completeness, DayStatus, GridDay, Tally, percent
 from bot.domain.summary import diff_lines, quantity
 from bot.i18n import Locale, t
 
@@ -111,16 +111,16 @@ def _status(digest: Digest, locale: Locale) -> list[Line]:
 
 
 def _rates(locale: Locale, now: Completeness, before: Completeness | None) -> str:
-    reporting, on_time = _percent(now.reporting_rate), _percent(now.on_time_rate)
+    reporting, on_time = percent(now.reporting_rate), percent(now.on_time_rate)
     if before is None:
         return t(locale, "digest.status.rates", reporting=reporting, on_time=on_time)
     return t(
         locale,
         "digest.status.rates_yesterday",
         reporting=reporting,
-        reporting_yesterday=_percent(before.reporting_rate),
+        reporting_yesterday=percent(before.reporting_rate),
         on_time=on_time,
-        on_time_yesterday=_percent(before.on_time_rate),
+        on_time_yesterday=percent(before.on_time_rate),
     )
 
 
@@ -234,8 +234,8 @@ def _area_line(digest: Digest, locale: Locale, line: AreaLine) -> list[Line]:
         reported=counts.reported,
         missing=counts.missing,
         excused=counts.excused,
-        reporting=_percent(counts.reporting_rate),
-        on_time=_percent(counts.on_time_rate),
+        reporting=percent(counts.reporting_rate),
+        on_time=percent(counts.on_time_rate),
     )
     lines = [Line(text)]
     if line.figures:
@@ -389,11 +389,6 @@ def _clock(digest: Digest, moment: datetime | None) -> str:
         raise ValueError(f"naive datetime {moment.isoformat()}: times must be timezone-aware")
     local = moment.astimezone(digest.tz)
     return local.strftime("%H:%M" if local.date() == digest.day else "%Y-%m-%d %H:%M")
-
-
-def _percent(rate: float | None) -> str:
-    """``85.7%``; a dash when nothing was expected."""
-    return _DASH if rate is None else f"{rate * 100:.1f}%"
 
 
 def _change(delta: int) -> str:
