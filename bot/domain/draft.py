@@ -13,9 +13,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 
 from bot.domain.form import Form
-from bot.domain.models import FieldValue, Incident, ReportKind
+from bot.domain.models import FieldValue, Incident, ReportKind, Values
 from bot.domain.rules import RuleContext, Violation
-from bot.domain.stocks import applies
+from bot.domain.stocks import applies, fill_skipped, zero_values
 
 BASELINE_SUFFIX = ".opening"
 """Draft.current is ``<stock>.opening`` while the opening balance of a stock is being asked."""
@@ -148,3 +148,20 @@ def drop_inapplicable(form: Form, draft: Draft) -> None:
             form, field, draft.values, openings, draft.grid_facts
         ):
             del draft.values[field.key]
+
+
+def final_values(form: Form, draft: Draft) -> Values:
+    """The values as they would be filed: skipped questions filled in from the others."""
+    return fill_skipped(form, draft.values, draft.all_openings(), draft.grid_facts)
+
+
+def report_kind(form: Form, draft: Draft, values: Values) -> ReportKind:
+    """A correction keeps a zero report a zero report only while it still says nothing."""
+    if (
+        draft.mode == "correct"
+        and draft.original_kind == ReportKind.ZERO
+        and values == fill_skipped(form, zero_values(form), draft.all_openings(), draft.grid_facts)
+        and not draft.incidents
+    ):
+        return ReportKind.ZERO
+    return ReportKind.DETAILED

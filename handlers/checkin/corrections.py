@@ -1,0 +1,197 @@
+"""Editing a draft, and correcting a filed report of a recent day with a reason."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Final
+
+from telegram import Update
+
+from bot.domain.dates import DateArgError, parse_day
+from bot.domain.draft import Draft, DraftIncident, asked_fields, final_values, report_kind
+from bot.domain.models import Grid, Report
+from bot.domain.stocks import fill_skipped
+from bot.outbound.alerts import AlertDesk
+from bot.services import Services
+from handlers.checkin.entry import Entry
+from handlers.checkin.shared import (
+    EDIT_PICK,
+    END,
+    REASON,
+    Context,
+    forget,
+    load_draft,
+    lost_draft,
+    save_draft,
+)
+from handlers.checkin.summary import Summary
+from handlers.common import Button, Turn, draft_data, escape, menu_data
+
+REASON_MIN_CHARS: Final = 2
+REASON_MAX_CHARS: Final = 200
+
+
+class Corrections:
+    """Picking what to change, and the correction of a filed report."""
+
+    def __init__(
+        self, services: Services, alerts: AlertDesk, entry: Entry, summary: Summary
+    ) -> None:
+        self.s = services
+        self.form = services.form
+        self.alerts = alerts
+        self.entry = entry
+        self.summary = summary
+
+    async def start(self, update: Update, context: Context) -> str | int:
+        """/correct [DAY]: change a filed report of today or of the last
+        GRIDBOT_CORRECTION_DAYS days, keeping every earlier version."""
+        entry = await self.entry.admit(update)
+        if entry is None:
+            return END
+        turn, _, grid = entry
+        today = self.s.today()
+        earliest = today - timedelta(days=self.s.settings.correction_days)
+        try:
+            wanted = self._correction_day(update, context, today)
+        except DateArgError as error:
+            await turn.say(turn.t(error.key, **error.params))
+            return END
+        if wanted is not None and not earliest <= wanted <= today:
+            await turn.say(
+                turn.t(
+                    "checkin.correct_out_of_window",
+                    day=wanted.isoformat(),
+                    earliest=earliest.isoformat(),
+                    days=self.s.settings.correction_days,
+                )
+            )
+            return END
+        filed = await self.s.db.reports.history(
+            grid.id, before=today + timedelta(days=1), since=earliest
+        )
+        if wanted is not None:
+            filed = [report for report in filed if report.day == wanted]
+        if not filed:
+            await turn.say(
+                turn.t("checkin.nothing_to_correct", days=self.s.settings.correction_days)
+            )
+            return END
+        if len(filed) > 1:
+            await self._offer_correctable_days(turn, filed)
+            return END
+        return await self._start_correcting(turn, context, grid, filed[0])
+
+    @staticmethod
+    def _correction_day(update: Update, context: Context, today: date) -> date | None:
+        """The day asked for: ``/correct 11-21`` or a day button (``m:correct:2026-11-21``)."""
+        query = update.callback_query
+        if query is not None and query.data and query.data.count(":") == 2:
+            return date.fromisoformat(query.data.rsplit(":", 1)[1])
+        args = context.args or []
+        return parse_day(args[0], today) if args else None
+
+    async def _offer_correctable_days(self, turn: Turn, reports: list[Report]) -> None:
+        buttons = [
+            [(report.day.isoformat(), f"{menu_data('correct')}:{report.day.isoformat()}")]
+            for report in reversed(reports)
+        ]
+        await turn.say(turn.t("checkin.correct_which_day"), buttons)
+
+    async def _start_correcting(
+        self, turn: Turn, context: Context, grid: Grid, filed: Report
+    ) -> str:
+        draft = await self.entry.new_draft(grid, filed.day)
+        current = filed.current
+        incidents = [
+            DraftIncident(category=item.category, description=item.description, urgent=item.urgent)
+            for item in current.incidents
+        ]
+        draft.mode = "correct"
+        draft.report_id = filed.id
+        draft.values = dict(current.values)
+        draft.original = dict(current.values)
+        draft.original_kind = current.kind
+        draft.baseline = dict(current.baseline)
+        draft.pending_baseline = []
+        draft.incidents = incidents
+        draft.original_incidents = list(incidents)
+        draft.incidents_done = True
+        await turn.say(
+            turn.t("checkin.correct_intro", grid=escape(grid.name), day=filed.day.isoformat())
+        )
+        return await self.edit_pick(turn, context, draft)
+
+    async def edit_pick(self, turn: Turn, context: Context, draft: Draft) -> str:
+        """One button per question (with its answer), one for the incidents, one back."""
+        draft.step += 1
+        save_draft(context, draft)
+        values = final_values(self.form, draft)
+        rows: list[list[Button]] = []
+        for key in asked_fields(self.form, draft):
+            field = self.form.field(key)
+            shown = values.get(key)
+            label = f"{field.label(turn.locale)}: {'—' if shown is None else shown}"
+            rows.append([(label[:60], draft_data(draft.id, draft.step, "field", key))])
+        rows.append(
+            [
+                (
+                    turn.t("button.edit_incidents", count=len(draft.incidents)),
+                    draft_data(draft.id, draft.step, "edit_inc"),
+                )
+            ]
+        )
+        rows.append([(turn.t("button.back_to_summary"), draft_data(draft.id, draft.step, "back"))])
+        await turn.say(turn.t("checkin.pick_field"), rows)
+        return EDIT_PICK
+
+    async def on_reason(self, update: Update, context: Context) -> str | int:
+        """The reason for a correction."""
+        turn = Turn.of(update, self.s)
+        draft = load_draft(context)
+        if draft is None or draft.mode != "correct":
+            return await lost_draft(turn)
+        reason = turn.text.strip()
+        if not REASON_MIN_CHARS <= len(reason) <= REASON_MAX_CHARS:
+            await turn.say(
+                turn.t("checkin.reason_length", min=REASON_MIN_CHARS, max=REASON_MAX_CHARS)
+            )
+            return REASON
+        draft.reason = reason
+        return await self.summary.show(turn, context, draft)
+
+    async def submit(self, turn: Turn, context: Context, draft: Draft) -> str | int:
+        """File the correction as a new version of the report (it needs a reason)."""
+        worker = await turn.worker()
+        if worker is None:
+            await turn.refuse_unknown()
+            return END
+        values = final_values(self.form, draft)
+        if draft.report_id is None or not draft.reason:
+            return await self.summary.show(turn, context, draft)
+        report = await self.s.db.reports.correct(
+            draft.report_id,
+            kind=report_kind(self.form, draft, values),
+            values=values,
+            incidents=draft.incident_values(),
+            baseline=draft.baseline,
+            worker_id=worker.id,
+            at=self.s.now(),
+            reason=draft.reason,
+        )
+        forget(context)
+        await turn.say(turn.t("checkin.corrected", version=report.current.version))
+        await self.alerts.raise_for(report)
+        return END
+
+    async def ask_reason(self, turn: Turn, context: Context, draft: Draft) -> str:
+        """Ask why the report changes; nothing changed yet goes back to picking a field."""
+        original = fill_skipped(self.form, draft.original, draft.all_openings(), draft.grid_facts)
+        unchanged = final_values(self.form, draft) == original
+        if unchanged and draft.incidents == draft.original_incidents:
+            await turn.say(turn.t("checkin.no_changes_yet"))
+            return await self.edit_pick(turn, context, draft)
+        draft.step += 1
+        save_draft(context, draft)
+        await turn.say(turn.t("checkin.ask_reason"))
+        return REASON

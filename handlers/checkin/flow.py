@@ -1,0 +1,130 @@
+"""The check-in ConversationHandler, assembled from the parts of the conversation."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot.outbound.alerts import AlertDesk
+from bot.services import Services
+from handlers.checkin.buttons import Buttons
+from handlers.checkin.corrections import Corrections
+from handlers.checkin.entry import Entry
+from handlers.checkin.filling import Filling
+from handlers.checkin.incidents import Incidents
+from handlers.checkin.questions import Questions
+from handlers.checkin.shared import (
+    ASK,
+    EDIT_PICK,
+    END,
+    INCIDENT_CATEGORY,
+    INCIDENT_TEXT,
+    INCIDENT_URGENT,
+    INCIDENTS,
+    REASON,
+    SOFT,
+    SUMMARY,
+    TEMPLATE,
+    TEXT,
+    ZERO_CONFIRM,
+    Context,
+    forget,
+)
+from handlers.checkin.summary import Summary
+from handlers.checkin.template import Template
+from handlers.checkin.zero import ZeroReport
+from handlers.common import Turn
+
+
+class CheckinFlow:
+    """The conversation's callbacks, bound to the application's services."""
+
+    def __init__(self, services: Services, alerts: AlertDesk) -> None:
+        self.s = services
+        summary = Summary(services, alerts)
+        entry = Entry(services, summary)
+        questions = Questions(services.form)
+        incidents = Incidents(services)
+        self.filling = Filling(
+            services, entry, questions, Template(services.form), incidents, summary
+        )
+        self.zero = ZeroReport(services, entry, summary)
+        self.corrections = Corrections(services, alerts, entry, summary)
+        self.incidents = incidents
+        self.buttons = Buttons(
+            services, self.filling, questions, incidents, summary, self.corrections, self.zero
+        )
+
+    def handler(self) -> ConversationHandler[Any]:
+        """The persistent ConversationHandler for private chats."""
+        private = filters.ChatType.PRIVATE
+        buttons = CallbackQueryHandler(self.buttons.on_button, pattern=r"^c:")
+        typed = MessageHandler(TEXT & private, self.buttons.on_text_where_buttons_expected)
+        with warnings.catch_warnings():
+            # Buttons are tracked per chat+user on purpose: each carries its draft id and step.
+            warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
+            return self._conversation(buttons, typed)
+
+    def _conversation(
+        self, buttons: CallbackQueryHandler[Any, Any], typed: MessageHandler[Any, Any]
+    ) -> ConversationHandler[Any]:
+        private = filters.ChatType.PRIVATE
+        filling = self.filling
+        return ConversationHandler(
+            name="checkin",
+            persistent=True,
+            allow_reentry=True,
+            entry_points=[
+                CommandHandler("report", filling.start_report, filters=private),
+                CommandHandler("zero", self.zero.start, filters=private),
+                CommandHandler("template", filling.start_template, filters=private),
+                CommandHandler("correct", self.corrections.start, filters=private),
+                CallbackQueryHandler(
+                    self.on_menu,
+                    pattern=r"^m:(report|zero|template|correct)(:\d{4}-\d{2}-\d{2})?$",
+                ),
+            ],
+            states={
+                ASK: [MessageHandler(TEXT & private, filling.on_answer), buttons],
+                SOFT: [MessageHandler(TEXT & private, filling.on_answer), buttons],
+                TEMPLATE: [MessageHandler(TEXT & private, filling.on_template), buttons],
+                INCIDENT_TEXT: [MessageHandler(TEXT & private, self.incidents.on_text), buttons],
+                REASON: [MessageHandler(TEXT & private, self.corrections.on_reason), buttons],
+                INCIDENTS: [buttons, typed],
+                INCIDENT_CATEGORY: [buttons, typed],
+                INCIDENT_URGENT: [buttons, typed],
+                SUMMARY: [buttons, typed],
+                EDIT_PICK: [buttons, typed],
+                ZERO_CONFIRM: [buttons, typed],
+            },
+            fallbacks=[CommandHandler("cancel", self.cancel, filters=private)],
+        )
+
+    async def on_menu(self, update: Update, context: Context) -> str | int:
+        """Menu buttons (from /start, /status, the morning prompt) start the matching flow."""
+        query = update.callback_query
+        action = (query.data or "").split(":")[1] if query else ""
+        starters = {
+            "report": self.filling.start_report,
+            "zero": self.zero.start,
+            "template": self.filling.start_template,
+            "correct": self.corrections.start,
+        }
+        return await starters[action](update, context)
+
+    async def cancel(self, update: Update, context: Context) -> int:
+        """/cancel: drop the draft; nothing is filed."""
+        turn = Turn.of(update, self.s)
+        forget(context)
+        await turn.say(turn.t("checkin.cancelled"))
+        return END

@@ -1,0 +1,122 @@
+"""Incidents of the day: the list so far, then category, description and urgency of each."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from telegram import Update
+
+from bot.domain.answers import refuse_personal_data
+from bot.domain.draft import Draft, DraftIncident
+from bot.domain.numbers import InputError
+from bot.services import Services
+from handlers.checkin.shared import (
+    INCIDENT_CATEGORY,
+    INCIDENT_TEXT,
+    INCIDENT_URGENT,
+    INCIDENTS,
+    Context,
+    load_draft,
+    lost_draft,
+    save_draft,
+)
+from handlers.common import Turn, draft_data, escape
+
+INCIDENT_MAX_CHARS: Final = 300
+
+
+class Incidents:
+    """Adding incidents to a draft, one at a time."""
+
+    def __init__(self, services: Services) -> None:
+        self.s = services
+        self.form = services.form
+
+    async def menu(self, turn: Turn, context: Context, draft: Draft) -> str:
+        """Any incidents (or: any more)? Lists those added so far."""
+        draft.step += 1
+        save_draft(context, draft)
+        step = draft.step
+        if not draft.incidents:
+            await turn.say(
+                turn.t("checkin.incidents_ask"),
+                [
+                    [(turn.t("button.no_incidents"), draft_data(draft.id, step, "inc_none"))],
+                    [(turn.t("button.add_incident"), draft_data(draft.id, step, "inc_add"))],
+                ],
+            )
+            return INCIDENTS
+        listing = "\n".join(self._line(turn, item) for item in draft.incidents)
+        await turn.say(
+            turn.t("checkin.incidents_more", count=len(draft.incidents)) + "\n" + listing,
+            [
+                [(turn.t("button.add_another"), draft_data(draft.id, step, "inc_add"))],
+                [(turn.t("button.incidents_done"), draft_data(draft.id, step, "inc_none"))],
+            ],
+        )
+        return INCIDENTS
+
+    def _line(self, turn: Turn, item: DraftIncident) -> str:
+        known = self.form.has_category(item.category)
+        label = self.form.category(item.category).label(turn.locale) if known else item.category
+        urgent = turn.t("checkin.urgent_mark") + " " if item.urgent else ""
+        return f"• {urgent}{escape(label)}：{escape(item.description)}"
+
+    async def ask_category(self, turn: Turn, context: Context, draft: Draft) -> str:
+        """Which kind of incident to add."""
+        draft.step += 1
+        save_draft(context, draft)
+        buttons = [
+            (category.label(turn.locale), draft_data(draft.id, draft.step, "cat", category.key))
+            for category in self.form.incident_categories
+        ]
+        rows = [buttons[index : index + 2] for index in range(0, len(buttons), 2)]
+        await turn.say(turn.t("checkin.incident_category"), rows)
+        return INCIDENT_CATEGORY
+
+    async def ask_text(self, turn: Turn, context: Context, draft: Draft) -> str:
+        """The description of the incident whose category was just picked."""
+        draft.step += 1
+        save_draft(context, draft)
+        await turn.say(turn.t("checkin.incident_text", max=INCIDENT_MAX_CHARS))
+        return INCIDENT_TEXT
+
+    async def on_text(self, update: Update, context: Context) -> str | int:
+        """The short description of the incident being added."""
+        turn = Turn.of(update, self.s)
+        draft = load_draft(context)
+        if draft is None or draft.new_incident is None:
+            return await lost_draft(turn)
+        text = turn.text.strip()
+        if len(text) > INCIDENT_MAX_CHARS:
+            await turn.say(
+                turn.t("checkin.incident_too_long", max=INCIDENT_MAX_CHARS, length=len(text))
+            )
+            return INCIDENT_TEXT
+        try:
+            refuse_personal_data(text)
+        except InputError as error:
+            await turn.say(escape(error.render(turn.locale)))
+            return INCIDENT_TEXT
+        draft.new_incident.description = text
+        if self.form.category(draft.new_incident.category).urgent:
+            draft.new_incident.urgent = True
+            await turn.say(turn.t("checkin.incident_auto_urgent"))
+            return await self.finish(turn, context, draft)
+        draft.step += 1
+        save_draft(context, draft)
+        await turn.say(
+            turn.t("checkin.incident_urgent"),
+            [
+                [(turn.t("button.urgent_yes"), draft_data(draft.id, draft.step, "urgent", "1"))],
+                [(turn.t("button.urgent_no"), draft_data(draft.id, draft.step, "urgent", "0"))],
+            ],
+        )
+        return INCIDENT_URGENT
+
+    async def finish(self, turn: Turn, context: Context, draft: Draft) -> str:
+        """Add the incident being entered to the list, and show the list."""
+        if draft.new_incident is not None:
+            draft.incidents.append(draft.new_incident)
+            draft.new_incident = None
+        return await self.menu(turn, context, draft)

@@ -1,0 +1,70 @@
+"""What every part of the check-in conversation shares: its states, the draft kept in
+``user_data``, and the replies more than one part gives."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from telegram.ext import ContextTypes, ConversationHandler, filters
+
+from bot.domain.draft import Draft
+from bot.domain.rules import Violation
+from handlers.common import Turn, escape
+
+Context = ContextTypes.DEFAULT_TYPE
+
+ASK: Final = "ask"
+SOFT: Final = "soft"
+INCIDENTS: Final = "incidents"
+INCIDENT_CATEGORY: Final = "incident_category"
+INCIDENT_TEXT: Final = "incident_text"
+INCIDENT_URGENT: Final = "incident_urgent"
+SUMMARY: Final = "summary"
+EDIT_PICK: Final = "edit_pick"
+TEMPLATE: Final = "template"
+ZERO_CONFIRM: Final = "zero_confirm"
+REASON: Final = "reason"
+END: Final = ConversationHandler.END
+
+DRAFT_KEY: Final = "draft"
+ZERO_KEY: Final = "zero"
+
+TEXT = filters.TEXT & ~filters.COMMAND
+
+
+# ----------------------------------------------------------------- draft storage
+
+
+def load_draft(context: Context) -> Draft | None:
+    """The draft in progress, if there is a readable one."""
+    return Draft.from_data((context.user_data or {}).get(DRAFT_KEY))
+
+
+def save_draft(context: Context, draft: Draft) -> None:
+    """Keep the draft (persisted with ``user_data``)."""
+    if context.user_data is not None:
+        context.user_data[DRAFT_KEY] = draft.to_data()
+
+
+def forget(context: Context) -> None:
+    """Drop the draft and any pending zero report."""
+    if context.user_data is not None:
+        context.user_data.pop(DRAFT_KEY, None)
+        context.user_data.pop(ZERO_KEY, None)
+
+
+# ----------------------------------------------------------------- shared replies
+
+
+def violation_text(turn: Turn, violations: list[Violation]) -> str:
+    """One line per broken rule, marked hard or soft."""
+    marks = {"hard": "❌", "soft": "⚠️"}
+    return "\n".join(
+        f"{marks[item.severity]} {escape(item.render(turn.locale))}" for item in violations
+    )
+
+
+async def lost_draft(turn: Turn) -> int:
+    """Text came for a draft that is no longer there: say so and end the conversation."""
+    await turn.say(turn.t("checkin.no_draft"))
+    return END

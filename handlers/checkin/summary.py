@@ -1,0 +1,151 @@
+"""The summary of a draft before it is filed, filing it, and what the worker is told after."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.domain.draft import Draft, final_values, report_kind
+from bot.domain.models import Grid, Report, ReportKind, Values
+from bot.domain.rules import evaluate
+from bot.domain.stocks import openings_for
+from bot.domain.summary import diff_lines, summary_lines
+from bot.outbound.alerts import AlertDesk
+from bot.services import Services
+from handlers.checkin.shared import END, SUMMARY, Context, forget, save_draft, violation_text
+from handlers.common import Button, Turn, draft_data, escape, menu_data
+
+
+class Summary:
+    """Showing a draft for a last look, and filing a new report."""
+
+    def __init__(self, services: Services, alerts: AlertDesk) -> None:
+        self.s = services
+        self.form = services.form
+        self.alerts = alerts
+
+    async def show(self, turn: Turn, context: Context, draft: Draft) -> str:
+        """The summary with what the rules say, and submit (unless blocked), edit and cancel."""
+        values = final_values(self.form, draft)
+        violations = evaluate(self.form, values, draft.rule_context())
+        hard = [item for item in violations if item.severity == "hard"]
+        soft = draft.unconfirmed(violations)
+        kind = report_kind(self.form, draft, values)
+        lines = summary_lines(
+            self.form,
+            turn.locale,
+            values=values,
+            openings=draft.all_openings(),
+            kind=kind,
+            incidents=draft.incident_values(),
+        )
+        title_key = (
+            "checkin.correction_title" if draft.mode == "correct" else "checkin.summary_title"
+        )
+        parts = [turn.t(title_key, grid=escape(draft.grid_name), day=draft.day.isoformat())]
+        parts += [escape(line) for line in lines]
+        if draft.mode == "correct":
+            parts += self._correction_parts(turn, draft, values)
+        if hard:
+            parts += ["", violation_text(turn, hard), turn.t("checkin.fix_before_submit")]
+        elif soft:
+            parts += ["", violation_text(turn, soft), turn.t("checkin.submit_confirms")]
+        draft.step += 1
+        save_draft(context, draft)
+        await turn.say("\n".join(parts), self._buttons(turn, draft, blocked=bool(hard)))
+        return SUMMARY
+
+    def _correction_parts(self, turn: Turn, draft: Draft, values: Values) -> list[str]:
+        changes = diff_lines(self.form, turn.locale, draft.original, values)
+        if draft.incidents != draft.original_incidents:
+            changes.append(turn.t("checkin.incidents_changed"))
+        if not changes:
+            return ["", turn.t("checkin.no_changes_yet")]
+        parts = ["", turn.t("checkin.changes")] + [escape(line) for line in changes]
+        if draft.reason:
+            parts.append(turn.t("checkin.reason_line", reason=escape(draft.reason)))
+        return parts
+
+    @staticmethod
+    def _buttons(turn: Turn, draft: Draft, *, blocked: bool) -> list[list[Button]]:
+        step = draft.step
+        edit = (turn.t("button.edit"), draft_data(draft.id, step, "edit"))
+        cancel = (turn.t("button.cancel"), draft_data(draft.id, step, "cancel"))
+        if draft.mode == "correct":
+            finish = (
+                (turn.t("button.submit_correction"), draft_data(draft.id, step, "corr_ok"))
+                if draft.reason
+                else (turn.t("button.give_reason"), draft_data(draft.id, step, "fix_done"))
+            )
+            return [[edit], [cancel]] if blocked else [[finish], [edit], [cancel]]
+        submit = (turn.t("button.submit"), draft_data(draft.id, step, "submit"))
+        return [[edit], [cancel]] if blocked else [[submit], [edit, cancel]]
+
+    async def submit(self, turn: Turn, context: Context, draft: Draft) -> str | int:
+        """File the new report (back to the summary if a hard rule is now broken)."""
+        worker = await turn.worker()
+        if worker is None:
+            await turn.refuse_unknown()
+            return END
+        values = final_values(self.form, draft)
+        if any(
+            item.severity == "hard" for item in evaluate(self.form, values, draft.rule_context())
+        ):
+            return await self.show(turn, context, draft)
+        moment = self.s.now()
+        report, created = await self.s.db.reports.file(
+            grid_id=draft.grid_id,
+            day=draft.day,
+            kind=ReportKind.DETAILED,
+            values=values,
+            incidents=draft.incident_values(),
+            baseline=draft.baseline,
+            worker_id=worker.id,
+            at=moment,
+            late=self.s.is_late(draft.day, moment),
+        )
+        forget(context)
+        if not created:
+            grid = await turn.grid_of(worker)
+            await self.tell_already_filed(turn, grid, report)
+            return END
+        await turn.say(self.filed_text(turn, report))
+        await self.alerts.raise_for(report)
+        return END
+
+    def filed_text(self, turn: Turn, report: Report) -> str:
+        """Filed (on time or late), with the day and the time of filing."""
+        key = "checkin.filed_late" if report.late else "checkin.filed"
+        return turn.t(
+            key,
+            day=report.day.isoformat(),
+            time=report.submitted_at.astimezone(self.s.settings.timezone).strftime("%H:%M"),
+        )
+
+    async def tell_already_filed(self, turn: Turn, grid: Grid, report: Report) -> None:
+        """Who filed the grid's report of that day and what it says, with a button to correct."""
+        when = report.submitted_at.astimezone(self.s.settings.timezone).strftime("%H:%M")
+        lines = summary_lines(
+            self.form,
+            turn.locale,
+            values=report.current.values,
+            openings=await self._openings_before(grid, report.day, report),
+            kind=report.kind,
+            incidents=report.current.incidents,
+        )
+        status = turn.t("status.late") if report.late else turn.t("status.on_time")
+        text = turn.t(
+            "checkin.already_filed",
+            grid=escape(grid.name),
+            day=report.day.isoformat(),
+            who=escape(report.submitted_by_name),
+            time=when,
+            status=status,
+        )
+        await turn.say(
+            "\n".join([text, *(escape(line) for line in lines)]),
+            [[(turn.t("button.correct"), menu_data("correct"))]],
+        )
+
+    async def _openings_before(self, grid: Grid, day: date, report: Report) -> dict[str, int]:
+        history = await self.s.db.reports.history(grid.id, before=day)
+        return {**openings_for(self.form, history), **report.current.baseline}
