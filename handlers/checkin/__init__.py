@@ -1,9 +1,10 @@
 """The check-in conversation in a worker's private chat.
 
 Detailed report (one question per field), zero report (two taps), fill-in template, and
-same-day correction. The draft is kept in ``user_data`` (persisted in SQLite), the state in a
-persistent ConversationHandler, so a restart loses nothing. Every button carries the draft id
-and the step it belongs to, so a button from an older message answers "expired".
+corrections of the last ``GRIDBOT_CORRECTION_DAYS`` days. The draft is kept in ``user_data``
+(persisted in SQLite), the state in a persistent ConversationHandler, so a restart loses
+nothing. Every button carries the draft id and the step it belongs to, so a button from an
+older message answers "expired".
 
 The package is split by part of the conversation: :mod:`.flow` assembles the handler;
 :mod:`.filling` starts the detailed report and takes its answers, asked by :mod:`.questions`

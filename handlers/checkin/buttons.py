@@ -12,7 +12,7 @@ from handlers.checkin.corrections import Corrections
 from handlers.checkin.filling import Filling
 from handlers.checkin.incidents import Incidents
 from handlers.checkin.questions import Questions
-from handlers.checkin.shared import END, Context, forget, load_draft
+from handlers.checkin.shared import Context, abandon, load_draft
 from handlers.checkin.summary import Summary
 from handlers.checkin.zero import ZeroReport
 from handlers.common import Turn, parse_draft_data
@@ -122,9 +122,7 @@ class Buttons:
         if action == "corr_ok":
             return await self.corrections.submit(turn, context, draft)
         if action == "cancel":
-            forget(context)
-            await turn.say(turn.t("checkin.cancelled"))
-            return END
+            return await abandon(turn, context)
         await turn.say(turn.t("common.expired"))
         return await self.summary.show(turn, context, draft)
 

@@ -25,7 +25,7 @@ from handlers.checkin.shared import (
     save_draft,
 )
 from handlers.checkin.summary import Summary
-from handlers.common import Button, Turn, draft_data, escape, menu_data
+from handlers.common import Button, Turn, draft_data, escape, escaped, menu_data
 
 REASON_MIN_CHARS: Final = 2
 REASON_MAX_CHARS: Final = 200
@@ -55,7 +55,7 @@ class Corrections:
         try:
             wanted = self._correction_day(update, context, today)
         except DateArgError as error:
-            await turn.say(turn.t(error.key, **error.params))
+            await turn.say(turn.t(error.key, **escaped(error.params)))
             return END
         if wanted is not None and not earliest <= wanted <= today:
             await turn.say(

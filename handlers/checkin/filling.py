@@ -17,6 +17,7 @@ from bot.domain.draft import (
 from bot.domain.models import FieldValue
 from bot.domain.numbers import InputError, parse_count
 from bot.domain.rules import evaluate
+from bot.domain.template import TemplateResult
 from bot.services import Services
 from handlers.checkin.entry import Entry
 from handlers.checkin.incidents import Incidents
@@ -106,7 +107,7 @@ class Filling:
         if "\n" in turn.text.strip() and not draft.current.endswith(BASELINE_SUFFIX):
             parsed = self.template.parse(draft, turn.text)
             if parsed.recognised:
-                return await self._accept_template(turn, context, draft, turn.text)
+                return await self._accept_template(turn, context, draft, parsed)
         return await self.apply_answer(turn, context, draft, turn.text)
 
     async def apply_answer(self, turn: Turn, context: Context, draft: Draft, raw: str) -> str:
@@ -148,10 +149,14 @@ class Filling:
         draft = load_draft(context)
         if draft is None:
             return await lost_draft(turn)
-        return await self._accept_template(turn, context, draft, turn.text)
+        return await self._accept_template(
+            turn, context, draft, self.template.parse(draft, turn.text)
+        )
 
-    async def _accept_template(self, turn: Turn, context: Context, draft: Draft, text: str) -> str:
-        values = await self.template.read(turn, draft, text)
+    async def _accept_template(
+        self, turn: Turn, context: Context, draft: Draft, result: TemplateResult
+    ) -> str:
+        values = await self.template.read(turn, draft, result)
         if values is None:
             return TEMPLATE
         draft.values = values

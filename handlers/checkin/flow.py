@@ -26,7 +26,6 @@ from handlers.checkin.questions import Questions
 from handlers.checkin.shared import (
     ASK,
     EDIT_PICK,
-    END,
     INCIDENT_CATEGORY,
     INCIDENT_TEXT,
     INCIDENT_URGENT,
@@ -38,7 +37,7 @@ from handlers.checkin.shared import (
     TEXT,
     ZERO_CONFIRM,
     Context,
-    forget,
+    abandon,
 )
 from handlers.checkin.summary import Summary
 from handlers.checkin.template import Template
@@ -124,7 +123,4 @@ class CheckinFlow:
 
     async def cancel(self, update: Update, context: Context) -> int:
         """/cancel: drop the draft; nothing is filed."""
-        turn = Turn.of(update, self.s)
-        forget(context)
-        await turn.say(turn.t("checkin.cancelled"))
-        return END
+        return await abandon(Turn.of(update, self.s), context)

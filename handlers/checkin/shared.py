@@ -68,3 +68,10 @@ async def lost_draft(turn: Turn) -> int:
     """Text came for a draft that is no longer there: say so and end the conversation."""
     await turn.say(turn.t("checkin.no_draft"))
     return END
+
+
+async def abandon(turn: Turn, context: Context) -> int:
+    """/cancel or the Cancel button: drop the draft; nothing is filed."""
+    forget(context)
+    await turn.say(turn.t("checkin.cancelled"))
+    return END

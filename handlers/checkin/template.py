@@ -40,10 +40,9 @@ class Template:
         )
         return TEMPLATE
 
-    async def read(self, turn: Turn, draft: Draft, text: str) -> Values | None:
-        """The values of a returned template; None, after saying what to fix, when it is
-        not a template, cannot be read, or breaks a hard rule."""
-        result = self.parse(draft, text)
+    async def read(self, turn: Turn, draft: Draft, result: TemplateResult) -> Values | None:
+        """The values of a returned (parsed) template; None, after saying what to fix, when
+        it is not a template, cannot be read, or breaks a hard rule."""
         if not result.recognised:
             await turn.say(turn.t("checkin.template_not_recognised"))
             return None
