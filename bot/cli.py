@@ -19,7 +19,7 @@ from bot.config import ConfigError, Settings, fallback_locale, load_settings
 from bot.domain.digest import render_plain
 from bot.domain.form import FormError
 from bot.domain.models import RosterChanges
-from bot.domain.roster import FILE_LINE, parse_roster
+from bot.domain.roster import parse_roster
 from bot.i18n import Locale, t
 from bot.outbound.digests import DigestDesk
 from bot.services import Services
@@ -132,15 +132,7 @@ async def _import_roster(services: Services, path: Path, *, dry_run: bool) -> in
         raise CliError(t(locale, "cli.cannot_read", path=path, reason=failure.strerror)) from None
     parsed = parse_roster(path.name, content)
     if parsed.errors:
-        print(t(locale, "cli.roster_rejected", count=len(parsed.errors)), file=sys.stderr)
-        for problem in parsed.errors:
-            reason = t(locale, problem.reason, **problem.params)
-            line = (
-                t(locale, "cli.roster_error_line", line=problem.line, reason=reason)
-                if problem.line != FILE_LINE
-                else t(locale, "cli.roster_error_file", reason=reason)
-            )
-            print(line, file=sys.stderr)
+        print("\n".join(parsed.error_report(locale)), file=sys.stderr)
         return EXIT_FAILED
     if dry_run:
         print(t(locale, "cli.dry_run_ok", rows=len(parsed.rows)))

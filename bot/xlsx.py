@@ -21,7 +21,7 @@ import tempfile
 import unicodedata
 import zipfile
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, tzinfo
 from functools import lru_cache
@@ -66,7 +66,7 @@ class SheetSpec:
 
     title: str
     header: Sequence[str]
-    rows: Iterable[Row] | AsyncIterable[Row] = ()
+    rows: Iterable[Row] = ()
     formats: Mapping[int, str] = field(default_factory=dict)
     date_format: str = DATE_FORMAT
     datetime_format: str = DATETIME_FORMAT
@@ -75,30 +75,12 @@ class SheetSpec:
 def write_xlsx(
     target: Path | BinaryIO, sheets: Iterable[SheetSpec], *, tz: tzinfo | None = None
 ) -> None:
-    """Write ``sheets`` (each with synchronous rows) as one workbook to ``target``."""
+    """Write ``sheets`` as one workbook to ``target``; rows are written as they come."""
     with XlsxBook(target, tz=tz) as book:
         for spec in sheets:
-            if isinstance(spec.rows, AsyncIterable):
-                raise TypeError(f"sheet {spec.title!r} has async rows: use write_xlsx_async")
             sheet = book.add_sheet(spec)
             for row in spec.rows:
                 sheet.append(row)
-
-
-async def write_xlsx_async(
-    target: Path | BinaryIO, sheets: Iterable[SheetSpec], *, tz: tzinfo | None = None
-) -> None:
-    """:func:`write_xlsx` for rows that may come from async iterators (e.g. a database
-    cursor); rows are written as they arrive, never collected."""
-    with XlsxBook(target, tz=tz) as book:
-        for spec in sheets:
-            sheet = book.add_sheet(spec)
-            if isinstance(spec.rows, AsyncIterable):
-                async for row in spec.rows:
-                    sheet.append(row)
-            else:
-                for row in spec.rows:
-                    sheet.append(row)
 
 
 class SpooledBook(ABC):

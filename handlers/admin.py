@@ -25,8 +25,8 @@ from telegram.ext import (
 
 from bot.domain.digest.text import Line, to_messages
 from bot.domain.ledger import contains
-from bot.domain.models import Grid, RosterChanges, RosterError, Worker
-from bot.domain.roster import FILE_LINE, MAX_NAME, parse_roster
+from bot.domain.models import Grid, RosterChanges, Worker
+from bot.domain.roster import MAX_NAME, RosterParse, parse_roster
 from bot.i18n import Locale, t
 from bot.services import Services
 from handlers.common import Turn, escape
@@ -315,7 +315,7 @@ class AdminCommands:
             return
         parsed = parse_roster(name, await _download(context, document.file_id))
         if parsed.errors:
-            await _say_lines(turn, _error_lines(turn.locale, parsed.errors))
+            await _say_lines(turn, _error_lines(turn.locale, parsed))
             return
         changes = await self.edits.preview_import(parsed.rows, at=self.s.now())
         if changes.unchanged:
@@ -353,7 +353,7 @@ class AdminCommands:
         name = str(pending["name"])
         parsed = parse_roster(name, await _download(context, str(pending["file_id"])))
         if parsed.errors:
-            await _say_lines(turn, _error_lines(turn.locale, parsed.errors))
+            await _say_lines(turn, _error_lines(turn.locale, parsed))
             return
         changes = await self.s.db.roster.apply(parsed.rows, actor=turn.user.id, at=self.s.now())
         await turn.say(
@@ -383,18 +383,10 @@ def _changes(locale: Locale, changes: RosterChanges, key: str = "cli.roster_chan
     return escape(t(locale, key, **asdict(changes)))
 
 
-def _error_lines(locale: Locale, errors: list[RosterError]) -> list[Line]:
-    """The CLI's error report: how many problems, then each with its line number."""
-    lines = [Line(t(locale, "cli.roster_rejected", count=len(errors)), bold=True)]
-    for problem in errors:
-        reason = t(locale, problem.reason, **problem.params)
-        text = (
-            t(locale, "cli.roster_error_line", line=problem.line, reason=reason)
-            if problem.line != FILE_LINE
-            else t(locale, "cli.roster_error_file", reason=reason)
-        )
-        lines.append(Line(text.strip()))
-    return lines
+def _error_lines(locale: Locale, parsed: RosterParse) -> list[Line]:
+    """The CLI's error report, the count in bold."""
+    first, *rest = parsed.error_report(locale)
+    return [Line(first, bold=True), *(Line(line.strip()) for line in rest)]
 
 
 def _grid_lines(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,7 +13,7 @@ import openpyxl
 import pytest
 
 from bot.csvzip import CsvZipBook
-from bot.xlsx import SheetSpec, XlsxBook, write_xlsx, write_xlsx_async
+from bot.xlsx import SheetSpec, XlsxBook, write_xlsx
 
 TZ = ZoneInfo("Asia/Shanghai")
 ROWS = [
@@ -89,23 +88,6 @@ def test_sheet_titles_are_made_valid() -> None:
     write_xlsx(target, [SheetSpec("a/b:c*d?[e]" + "长" * 40, ["x"], [[1]])])
     (name,) = read(target.getvalue()).sheetnames
     assert name == "a_b_c_d__e_" + "长" * 20 and len(name) == 31
-
-
-async def test_rows_can_come_from_an_async_iterator(tmp_path: Path) -> None:
-    async def numbers() -> AsyncIterator[list[int]]:
-        for n in range(3):
-            yield [n, n * n]
-
-    target = tmp_path / "async.xlsx"
-    await write_xlsx_async(target, [SheetSpec("平方", ["n", "n²"], numbers())])
-    assert list(read(target)["平方"].iter_rows(values_only=True)) == [
-        ("n", "n²"),
-        (0, 0),
-        (1, 1),
-        (2, 4),
-    ]
-    with pytest.raises(TypeError):
-        write_xlsx(io.BytesIO(), [SheetSpec("x", ["n"], numbers())])
 
 
 def test_a_failed_write_leaves_no_file(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from typing import TypeVar
 import openpyxl
 
 from bot.domain.models import RosterError, RosterRow
+from bot.i18n import Locale, t
 
 _T = TypeVar("_T")
 
@@ -62,6 +63,19 @@ class RosterParse:
 
     rows: list[RosterRow] = field(default_factory=list)
     errors: list[RosterError] = field(default_factory=list)
+
+    def error_report(self, locale: Locale) -> list[str]:
+        """The rejection, as the CLI and the chat show it: how many problems, then each one
+        with its line number (or none, for a problem with the whole file)."""
+        lines = [t(locale, "roster.report.rejected", count=len(self.errors))]
+        for problem in self.errors:
+            reason = t(locale, problem.reason, **problem.params)
+            lines.append(
+                t(locale, "roster.report.error_line", line=problem.line, reason=reason)
+                if problem.line != FILE_LINE
+                else t(locale, "roster.report.error_file", reason=reason)
+            )
+        return lines
 
 
 def split_area_path(text: str) -> list[str]:
