@@ -100,7 +100,7 @@ class Supervision:
         if area is None and not admin:
             return
         grid = await self.s.db.roster.grid_by_code(args[0])
-        if grid is None or not grid.active or (area and not _under(grid.area_path, area)):
+        if grid is None or not grid.active or (area and not area.covers(grid.area_path)):
             await turn.say(turn.t("supervision.unknown_grid", code=escape(args[0])))
             return
         reason = " ".join(args[1:]).strip()[:EXCUSE_REASON_MAX]
@@ -131,7 +131,7 @@ class Supervision:
         code, day_text, name, raw = args[:4]
         reason = " ".join(args[4:]).strip()
         grid = await self.s.db.roster.grid_by_code(code)
-        if grid is None or (area and not _under(grid.area_path, area)):
+        if grid is None or (area and not area.covers(grid.area_path)):
             await turn.say(turn.t("supervision.unknown_grid", code=escape(code)))
             return
         day = await self._day_argument(turn, [day_text])
@@ -240,7 +240,3 @@ class Supervision:
 
 def _shown(value: FieldValue) -> str:
     return "—" if value is None else str(value)
-
-
-def _under(path: str, area: Area) -> bool:
-    return path == area.path or path.startswith(f"{area.path}/")

@@ -38,19 +38,14 @@ class DayRecords:
     reminders: Mapping[int, int] = field(default_factory=dict)
 
 
-def _lies_within(path: str, area: Area) -> bool:
-    """Whether the area path ``path`` is ``area``'s own or one below it."""
-    return path == area.path or path.startswith(area.path + "/")
-
-
 def contains(area: Area, grid: Grid) -> bool:
     """Whether ``grid`` lies in ``area`` or below it."""
-    return _lies_within(grid.area_path, area)
+    return area.covers(grid.area_path)
 
 
 def areas_within(areas: Iterable[Area], area: Area) -> list[Area]:
     """Those of ``areas`` that are ``area`` or lie below it, in the order given."""
-    return [item for item in areas if _lies_within(item.path, area)]
+    return [item for item in areas if area.covers(item.path)]
 
 
 @dataclass(frozen=True)

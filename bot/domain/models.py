@@ -40,6 +40,10 @@ class Area:
     name: str
     parent_id: int | None
 
+    def covers(self, path: str) -> bool:
+        """Whether the area path ``path`` is this area's own or one below it."""
+        return path == self.path or path.startswith(f"{self.path}/")
+
 
 @dataclass(frozen=True, slots=True)
 class Grid:

@@ -144,7 +144,7 @@ class DailyNotices:
             await self.courier.skip(key, planned_at=planned.at)
             return
         locale = await self.s.db.groups.language(chat) or self.s.settings.locale
-        mine = [due for due in missing if _within(due.grid, area)]
+        mine = [due for due in missing if area.covers(due.grid.area_path)]
         total = len(await self.s.db.roster.grids(area_path=area.path))
         messages = to_messages(
             self._escalation_lines(planned, area, mine, reminders, total, locale)
@@ -204,7 +204,3 @@ class DailyNotices:
                 )
             )
         return lines
-
-
-def _within(grid: Grid, area: Area) -> bool:
-    return grid.area_path == area.path or grid.area_path.startswith(f"{area.path}/")

@@ -55,7 +55,7 @@ def compile_digest(data: DigestInput) -> Digest:
 def sub_area_of(grid: Grid, sub_areas: Sequence[Area]) -> Area | None:
     """The sub-area a grid lies in (at any depth), or None when it is directly under the area."""
     for area in sub_areas:
-        if grid.area_path == area.path or grid.area_path.startswith(area.path + "/"):
+        if area.covers(grid.area_path):
             return area
     return None
 
