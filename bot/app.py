@@ -62,6 +62,8 @@ OVERALL_PER_SECOND = 30
 """Telegram's overall limit. One message per 1/30 s, without the initial burst of 30 that a
 bucket of 30 would allow (the busiest second stays within the limit); the per-group limit
 (20 a minute) is the rate limiter's default."""
+EDITS_FIRST = -100
+"""Handler group that sees edited messages before all others (and stops them there)."""
 PERSIST_AFTER_EVERY_UPDATE = 100
 """Handler group that runs after all others: flushes drafts and conversation states at once."""
 
@@ -119,7 +121,9 @@ def build_application(
     application.add_handler(CheckinFlow(services, outbound.alerts).handler())
     application.add_handlers(Supervision(services, outbound.digests, outbound.alerts).handlers())
     application.add_handlers(AdminCommands(services).handlers())
-    application.add_handlers(Onboarding(services).handlers())
+    onboarding = Onboarding(services)
+    application.add_handler(onboarding.edit_guard(), group=EDITS_FIRST)
+    application.add_handlers(onboarding.handlers())
     application.add_handler(
         TypeHandler(Update, _flush_persistence), group=PERSIST_AFTER_EVERY_UPDATE
     )

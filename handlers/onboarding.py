@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from telegram import Update
 from telegram.ext import (
+    ApplicationHandlerStop,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
@@ -213,6 +214,22 @@ class Onboarding:
             await turn.refuse_unknown()
             return
         await turn.say(turn.t("common.unknown_message"))
+
+    def edit_guard(self) -> BaseHandler[Update, Context, object]:
+        """Runs before every other handler (its own group): an edited message is never
+        taken as a new answer or command."""
+        return MessageHandler(filters.UpdateType.EDITED, self.edited)
+
+    async def edited(self, update: Update, context: Context) -> None:
+        """An edited message: answers are read once, so (in a private chat) say to send the
+        new one again; nothing else sees the update."""
+        turn = Turn.of(update, self.s)
+        if turn.chat.type == "private":
+            if await turn.worker() is None and not self.s.is_admin(turn.user.id):
+                await turn.refuse_unknown()
+            else:
+                await turn.say(turn.t("common.edited_message"))
+        raise ApplicationHandlerStop
 
     async def group_command(self, update: Update, context: Context) -> None:
         """A command in a group that this bot does not offer there."""

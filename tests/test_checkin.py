@@ -400,3 +400,24 @@ async def test_an_earlier_day_can_be_corrected_within_the_window(bot: Harness) -
         "看不懂" in texts(await bot.send(wang, "/correct 31-31"))
         or "日期" in wang.last().plain_text
     )
+
+
+async def test_an_edited_answer_is_not_read_silently(bot: Harness) -> None:
+    wang = worker(bot, WANG_NA)
+    await bot.send(wang, "/report")
+    answer = await wang.send("46")
+    await bot.emu.wait_processed(bot.running.application.update_queue, answer.update_id)
+    before = len(wang.inbox())
+    edited = await wang.edit(answer, "47")
+    await bot.emu.wait_processed(bot.running.application.update_queue, edited.update_id)
+    reply = texts(wang.inbox()[before:])
+    assert "修改过的消息不会被重新读取" in reply
+    assert current_question(bot, wang) is None  # the reply is the hint, not a next question
+    await bot.send(wang, "/report")  # shows the current question again
+    assert current_question(bot, wang) == "central_isolation.opening"
+    await answer_questions(bot, wang, EVERYTHING_ZERO)
+    await bot.press(wang, "✅ 无异常情况")
+    await bot.press(wang, "✅ 提交")
+    report = await bot.report("QJ-01")
+    assert report is not None
+    assert report.current.baseline == {"home_isolation": 46, "central_isolation": 0}

@@ -116,6 +116,17 @@ class SimUser(SimChat):
             content["entities"] = entities
         return self._post(self._target(chat), content, reply_to)
 
+    async def edit(self, sent: UserAction, text: str) -> UserAction:
+        """Edit a text message this user sent earlier (Telegram sends ``edited_message``)."""
+        message = copy.deepcopy(sent.payload)
+        message["text"] = text
+        message["edit_date"] = self._state.timestamp()
+        message.pop("entities", None)
+        if entities := command_entities(text):
+            message["entities"] = entities
+        update_id = self._state.enqueue("edited_message", message)
+        return UserAction("edited_message", copy.deepcopy(message), update_id)
+
     async def start(self, payload: str | None = None) -> UserAction:
         """Open the bot, optionally through a deep link ``t.me/<bot>?start=<payload>``."""
         return await self.send("/start" if payload is None else f"/start {payload}")
