@@ -3,7 +3,7 @@
 from io import BytesIO
 from pathlib import Path
 
-from harness import ADMIN_ID, Harness
+from harness import ADMIN_ID, DAY, Harness
 from openpyxl import load_workbook
 
 HEADER = "area,grid_code,grid_name,worker_name,worker_username,worker_id,households,population\n"
@@ -37,3 +37,20 @@ async def test_an_area_with_many_grids_gets_the_table_as_a_spreadsheet(
     assert len(rows) == 1 + 45
     assert {row[3] for row in rows[1:]} == {"未报"}
     assert sheet.freeze_panes == "A2"
+
+
+async def test_a_digest_whose_attachment_fails_once_is_not_sent_twice(
+    bot: Harness, tmp_path: Path
+) -> None:
+    await bot.import_roster(big_roster(tmp_path / "big.csv", 45))
+    admin = bot.user(ADMIN_ID, "Admin")
+    group = bot.group(-100_501, "大街道指挥部", admins=(admin,))
+    await bot.send(admin, "/bindgroup 大街道", chat=group)
+    bound = len(group.inbox())
+    bot.emu.fail_next("sendDocument", status=502)
+    bot.at(20, 0)
+    await bot.tick()
+    digest = group.inbox()[bound:]
+    assert [message.document is not None for message in digest] == [False, True]
+    [record] = await bot.services.db.schedule.records(DAY, "digest")
+    assert record.attempts == 2

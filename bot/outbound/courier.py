@@ -161,6 +161,20 @@ class Courier:
             )
 
 
+def in_order(parts: Sequence[Callable[[], Awaitable[object]]]) -> Callable[[], Awaitable[None]]:
+    """One send made of several messages (a split digest, its attachment): a retry resumes
+    after the last part that went out, so no part reaches the chat twice."""
+    done = 0
+
+    async def send() -> None:
+        nonlocal done
+        while done < len(parts):
+            await parts[done]()
+            done += 1
+
+    return send
+
+
 def _unreachable(failure: BadRequest) -> bool:
     """A chat that does not exist for the bot (never started it, or deleted)."""
     return "chat not found" in failure.message.lower()

@@ -6,11 +6,12 @@ import asyncio
 from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from bot.domain.digest.text import Line, to_messages
 from bot.domain.models import Area, Grid, Worker
 from bot.i18n import Locale, t
-from bot.outbound.courier import Courier
+from bot.outbound.courier import Courier, in_order
 from bot.services import Services
 from handlers.common import escape, keyboard, menu_data
 from scheduler.plan import PlannedSend, SendKind
@@ -150,10 +151,7 @@ class DailyNotices:
             self._escalation_lines(planned, area, mine, reminders, total, locale)
         )
 
-        async def send() -> None:
-            for message in messages:
-                await self.courier.bot.send_message(chat, message)
-
+        send = in_order([partial(self.courier.bot.send_message, chat, text) for text in messages])
         await self.courier.deliver(
             key, send, planned_at=planned.at, delayed=now - planned.at > ON_TIME_SLACK
         )

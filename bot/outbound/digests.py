@@ -3,7 +3,9 @@ and ``gridbot digest``."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from telegram import Bot
 
@@ -20,7 +22,7 @@ from bot.domain.digest import (
 from bot.domain.models import Area, Grid, Report
 from bot.domain.status import GridDay, Tally
 from bot.i18n import Locale
-from bot.outbound.courier import Courier
+from bot.outbound.courier import Courier, in_order
 from bot.outbound.daily import ON_TIME_SLACK, gather_limited
 from bot.outbound.tables import grid_table_xlsx
 from bot.services import Services
@@ -128,13 +130,23 @@ class DigestDesk:
         return Tally.from_grid_days(grid_days) if grid_days else None
 
     async def send(self, bot: Bot, chat: int, digest: Digest, locale: Locale) -> None:
-        """Send a compiled digest to a chat: split messages, plus the per-grid table as a
-        spreadsheet when the area has too many grids to list."""
+        """Send a compiled digest to a chat now (the /digest command)."""
+        await in_order(self.parts(bot, chat, digest, locale))()
+
+    def parts(
+        self, bot: Bot, chat: int, digest: Digest, locale: Locale
+    ) -> list[Callable[[], Awaitable[object]]]:
+        """The sends a digest is made of: its messages, split at line boundaries, plus the
+        per-grid table as a spreadsheet when the area has too many grids to list."""
         attach = needs_attachment(digest)
-        for message in render_digest(digest, locale, table_attached=attach):
-            await bot.send_message(chat, message)
+        parts: list[Callable[[], Awaitable[object]]] = [
+            partial(bot.send_message, chat, message)
+            for message in render_digest(digest, locale, table_attached=attach)
+        ]
         if attach:
-            await send_grid_table(bot, chat, digest, locale)
+            content, filename = grid_table_xlsx(digest, locale)
+            parts.append(partial(bot.send_document, chat, content, filename=filename))
+        return parts
 
     async def deliver_scheduled(
         self, courier: Courier, planned: PlannedSend, now: datetime
@@ -165,13 +177,7 @@ class DigestDesk:
         digest = await self.compile(area, planned.day)
         await courier.deliver(
             key,
-            lambda: self.send(courier.bot, chat, digest, locale),
+            in_order(self.parts(courier.bot, chat, digest, locale)),
             planned_at=planned.at,
             delayed=now - planned.at > ON_TIME_SLACK,
         )
-
-
-async def send_grid_table(bot: Bot, chat: int, digest: Digest, locale: Locale) -> None:
-    """The per-grid table of a large digest as an attached spreadsheet."""
-    content, filename = grid_table_xlsx(digest, locale)
-    await bot.send_document(chat, content, filename=filename)
