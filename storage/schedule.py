@@ -115,6 +115,16 @@ class ScheduleRepo:
         async with self._db.read() as conn:
             return [_record(row) for row in await fetch_all(conn, sql, params)]
 
+    async def blocked(self, day: date, target: int) -> bool:
+        """Whether a send to ``target`` on ``day`` already found the chat blocked."""
+        async with self._db.read() as conn:
+            row = await fetch_one(
+                conn,
+                "SELECT 1 FROM sends WHERE day = ? AND target = ? AND status = 'blocked' LIMIT 1",
+                (to_db_day(day), target),
+            )
+        return row is not None
+
     async def reminders_sent(self, day: date) -> Counter[int]:
         """Per grid, how many reminder rounds (reminders and the late nag) reached it."""
         async with self._db.read() as conn:

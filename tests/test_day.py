@@ -215,6 +215,8 @@ async def test_a_worker_who_blocked_the_bot_is_recorded_and_reported_once(day: D
     ]
     assert {record.status for record in records} == {SendStatus.BLOCKED}
     assert sum("710000013" in text for text in day.admin.texts()) == 1
+    attempts = [record.attempts for record in records]
+    assert attempts == [1, 0]  # the 15:00 reminder was not even tried
 
 
 async def test_urgent_incident_alert_acknowledgement_and_repost(day: Day) -> None:

@@ -4,7 +4,7 @@ A send is keyed by (kind, day, target chat). The ledger row is claimed first; a 
 already sent, skipped or blocked is never repeated, so a restart or a second tick sends no
 second copy. Transient failures (network errors, Telegram 5xx, timeouts, 429) are retried
 with backoff; a chat that blocked the bot (or a group that removed it) is recorded as blocked,
-reported to the admins once, and not retried.
+reported to the admins once, and not tried again that day.
 """
 
 from __future__ import annotations
@@ -70,6 +70,12 @@ class Courier:
         record = await ledger.claim(key, grid_id=grid_id, planned_at=planned_at)
         if record.status.final:
             return Delivery(record.status)
+        if await ledger.blocked(key.day, key.target):
+            error = "blocked earlier today"
+            await ledger.finish(
+                key, SendStatus.BLOCKED, at=self.services.now(), attempts=0, error=error
+            )
+            return Delivery(SendStatus.BLOCKED)
         attempts, error = 0, ""
         for pause in (*self.backoff, None):
             attempts += 1
