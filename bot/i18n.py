@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import string
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cache
 from importlib import resources
 from typing import Any, Literal, Protocol, get_args, runtime_checkable
@@ -89,6 +89,11 @@ class Localizable(Protocol):
 def localized(value: object, locale: Locale) -> object:
     """``value`` in ``locale`` when it is localizable, else unchanged."""
     return value(locale) if isinstance(value, Localizable) else value
+
+
+def listing(locale: Locale, items: Iterable[str]) -> str:
+    """Items joined the way the language lists them: ``王娜、王超`` / ``Wang Na, Wang Chao``."""
+    return t(locale, "common.list_separator").join(items)
 
 
 def t(locale: Locale, key: str, /, **params: object) -> str:

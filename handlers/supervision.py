@@ -16,6 +16,7 @@ from bot.domain.models import Area, FieldValue, Grid, Supervisor
 from bot.domain.numbers import InputError
 from bot.domain.rules import RuleContext
 from bot.domain.stocks import openings_for
+from bot.i18n import listing
 from bot.outbound.alerts import ACK_PREFIX, AckResult, AlertDesk
 from bot.outbound.digests import DigestDesk
 from bot.services import Services
@@ -222,7 +223,7 @@ class Supervision:
             await turn.say(turn.t("supervision.away_alone"))
             return
         await self.s.db.schedule.set_away(worker.id, day, at=self.s.now())
-        names = "、".join(escape(other.name) for other in colleagues)
+        names = listing(turn.locale, (escape(other.name) for other in colleagues))
         await turn.say(turn.t("supervision.away_ok", day=day.isoformat(), colleagues=names))
 
     async def acknowledge(self, update: Update, context: Context) -> None:

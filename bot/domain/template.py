@@ -20,7 +20,7 @@ from bot.domain.form import FieldDef, Form, Text, normalise_label
 from bot.domain.models import FieldValue, Values
 from bot.domain.numbers import InputError, parse_count
 from bot.domain.stocks import GridSize, applies, closings, fill_skipped
-from bot.i18n import LOCALES, Locale, short_lang, t
+from bot.i18n import LOCALES, Locale, listing, t
 
 _COLON = re.compile(r"[:：]")
 _MISSING = "form.template.missing"
@@ -74,8 +74,7 @@ class TemplateResult:
         shown = [e.render(locale) for e in self.errors if not _is_missing(e)]
         missing = [e.label(locale) for e in self.errors if _is_missing(e) and e.label]
         if missing:
-            separator = "、" if short_lang(locale) == "zh" else ", "
-            shown.append(t(locale, "form.template.missing_many", fields=separator.join(missing)))
+            shown.append(t(locale, "form.template.missing_many", fields=listing(locale, missing)))
         lines = [t(locale, "form.template.problems", count=len(shown))]
         lines.extend(t(locale, "form.template.bullet", text=text) for text in shown)
         return "\n".join(lines)

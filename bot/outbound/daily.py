@@ -10,7 +10,7 @@ from functools import partial
 
 from bot.domain.digest.text import Line, to_messages
 from bot.domain.models import Area, Grid, Worker
-from bot.i18n import Locale, t
+from bot.i18n import Locale, listing, t
 from bot.outbound.courier import Courier, in_order
 from bot.services import Services
 from handlers.common import escape, keyboard, menu_data
@@ -185,7 +185,7 @@ class DailyNotices:
             )
         ]
         for due in missing:
-            names = "、".join(worker.name for worker in due.workers) or t(
+            names = listing(locale, (worker.name for worker in due.workers)) or t(
                 locale, "outbound.nobody_bound"
             )
             lines.append(

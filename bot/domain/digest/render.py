@@ -22,7 +22,7 @@ from bot.domain.digest.text import TELEGRAM_LIMIT, Line, to_messages
 from bot.domain.models import Area, Grid, ReportKind
 from bot.domain.status import Completeness, DayStatus, GridDay, Tally, percent
 from bot.domain.summary import diff_lines, quantity
-from bot.i18n import Locale, t
+from bot.i18n import Locale, listing, t
 
 ATTACHMENT_THRESHOLD = 30
 _DASH = "—"
@@ -131,7 +131,7 @@ def _filed(digest: Digest, locale: Locale, day: GridDay, *, both: str) -> Line:
 
 
 def _missing(locale: Locale, missing: MissingGrid) -> Line:
-    workers = t(locale, "digest.sep").join(missing.workers) or t(locale, "digest.status.no_workers")
+    workers = listing(locale, missing.workers) or t(locale, "digest.status.no_workers")
     key = (
         "digest.status.missing_item_again"
         if missing.missing_yesterday
@@ -410,7 +410,7 @@ def _figures(digest: Digest, locale: Locale, figures: Sequence[Figure]) -> str:
 
 
 def _names(locale: Locale, grids: Iterable[Grid]) -> str:
-    return t(locale, "digest.sep").join(grid.name for grid in grids)
+    return listing(locale, (grid.name for grid in grids))
 
 
 def _category(digest: Digest, locale: Locale, key: str) -> str:
