@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from telegram import (
     Bot,
-    BotCommand,
-    BotCommandScope,
-    BotCommandScopeAllGroupChats,
-    BotCommandScopeAllPrivateChats,
-    BotCommandScopeChat,
     Update,
 )
 from telegram.constants import ParseMode
@@ -30,7 +25,7 @@ from telegram.ext import (
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.domain.form import load_form
-from bot.i18n import LOCALES, Locale, pick_locale, short_lang, t
+from bot.i18n import Locale, pick_locale, t
 from bot.outbound.alerts import AlertDesk
 from bot.outbound.courier import DEFAULT_BACKOFF, Courier
 from bot.outbound.daily import DailyNotices
@@ -38,6 +33,7 @@ from bot.outbound.digests import DigestDesk
 from bot.services import Services
 from handlers.admin import AdminCommands
 from handlers.checkin import CheckinFlow
+from handlers.menus import register_menus
 from handlers.onboarding import Onboarding
 from handlers.supervision import Supervision
 from scheduler.runner import DailyRunner
@@ -46,18 +42,6 @@ from storage.persistence import SQLitePersistence
 
 log = logging.getLogger(__name__)
 
-PRIVATE_COMMANDS = ("report", "zero", "template", "status", "correct", "away", "cancel", "help")
-GROUP_COMMANDS = ("digest", "late", "stats", "excuse", "fix", "bindgroup", "help")
-ADMIN_COMMANDS = (
-    *PRIVATE_COMMANDS,
-    "export",
-    "stats",
-    "late",
-    "grids",
-    "invite",
-    "digest",
-    "backup",
-)
 OVERALL_PER_SECOND = 30
 """Telegram's overall limit. One message per 1/30 s, without the initial burst of 30 that a
 bucket of 30 would allow (the busiest second stays within the limit); the per-group limit
@@ -148,27 +132,6 @@ def _error_handler(default: Locale) -> Any:
     return handle
 
 
-def _commands(locale: Locale, names: tuple[str, ...]) -> list[BotCommand]:
-    return [BotCommand(name, t(locale, f"commands.{name}")) for name in names]
-
-
-async def register_commands(bot: Bot, default: Locale, admins: Iterable[int]) -> None:
-    """The command menus: private chats, groups and each admin's chat, in the default
-    language and per language."""
-    private, groups = BotCommandScopeAllPrivateChats(), BotCommandScopeAllGroupChats()
-    menus: list[tuple[BotCommandScope, tuple[str, ...]]] = [
-        (private, PRIVATE_COMMANDS),
-        (groups, GROUP_COMMANDS),
-        *((BotCommandScopeChat(admin), ADMIN_COMMANDS) for admin in sorted(admins)),
-    ]
-    for scope, names in menus:
-        await bot.set_my_commands(_commands(default, names), scope=scope)
-        for locale in LOCALES:
-            await bot.set_my_commands(
-                _commands(locale, names), scope=scope, language_code=short_lang(locale)
-            )
-
-
 @asynccontextmanager
 async def open_services(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Services]:
     """Open the database and load the form; close the database afterwards."""
@@ -198,7 +161,7 @@ async def running_bot(
     application = bot.application
     async with application:
         await services.db.meta.set("bot_username", application.bot.username)
-        await register_commands(application.bot, services.settings.locale, services.settings.admins)
+        await register_menus(application.bot, services.settings.locale, services.settings.admins)
         await application.start()
         updater = application.updater
         if updater is None:

@@ -18,6 +18,7 @@ from bot.domain.models import Grid, Worker
 from bot.i18n import Locale, parse_locale, t
 from bot.services import Services
 from handlers.common import Button, Turn, escape, menu_data
+from handlers.menus import register_admin_menu
 from storage.roster import InviteStatus
 
 Context = ContextTypes.DEFAULT_TYPE
@@ -48,6 +49,8 @@ class Onboarding:
         """/start [invite token]: bind the user if we can, then greet with today's status."""
         turn = Turn.of(update, self.s)
         worker = await self._identify(turn, context.args or [])
+        if self.s.is_admin(turn.user.id):
+            await register_admin_menu(context.bot, turn.user.id, self.s.settings.locale)
         if worker is None:
             if self.s.is_admin(turn.user.id):
                 await turn.say(turn.t("onboarding.admin_greeting"))

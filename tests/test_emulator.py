@@ -415,6 +415,9 @@ async def test_drop_pending_updates_discards_and_acknowledges(
 async def test_commands_are_stored_per_scope_and_language(emu: BotApiEmulator, bot: Bot) -> None:
     await bot.set_my_commands([BotCommand("report", "填报日报")], language_code="zh")
     scope = BotCommandScopeChat(-100555)
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):  # as Telegram answers
+        await bot.set_my_commands([BotCommand("stats", "统计")], scope=scope)
+    emu.add_group(-100555, "统计群")
     await bot.set_my_commands([BotCommand("stats", "统计")], scope=scope)
     assert emu.commands == {
         ("default", "zh"): [("report", "填报日报")],

@@ -206,6 +206,9 @@ class BotApi:
 
     async def set_my_commands(self, params: Params) -> bool:
         pairs = validate_commands(params.get("commands"))
+        scope = params.get("scope")
+        if isinstance(scope, dict) and "chat_id" in scope:
+            self.state.chat(scope["chat_id"])  # 400 "chat not found", as Telegram answers
         self.state.commands[_command_key(params)] = pairs
         return True
 
