@@ -214,7 +214,8 @@ async def test_a_worker_who_blocked_the_bot_is_recorded_and_reported_once(day: D
         if record.key.target == 710000013
     ]
     assert {record.status for record in records} == {SendStatus.BLOCKED}
-    assert sum("710000013" in text for text in day.admin.texts()) == 1
+    notices = [text for text in day.admin.texts() if "710000013" in text]
+    assert len(notices) == 1 and "李秀霞（第六网格" in notices[0]  # named, not just an id
     attempts = [record.attempts for record in records]
     assert attempts == [1, 0]  # the 15:00 reminder was not even tried
 

@@ -112,7 +112,7 @@ class Courier:
             f"failed:{key.kind}:{key.target}",
             "outbound.admin_failed",
             kind=key.kind,
-            chat=key.target,
+            chat=await self.describe_chat(key.target),
             day=key.day.isoformat(),
             attempts=attempts,
             reason=error,
@@ -125,8 +125,24 @@ class Courier:
             key, SendStatus.BLOCKED, at=self.services.now(), attempts=attempts, error=str(failure)
         )
         await self.tell_admins_once(
-            f"blocked:{key.target}", "outbound.admin_blocked", chat=key.target, reason=str(failure)
+            f"blocked:{key.target}",
+            "outbound.admin_blocked",
+            chat=await self.describe_chat(key.target),
+            reason=str(failure),
         )
+
+    async def describe_chat(self, chat: int) -> str:
+        """A chat as admins know it: the worker and their grid, or the group's area."""
+        db, locale = self.services.db, self.services.settings.locale
+        worker = await db.roster.worker_by_telegram_id(chat)
+        if worker is not None:
+            grid = await db.roster.grid(worker.grid_id)
+            grid_name = grid.name if grid else "?"
+            return t(locale, "outbound.chat_worker", name=worker.name, grid=grid_name, id=chat)
+        area = await db.groups.area_of_chat(chat)
+        if area is not None:
+            return t(locale, "outbound.chat_group", area=area.path, id=chat)
+        return str(chat)
 
     async def skip(self, key: SendKey, *, planned_at: datetime, grid_id: int | None = None) -> bool:
         """Record a send as skipped (its time has passed); False if it was already final."""
