@@ -125,6 +125,7 @@ async def test_gridbot_run_against_a_bot_api_server(
         GRIDBOT_TOKEN="7000000001:ACCEPTANCE",
         GRIDBOT_API_BASE_URL=served.url,
         GRIDBOT_REPORT_DAYS=str(day_off()),  # no scheduled message interleaves with the chat
+        GRIDBOT_ADMINS="900000009",  # an admin who has never opened the bot: start-up goes on
     )
     process = await asyncio.create_subprocess_exec(
         sys.executable,
