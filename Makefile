@@ -18,13 +18,16 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Headless Chromium for the transcript test; never fails the run (the test skips instead).
 browser:
 	@sh scripts/ensure-chromium.sh
 
+# Tests run on every core (pytest-xdist); the demo-based tests share one worker (xdist_group)
+# so the short demo is played once.
 test: lint browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadgroup
 
 # The whole product on this machine: a simulated street plays a reporting day (no token).
 demo: $(STAMP)

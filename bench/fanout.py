@@ -1,6 +1,6 @@
 """Benchmark: the morning prompt fanned out to many workers, through the real application.
 
-The real scheduler tick, courier, ledger and PTB's AIORateLimiter send to the Bot API emulator
+The real scheduler tick, courier, send log and PTB's AIORateLimiter send to the Bot API emulator
 on 127.0.0.1. Reports how long the fan-out took, the send rate, the busiest second (Telegram
 allows about 30 messages a second overall) and that every worker got exactly one prompt.
 
@@ -19,9 +19,10 @@ from datetime import time as clock_time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.app import open_services, running_bot
+from bot.app import running_bot
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.dependencies import open_dependencies
 from bot.domain.roster import parse_roster
 from bot.emulator import BotApiEmulator
 
@@ -51,10 +52,10 @@ async def fan_out(workers: int) -> None:
                 api_base_url=emu.url,
                 db=Path(folder) / "bench.sqlite3",
             )
-            async with open_services(settings, clock) as services:
+            async with open_dependencies(settings, clock) as deps:
                 rows = parse_roster("roster.csv", roster(workers)).rows
-                await services.db.roster.apply(rows, actor=None, at=clock.now())
-                async with running_bot(services, TOKEN, schedule=False) as bot:
+                await deps.db.roster.apply(rows, actor=None, at=clock.now())
+                async with running_bot(deps, TOKEN, schedule=False) as bot:
                     started = time.monotonic()
                     await bot.outbound.runner.tick()
                     elapsed = time.monotonic() - started

@@ -22,25 +22,24 @@ from telegram.ext import (
     TypeHandler,
 )
 
-from bot.clock import Clock, SystemClock
-from bot.config import Settings
-from bot.domain.form import load_form
+from bot.dependencies import Dependencies
 from bot.i18n import Locale, pick_locale, t
 from bot.outbound.alerts import AlertDesk
 from bot.outbound.courier import DEFAULT_BACKOFF, Courier
 from bot.outbound.daily import DailyNotices
 from bot.outbound.digests import DigestDesk
-from bot.services import Services
 from handlers.admin import AdminCommands
 from handlers.checkin import CheckinFlow
 from handlers.menus import register_menus
 from handlers.onboarding import Onboarding
 from handlers.supervision import Supervision
 from scheduler.runner import DailyRunner
-from storage.db import Database
 from storage.persistence import SQLitePersistence
 
 log = logging.getLogger(__name__)
+
+DEFAULT_READ_TIMEOUT = 5.0
+"""Seconds a Bot API call waits for its answer (python-telegram-bot's own default)."""
 
 OVERALL_PER_SECOND = 30
 """Telegram's overall limit. One message per 1/30 s, without the initial burst of 30 that a
@@ -63,12 +62,12 @@ class Outbound:
     runner: DailyRunner
 
     @classmethod
-    def build(cls, services: Services, bot: Bot, backoff: Sequence[float]) -> Outbound:
+    def build(cls, deps: Dependencies, bot: Bot, backoff: Sequence[float]) -> Outbound:
         """Everything outbound, sending through ``bot``."""
-        courier = Courier(services, bot, backoff=backoff)
-        notices, digests = DailyNotices(services, courier), DigestDesk(services)
-        alerts = AlertDesk(services, courier)
-        runner = DailyRunner(services, courier, notices, digests, alerts)
+        courier = Courier(deps, bot, backoff=backoff)
+        notices, digests = DailyNotices(deps, courier), DigestDesk(deps)
+        alerts = AlertDesk(deps, courier)
+        runner = DailyRunner(deps, courier, notices, digests, alerts)
         return cls(courier, notices, digests, alerts, runner)
 
 
@@ -81,17 +80,25 @@ class RunningBot:
 
 
 def build_application(
-    services: Services, token: str, *, backoff: Sequence[float] = DEFAULT_BACKOFF
+    deps: Dependencies,
+    token: str,
+    *,
+    backoff: Sequence[float] = DEFAULT_BACKOFF,
+    read_timeout: float = DEFAULT_READ_TIMEOUT,
 ) -> RunningBot:
-    """The bot, pointed at ``GRIDBOT_API_BASE_URL``, persisting into the gridbot database."""
-    settings = services.settings
+    """The bot, pointed at ``GRIDBOT_API_BASE_URL``, persisting into the gridbot database.
+
+    ``read_timeout`` bounds how long a Bot API call (other than ``getUpdates``) may wait for
+    its answer before it counts as failed and is retried by the courier."""
+    settings = deps.settings
     application = (
         ApplicationBuilder()
         .token(token)
+        .read_timeout(read_timeout)
         .base_url(settings.bot_api_url)
         .base_file_url(settings.bot_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone))
-        .persistence(SQLitePersistence(services.db))
+        .persistence(SQLitePersistence(deps.db))
         .rate_limiter(
             AIORateLimiter(
                 overall_max_rate=1,
@@ -101,11 +108,11 @@ def build_application(
         )
         .build()
     )
-    outbound = Outbound.build(services, application.bot, backoff)
-    application.add_handler(CheckinFlow(services, outbound.alerts).handler())
-    application.add_handlers(Supervision(services, outbound.digests, outbound.alerts).handlers())
-    application.add_handlers(AdminCommands(services).handlers())
-    onboarding = Onboarding(services)
+    outbound = Outbound.build(deps, application.bot, backoff)
+    application.add_handler(CheckinFlow(deps, outbound.alerts).handler())
+    application.add_handlers(Supervision(deps, outbound.digests, outbound.alerts).handlers())
+    application.add_handlers(AdminCommands(deps).handlers())
+    onboarding = Onboarding(deps)
     application.add_handler(onboarding.edit_guard(), group=EDITS_FIRST)
     application.add_handlers(onboarding.handlers())
     application.add_handler(
@@ -133,35 +140,25 @@ def _error_handler(default: Locale) -> Any:
 
 
 @asynccontextmanager
-async def open_services(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Services]:
-    """Open the database and load the form; close the database afterwards."""
-    form = load_form(settings.form)
-    db = await Database.open(settings.db)
-    try:
-        yield Services(settings, db, form, clock or SystemClock(settings.timezone))
-    finally:
-        await db.close()
-
-
-@asynccontextmanager
 async def running_bot(
-    services: Services,
+    deps: Dependencies,
     token: str,
     *,
     poll_timeout: int = 10,
     schedule: bool = True,
     backoff: Sequence[float] = DEFAULT_BACKOFF,
+    read_timeout: float = DEFAULT_READ_TIMEOUT,
 ) -> AsyncIterator[RunningBot]:
     """The application, initialised, started and polling, until the block ends.
 
     With ``schedule`` the day's plan runs on cron triggers; without it (tests, the demo) the
     caller drives ``outbound.runner.tick()`` with its own clock.
     """
-    bot = build_application(services, token, backoff=backoff)
+    bot = build_application(deps, token, backoff=backoff, read_timeout=read_timeout)
     application = bot.application
     async with application:
-        await services.db.meta.set("bot_username", application.bot.username)
-        await register_menus(application.bot, services.settings.locale, services.settings.admins)
+        await deps.db.meta.set("bot_username", application.bot.username)
+        await register_menus(application.bot, deps.settings.locale, deps.settings.admins)
         await application.start()
         updater = application.updater
         if updater is None:

@@ -13,16 +13,14 @@ from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
-from bot import cli_data, demo
-from bot.app import open_services, running_bot
+from bot import cli_demo, cli_files
 from bot.config import ConfigError, Settings, fallback_locale, load_settings
+from bot.dependencies import Dependencies, open_dependencies
 from bot.domain.digest import render_plain
 from bot.domain.form import FormError
 from bot.domain.models import RosterChanges
 from bot.domain.roster import parse_roster
 from bot.i18n import Locale, t
-from bot.outbound.digests import DigestDesk
-from bot.services import Services
 from storage.db import SchemaTooNewError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -63,8 +61,8 @@ def build_parser(locale: Locale) -> argparse.ArgumentParser:
     digest.add_argument("--date", type=_iso_day, help=t(locale, "cli.digest_date_help"))
     digest.add_argument("--area", help=t(locale, "cli.digest_area_help"))
 
-    demo.add_arguments(commands.add_parser("demo", help=t(locale, "demo.cli.help")), locale)
-    cli_data.add_commands(commands, locale)
+    cli_demo.add_arguments(commands.add_parser("demo", help=t(locale, "demo.cli.help")), locale)
+    cli_files.add_commands(commands, locale)
     return parser
 
 
@@ -82,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         return asyncio.run(_dispatch(args, settings))
-    except (ConfigError, CliError, cli_data.DataCommandError) as error:
+    except (ConfigError, CliError, cli_files.DataCommandError) as error:
         print(error, file=sys.stderr)
         return EXIT_USAGE
     except (FormError, SchemaTooNewError) as error:
@@ -99,33 +97,35 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "invite": _invite,
         "digest": _digest,
         "demo": _demo,
-        **cli_data.COMMANDS,
+        **cli_files.COMMANDS,
     }
     return await commands[args.command](args, settings)
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import running_bot  # PTB and the handlers: only the commands that run the bot
+
     token = settings.require_token()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with open_services(settings) as services, running_bot(services, token):
+    async with open_dependencies(settings) as deps, running_bot(deps, token):
         print(t(settings.locale, "cli.running", url=settings.api_base_url), file=sys.stderr)
         await stop.wait()
     return EXIT_OK
 
 
 async def _roster(args: argparse.Namespace, settings: Settings) -> int:
-    async with open_services(settings) as services:
+    async with open_dependencies(settings) as deps:
         if args.roster_command == "show":
-            await _show_roster(services)
+            await _show_roster(deps)
             return EXIT_OK
-        return await _import_roster(services, args.file, dry_run=args.dry_run)
+        return await _import_roster(deps, args.file, dry_run=args.dry_run)
 
 
-async def _import_roster(services: Services, path: Path, *, dry_run: bool) -> int:
-    locale = services.settings.locale
+async def _import_roster(deps: Dependencies, path: Path, *, dry_run: bool) -> int:
+    locale = deps.settings.locale
     try:
         content = await asyncio.to_thread(path.read_bytes)
     except OSError as failure:
@@ -137,7 +137,7 @@ async def _import_roster(services: Services, path: Path, *, dry_run: bool) -> in
     if dry_run:
         print(t(locale, "cli.dry_run_ok", rows=len(parsed.rows)))
         return EXIT_OK
-    changes = await services.db.roster.apply(parsed.rows, actor=None, at=services.now())
+    changes = await deps.db.roster.apply(parsed.rows, actor=None, at=deps.now())
     print(
         t(locale, "cli.roster_unchanged")
         if changes.unchanged
@@ -150,9 +150,9 @@ def _describe_changes(locale: Locale, changes: RosterChanges) -> str:
     return t(locale, "cli.roster_changes", **asdict(changes))
 
 
-async def _show_roster(services: Services) -> None:
-    locale = services.settings.locale
-    overview = await services.db.roster.roster_overview()
+async def _show_roster(deps: Dependencies) -> None:
+    locale = deps.settings.locale
+    overview = await deps.db.roster.roster_overview()
     if not overview:
         print(t(locale, "cli.roster_empty"))
         return
@@ -170,19 +170,17 @@ async def _show_roster(services: Services) -> None:
 
 async def _invite(args: argparse.Namespace, settings: Settings) -> int:
     locale = settings.locale
-    async with open_services(settings) as services:
-        roster = services.db.roster
+    async with open_dependencies(settings) as deps:
+        roster = deps.db.roster
         grid = await roster.grid_by_code(args.grid_code)
         if grid is None or not grid.active:
             raise CliError(t(locale, "cli.unknown_grid", code=args.grid_code))
         if args.revoke:
-            count = await roster.revoke_invites(grid.id, actor=None, at=services.now())
+            count = await roster.revoke_invites(grid.id, actor=None, at=deps.now())
             print(t(locale, "cli.revoked", count=count, grid=grid.name))
             return EXIT_OK
-        token = await roster.invite_token(
-            grid.id, rotate=args.rotate, actor=None, at=services.now()
-        )
-        username = settings.bot_username or await services.db.meta.get("bot_username")
+        token = await roster.invite_token(grid.id, rotate=args.rotate, actor=None, at=deps.now())
+        username = settings.bot_username or await deps.db.meta.get("bot_username")
         if username is None:
             print(t(locale, "cli.invite_no_username", token=token))
             return EXIT_OK
@@ -191,6 +189,8 @@ async def _invite(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import demo  # the demo and its emulator are imported for this command only
+
     return await demo.run_demo(demo.options_from(args, settings.locale))
 
 
@@ -203,19 +203,21 @@ def _iso_day(text: str) -> date:
 
 async def _digest(args: argparse.Namespace, settings: Settings) -> int:
     """Print the digest of an area (default: every top-level area) in the terminal."""
+    from bot.outbound.digests import DigestDesk
+
     locale = settings.locale
-    async with open_services(settings) as services:
-        desk = DigestDesk(services)
-        areas = [area for area in await services.db.roster.areas() if area.parent_id is None]
+    async with open_dependencies(settings) as deps:
+        desk = DigestDesk(deps)
+        areas = [area for area in await deps.db.roster.areas() if area.parent_id is None]
         if args.area:
-            area = await services.db.roster.area_by_path(args.area)
+            area = await deps.db.roster.area_by_path(args.area)
             if area is None:
-                known = ", ".join(item.path for item in await services.db.roster.areas())
+                known = ", ".join(item.path for item in await deps.db.roster.areas())
                 raise CliError(t(locale, "cli.unknown_area", path=args.area, areas=known or "—"))
             areas = [area]
         if not areas:
             raise CliError(t(locale, "cli.roster_empty"))
-        day = args.date or services.today()
+        day = args.date or deps.today()
         for area in areas:
             print(render_plain(await desk.compile(area, day), locale))
     return EXIT_OK

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -42,15 +42,6 @@ class ManualClock:
     def set(self, moment: datetime) -> None:
         """Jump to ``moment`` (converted to this clock's zone)."""
         self._now = moment.astimezone(self.tz)
-
-    def advance(self, delta: timedelta) -> None:
-        """Move forward by ``delta``."""
-        self._now = self._now + delta
-
-
-def today(clock: Clock) -> date:
-    """The reporting day: the configured zone's calendar date."""
-    return clock.now().date()
 
 
 def at(day: date, moment: time, tz: ZoneInfo) -> datetime:

@@ -23,13 +23,14 @@ from telegram.ext import (
     filters,
 )
 
+from bot.dependencies import Dependencies
 from bot.domain.digest.text import Line, to_messages
 from bot.domain.ledger import contains
 from bot.domain.models import Grid, RosterChanges, Worker
 from bot.domain.roster import MAX_NAME, RosterParse, parse_roster
 from bot.i18n import Locale, t
-from bot.services import Services
-from handlers.common import Turn, escape
+from bot.telegram_ui import escape
+from handlers.common import Turn
 from handlers.export import ExportCommands
 from handlers.roles import Roles
 from handlers.stats import StatsCommands
@@ -54,24 +55,24 @@ _USERNAME = re.compile(r"^@?([A-Za-z][A-Za-z0-9_]{3,31})$")
 class _FromAdmin(filters.MessageFilter):
     """Messages from an admin (so a worker's stray document still reaches the catch-all)."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, deps: Dependencies) -> None:
         super().__init__(name="from_admin")
-        self._services = services
+        self._deps = deps
 
     def filter(self, message: Message) -> bool:
         user = message.from_user
-        return user is not None and self._services.is_admin(user.id)
+        return user is not None and self._deps.is_admin(user.id)
 
 
 class AdminCommands:
     """Everything admins (and supervisors, for /stats and /late) do besides /bindgroup."""
 
-    def __init__(self, services: Services) -> None:
-        self.s = services
-        self.roles = Roles(services)
-        self.edits = RosterEdits(services.db)
-        self.exports = ExportCommands(services, self.roles)
-        self.stats = StatsCommands(services, self.roles)
+    def __init__(self, deps: Dependencies) -> None:
+        self.deps = deps
+        self.roles = Roles(deps)
+        self.edits = RosterEdits(deps.db)
+        self.exports = ExportCommands(deps, self.roles)
+        self.stats = StatsCommands(deps, self.roles)
 
     def handlers(self) -> dict[int, Sequence[BaseHandler[Any, Context, Any]]]:
         """By handler group: register before the onboarding catch-alls."""
@@ -85,7 +86,9 @@ class AdminCommands:
             CommandHandler("grantadmin", self.grant_admin),
             CommandHandler("revokeadmin", self.revoke_admin),
             CommandHandler("admins", self.list_admins),
-            MessageHandler(private & filters.Document.ALL & _FromAdmin(self.s), self.roster_file),
+            MessageHandler(
+                private & filters.Document.ALL & _FromAdmin(self.deps), self.roster_file
+            ),
             CallbackQueryHandler(self.roster_answer, pattern=f"^({ROSTER_OK}|{ROSTER_NO})$"),
         ]
         return {
@@ -98,59 +101,59 @@ class AdminCommands:
     async def claim_grant(self, update: Update, context: Context) -> None:
         """A user granted by @username shows up: record their id (a memory check otherwise)."""
         user = update.effective_user
-        admins = self.s.db.admins
-        if user is None or not admins.is_pending(user.username) or self.s.is_admin(user.id):
+        admins = self.deps.db.admins
+        if user is None or not admins.is_pending(user.username) or self.deps.is_admin(user.id):
             return
-        await admins.claim(user.username or "", user.id, self.s.now())
+        await admins.claim(user.username or "", user.id, self.deps.now())
 
     async def grant_admin(self, update: Update, context: Context) -> None:
         """/grantadmin @username|ID"""
-        turn = Turn.of(update, self.s)
+        turn = Turn.of(update, self.deps)
         if not await self.roles.admin(turn):
             return
         target = await self._admin_target(turn, context.args or [], "admin.grant_usage")
         if target is None:
             return
         telegram_id, username = target
-        if telegram_id is not None and self.s.is_admin(telegram_id):
+        if telegram_id is not None and self.deps.is_admin(telegram_id):
             await turn.say(turn.t("admin.already_admin", who=escape(_who(target))))
             return
-        granted = await self.s.db.admins.grant(
-            telegram_id=telegram_id, username=username, actor=turn.user.id, at=self.s.now()
+        granted = await self.deps.db.admins.grant(
+            telegram_id=telegram_id, username=username, actor=turn.user.id, at=self.deps.now()
         )
         key = "admin.granted" if telegram_id is not None else "admin.granted_pending"
         await turn.say(turn.t(key if granted else "admin.already_admin", who=escape(_who(target))))
 
     async def revoke_admin(self, update: Update, context: Context) -> None:
         """/revokeadmin @username|ID (never one of GRIDBOT_ADMINS)."""
-        turn = Turn.of(update, self.s)
+        turn = Turn.of(update, self.deps)
         if not await self.roles.admin(turn):
             return
         target = await self._admin_target(turn, context.args or [], "admin.revoke_usage")
         if target is None:
             return
         telegram_id, username = target
-        if telegram_id in self.s.settings.admins:
+        if telegram_id in self.deps.settings.admins:
             await turn.say(turn.t("admin.env_admin", who=escape(_who(target))))
             return
-        revoked = await self.s.db.admins.revoke(
-            telegram_id=telegram_id, username=username, actor=turn.user.id, at=self.s.now()
+        revoked = await self.deps.db.admins.revoke(
+            telegram_id=telegram_id, username=username, actor=turn.user.id, at=self.deps.now()
         )
         key = "admin.revoked_admin" if revoked else "admin.not_admin"
         await turn.say(turn.t(key, who=escape(_who(target))))
 
     async def list_admins(self, update: Update, context: Context) -> None:
         """/admins: the admins of the environment and those granted in chat."""
-        turn = Turn.of(update, self.s)
+        turn = Turn.of(update, self.deps)
         if not await self.roles.admin(turn):
             return
         lines = [Line(turn.t("admin.admins_title"), bold=True)]
         lines += [
-            Line(turn.t("admin.admin_env", id=item)) for item in sorted(self.s.settings.admins)
+            Line(turn.t("admin.admin_env", id=item)) for item in sorted(self.deps.settings.admins)
         ]
-        for grant in await self.s.db.admins.grants():
+        for grant in await self.deps.db.admins.grants():
             who = _who((grant.telegram_id, grant.username))
-            at = grant.granted_at.astimezone(self.s.settings.timezone).strftime("%Y-%m-%d")
+            at = grant.granted_at.astimezone(self.deps.settings.timezone).strftime("%Y-%m-%d")
             lines.append(Line(turn.t("admin.admin_granted", who=who, by=grant.granted_by, day=at)))
         await _say_lines(turn, lines)
 
@@ -174,14 +177,14 @@ class AdminCommands:
 
     async def grids(self, update: Update, context: Context) -> None:
         """/grids [AREA]: grids with their workers and who is bound."""
-        turn = Turn.of(update, self.s)
+        turn = Turn.of(update, self.deps)
         if not await self.roles.admin(turn):
             return
         text = " ".join(context.args or []).strip()
         area = await self.roles.area(turn, text) if text else None
         if text and area is None:
             return
-        overview = await self.s.db.roster.roster_overview()
+        overview = await self.deps.db.roster.roster_overview()
         chosen = [
             (grid, workers) for grid, workers in overview if area is None or contains(area, grid)
         ]
@@ -190,13 +193,15 @@ class AdminCommands:
 
     async def invite(self, update: Update, context: Context) -> None:
         """/invite GRID: the grid's invite deep link (made if there is none)."""
-        turn = Turn.of(update, self.s)
+        turn = Turn.of(update, self.deps)
         if not await self.roles.admin(turn):
             return
         grid = await self._grid(turn, context.args or [], "admin.invite_usage")
         if grid is None:
             return
-        token = await self.s.db.roster.invite_token(grid.id, actor=turn.user.id, at=self.s.now())
+        token = await self.deps.db.roster.invite_token(
+            grid.id, actor=turn.user.id, at=self.deps.now()
+        )
         link = f"https://t.me/{context.bot.username}?start={token}"
         await turn.say(
             turn.t("admin.invite_link", code=escape(grid.code), grid=escape(grid.name), link=link)
@@ -204,19 +209,21 @@ class AdminCommands:
 
     async def revoke(self, update: Update, context: Context) -> None:
         """/revoke GRID: the grid's invite link stops working."""
-        turn = Turn.of(update, self.s)
+        turn = Turn.of(update, self.deps)
         if not await self.roles.admin(turn):
             return
         grid = await self._grid(turn, context.args or [], "admin.revoke_link_usage")
         if grid is None:
             return
-        count = await self.s.db.roster.revoke_invites(grid.id, actor=turn.user.id, at=self.s.now())
+        count = await self.deps.db.roster.revoke_invites(
+            grid.id, actor=turn.user.id, at=self.deps.now()
+        )
         key = "admin.link_revoked" if count else "admin.no_link"
         await turn.say(turn.t(key, code=escape(grid.code), grid=escape(grid.name)))
 
     async def add_worker(self, update: Update, context: Context) -> None:
         """/addworker GRID @username [NAME]"""
-        turn = Turn.of(update, self.s)
+        turn = Turn.of(update, self.deps)
         if not await self.roles.admin(turn):
             return
         args = context.args or []
@@ -230,7 +237,7 @@ class AdminCommands:
         username = match.group(1)
         name = " ".join(args[2:]).strip()[:MAX_NAME] or username
         worker = await self.edits.add_worker(
-            grid, username=username, name=name, actor=turn.user.id, at=self.s.now()
+            grid, username=username, name=name, actor=turn.user.id, at=self.deps.now()
         )
         if worker is None:
             await self._already_on_roster(turn, username)
@@ -247,7 +254,7 @@ class AdminCommands:
 
     async def _already_on_roster(self, turn: Turn, username: str) -> None:
         worker = await self.edits.worker_by_username(username)
-        grid = await self.s.db.roster.grid(worker.grid_id) if worker else None
+        grid = await self.deps.db.roster.grid(worker.grid_id) if worker else None
         await turn.say(
             turn.t(
                 "admin.worker_exists",
@@ -259,7 +266,7 @@ class AdminCommands:
 
     async def remove_worker(self, update: Update, context: Context) -> None:
         """/removeworker @username: deactivated; their reports stay."""
-        turn = Turn.of(update, self.s)
+        turn = Turn.of(update, self.deps)
         if not await self.roles.admin(turn):
             return
         args = context.args or []
@@ -272,8 +279,8 @@ class AdminCommands:
             await turn.say(turn.t("admin.no_such_worker", username=escape(match.group(1))))
             return
         grid = await turn.grid_of(worker)
-        await self.edits.remove_worker(worker, actor=turn.user.id, at=self.s.now())
-        left = await self.s.db.roster.workers_of_grid(grid.id)
+        await self.edits.remove_worker(worker, actor=turn.user.id, at=self.deps.now())
+        left = await self.deps.db.roster.workers_of_grid(grid.id)
         text = turn.t(
             "admin.worker_removed",
             name=escape(worker.name),
@@ -290,7 +297,7 @@ class AdminCommands:
         if not args:
             await turn.say(turn.t(usage))
             return None
-        grid = await self.s.db.roster.grid_by_code(args[0])
+        grid = await self.deps.db.roster.grid_by_code(args[0])
         if grid is None or not grid.active:
             await turn.say(turn.t("admin.unknown_grid", code=escape(args[0])))
             return None
@@ -301,7 +308,7 @@ class AdminCommands:
     async def roster_file(self, update: Update, context: Context) -> None:
         """A CSV or XLSX roster from an admin: checked like ``gridbot roster import``, then
         what it would change is shown, to confirm with a button."""
-        turn = Turn.of(update, self.s)
+        turn = Turn.of(update, self.deps)
         message = update.effective_message
         document = message.document if message else None
         if document is None or not await self.roles.admin(turn):
@@ -317,7 +324,7 @@ class AdminCommands:
         if parsed.errors:
             await _say_lines(turn, _error_lines(turn.locale, parsed))
             return
-        changes = await self.edits.preview_import(parsed.rows, at=self.s.now())
+        changes = await self.edits.preview_import(parsed.rows, at=self.deps.now())
         if changes.unchanged:
             await turn.say(turn.t("cli.roster_unchanged"))
             return
@@ -337,8 +344,8 @@ class AdminCommands:
 
     async def roster_answer(self, update: Update, context: Context) -> None:
         """The admin confirms (or cancels) the import of the file they sent."""
-        turn = Turn.of(update, self.s)
-        if not self.s.is_admin(turn.user.id):
+        turn = Turn.of(update, self.deps)
+        if not self.deps.is_admin(turn.user.id):
             await turn.refuse_unknown()
             return
         await turn.answer_button()
@@ -355,7 +362,9 @@ class AdminCommands:
         if parsed.errors:
             await _say_lines(turn, _error_lines(turn.locale, parsed))
             return
-        changes = await self.s.db.roster.apply(parsed.rows, actor=turn.user.id, at=self.s.now())
+        changes = await self.deps.db.roster.apply(
+            parsed.rows, actor=turn.user.id, at=self.deps.now()
+        )
         await turn.say(
             turn.t("cli.roster_unchanged") if changes.unchanged else _changes(turn.locale, changes)
         )

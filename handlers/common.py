@@ -1,81 +1,26 @@
-"""Small helpers shared by the handlers: the per-update view, buttons, refusals."""
+"""The per-update view the handlers share: who, where, in which language; replies, refusals."""
 
 from __future__ import annotations
 
-import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from telegram import (
     CallbackQuery,
     Chat,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     Message,
     Update,
     User,
 )
 from telegram.error import BadRequest
 
+from bot.dependencies import Dependencies
 from bot.domain.models import Grid, Worker
 from bot.i18n import Locale, t
-from bot.services import Services
+from bot.telegram_ui import Button, keyboard
 
-Button = tuple[str, str]
-"""(visible text, callback data)."""
-
-MENU_PREFIX = "m"
-"""Buttons that start something (fill in, zero report…): valid whenever pressed."""
-DRAFT_PREFIX = "c"
-"""Buttons of one step of one draft: ``c:<draft id>:<step>:<action>[:<arg>]``."""
-
-
-def escape(value: object) -> str:
-    """HTML-escape a dynamic value for a message sent with parse_mode HTML."""
-    return html.escape(str(value), quote=False)
-
-
-def escaped(params: Mapping[str, object]) -> dict[str, str]:
-    """Message parameters made safe for parse_mode HTML (they may hold what a user typed)."""
-    return {key: escape(value) for key, value in params.items()}
-
-
-def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup:
-    """Inline keyboard from rows of (text, callback data)."""
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows]
-    )
-
-
-def menu_data(action: str) -> str:
-    """Callback data of a menu button."""
-    return f"{MENU_PREFIX}:{action}"
-
-
-@dataclass(frozen=True)
-class DraftButton:
-    """A decoded draft button."""
-
-    draft_id: str
-    step: int
-    action: str
-    arg: str
-
-
-def draft_data(draft_id: str, step: int, action: str, arg: str = "") -> str:
-    """Callback data of a draft button (always well under Telegram's 64 bytes)."""
-    data = f"{DRAFT_PREFIX}:{draft_id}:{step}:{action}"
-    return f"{data}:{arg}" if arg else data
-
-
-def parse_draft_data(data: str | None) -> DraftButton | None:
-    """Decode draft button data; None for anything malformed or forged."""
-    if not data:
-        return None
-    parts = data.split(":", 4)
-    if len(parts) < 4 or parts[0] != DRAFT_PREFIX or not parts[2].isdigit():
-        return None
-    return DraftButton(parts[1], int(parts[2]), parts[3], parts[4] if len(parts) > 4 else "")
+GROUP_CHATS = frozenset({"group", "supergroup"})
+"""Telegram chat types of a (supervisor) group."""
 
 
 @dataclass
@@ -83,14 +28,14 @@ class Turn:
     """One update as the handlers see it: who, where, in which language."""
 
     update: Update
-    services: Services
+    deps: Dependencies
     locale: Locale
 
     @classmethod
-    def of(cls, update: Update, services: Services) -> Turn:
+    def of(cls, update: Update, deps: Dependencies) -> Turn:
         """Build the view, picking the user's language."""
         user = update.effective_user
-        return cls(update, services, services.locale_for(user.language_code if user else None))
+        return cls(update, deps, deps.locale_for(user.language_code if user else None))
 
     @property
     def user(self) -> User:
@@ -107,6 +52,11 @@ class Turn:
         if chat is None:
             raise ValueError("update without a chat")
         return chat
+
+    @property
+    def in_group(self) -> bool:
+        """Whether the update came from a group (where supervisors are)."""
+        return self.chat.type in GROUP_CHATS
 
     @property
     def query(self) -> CallbackQuery | None:
@@ -146,7 +96,7 @@ class Turn:
     async def worker(self) -> Worker | None:
         """The active worker bound to this Telegram user, if any (remembering their language,
         so that the messages the bot starts itself are in it too)."""
-        roster = self.services.db.roster
+        roster = self.deps.db.roster
         worker = await roster.worker_by_telegram_id(self.user.id)
         if worker is not None and self.user.language_code and worker.language != self.locale:
             await roster.remember_language(self.user.id, self.locale)
@@ -154,7 +104,7 @@ class Turn:
 
     async def grid_of(self, worker: Worker) -> Grid:
         """The worker's grid."""
-        grid = await self.services.db.roster.grid(worker.grid_id)
+        grid = await self.deps.db.roster.grid(worker.grid_id)
         if grid is None:
             raise LookupError(f"grid {worker.grid_id} of worker {worker.id} is missing")
         return grid

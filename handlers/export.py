@@ -18,11 +18,12 @@ from telegram import Update
 from telegram.constants import ChatAction
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes
 
+from bot.dependencies import Dependencies
 from bot.domain.dates import DateArgError
-from bot.domain.export import Sheet, parse_export_args
-from bot.exporting import LedgerRequest, ledger_file_name, write_ledger
-from bot.services import Services
-from handlers.common import Turn, escape
+from bot.domain.ledger_tables import Sheet, parse_export_args
+from bot.ledger_file import LedgerRequest, ledger_file_name, write_ledger
+from bot.telegram_ui import escape
+from handlers.common import Turn
 from handlers.roles import Roles
 from storage.backup import backup
 
@@ -39,8 +40,8 @@ _SHELL_SPECIAL = re.compile(r"[\s'\"\\$`;&|<>()*?\[\]{}!#~]")
 class ExportCommands:
     """/export and /backup."""
 
-    def __init__(self, services: Services, roles: Roles) -> None:
-        self.s = services
+    def __init__(self, deps: Dependencies, roles: Roles) -> None:
+        self.deps = deps
         self.roles = roles
 
     def handlers(self) -> list[BaseHandler[Update, Context, object]]:
@@ -52,11 +53,11 @@ class ExportCommands:
 
     async def export(self, update: Update, context: Context) -> None:
         """/export [FROM] [TO] [AREA] [csv]: the ledger as a file."""
-        turn = Turn.of(update, self.s)
+        turn = Turn.of(update, self.deps)
         if not await self.roles.admin(turn):
             return
         try:
-            args = parse_export_args(context.args or [], self.s.today())
+            args = parse_export_args(context.args or [], self.deps.today())
         except DateArgError as error:
             params = {name: escape(value) for name, value in error.params.items()}
             await turn.say(f"{turn.t(error.key, **params)}\n\n{turn.t('export.usage')}")
@@ -69,7 +70,9 @@ class ExportCommands:
         await turn.say(turn.t("export.working", first=first, last=last, days=len(args.days)))
         await turn.chat.send_action(ChatAction.UPLOAD_DOCUMENT)
         with tempfile.TemporaryDirectory(prefix="gridbot-export-") as folder:
-            result = await write_ledger(self.s, request, Path(folder) / ledger_file_name(request))
+            result = await write_ledger(
+                self.deps, request, Path(folder) / ledger_file_name(request)
+            )
             if result.size > UPLOAD_LIMIT:
                 await turn.say(self._too_big(turn, request, result.size))
                 return
@@ -98,13 +101,13 @@ class ExportCommands:
 
     async def backup(self, update: Update, context: Context) -> None:
         """/backup: a consistent copy of the live database, sent as a file."""
-        turn = Turn.of(update, self.s)
+        turn = Turn.of(update, self.deps)
         if not await self.roles.admin(turn):
             return
         await turn.chat.send_action(ChatAction.UPLOAD_DOCUMENT)
-        stamp = self.s.now().strftime("%Y%m%d-%H%M")
+        stamp = self.deps.now().strftime("%Y%m%d-%H%M")
         with tempfile.TemporaryDirectory(prefix="gridbot-backup-") as folder:
-            made = await backup(self.s.db.path, Path(folder) / f"gridbot-backup-{stamp}.sqlite3")
+            made = await backup(self.deps.db.path, Path(folder) / f"gridbot-backup-{stamp}.sqlite3")
             size = f"{made.size / _MB:.1f}"
             if made.size > UPLOAD_LIMIT:
                 await turn.say(

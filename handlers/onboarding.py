@@ -14,10 +14,12 @@ from telegram.ext import (
     filters,
 )
 
+from bot.dependencies import Dependencies
 from bot.domain.models import Grid, Worker
 from bot.i18n import Locale, parse_locale, t
-from bot.services import Services
-from handlers.common import Button, Turn, escape, menu_data
+from bot.telegram_ui import Button, escape, menu_data
+from handlers.checkin.shared import DRAFT_KEY
+from handlers.common import Turn
 from handlers.menus import register_admin_menu
 from storage.roster import InviteStatus
 
@@ -27,8 +29,8 @@ Context = ContextTypes.DEFAULT_TYPE
 class Onboarding:
     """Commands around the conversation: who are you, what is due, how does this work."""
 
-    def __init__(self, services: Services) -> None:
-        self.s = services
+    def __init__(self, deps: Dependencies) -> None:
+        self.deps = deps
 
     def handlers(self) -> list[BaseHandler[Update, Context, object]]:
         """Handlers to register after the check-in conversation (order matters)."""
@@ -47,12 +49,12 @@ class Onboarding:
 
     async def start(self, update: Update, context: Context) -> None:
         """/start [invite token]: bind the user if we can, then greet with today's status."""
-        turn = Turn.of(update, self.s)
+        turn = Turn.of(update, self.deps)
         worker = await self._identify(turn, context.args or [])
-        if self.s.is_admin(turn.user.id):
-            await register_admin_menu(context.bot, turn.user.id, self.s.settings.locale)
+        if self.deps.is_admin(turn.user.id):
+            await register_admin_menu(context.bot, turn.user.id, self.deps.settings.locale)
         if worker is None:
-            if self.s.is_admin(turn.user.id):
+            if self.deps.is_admin(turn.user.id):
                 await turn.say(turn.t("onboarding.admin_greeting"))
             return
         grid = await turn.grid_of(worker)
@@ -66,8 +68,8 @@ class Onboarding:
 
     async def _identify(self, turn: Turn, args: list[str]) -> Worker | None:
         """The bound worker, binding by invite token or roster username when needed."""
-        roster = self.s.db.roster
-        now = self.s.now()
+        roster = self.deps.db.roster
+        now = self.deps.now()
         if args:
             outcome = await roster.bind_via_invite(
                 args[0],
@@ -83,13 +85,13 @@ class Onboarding:
         worker = await turn.worker()
         if worker is None and turn.user.username:
             worker = await roster.bind_by_username(turn.user.username, turn.user.id, at=now)
-        if worker is None and not self.s.is_admin(turn.user.id):
+        if worker is None and not self.deps.is_admin(turn.user.id):
             await turn.refuse_unknown()
         return worker
 
     async def status(self, update: Update, context: Context) -> None:
         """/status: what is due today and what was filed."""
-        turn = Turn.of(update, self.s)
+        turn = Turn.of(update, self.deps)
         worker = await turn.worker()
         if worker is None:
             await turn.refuse_unknown()
@@ -99,9 +101,9 @@ class Onboarding:
     async def _send_status(
         self, turn: Turn, worker: Worker, grid: Grid, context: Context, greeting: str | None
     ) -> None:
-        day = self.s.today()
-        report = await self.s.db.reports.get(grid.id, day)
-        tz = self.s.settings.timezone
+        day = self.deps.today()
+        report = await self.deps.db.reports.get(grid.id, day)
+        tz = self.deps.settings.timezone
         lines = [greeting] if greeting else []
         lines.append(turn.t("status.grid", grid=escape(grid.name), area=escape(grid.area_path)))
         buttons: list[list[Button]]
@@ -112,7 +114,7 @@ class Onboarding:
                 [(turn.t("button.zero"), menu_data("zero"))],
                 [(turn.t("button.template"), menu_data("template"))],
             ]
-            if (context.user_data or {}).get("draft"):
+            if (context.user_data or {}).get(DRAFT_KEY):
                 lines.append(turn.t("status.draft_in_progress"))
         else:
             kind = turn.t(f"status.kind.{report.kind.value}")
@@ -133,8 +135,8 @@ class Onboarding:
         await turn.say("\n".join(lines), buttons)
 
     def _due_line(self, turn: Turn) -> str:
-        now = self.s.now()
-        deadline = self.s.deadline(self.s.today())
+        now = self.deps.now()
+        deadline = self.deps.deadline(self.deps.today())
         if now > deadline:
             return turn.t("status.due_late", deadline=deadline.strftime("%H:%M"))
         minutes = int((deadline - now).total_seconds() // 60)
@@ -147,11 +149,11 @@ class Onboarding:
 
     async def help(self, update: Update, context: Context) -> None:
         """/help, by role: workers, supervisors (in their bound group), admins."""
-        turn = Turn.of(update, self.s)
-        admin = self.s.is_admin(turn.user.id)
+        turn = Turn.of(update, self.deps)
+        admin = self.deps.is_admin(turn.user.id)
         parts = []
-        if turn.chat.type in {"group", "supergroup"}:
-            if await self.s.db.groups.area_of_chat(turn.chat.id) is not None:
+        if turn.in_group:
+            if await self.deps.db.groups.area_of_chat(turn.chat.id) is not None:
                 parts.append(turn.t("help.supervisor"))
         elif await turn.worker() is not None:
             parts.append(turn.t("help.worker"))
@@ -164,7 +166,7 @@ class Onboarding:
 
     async def nothing_to_cancel(self, update: Update, context: Context) -> None:
         """/cancel with no draft open."""
-        turn = Turn.of(update, self.s)
+        turn = Turn.of(update, self.deps)
         if await turn.worker() is None:
             await turn.refuse_unknown()
             return
@@ -172,48 +174,48 @@ class Onboarding:
 
     async def bind_group(self, update: Update, context: Context) -> None:
         """/bindgroup AREA_PATH [zh|en], sent by an admin inside the supervisor group."""
-        turn = Turn.of(update, self.s)
-        if not self.s.is_admin(turn.user.id):
+        turn = Turn.of(update, self.deps)
+        if not self.deps.is_admin(turn.user.id):
             await turn.say(turn.t("group.admins_only"))
             return
-        if turn.chat.type not in {"group", "supergroup"}:
+        if not turn.in_group:
             await turn.say(turn.t("group.bind_in_group"))
             return
         args = list(context.args or [])
         language = _trailing_locale(args)
         path = " ".join(args).strip()
-        areas = await self.s.db.roster.areas()
-        area = await self.s.db.roster.area_by_path(path) if path else None
+        areas = await self.deps.db.roster.areas()
+        area = await self.deps.db.roster.area_by_path(path) if path else None
         if area is None:
             known = "\n".join(f"• {escape(item.path)}" for item in areas) or "—"
             key = "group.bind_usage" if not path else "group.unknown_area"
             await turn.say(turn.t(key, path=escape(path), areas=known))
             return
-        await self.s.db.groups.bind(
+        await self.deps.db.groups.bind(
             turn.chat.id,
             area_id=area.id,
             title=turn.chat.title or "",
             actor=turn.user.id,
-            at=self.s.now(),
+            at=self.deps.now(),
         )
         if language is not None:
-            await self.s.db.groups.set_language(turn.chat.id, language)
-        locale = language or self.s.settings.locale
+            await self.deps.db.groups.set_language(turn.chat.id, language)
+        locale = language or self.deps.settings.locale
         await turn.say(t(locale, "group.bound", area=escape(area.path)))
 
     async def stale_button(self, update: Update, context: Context) -> None:
         """Any button no live conversation step claimed: expired (or not registered)."""
-        turn = Turn.of(update, self.s)
-        if await turn.worker() is None and not self.s.is_admin(turn.user.id):
+        turn = Turn.of(update, self.deps)
+        if await turn.worker() is None and not self.deps.is_admin(turn.user.id):
             await turn.refuse_unknown()
             return
         await turn.answer_button(turn.t("common.expired"), alert=True)
 
     async def anything_else(self, update: Update, context: Context) -> None:
         """A private message no command claimed: a hint for workers, a refusal for others."""
-        turn = Turn.of(update, self.s)
+        turn = Turn.of(update, self.deps)
         worker = await turn.worker()
-        if worker is None and not self.s.is_admin(turn.user.id):
+        if worker is None and not self.deps.is_admin(turn.user.id):
             await turn.refuse_unknown()
             return
         await turn.say(turn.t("common.unknown_message"))
@@ -226,9 +228,9 @@ class Onboarding:
     async def edited(self, update: Update, context: Context) -> None:
         """An edited message: answers are read once, so (in a private chat) say to send the
         new one again; nothing else sees the update."""
-        turn = Turn.of(update, self.s)
+        turn = Turn.of(update, self.deps)
         if turn.chat.type == "private":
-            if await turn.worker() is None and not self.s.is_admin(turn.user.id):
+            if await turn.worker() is None and not self.deps.is_admin(turn.user.id):
                 await turn.refuse_unknown()
             else:
                 await turn.say(turn.t("common.edited_message"))
@@ -236,7 +238,7 @@ class Onboarding:
 
     async def group_command(self, update: Update, context: Context) -> None:
         """A command in a group that this bot does not offer there."""
-        turn = Turn.of(update, self.s)
+        turn = Turn.of(update, self.deps)
         message = update.effective_message
         text = message.text if message and message.text else ""
         mention = f"@{context.bot.username}".casefold()

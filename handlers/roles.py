@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.dependencies import Dependencies
 from bot.domain.ledger import areas_within, find_area
 from bot.domain.models import Area
 from bot.i18n import Locale
-from bot.services import Services
-from handlers.common import Turn, escape
-
-GROUP_CHATS = frozenset({"group", "supergroup"})
+from bot.telegram_ui import escape
+from handlers.common import Turn
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,12 +28,12 @@ class Reach:
 class Roles:
     """Permission checks that explain a refusal."""
 
-    def __init__(self, services: Services) -> None:
-        self.s = services
+    def __init__(self, deps: Dependencies) -> None:
+        self.deps = deps
 
     async def admin(self, turn: Turn) -> bool:
         """An admin in a private chat with the bot; anyone else is told why not."""
-        if not self.s.is_admin(turn.user.id):
+        if not self.deps.is_admin(turn.user.id):
             await _refuse(turn, "admin.admins_only")
             return False
         if turn.chat.type != "private":
@@ -45,9 +44,9 @@ class Roles:
     async def reach(self, turn: Turn, area_text: str | None) -> Reach | None:
         """The area a supervisor command covers: the bound group's area (narrowed by
         ``area_text`` within it), or for an admin elsewhere anything ``area_text`` names."""
-        admin = self.s.is_admin(turn.user.id)
-        in_group = turn.chat.type in GROUP_CHATS
-        bound = await self.s.db.groups.area_of_chat(turn.chat.id) if in_group else None
+        admin = self.deps.is_admin(turn.user.id)
+        in_group = turn.in_group
+        bound = await self.deps.db.groups.area_of_chat(turn.chat.id) if in_group else None
         if not admin and not in_group:
             await _refuse(turn, "admin.supervisors_only")
             return None
@@ -55,7 +54,7 @@ class Roles:
             await turn.say(turn.t("admin.group_not_bound"))
             return None
         locale = (
-            await self.s.db.groups.language(turn.chat.id) if in_group else None
+            await self.deps.db.groups.language(turn.chat.id) if in_group else None
         ) or turn.locale
         if not area_text:
             return Reach(bound, locale)
@@ -65,7 +64,7 @@ class Roles:
     async def area(self, turn: Turn, text: str, *, within: Area | None = None) -> Area | None:
         """The area ``text`` names, or None after saying why: no such area (the choices are
         listed), or one outside ``within`` (the group's own area)."""
-        everywhere = await self.s.db.roster.areas()
+        everywhere = await self.deps.db.roster.areas()
         areas = everywhere if within is None else areas_within(everywhere, within)
         area = find_area(areas, text)
         if area is not None:

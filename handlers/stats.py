@@ -6,23 +6,23 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes
 
-from bot.domain.dates import DateArgError, parse_range, split_day_args
+from bot.dependencies import Dependencies
+from bot.domain.dates import DEFAULT_DAYS, DateArgError, parse_range, split_day_args
 from bot.domain.stats import LateGrid, StatsBuilder, render_late, render_stats
 from bot.domain.status import Completeness
-from bot.services import Services
-from handlers.common import Turn, escape
+from bot.telegram_ui import escape
+from handlers.common import Turn
 from handlers.roles import Roles
 from storage.ledger import LedgerReader, snapshot
 
 Context = ContextTypes.DEFAULT_TYPE
-DEFAULT_DAYS = 7
 
 
 class StatsCommands:
     """/stats and /late."""
 
-    def __init__(self, services: Services, roles: Roles) -> None:
-        self.s = services
+    def __init__(self, deps: Dependencies, roles: Roles) -> None:
+        self.deps = deps
         self.roles = roles
 
     def handlers(self) -> list[BaseHandler[Update, Context, object]]:
@@ -34,19 +34,19 @@ class StatsCommands:
 
     async def stats(self, update: Update, context: Context) -> None:
         """/stats [7d|30d|FROM TO] [AREA]"""
-        turn = Turn.of(update, self.s)
+        turn = Turn.of(update, self.deps)
         day_args, rest = split_day_args(context.args or [])
         reach = await self.roles.reach(turn, " ".join(rest).strip() or None)
         if reach is None:
             return
         try:
-            days = parse_range(day_args, self.s.today(), default_days=DEFAULT_DAYS)
+            days = parse_range(day_args, self.deps.today(), default_days=DEFAULT_DAYS)
         except DateArgError as error:
             params = {name: escape(value) for name, value in error.params.items()}
             await turn.say(f"{turn.t(error.key, **params)}\n\n{turn.t('stats.usage')}")
             return
-        settings = self.s.settings
-        async with snapshot(self.s.db) as view:
+        settings = self.deps.settings
+        async with snapshot(self.deps.db) as view:
             reader = LedgerReader(view)
             scope = await reader.scope(reach.area, settings.timezone, settings.report_days)
             builder = StatsBuilder(scope, settings.timezone)
@@ -57,11 +57,11 @@ class StatsCommands:
 
     async def late(self, update: Update, context: Context) -> None:
         """/late [AREA]: the grids that have not reported today, and whom to chase."""
-        turn = Turn.of(update, self.s)
+        turn = Turn.of(update, self.deps)
         reach = await self.roles.reach(turn, " ".join(context.args or []).strip() or None)
         if reach is None:
             return
-        settings, today, db = self.s.settings, self.s.today(), self.s.db
+        settings, today, db = self.deps.settings, self.deps.today(), self.deps.db
         reader = LedgerReader(db)
         scope = await reader.scope(reach.area, settings.timezone, settings.report_days)
         grid_days = scope.grid_days(await reader.day(scope, today))
@@ -73,8 +73,8 @@ class StatsCommands:
         messages = render_late(
             reach.locale,
             area=reach.area,
-            now=self.s.now(),
-            deadline=self.s.deadline(today),
+            now=self.deps.now(),
+            deadline=self.deps.deadline(today),
             counts=Completeness.from_grid_days(grid_days),
             late=late,
         )

@@ -8,8 +8,9 @@ from datetime import date
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
+from bot.dependencies import Dependencies
 from bot.domain.answers import parse_answer
-from bot.domain.correction import apply_fix, find_field
+from bot.domain.correction import REASON_MAX_CHARS, REASON_MIN_CHARS, apply_fix, find_field
 from bot.domain.dates import DateArgError, parse_day
 from bot.domain.form import FieldDef
 from bot.domain.models import Area, FieldValue, Grid, Supervisor
@@ -19,12 +20,10 @@ from bot.domain.stocks import openings_for
 from bot.i18n import listing
 from bot.outbound.alerts import ACK_PREFIX, AckResult, AlertDesk
 from bot.outbound.digests import DigestDesk
-from bot.services import Services
-from handlers.common import Turn, escape, escaped
+from bot.telegram_ui import escape, escaped
+from handlers.common import Turn
 
 Context = ContextTypes.DEFAULT_TYPE
-EXCUSE_REASON_MAX = 200
-REASON_MIN = 2
 FIX_ARGS = 5
 """/fix GRID DAY FIELD VALUE REASON…"""
 
@@ -32,8 +31,8 @@ FIX_ARGS = 5
 class Supervision:
     """Commands for supervisors (in their bound group), admins and workers."""
 
-    def __init__(self, services: Services, digests: DigestDesk, alerts: AlertDesk) -> None:
-        self.s = services
+    def __init__(self, deps: Dependencies, digests: DigestDesk, alerts: AlertDesk) -> None:
+        self.deps = deps
         self.digests = digests
         self.alerts = alerts
 
@@ -50,8 +49,8 @@ class Supervision:
     async def _area_in_charge(self, turn: Turn) -> Area | None:
         """The area this command speaks for: the group's bound area (any member of a bound
         group is one of its supervisors); None, after saying why, otherwise."""
-        if turn.chat.type in {"group", "supergroup"}:
-            area = await self.s.db.groups.area_of_chat(turn.chat.id)
+        if turn.in_group:
+            area = await self.deps.db.groups.area_of_chat(turn.chat.id)
             if area is None:
                 await turn.say(turn.t("supervision.group_not_bound"))
             return area
@@ -61,24 +60,24 @@ class Supervision:
     async def digest(self, update: Update, context: Context) -> None:
         """/digest [YYYY-MM-DD]: the digest now, in a bound group (or by an admin, privately,
         for every top-level area)."""
-        turn = Turn.of(update, self.s)
+        turn = Turn.of(update, self.deps)
         day = await self._day_argument(turn, context.args or [])
         if day is None:
             return
-        if turn.chat.type == "private" and self.s.is_admin(turn.user.id):
-            areas = [area for area in await self.s.db.roster.areas() if area.parent_id is None]
+        if turn.chat.type == "private" and self.deps.is_admin(turn.user.id):
+            areas = [area for area in await self.deps.db.roster.areas() if area.parent_id is None]
         else:
             area = await self._area_in_charge(turn)
             if area is None:
                 return
             areas = [area]
-        locale = await self.s.db.groups.language(turn.chat.id) or turn.locale
+        locale = await self.deps.db.groups.language(turn.chat.id) or turn.locale
         for area in areas:
             digest = await self.digests.compile(area, day)
             await self.digests.send(context.bot, turn.chat.id, digest, locale)
 
     async def _day_argument(self, turn: Turn, args: list[str]) -> date | None:
-        today = self.s.today()
+        today = self.deps.today()
         try:
             day = parse_day(args[0], today) if args else today
         except DateArgError as error:
@@ -91,23 +90,23 @@ class Supervision:
 
     async def excuse(self, update: Update, context: Context) -> None:
         """/excuse GRID reason: a supervisor excuses a grid of their area from today's report."""
-        turn = Turn.of(update, self.s)
+        turn = Turn.of(update, self.deps)
         args = context.args or []
         if len(args) < 2:
             await turn.say(turn.t("supervision.excuse_usage"))
             return
-        admin = self.s.is_admin(turn.user.id)
+        admin = self.deps.is_admin(turn.user.id)
         area = None if admin and turn.chat.type == "private" else await self._area_in_charge(turn)
         if area is None and not admin:
             return
-        grid = await self.s.db.roster.grid_by_code(args[0])
+        grid = await self.deps.db.roster.grid_by_code(args[0])
         if grid is None or not grid.active or (area and not area.covers(grid.area_path)):
             await turn.say(turn.t("supervision.unknown_grid", code=escape(args[0])))
             return
-        reason = " ".join(args[1:]).strip()[:EXCUSE_REASON_MAX]
-        day = self.s.today()
-        await self.s.db.schedule.excuse(
-            grid.id, day, reason=reason, actor=turn.user.id, at=self.s.now()
+        reason = " ".join(args[1:]).strip()[:REASON_MAX_CHARS]
+        day = self.deps.today()
+        await self.deps.db.schedule.excuse(
+            grid.id, day, reason=reason, actor=turn.user.id, at=self.deps.now()
         )
         await turn.say(
             turn.t(
@@ -120,25 +119,25 @@ class Supervision:
 
     async def fix(self, update: Update, context: Context) -> None:
         """/fix GRID DAY FIELD VALUE REASON: a supervisor corrects any day of their area."""
-        turn = Turn.of(update, self.s)
+        turn = Turn.of(update, self.deps)
         args = context.args or []
         if len(args) < FIX_ARGS:
             await turn.say(turn.t("supervision.fix_usage", fields=self._field_keys()))
             return
-        admin = self.s.is_admin(turn.user.id)
+        admin = self.deps.is_admin(turn.user.id)
         area = None if admin and turn.chat.type == "private" else await self._area_in_charge(turn)
         if area is None and not admin:
             return
         code, day_text, name, raw = args[:4]
         reason = " ".join(args[4:]).strip()
-        grid = await self.s.db.roster.grid_by_code(code)
+        grid = await self.deps.db.roster.grid_by_code(code)
         if grid is None or (area and not area.covers(grid.area_path)):
             await turn.say(turn.t("supervision.unknown_grid", code=escape(code)))
             return
         day = await self._day_argument(turn, [day_text])
         if day is None:
             return
-        field = find_field(self.s.form, name)
+        field = find_field(self.deps.form, name)
         if field is None:
             await turn.say(
                 turn.t(
@@ -149,18 +148,18 @@ class Supervision:
         await self._apply_fix(turn, grid, day, field, raw, reason)
 
     def _field_keys(self) -> str:
-        return ", ".join(field.key for field in self.s.form.questions())
+        return ", ".join(field.key for field in self.deps.form.questions())
 
     async def _apply_fix(
         self, turn: Turn, grid: Grid, day: date, field: FieldDef, raw: str, reason: str
     ) -> None:
-        report = await self.s.db.reports.get(grid.id, day)
+        report = await self.deps.db.reports.get(grid.id, day)
         if report is None:
             await turn.say(
                 turn.t("supervision.fix_no_report", grid=escape(grid.name), day=day.isoformat())
             )
             return
-        if not REASON_MIN <= len(reason) <= EXCUSE_REASON_MAX:
+        if not REASON_MIN_CHARS <= len(reason) <= REASON_MAX_CHARS:
             await turn.say(turn.t("supervision.fix_reason"))
             return
         try:
@@ -168,25 +167,25 @@ class Supervision:
         except InputError as error:
             await turn.say(escape(error.render(turn.locale)))
             return
-        history = await self.s.db.reports.history(grid.id, before=day)
-        openings = {**openings_for(self.s.form, history), **report.current.baseline}
+        history = await self.deps.db.reports.history(grid.id, before=day)
+        openings = {**openings_for(self.deps.form, history), **report.current.baseline}
         facts = {"households": grid.households, "population": grid.population}
         fix = apply_fix(
-            self.s.form, report.current, field, value, RuleContext(openings=openings, grid=facts)
+            self.deps.form, report.current, field, value, RuleContext(openings=openings, grid=facts)
         )
         if fix.rejected:
             await turn.say(
                 "\n".join(f"❌ {escape(item.render(turn.locale))}" for item in fix.rejected)
             )
             return
-        corrected = await self.s.db.reports.correct(
+        corrected = await self.deps.db.reports.correct(
             report.id,
             kind=fix.kind,
             values=fix.values,
             incidents=report.current.incidents,
             baseline=report.current.baseline,
             worker_id=None,
-            at=self.s.now(),
+            at=self.deps.now(),
             reason=reason,
             supervisor=Supervisor(turn.user.id, turn.user.full_name),
         )
@@ -207,28 +206,28 @@ class Supervision:
 
     async def away(self, update: Update, context: Context) -> None:
         """/away: a worker mutes today's prompts and nags, if a colleague covers the grid."""
-        turn = Turn.of(update, self.s)
+        turn = Turn.of(update, self.deps)
         worker = await turn.worker()
         if worker is None:
             await turn.refuse_unknown()
             return
-        day = self.s.today()
-        away = await self.s.db.schedule.away(day)
+        day = self.deps.today()
+        away = await self.deps.db.schedule.away(day)
         colleagues = [
             other
-            for other in await self.s.db.roster.workers_of_grid(worker.grid_id)
+            for other in await self.deps.db.roster.workers_of_grid(worker.grid_id)
             if other.id != worker.id and other.telegram_id is not None and other.id not in away
         ]
         if not colleagues:
             await turn.say(turn.t("supervision.away_alone"))
             return
-        await self.s.db.schedule.set_away(worker.id, day, at=self.s.now())
+        await self.deps.db.schedule.set_away(worker.id, day, at=self.deps.now())
         names = listing(turn.locale, (escape(other.name) for other in colleagues))
         await turn.say(turn.t("supervision.away_ok", day=day.isoformat(), colleagues=names))
 
     async def acknowledge(self, update: Update, context: Context) -> None:
         """The "acknowledged" button under an urgent alert."""
-        turn = Turn.of(update, self.s)
+        turn = Turn.of(update, self.deps)
         data = turn.query.data if turn.query else ""
         alert_id = int((data or "0").split(":")[1])
         result = await self.alerts.acknowledge(

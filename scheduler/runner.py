@@ -1,5 +1,5 @@
 """When things happen: cron triggers in the configured zone call :meth:`DailyRunner.tick`,
-which performs whatever the plan says is due now. Every send goes through the ledger, so a
+which performs whatever the plan says is due now. Every send goes through the send log, so a
 tick can run any number of times (and after a restart) without sending anything twice."""
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from typing import Any
 from apscheduler.triggers.cron import CronTrigger
 from telegram.ext import CallbackContext, JobQueue
 
+from bot.dependencies import Dependencies
+from bot.domain.plan import SINCE_KEY, DailyTimes, PlannedSend, SendKind, day_plan
 from bot.outbound.alerts import AlertDesk
 from bot.outbound.courier import Courier
 from bot.outbound.daily import DailyNotices
 from bot.outbound.digests import DigestDesk
-from bot.services import Services
-from scheduler.plan import SINCE_KEY, DailyTimes, PlannedSend, SendKind, day_plan
 
 log = logging.getLogger(__name__)
 
@@ -30,18 +30,18 @@ class DailyRunner:
 
     def __init__(
         self,
-        services: Services,
+        deps: Dependencies,
         courier: Courier,
         notices: DailyNotices,
         digests: DigestDesk,
         alerts: AlertDesk,
     ) -> None:
-        self.s = services
+        self.deps = deps
         self.courier = courier
         self.notices = notices
         self.digests = digests
         self.alerts = alerts
-        self.times = DailyTimes.from_settings(services.settings)
+        self.times = DailyTimes.from_settings(deps.settings)
         self._lock = asyncio.Lock()
         self._done: set[tuple[str, str]] = set()
 
@@ -57,7 +57,7 @@ class DailyRunner:
         are not the bot's to catch up (a fresh install does not report yesterday as missed).
         """
         async with self._lock:
-            now = self.s.now()
+            now = self.deps.now()
             since = await self._scheduling_since(now)
             for planned in self.plan(now):
                 marker = (planned.key, planned.day.isoformat())
@@ -67,9 +67,9 @@ class DailyRunner:
             await self.alerts.escalate_overdue(now)
 
     async def _scheduling_since(self, now: datetime) -> datetime:
-        stored = await self.s.db.meta.get(SINCE_KEY)
+        stored = await self.deps.db.meta.get(SINCE_KEY)
         if stored is None:
-            await self.s.db.meta.set(SINCE_KEY, now.isoformat())
+            await self.deps.db.meta.set(SINCE_KEY, now.isoformat())
             return now
         return datetime.fromisoformat(stored)
 

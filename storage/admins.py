@@ -1,7 +1,7 @@
 """Admins granted in chat, with an in-memory copy for the check that runs on every update.
 
 ``GRIDBOT_ADMINS`` (the environment) is not stored here and cannot be revoked from chat;
-:meth:`bot.services.Services.is_admin` asks both. A grant by @username waits until that
+:meth:`bot.dependencies.Dependencies.is_admin` asks both. A grant by @username waits until that
 user talks to the bot: :meth:`AdminRepo.claim` then records their Telegram id.
 """
 

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
-from storage.codec import from_db_time, from_json, to_db_time, to_json
-from storage.rows import fetch_all, insert_id
+from storage.codec import to_db_time, to_json
+from storage.rows import insert_id
 
 if TYPE_CHECKING:
     from storage.db import Database
@@ -75,40 +75,3 @@ class AuditRepo:
         """Record one action (``details`` must be JSON-serialisable); returns the entry id."""
         async with self._db.transaction() as conn:
             return await write_entry(conn, actor_telegram_id, action, details, at)
-
-    async def entries(
-        self,
-        *,
-        action: str | None = None,
-        actor: int | None = None,
-        since: datetime | None = None,
-        limit: int = 1000,
-    ) -> list[AuditEntry]:
-        """The most recent ``limit`` entries matching the filters, oldest first."""
-        async with self._db.read() as conn:
-            rows = await fetch_all(
-                conn,
-                "SELECT * FROM ("
-                " SELECT * FROM audit_log"
-                " WHERE (:action IS NULL OR action = :action)"
-                " AND (:actor IS NULL OR actor = :actor)"
-                " AND (:since IS NULL OR at >= :since)"
-                " ORDER BY id DESC LIMIT :limit"
-                ") ORDER BY id",
-                {
-                    "action": None if action is None else str(action),
-                    "actor": actor,
-                    "since": None if since is None else to_db_time(since),
-                    "limit": limit,
-                },
-            )
-        return [
-            AuditEntry(
-                id=row["id"],
-                at=from_db_time(row["at"]),
-                actor=row["actor"],
-                action=row["action"],
-                details=from_json(row["details"]),
-            )
-            for row in rows
-        ]

@@ -10,16 +10,26 @@ raises TypeError when the Application saves it.
 from __future__ import annotations
 
 import json
+from collections.abc import MutableMapping
 from typing import TYPE_CHECKING, Any
 
 from telegram.ext import BasePersistence, PersistenceInput
-from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
 from storage.codec import from_json
 from storage.rows import fetch_all, fetch_one
 
 if TYPE_CHECKING:
     from storage.db import Database
+
+ConversationKey = tuple[int | str, ...]
+"""A ConversationHandler's key: (chat id, user id…), as in ``BasePersistence``'s signatures."""
+ConversationDict = MutableMapping[ConversationKey, object]
+"""One ConversationHandler's states by key."""
+CDCData = tuple[list[tuple[str, float, dict[str, Any]]], dict[str, str]]
+"""PTB's callback-data cache as persisted (``CallbackDataCache.persistence_data``).
+
+These three spell out the types of PTB's public ``BasePersistence`` methods, which PTB keeps
+in a private module."""
 
 DEFAULT_STORE = PersistenceInput(bot_data=False, callback_data=False)
 """By default conversations, user_data and chat_data are kept; bot_data and callback data

@@ -1,4 +1,4 @@
-"""The send ledger (exactly-once scheduled sends), excused grids and workers away for a day."""
+"""The send log (exactly-once scheduled sends), excused grids and workers away for a day."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ class SendKey:
 
 @dataclass(frozen=True, slots=True)
 class SendRecord:
-    """A row of the ledger."""
+    """A row of the send log."""
 
     key: SendKey
     grid_id: int | None
@@ -107,7 +107,7 @@ class ScheduleRepo:
             )
 
     async def records(self, day: date, kind: str | None = None) -> list[SendRecord]:
-        """The ledger of ``day`` (optionally one kind), in the order sends were recorded."""
+        """The send log of ``day`` (optionally one kind), in the order sends were recorded."""
         sql = (
             "SELECT * FROM sends WHERE day = ?" + (" AND kind = ?" if kind else "") + " ORDER BY id"
         )
@@ -136,17 +136,6 @@ class ScheduleRepo:
                 (to_db_day(day),),
             )
         return Counter({int(row["grid_id"]): int(row["rounds"]) for row in rows})
-
-    async def last_sent(self, kind: str, target: int, *, before: date) -> datetime | None:
-        """When the latest ``kind`` send to ``target`` before ``day`` went out."""
-        async with self._db.read() as conn:
-            row = await fetch_one(
-                conn,
-                "SELECT max(sent_at) AS at FROM sends"
-                " WHERE kind = ? AND target = ? AND day < ? AND status = 'sent'",
-                (kind, target, to_db_day(before)),
-            )
-        return None if row is None or row["at"] is None else from_db_time(row["at"])
 
     async def excuse(
         self, grid_id: int, day: date, *, reason: str, actor: int, at: datetime

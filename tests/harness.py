@@ -11,13 +11,13 @@ from contextlib import AsyncExitStack
 from datetime import date, datetime, time
 from pathlib import Path
 
-from bot.app import RunningBot, open_services, running_bot
+from bot.app import DEFAULT_READ_TIMEOUT, RunningBot, running_bot
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.dependencies import Dependencies, open_dependencies
 from bot.domain.models import Report, Worker
 from bot.domain.roster import parse_roster
 from bot.emulator import BotApiEmulator, SentMessage, SimGroup, SimUser, UserAction
-from bot.services import Services
 
 TOKEN = "7000000001:TEST-TOKEN"
 ADMIN_ID = 900_000_001
@@ -41,21 +41,29 @@ class Harness:
             deadline=time(17, 0),
         )
         self._stack: AsyncExitStack | None = None
-        self._services: Services | None = None
+        self._deps: Dependencies | None = None
         self._running: RunningBot | None = None
+        self.read_timeout = DEFAULT_READ_TIMEOUT
 
     @property
-    def services(self) -> Services:
-        """The running application's services."""
-        assert self._services is not None, "the bot is not running"
-        return self._services
+    def deps(self) -> Dependencies:
+        """The running application's deps."""
+        assert self._deps is not None, "the bot is not running"
+        return self._deps
 
     async def start(self) -> None:
         """Open the database and start polling the emulator."""
         stack = AsyncExitStack()
-        self._services = await stack.enter_async_context(open_services(self.settings, self.clock))
+        self._deps = await stack.enter_async_context(open_dependencies(self.settings, self.clock))
         self._running = await stack.enter_async_context(
-            running_bot(self._services, TOKEN, poll_timeout=1, schedule=False, backoff=(0, 0, 0))
+            running_bot(
+                self._deps,
+                TOKEN,
+                poll_timeout=1,
+                schedule=False,
+                backoff=(0, 0, 0),
+                read_timeout=self.read_timeout,
+            )
         )
         self._stack = stack
 
@@ -63,7 +71,7 @@ class Harness:
         """Stop the application and close the database, as a shutdown would."""
         if self._stack is not None:
             await self._stack.aclose()
-        self._stack = self._services = self._running = None
+        self._stack = self._deps = self._running = None
 
     async def restart(self) -> None:
         """A new application on the same database file."""
@@ -74,7 +82,7 @@ class Harness:
         """Import a roster file the way ``gridbot roster import`` does."""
         parsed = parse_roster(path.name, await asyncio.to_thread(path.read_bytes))
         assert parsed.errors == []
-        await self.services.db.roster.apply(parsed.rows, actor=None, at=self.clock.now())
+        await self.deps.db.roster.apply(parsed.rows, actor=None, at=self.clock.now())
 
     def at(self, hour: int, minute: int = 0, day: date = DAY) -> None:
         """Move the clock to ``hour:minute`` on ``day`` (in the configured zone)."""
@@ -140,13 +148,13 @@ class Harness:
 
     async def worker(self, telegram_id: int) -> Worker | None:
         """The worker bound to this Telegram id."""
-        return await self.services.db.roster.worker_by_telegram_id(telegram_id)
+        return await self.deps.db.roster.worker_by_telegram_id(telegram_id)
 
     async def report(self, grid_code: str, day: date = DAY) -> Report | None:
         """The grid's report for ``day``."""
-        grid = await self.services.db.roster.grid_by_code(grid_code)
+        grid = await self.deps.db.roster.grid_by_code(grid_code)
         assert grid is not None
-        return await self.services.db.reports.get(grid.id, day)
+        return await self.deps.db.reports.get(grid.id, day)
 
 
 def texts(messages: list[SentMessage]) -> str:
@@ -163,7 +171,7 @@ EVERYTHING_ZERO = {"difficulties": "跳过", "disinfection": "1"}
 def current_question(bot: Harness, user: SimUser) -> str | None:
     """The field key (or ``<stock>.opening``) the bot's latest message asks for."""
     text = user.last().plain_text
-    form = bot.services.form
+    form = bot.deps.form
     for stock in form.stocks():
         for label in (stock.label.zh, stock.label.en):
             if label in text and ("首次填报" in text or "First report" in text):

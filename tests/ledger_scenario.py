@@ -84,8 +84,8 @@ ESCAPE = Incident("leave_iso", "5栋张某某擅自离开居家隔离，已劝�
 
 async def file_scenario(bot: Harness) -> None:
     """File the three days described in the module docstring."""
-    db = bot.services.db
-    form = bot.services.form
+    db = bot.deps.db
+    form = bot.deps.form
 
     async def grid_id(code: str) -> int:
         grid = await db.roster.grid_by_code(code)
@@ -117,7 +117,7 @@ async def file_scenario(bot: Harness) -> None:
             baseline=baseline or {},
             worker_id=await worker_id(who),
             at=at,
-            late=bot.services.is_late(day, at),
+            late=bot.deps.is_late(day, at),
         )
         assert created
         return report.id

@@ -8,7 +8,10 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.models import RosterRow
 from bot.domain.roster import parse_roster
+from storage.audit import AuditEntry
+from storage.codec import from_db_time, from_json
 from storage.db import Database
+from storage.rows import fetch_all
 
 TZ = ZoneInfo("Asia/Shanghai")
 AT = datetime(2024, 5, 1, 9, 0, tzinfo=TZ)
@@ -40,3 +43,26 @@ async def sample_db(tmp_path: Path) -> Database:
     db = await open_db(tmp_path)
     await db.roster.apply(rows_of(sample_csv()), actor=None, at=AT)
     return db
+
+
+async def audit_entries(
+    db: Database, *, action: str | None = None, actor: int | None = None
+) -> list[AuditEntry]:
+    """The audit log as the database holds it, oldest first, optionally filtered."""
+    async with db.read() as conn:
+        rows = await fetch_all(
+            conn,
+            "SELECT * FROM audit_log WHERE (:action IS NULL OR action = :action)"
+            " AND (:actor IS NULL OR actor = :actor) ORDER BY id",
+            {"action": None if action is None else str(action), "actor": actor},
+        )
+    return [
+        AuditEntry(
+            id=row["id"],
+            at=from_db_time(row["at"]),
+            actor=row["actor"],
+            action=row["action"],
+            details=from_json(row["details"]),
+        )
+        for row in rows
+    ]

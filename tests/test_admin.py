@@ -46,9 +46,9 @@ async def test_admin_commands_are_refused_to_workers_strangers_and_groups(
     assert "不在网格员名单" in await ask(bot, stranger, command)
     await bot.send(admin, command, chat=group)
     assert "私聊" in texts(await group.wait_for_message(1))
-    roster = await bot.services.db.roster.roster_overview()
+    roster = await bot.deps.db.roster.roster_overview()
     assert sum(len(workers) for _, workers in roster) == 22  # nothing changed
-    assert not bot.services.is_admin(555_000_001)
+    assert not bot.deps.is_admin(555_000_001)
 
 
 async def test_grids_lists_workers_and_who_is_bound(bot: Harness) -> None:
@@ -103,15 +103,15 @@ async def test_a_granted_admin_by_username_becomes_one_when_they_show_up(bot: Ha
     pending = await ask(bot, admin, "/grantadmin @deputy_li")
     assert "已授权 @deputy_li 为管理员：TA 下次给机器人发消息时生效" in pending
     deputy = bot.user(555_000_400, "李副主任", username="Deputy_Li")
-    assert not bot.services.is_admin(deputy.id)
+    assert not bot.deps.is_admin(deputy.id)
     assert "共 10 个网格" in await ask(bot, deputy, "/grids")  # claimed on the first message
-    assert bot.services.is_admin(deputy.id)
+    assert bot.deps.is_admin(deputy.id)
     shown = await ask(bot, admin, "/admins")
     assert f"• {ADMIN_ID}（服务器配置）" in shown and "@deputy_li (555000400)" in shown
     assert "已经是管理员" in await ask(bot, admin, "/grantadmin @deputy_li")
 
     assert "已撤销 @deputy_li" in await ask(bot, deputy, "/revokeadmin @deputy_li")
-    assert not bot.services.is_admin(deputy.id)
+    assert not bot.deps.is_admin(deputy.id)
     assert "只有管理员能用" not in await ask(bot, deputy, "/grids")  # a stranger again
     assert "不能在聊天中撤销" in await ask(bot, admin, f"/revokeadmin {ADMIN_ID}")
     assert "无需撤销" in await ask(bot, admin, "/revokeadmin @deputy_li")
@@ -121,12 +121,12 @@ async def test_grant_by_username_of_a_bound_worker_takes_effect_at_once(bot: Har
     admin = admin_of(bot, lang="en")
     shown = await ask(bot, admin, "/grantadmin @grid_qj01_1")
     assert "@grid_qj01_1 (710000001) is now an admin." in shown
-    assert bot.services.is_admin(710000001)
+    assert bot.deps.is_admin(710000001)
     assert "is now an admin" in await ask(bot, admin, "/grantadmin 123456789")
-    assert bot.services.is_admin(123456789)
+    assert bot.deps.is_admin(123456789)
     assert "Usage: /grantadmin" in await ask(bot, admin, "/grantadmin")
     await bot.restart()  # grants are kept in the database
-    assert bot.services.is_admin(710000001) and bot.services.is_admin(123456789)
+    assert bot.deps.is_admin(710000001) and bot.deps.is_admin(123456789)
 
 
 # --- a roster file sent to the bot -------------------------------------------------------------
@@ -145,10 +145,10 @@ async def test_a_roster_file_is_previewed_then_imported_on_confirmation(bot: Har
     preview = await upload(admin, "名单.csv", content)
     assert "名单“名单.csv”检查通过，共 23 行。导入后将会：" in preview
     assert "网格新增 1、更新 0、停用 0；网格员新增 1" in preview
-    assert await bot.services.db.roster.grid_by_code("DG-05") is None  # nothing yet
+    assert await bot.deps.db.roster.grid_by_code("DG-05") is None  # nothing yet
     done = texts(await bot.press(admin, "✅ 导入"))
     assert "导入完成：新增区域 0；网格新增 1" in done
-    assert await bot.services.db.roster.grid_by_code("DG-05") is not None
+    assert await bot.deps.db.roster.grid_by_code("DG-05") is not None
     assert all(message.buttons == [] for message in admin.inbox())
     assert "名单没有变化" in await upload(admin, "名单.csv", content)
 
@@ -159,7 +159,7 @@ async def test_a_roster_file_can_be_cancelled(bot: Harness) -> None:
     preview = await upload(admin, "roster.csv", shorter.encode("utf-8"))
     assert "网格新增 0、更新 0、停用 1；网格员新增 0、更新 0、停用 2" in preview
     assert "名单没有变化" in texts(await bot.press(admin, "✖️ 取消"))
-    grid = await bot.services.db.roster.grid_by_code("DG-04")
+    grid = await bot.deps.db.roster.grid_by_code("DG-04")
     assert grid is not None and grid.active
 
 
@@ -177,4 +177,4 @@ async def test_a_worker_sending_a_file_gets_the_usual_hint(bot: Harness) -> None
     worker = bot.user(*WORKER[:2], username=WORKER[2])
     reply = await upload(worker, "roster.csv", ROSTER.read_bytes())
     assert "没看懂" in reply or "/report" in reply
-    assert len(await bot.services.db.roster.grids()) == 10
+    assert len(await bot.deps.db.roster.grids()) == 10

@@ -45,7 +45,7 @@ async def test_zero_report_takes_two_taps_and_is_stored_as_zero(bot: Harness) ->
     assert not report.late
     assert report.submitted_by_name == "王娜"
     assert report.current.incidents == ()
-    counts = [field.key for field in bot.services.form.counts()]
+    counts = [field.key for field in bot.deps.form.counts()]
     assert all(report.current.values[key] == 0 for key in counts)
 
 

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from bot.domain.dates import DateArgError, DayRange, parse_day, parse_range, split_day_args
-from bot.domain.export import parse_export_args
+from bot.domain.ledger_tables import parse_export_args
 
 TODAY = date(2026, 1, 5)
 

@@ -117,8 +117,8 @@ async def test_escalation_lists_exactly_the_missing_grids(day: Day) -> None:
         await bot.tick()
     await file_zero(bot, day.worker(710000001))  # QJ-01
     await file_zero(bot, day.worker(710000005))  # QJ-03
-    await bot.services.db.schedule.excuse(
-        (await bot.services.db.roster.grid_by_code("QJ-06")).id,  # type: ignore[union-attr]
+    await bot.deps.db.schedule.excuse(
+        (await bot.deps.db.roster.grid_by_code("QJ-06")).id,  # type: ignore[union-attr]
         DAY,
         reason="病假",
         actor=ADMIN_ID,
@@ -149,7 +149,7 @@ async def test_a_restart_never_sends_a_second_copy(day: Day) -> None:
     await bot.tick()
     for user in day.workers.values():
         assert len(prompts_in(user)) == 1
-    records = await bot.services.db.schedule.records(DAY, "prompt")
+    records = await bot.deps.db.schedule.records(DAY, "prompt")
     assert len(records) == len(BOUND)
     assert {record.status for record in records} == {SendStatus.SENT}
 
@@ -163,7 +163,7 @@ async def test_missed_digest_is_sent_once_marked_delayed_after_a_restart(day: Da
     await bot.start()
     await bot.tick()
     await bot.tick()
-    records = await bot.services.db.schedule.records(DAY, "digest")
+    records = await bot.deps.db.schedule.records(DAY, "digest")
     assert {record.key.target for record in records} == {day.street.id, day.community.id}
     assert all(record.status == SendStatus.SENT and record.delayed for record in records)
     assert sum("汇总" in text or "日报" in text for text in day.community.texts()) >= 1
@@ -179,7 +179,7 @@ async def test_a_digest_past_its_grace_period_is_skipped_and_admins_told(day: Da
     before = len(day.community.inbox())
     await bot.tick()
     assert len(day.community.inbox()) == before
-    records = await bot.services.db.schedule.records(DAY, "digest")
+    records = await bot.deps.db.schedule.records(DAY, "digest")
     assert {record.status for record in records} == {SendStatus.SKIPPED}
     notices = [text for text in day.admin.texts() if "跳过" in text]
     assert len(notices) == 2  # one per group
@@ -195,7 +195,7 @@ async def test_server_errors_and_rate_limits_still_deliver_each_prompt_exactly_o
     await bot.tick()
     for user in day.workers.values():
         assert len(prompts_in(user)) == 1
-    records = await bot.services.db.schedule.records(DAY, "prompt")
+    records = await bot.deps.db.schedule.records(DAY, "prompt")
     assert {record.status for record in records} == {SendStatus.SENT}
     assert sum(record.attempts for record in records) > len(records)
 
@@ -210,7 +210,7 @@ async def test_a_worker_who_blocked_the_bot_is_recorded_and_reported_once(day: D
     records = [
         record
         for kind in ("prompt", "remind_1")
-        for record in await bot.services.db.schedule.records(DAY, kind)
+        for record in await bot.deps.db.schedule.records(DAY, kind)
         if record.key.target == 710000013
     ]
     assert {record.status for record in records} == {SendStatus.BLOCKED}
@@ -245,7 +245,7 @@ async def test_urgent_incident_alert_acknowledgement_and_repost(day: Day) -> Non
     assert "已确认" in (day.supervisor.callback_answers()[-1].text or "")
     assert "赵主任" in day.community.last().plain_text  # every posting shows who acknowledged
     assert "赵主任" in day.street.last().plain_text
-    alerts = await bot.services.db.alerts.on_day(DAY)
+    alerts = await bot.deps.db.alerts.on_day(DAY)
     assert len(alerts) == 1 and alerts[0].acknowledged_by_name == "赵主任"
     bot.at(12, 0)
     await bot.tick()
@@ -262,7 +262,7 @@ async def test_digest_reaches_every_bound_group_once_and_matches_the_command(day
     await bot.tick()
     digest = day.community.inbox()[-1].plain_text
     assert "第二网格" in digest  # missing, named
-    records = await bot.services.db.schedule.records(DAY, "digest")
+    records = await bot.deps.db.schedule.records(DAY, "digest")
     assert len(records) == 2 and all(not record.delayed for record in records)
     scheduled = [
         message.text
@@ -352,7 +352,7 @@ async def test_acceptance_day_is_the_same_with_or_without_a_restart(
     assert "第二网格" in escalation and "第四网格" in escalation and "第六网格" not in escalation
     street_escalation = next(text for text in street if text.startswith("🔔"))
     assert "东关社区" in street_escalation and "第三网格" in street_escalation
-    records = await bot.services.db.schedule.records(DAY, "digest")
+    records = await bot.deps.db.schedule.records(DAY, "digest")
     assert len(records) == 2 and {record.status for record in records} == {SendStatus.SENT}
     digest = "\n".join(community[-3:])
     assert "17:20" in digest  # the late report, with its time
@@ -367,7 +367,7 @@ async def test_acceptance_day_is_the_same_with_or_without_a_restart(
     ledger = {
         (record.key.kind, record.key.target): record.status
         for kind in ("prompt", "remind_1", "remind_2", "late_nag", "escalate", "digest")
-        for record in await bot.services.db.schedule.records(DAY, kind)
+        for record in await bot.deps.db.schedule.records(DAY, kind)
     }
     assert set(ledger.values()) == {SendStatus.SENT}
     assert ("escalate", day.community.id) in ledger and ("escalate", day.street.id) in ledger
@@ -375,7 +375,7 @@ async def test_acceptance_day_is_the_same_with_or_without_a_restart(
 
 async def test_a_send_that_keeps_failing_is_reported_and_nothing_else_is_lost(day: Day) -> None:
     bot = day.bot
-    db = bot.services.db
+    db = bot.deps.db
     for grid in await db.roster.grids():
         if grid.code != "QJ-06":  # leave one grid, with one reachable worker, due
             await db.schedule.excuse(
@@ -446,15 +446,18 @@ async def test_a_supervisor_corrects_any_day_of_their_area_with_a_reason(day: Da
 
 
 async def test_a_request_that_times_out_is_retried_and_arrives_once(day: Day) -> None:
-    """The gateway holds the request past the client's 5 s read timeout, then fails it
-    without delivering; the retry delivers it: one prompt each, one ledger row each."""
+    """The gateway holds the request past the client's read timeout (shortened from 5 s to
+    keep the test quick), then fails it without delivering; the retry delivers it: one
+    prompt each, one send-log row each."""
     bot = day.bot
-    bot.emu.fail_next("sendMessage", status=504, delay=6)
+    bot.read_timeout = 0.5
+    await bot.restart()
+    bot.emu.fail_next("sendMessage", status=504, delay=1.5)
     bot.at(8, 0)
     await bot.tick()
     for user in day.workers.values():
         assert len(prompts_in(user)) == 1
-    records = await bot.services.db.schedule.records(DAY, "prompt")
+    records = await bot.deps.db.schedule.records(DAY, "prompt")
     assert {record.status for record in records} == {SendStatus.SENT}
     assert sorted(record.attempts for record in records)[-1] == 2  # the one that timed out
 

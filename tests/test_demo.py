@@ -30,6 +30,9 @@ from bot.emulator import SentMessage
 from bot.i18n import t
 from storage.db import Database
 
+pytestmark = pytest.mark.xdist_group("short_demo")
+"""Both modules use the same played demo: one xdist worker runs them, so it is played once."""
+
 LANG = "zh_CN"
 
 
@@ -142,7 +145,7 @@ async def test_the_placeholder_was_refused_then_the_full_width_number_kept(
     assert full_width != unicodedata.normalize("NFKC", full_width), "not full-width digits"
     report = await report_of(db, part, day_of(played))
     assert report is not None
-    first_count = demo.services.form.counts()[0].key
+    first_count = demo.deps.form.counts()[0].key
     assert report.current.values[first_count] == int(unicodedata.normalize("NFKC", full_width))
 
 
@@ -167,7 +170,7 @@ async def test_the_correction_keeps_the_filed_figure_and_the_reason(
     report = await report_of(db, only(played, Behaviour.CORRECTS), day_of(played))
     assert report is not None and len(report.versions) == 2
     first, second = report.versions
-    key = played.demo.services.form.counts()[0].key
+    key = played.demo.deps.form.counts()[0].key
     assert second.values[key] == int(str(first.values[key])) + CORRECTION_DELTA
     assert second.reason == CORRECTION_REASON[0]
 
@@ -181,7 +184,7 @@ async def test_the_template_was_sent_back_filled_in_one_message(played: PlayedDe
         for event in demo.stage.events
         if event.chat_id == worker_id and event.text.startswith(header)
     ]
-    assert len(filled) == 1 and filled[0].count("\n") >= len(demo.services.form.counts())
+    assert len(filled) == 1 and filled[0].count("\n") >= len(demo.deps.form.counts())
 
 
 # --------------------------------------------------------------------------- the digests
@@ -245,7 +248,7 @@ def test_the_evening_ends_with_stats_in_the_street_group_and_the_ledger_file(
 
 def test_only_loopback_and_the_demo_folder_were_used(played: PlayedDemo) -> None:
     demo = played.demo
-    settings = demo.services.settings
+    settings = demo.deps.settings
     assert settings.api_base_url == demo.emu.url
     assert demo.emu.url.startswith("http://127.0.0.1:")
     assert settings.db.parent == played.out

@@ -52,5 +52,5 @@ async def test_a_digest_whose_attachment_fails_once_is_not_sent_twice(
     await bot.tick()
     digest = group.inbox()[bound:]
     assert [message.document is not None for message in digest] == [False, True]
-    [record] = await bot.services.db.schedule.records(DAY, "digest")
+    [record] = await bot.deps.db.schedule.records(DAY, "digest")
     assert record.attempts == 2

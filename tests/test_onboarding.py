@@ -31,7 +31,7 @@ async def test_username_in_roster_binds_on_start(bot: Harness) -> None:
 
 
 async def test_invite_link_binds_a_newcomer_and_revocation_stops_it(bot: Harness) -> None:
-    roster = bot.services.db.roster
+    roster = bot.deps.db.roster
     grid = await roster.grid_by_code("DG-02")
     assert grid is not None
     token = await roster.invite_token(grid.id, actor=None, at=bot.clock.now())
@@ -73,7 +73,7 @@ async def test_admin_binds_a_supervisor_group_by_area_path(bot: Harness) -> None
     group = bot.group(-100_001, "前进社区主管群", admins=(admin,))
     replies = await bot.send(admin, "/bindgroup 学院南路街道/前进社区", chat=group)
     assert "绑定到 学院南路街道/前进社区" in texts(replies)
-    area = await bot.services.db.groups.area_of_chat(group.id)
+    area = await bot.deps.db.groups.area_of_chat(group.id)
     assert area is not None and area.path == "学院南路街道/前进社区"
 
 
@@ -85,7 +85,7 @@ async def test_bindgroup_refuses_non_admins_and_unknown_areas(bot: Harness) -> N
     assert "只有管理员" in texts(await bot.send(wang, "/bindgroup 学院南路街道", chat=group))
     replies = texts(await bot.send(admin, "/bindgroup 不存在街道", chat=group))
     assert "不存在街道" in replies and "学院南路街道/东关社区" in replies
-    assert await bot.services.db.groups.area_of_chat(group.id) is None
+    assert await bot.deps.db.groups.area_of_chat(group.id) is None
 
 
 async def test_command_menu_is_registered_in_both_languages(bot: Harness) -> None:
@@ -106,7 +106,7 @@ async def test_a_group_can_be_bound_with_its_language(bot: Harness) -> None:
     group = bot.group(-100_003, "Street HQ", admins=(admin,))
     replies = await bot.send(admin, "/bindgroup 学院南路街道 en", chat=group)
     assert "bound to 学院南路街道" in texts(replies)
-    assert await bot.services.db.groups.language(group.id) == "en"
+    assert await bot.deps.db.groups.language(group.id) == "en"
 
 
 async def test_help_depends_on_who_asks_and_where(bot: Harness) -> None:

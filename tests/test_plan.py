@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import ConfigError, Settings, load_settings
-from scheduler.plan import DailyTimes, SendKind, day_plan
+from bot.domain.plan import DailyTimes, SendKind, day_plan
 
 
 def settings(**values: object) -> Settings:

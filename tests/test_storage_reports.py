@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from storage_fixtures import AT, sample_db
+from storage_fixtures import AT, audit_entries, sample_db
 
 from bot.domain.models import Grid, Incident, Report, ReportKind, Worker
 from storage.audit import AuditAction
@@ -65,7 +65,7 @@ async def test_file_stores_version_one_with_incidents(tmp_path: Path) -> None:
         assert (version.created_by, version.created_by_name) == (wang.id, "王娜")
         assert await db.reports.get(grid.id, DAY) == report
         assert await db.reports.get(grid.id, DAY + timedelta(days=1)) is None
-        (entry,) = await db.audit.entries(action=AuditAction.REPORT_FILE)
+        (entry,) = await audit_entries(db, action=AuditAction.REPORT_FILE)
         assert entry.actor == wang.telegram_id and entry.details["late"] is True
 
 
@@ -131,7 +131,7 @@ async def test_corrections_add_versions_and_keep_the_old_ones(tmp_path: Path) ->
         )
         assert [v.version for v in zero.versions] == [1, 2, 3] and zero.kind == ReportKind.ZERO
         assert zero.versions[:2] == corrected.versions
-        entries = await db.audit.entries(action=AuditAction.REPORT_CORRECT)
+        entries = await audit_entries(db, action=AuditAction.REPORT_CORRECT)
         assert [(e.details["version"], e.details["reason"]) for e in entries] == [
             (2, "少写了一个0"),
             (3, "其实无新增"),

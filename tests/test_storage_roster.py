@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import openpyxl
-from storage_fixtures import AT, open_db, rows_of, sample_csv, sample_db
+from storage_fixtures import AT, audit_entries, open_db, rows_of, sample_csv, sample_db
 
 from bot.domain.models import BindVia, ReportKind, RosterChanges, Worker
 from bot.domain.roster import parse_roster
@@ -67,7 +67,7 @@ async def test_sample_import_builds_the_tree(tmp_path: Path) -> None:
         assert found == workers[0] == await db.roster.worker(workers[0].id)
         overview = await db.roster.roster_overview()
         assert sum(len(workers) for _, workers in overview) == 22
-        assert [entry.action for entry in await db.audit.entries()] == ["roster.import"]
+        assert [entry.action for entry in await audit_entries(db)] == ["roster.import"]
 
 
 async def test_reimporting_the_same_file_changes_nothing(tmp_path: Path) -> None:
@@ -76,7 +76,7 @@ async def test_reimporting_the_same_file_changes_nothing(tmp_path: Path) -> None
         changes = await db.roster.apply(rows_of(sample_csv()), actor=None, at=LATER)
         assert changes == RosterChanges() and changes.unchanged
         assert await updated_stamps(db) == before
-        assert len(await db.audit.entries()) == 1
+        assert len(await audit_entries(db)) == 1
 
 
 async def test_an_edited_roster_updates_adds_and_deactivates(tmp_path: Path) -> None:
@@ -125,7 +125,7 @@ async def test_an_edited_roster_updates_adds_and_deactivates(tmp_path: Path) -> 
         assert await db.roster.workers_of_grid(grid_id, active_only=False) == [gone]
         report = await db.reports.get(grid_id, date(2024, 5, 1))
         assert report is not None and report.submitted_by_name == "黄刚"
-        (entry,) = await db.audit.entries(action=AuditAction.ROSTER_IMPORT, actor=900)
+        (entry,) = await audit_entries(db, action=AuditAction.ROSTER_IMPORT, actor=900)
         assert entry.details["workers_deactivated"] == 1
 
 
@@ -183,7 +183,7 @@ async def test_binding_by_username(tmp_path: Path) -> None:
         assert await db.roster.bind_by_username("grid_qj02_1", 42, at=AT) is None  # 42 is bound
         assert await db.roster.bind_by_username("nobody_here", 44, at=AT) is None
         assert await db.roster.worker_by_telegram_id(42) == worker
-        binds = await db.audit.entries(action=AuditAction.WORKER_BIND)
+        binds = await audit_entries(db, action=AuditAction.WORKER_BIND)
         assert [(e.actor, e.details["via"]) for e in binds] == [(42, "username")]
 
 
@@ -230,7 +230,7 @@ async def test_invites(tmp_path: Path) -> None:
             rotated, telegram_id=52, display_name="x", username=None, at=AT
         )
         assert revoked.status == InviteStatus.INVALID
-        actions = [e.action for e in await db.audit.entries() if e.action.startswith("invite")]
+        actions = [e.action for e in await audit_entries(db) if e.action.startswith("invite")]
         assert actions == ["invite.create", "invite.revoke", "invite.create", "invite.revoke"]
 
         # Invitees are not on the roster file: a re-import keeps them.

@@ -23,6 +23,9 @@ from bot.demo.people import Behaviour
 from bot.demo.transcript import entities_html
 from bot.i18n import t
 
+pytestmark = pytest.mark.xdist_group("short_demo")
+"""Both modules use the same played demo: one xdist worker runs them, so it is played once."""
+
 BROWSER_NAMES = ("chromium", "chromium-browser")
 WINDOW = (1000, 1400)
 BROWSER_TIMEOUT = 120

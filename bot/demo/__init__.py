@@ -15,26 +15,14 @@ import argparse
 import logging
 import random
 import time
-from pathlib import Path
 
 from bot.demo.acting import DemoError
 from bot.demo.output import TRANSCRIPT, clear_previous, terminal_digests, write_outputs
 from bot.demo.run import DB_NAME, Demo, DemoOptions, demo_days, demo_session
 from bot.demo.world import pick
-from bot.i18n import Locale, parse_locale, t
+from bot.i18n import Locale, t
 
-__all__ = ["DemoError", "DemoOptions", "add_arguments", "options_from", "play", "run_demo"]
-
-DEFAULT_OUT = Path("demo-output")
-MAX_DAYS = 31
-
-
-def add_arguments(parser: argparse.ArgumentParser, locale: Locale) -> None:
-    """The ``demo`` subcommand's options."""
-    parser.add_argument("--lang", type=_locale, help=t(locale, "demo.cli.lang"))
-    parser.add_argument("--days", type=_days, default=1, help=t(locale, "demo.cli.days"))
-    parser.add_argument("--seed", type=int, help=t(locale, "demo.cli.seed"))
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=t(locale, "demo.cli.out"))
+__all__ = ["DemoError", "DemoOptions", "options_from", "play", "run_demo"]
 
 
 def options_from(args: argparse.Namespace, default_lang: Locale) -> DemoOptions:
@@ -93,16 +81,3 @@ def _introduce(demo: Demo) -> None:
         seed=demo.options.seed,
     )
     demo.say("emulator", url=demo.emu.url)
-
-
-def _locale(value: str) -> Locale:
-    try:
-        return parse_locale(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(value) from None
-
-
-def _days(value: str) -> int:
-    if not value.isdigit() or not 1 <= int(value) <= MAX_DAYS:
-        raise argparse.ArgumentTypeError(value)
-    return int(value)

@@ -17,19 +17,19 @@ from zoneinfo import ZoneInfo
 
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
-from bot.app import RunningBot, open_services, running_bot
+from bot.app import RunningBot, running_bot
 from bot.clock import ManualClock, at
 from bot.config import Settings
 from bot.demo.acting import DemoError, Stage
 from bot.demo.people import Behaviour, Worker
 from bot.demo.script import ACKNOWLEDGED_AT, Act, Move, Part, cast_parts, worker_moves
 from bot.demo.world import DemoWorld, Person, SupervisorGroup, build_world
+from bot.dependencies import Dependencies, open_dependencies
 from bot.domain.digest import Digest
+from bot.domain.plan import DailyTimes, PlannedSend, day_plan
 from bot.domain.roster import parse_roster
 from bot.emulator import BotApiEmulator, SimGroup, SimUser
 from bot.i18n import Locale, t
-from bot.services import Services
-from scheduler.plan import DailyTimes, PlannedSend, day_plan
 
 TOKEN = "7000000001:DEMO-TOKEN"
 """Any token will do: the emulator accepts it, Telegram never sees it."""
@@ -90,7 +90,7 @@ class Demo:
     world: DemoWorld
     emu: BotApiEmulator
     clock: ManualClock
-    services: Services
+    deps: Dependencies
     bot: RunningBot
     stage: Stage
     people: Cast
@@ -112,7 +112,7 @@ class Demo:
         parsed = parse_roster("demo-roster.csv", self.world.roster_csv(self.lang))
         if parsed.errors:
             raise DemoError(f"the demo roster does not import: {parsed.errors}")
-        await self.services.db.roster.apply(parsed.rows, actor=None, at=self.clock.now())
+        await self.deps.db.roster.apply(parsed.rows, actor=None, at=self.clock.now())
         for group in self.world.groups:
             command = f"/bindgroup {group.area_path(self.lang)}"
             await self.stage.send(self.people.admin, command, chat=self.people.groups[group.slug])
@@ -131,7 +131,7 @@ class Demo:
         rng = random.Random(f"{self.options.seed}:{day.isoformat()}")
         parts = cast_parts(self._grid_workers(), rng)
         self.say("day", number=len(self.played) + 1, day=day.isoformat())
-        form = self.services.form
+        form = self.deps.form
         moves = [m for p in parts for m in worker_moves(p, form, rng, self._correctable(p, day))]
         moves += self._supervisor_moves(parts) + (self._closing_moves(day) if closing else [])
         plan = {send.at.time(): send for send in day_plan(self._times(), day)}
@@ -188,7 +188,7 @@ class Demo:
         return acknowledge
 
     async def _report_progress(self, day: date, planned: PlannedSend | None) -> None:
-        reported = len(await self.services.db.reports.reports_on(day))
+        reported = len(await self.deps.db.reports.reports_on(day))
         event = "" if planned is None else t(self.lang, f"demo.event.{planned.kind.value}")
         self.say(
             "progress",
@@ -210,7 +210,7 @@ class Demo:
         """Each bound group's digest of ``day``, by group slug, as compiled now."""
         compiled = {}
         for group in self.world.groups:
-            area = await self.services.db.roster.area_by_path(group.area_path(self.lang))
+            area = await self.deps.db.roster.area_by_path(group.area_path(self.lang))
             if area is None:
                 raise DemoError(f"area {group.area_path(self.lang)} is missing")
             compiled[group.slug] = await self.bot.outbound.digests.compile(area, day)
@@ -225,7 +225,7 @@ class Demo:
         return [by_grid[grid.code] for grid in self.world.grids]
 
     def _times(self) -> DailyTimes:
-        return DailyTimes.from_settings(self.services.settings)
+        return DailyTimes.from_settings(self.deps.settings)
 
     def _at(self, day: date, moment: time) -> None:
         self.clock.set(at(day, moment, ZONE))
@@ -276,11 +276,11 @@ async def demo_session(options: DemoOptions) -> AsyncIterator[Demo]:
     async with AsyncExitStack() as stack:
         emu = await stack.enter_async_context(BotApiEmulator(clock=clock.now))
         settings = demo_settings(options, emu.url, world.admin.telegram_id)
-        services = await stack.enter_async_context(open_services(settings, clock))
+        deps = await stack.enter_async_context(open_dependencies(settings, clock))
         bot = await stack.enter_async_context(
-            running_bot(services, TOKEN, poll_timeout=1, schedule=False)
+            running_bot(deps, TOKEN, poll_timeout=1, schedule=False)
         )
-        yield _cast(options, world, emu, clock, services, bot)
+        yield _cast(options, world, emu, clock, deps, bot)
 
 
 def _cast(
@@ -288,7 +288,7 @@ def _cast(
     world: DemoWorld,
     emu: BotApiEmulator,
     clock: ManualClock,
-    services: Services,
+    deps: Dependencies,
     bot: RunningBot,
 ) -> Demo:
     """The simulated people, as users and groups of the emulator."""
@@ -301,7 +301,7 @@ def _cast(
         return emu.add_user(person.telegram_id, name, username=username, language_code=code)
 
     workers = {
-        person.telegram_id: Worker(stage, person, grid, user(person), services.form, lang)
+        person.telegram_id: Worker(stage, person, grid, user(person), deps.form, lang)
         for grid in world.grids
         for person in grid.workers
     }
@@ -314,7 +314,7 @@ def _cast(
         for group in world.groups
     }
     people = Cast(workers, groups, supervisors, admin)
-    return Demo(options, world, emu, clock, services, bot, stage, people)
+    return Demo(options, world, emu, clock, deps, bot, stage, people)
 
 
 def _remove_database(path: Path) -> None:

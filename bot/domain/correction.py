@@ -8,6 +8,11 @@ from bot.domain.form import FieldDef, Form, normalise_label
 from bot.domain.models import FieldValue, ReportKind, ReportVersion, Values
 from bot.domain.rules import RuleContext, Violation, evaluate
 
+REASON_MIN_CHARS = 2
+"""The shortest reason accepted for a correction, a fix or an excuse."""
+REASON_MAX_CHARS = 200
+"""The longest reason kept for a correction, a fix or an excuse."""
+
 
 @dataclass(frozen=True, slots=True)
 class Fix:

@@ -14,6 +14,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+DEFAULT_DAYS = 7
+"""The range /stats, /export and ``gridbot export`` cover when no day is given."""
 MAX_DAYS = 3660
 """The longest ``Nd`` accepted (ten years)."""
 

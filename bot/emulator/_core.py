@@ -110,14 +110,6 @@ class BotApiEmulator:
     def base_file_url(self) -> str:
         return f"{self.url}/file/bot"
 
-    @property
-    def bot_id(self) -> int:
-        return BOT_ID
-
-    @property
-    def bot_username(self) -> str:
-        return str(self._state.bot_user["username"])
-
     # the simulated world ---------------------------------------------------------------------
 
     def add_user(
@@ -273,23 +265,9 @@ class BotApiEmulator:
         return {key: list(value) for key, value in self._state.commands.items()}
 
     @property
-    def descriptions(self) -> dict[str, str]:
-        """setMyDescription by language_code ("" = default)."""
-        return dict(self._state.settings["description"])
-
-    @property
-    def short_descriptions(self) -> dict[str, str]:
-        return dict(self._state.settings["short_description"])
-
-    @property
     def menu_buttons(self) -> dict[int | None, JsonDict]:
         """setChatMenuButton by chat id (None = the default for all chats)."""
         return dict(self._state.menu_buttons)
-
-    @property
-    def webhook_url(self) -> str | None:
-        webhook = self._state.webhook
-        return None if webhook is None else str(webhook["url"])
 
     @property
     def tokens_seen(self) -> set[str]:

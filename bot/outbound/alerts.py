@@ -10,11 +10,11 @@ from enum import StrEnum
 from telegram import Message
 from telegram.error import TelegramError
 
+from bot.dependencies import Dependencies
 from bot.domain.models import Area, Grid, Report
 from bot.i18n import Locale, t
 from bot.outbound.courier import Courier
-from bot.services import Services
-from handlers.common import escape, keyboard
+from bot.telegram_ui import escape, keyboard
 from storage.alerts import Alert
 from storage.schedule import SendKey
 
@@ -46,14 +46,14 @@ def ack_data(alert_id: int) -> str:
 class AlertDesk:
     """Posting, acknowledging and escalating urgent-incident alerts."""
 
-    def __init__(self, services: Services, courier: Courier) -> None:
-        self.s = services
+    def __init__(self, deps: Dependencies, courier: Courier) -> None:
+        self.deps = deps
         self.courier = courier
 
     async def chain(self, grid: Grid) -> list[BoundGroup]:
         """The bound groups above a grid, nearest area first (the grid's community, then its
         street, …)."""
-        bindings = await self.s.db.groups.bindings()
+        bindings = await self.deps.db.groups.bindings()
         parts = grid.area_path.split("/")
         prefixes = ["/".join(parts[:size]) for size in range(len(parts), 0, -1)]
         return [
@@ -65,9 +65,9 @@ class AlertDesk:
 
     async def raise_for(self, report: Report) -> list[Alert]:
         """Post the urgent incidents that are new in the report's current version."""
-        urgent = {item.key for item in self.s.form.incident_categories if item.urgent}
-        alerts = await self.s.db.alerts.raise_new(
-            report.id, urgent_categories=urgent, at=self.s.now()
+        urgent = {item.key for item in self.deps.form.incident_categories if item.urgent}
+        alerts = await self.deps.db.alerts.raise_new(
+            report.id, urgent_categories=urgent, at=self.deps.now()
         )
         for alert in alerts:
             await self.post(alert, level=0)
@@ -75,7 +75,7 @@ class AlertDesk:
 
     async def post(self, alert: Alert, *, level: int) -> bool:
         """Post the alert to the ``level``-th bound group above its grid; False if none."""
-        grid = await self.s.db.roster.grid(alert.grid_id)
+        grid = await self.deps.db.roster.grid(alert.grid_id)
         assert grid is not None
         chain = await self.chain(grid)
         if level >= len(chain):
@@ -89,9 +89,9 @@ class AlertDesk:
             )
             return False
         group = chain[level]
-        locale = await self.s.db.groups.language(group.chat_id) or self.s.settings.locale
+        locale = await self.deps.db.groups.language(group.chat_id) or self.deps.settings.locale
         text = await self._text(alert, grid, locale, escalated=level > 0)
-        now = self.s.now()
+        now = self.deps.now()
         delivery = await self.courier.deliver(
             SendKey(f"alert:{alert.id}", alert.day, group.chat_id),
             lambda: self.courier.bot.send_message(
@@ -103,7 +103,7 @@ class AlertDesk:
             grid_id=grid.id,
         )
         if isinstance(delivery.result, Message):
-            await self.s.db.alerts.add_post(
+            await self.deps.db.alerts.add_post(
                 alert.id,
                 chat_id=group.chat_id,
                 message_id=delivery.result.message_id,
@@ -113,11 +113,11 @@ class AlertDesk:
         return True
 
     async def _text(self, alert: Alert, grid: Grid, locale: Locale, *, escalated: bool) -> str:
-        report = await self.s.db.reports.get(alert.grid_id, alert.day)
+        report = await self.deps.db.reports.get(alert.grid_id, alert.day)
         reporter = report.current.created_by_name if report else ""
         category = (
-            self.s.form.category(alert.category).label(locale)
-            if self.s.form.has_category(alert.category)
+            self.deps.form.category(alert.category).label(locale)
+            if self.deps.form.has_category(alert.category)
             else alert.category
         )
         body = t(
@@ -128,17 +128,17 @@ class AlertDesk:
             category=escape(category),
             description=escape(alert.description),
             reporter=escape(reporter),
-            time=alert.raised_at.astimezone(self.s.settings.timezone).strftime("%H:%M"),
+            time=alert.raised_at.astimezone(self.deps.settings.timezone).strftime("%H:%M"),
         )
         if not escalated:
             return body
-        note = t(locale, "outbound.alert_escalated", minutes=self.s.settings.alert_ack_minutes)
+        note = t(locale, "outbound.alert_escalated", minutes=self.deps.settings.alert_ack_minutes)
         return f"{note}\n{body}"
 
     async def escalate_overdue(self, now: datetime) -> None:
         """Re-post alerts nobody acknowledged in time to the next group up the tree."""
-        window = timedelta(minutes=self.s.settings.alert_ack_minutes)
-        for alert in await self.s.db.alerts.unacknowledged():
+        window = timedelta(minutes=self.deps.settings.alert_ack_minutes)
+        for alert in await self.deps.db.alerts.unacknowledged():
             if not alert.posts:
                 await self.post(alert, level=0)
                 continue
@@ -151,11 +151,11 @@ class AlertDesk:
     ) -> AckResult:
         """A supervisor in a group the alert was posted to acknowledges it; every posting of
         the alert then shows who did, and when."""
-        alert = await self.s.db.alerts.get(alert_id)
+        alert = await self.deps.db.alerts.get(alert_id)
         if alert is None or chat_id not in {post.chat_id for post in alert.posts}:
             return AckResult.EXPIRED
-        alert, changed = await self.s.db.alerts.acknowledge(
-            alert_id, by=user_id, name=name, at=self.s.now()
+        alert, changed = await self.deps.db.alerts.acknowledge(
+            alert_id, by=user_id, name=name, at=self.deps.now()
         )
         if not changed or alert is None:
             return AckResult.ALREADY
@@ -163,11 +163,11 @@ class AlertDesk:
         return AckResult.ACKNOWLEDGED
 
     async def _show_acknowledged(self, alert: Alert) -> None:
-        grid = await self.s.db.roster.grid(alert.grid_id)
+        grid = await self.deps.db.roster.grid(alert.grid_id)
         assert grid is not None and alert.acknowledged_at is not None
-        when = alert.acknowledged_at.astimezone(self.s.settings.timezone).strftime("%H:%M")
+        when = alert.acknowledged_at.astimezone(self.deps.settings.timezone).strftime("%H:%M")
         for post in alert.posts:
-            locale = await self.s.db.groups.language(post.chat_id) or self.s.settings.locale
+            locale = await self.deps.db.groups.language(post.chat_id) or self.deps.settings.locale
             text = await self._text(alert, grid, locale, escalated=post.level > 0)
             done = t(
                 locale,

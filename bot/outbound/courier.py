@@ -1,6 +1,6 @@
 """Exactly-once delivery: every send is recorded before it goes out and retried on failure.
 
-A send is keyed by (kind, day, target chat). The ledger row is claimed first; a send that is
+A send is keyed by (kind, day, target chat). The send-log row is claimed first; a send that is
 already sent, skipped or blocked is never repeated, so a restart or a second tick sends no
 second copy. Transient failures (network errors, Telegram 5xx, timeouts, 429) are retried
 with backoff; a chat that blocked the bot (or a group that removed it) is recorded as blocked,
@@ -19,8 +19,8 @@ from typing import Generic, TypeVar
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
+from bot.dependencies import Dependencies
 from bot.i18n import t
-from bot.services import Services
 from storage.schedule import SendKey, SendStatus
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ T = TypeVar("T")
 DEFAULT_BACKOFF = (1.0, 4.0, 15.0)
 """Pauses between attempts: four tries over about 20 seconds."""
 ONCE_EVER = date(1970, 1, 1)
-"""The ledger day of notices that are given once and for all (e.g. "chat X blocked the bot")."""
+"""The send-log day of notices that are given once and for all (e.g. "chat X blocked the bot")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,19 +40,14 @@ class Delivery(Generic[T]):
     status: SendStatus
     result: T | None = None
 
-    @property
-    def sent_now(self) -> bool:
-        """True when this call is the one that sent it."""
-        return self.result is not None
-
 
 class Courier:
-    """Sends through the ledger; shared by the scheduler and the commands."""
+    """Sends through the send log; shared by the scheduler and the commands."""
 
     def __init__(
-        self, services: Services, bot: Bot, *, backoff: Sequence[float] = DEFAULT_BACKOFF
+        self, deps: Dependencies, bot: Bot, *, backoff: Sequence[float] = DEFAULT_BACKOFF
     ) -> None:
-        self.services = services
+        self.deps = deps
         self.bot = bot
         self.backoff = tuple(backoff)
 
@@ -65,15 +60,15 @@ class Courier:
         grid_id: int | None = None,
         delayed: bool = False,
     ) -> Delivery[T]:
-        """Send once: claim the ledger row, try with backoff, record the outcome."""
-        ledger = self.services.db.schedule
-        record = await ledger.claim(key, grid_id=grid_id, planned_at=planned_at)
+        """Send once: claim the send-log row, try with backoff, record the outcome."""
+        send_log = self.deps.db.schedule
+        record = await send_log.claim(key, grid_id=grid_id, planned_at=planned_at)
         if record.status.final:
             return Delivery(record.status)
-        if await ledger.blocked(key.day, key.target):
+        if await send_log.blocked(key.day, key.target):
             error = "blocked earlier today"
-            await ledger.finish(
-                key, SendStatus.BLOCKED, at=self.services.now(), attempts=0, error=error
+            await send_log.finish(
+                key, SendStatus.BLOCKED, at=self.deps.now(), attempts=0, error=error
             )
             return Delivery(SendStatus.BLOCKED)
         attempts, error = 0, ""
@@ -93,10 +88,10 @@ class Courier:
             except NetworkError as failure:
                 error = str(failure)
             else:
-                await ledger.finish(
+                await send_log.finish(
                     key,
                     SendStatus.SENT,
-                    at=self.services.now(),
+                    at=self.deps.now(),
                     attempts=attempts,
                     delayed=delayed,
                 )
@@ -105,8 +100,8 @@ class Courier:
             if pause is None:
                 break
             await asyncio.sleep(pause)
-        await ledger.finish(
-            key, SendStatus.FAILED, at=self.services.now(), attempts=attempts, error=error
+        await send_log.finish(
+            key, SendStatus.FAILED, at=self.deps.now(), attempts=attempts, error=error
         )
         await self.tell_admins_once(
             f"failed:{key.kind}:{key.target}",
@@ -121,8 +116,8 @@ class Courier:
         return Delivery(SendStatus.FAILED)
 
     async def _blocked(self, key: SendKey, failure: Exception, attempts: int) -> None:
-        await self.services.db.schedule.finish(
-            key, SendStatus.BLOCKED, at=self.services.now(), attempts=attempts, error=str(failure)
+        await self.deps.db.schedule.finish(
+            key, SendStatus.BLOCKED, at=self.deps.now(), attempts=attempts, error=str(failure)
         )
         await self.tell_admins_once(
             f"blocked:{key.target}",
@@ -133,7 +128,7 @@ class Courier:
 
     async def describe_chat(self, chat: int) -> str:
         """A chat as admins know it: the worker and their grid, or the group's area."""
-        db, locale = self.services.db, self.services.settings.locale
+        db, locale = self.deps.db, self.deps.settings.locale
         worker = await db.roster.worker_by_telegram_id(chat)
         if worker is not None:
             grid = await db.roster.grid(worker.grid_id)
@@ -146,23 +141,23 @@ class Courier:
 
     async def skip(self, key: SendKey, *, planned_at: datetime, grid_id: int | None = None) -> bool:
         """Record a send as skipped (its time has passed); False if it was already final."""
-        ledger = self.services.db.schedule
-        record = await ledger.claim(key, grid_id=grid_id, planned_at=planned_at)
+        send_log = self.deps.db.schedule
+        record = await send_log.claim(key, grid_id=grid_id, planned_at=planned_at)
         if record.status.final:
             return False
-        await ledger.finish(key, SendStatus.SKIPPED, at=self.services.now(), attempts=0)
+        await send_log.finish(key, SendStatus.SKIPPED, at=self.deps.now(), attempts=0)
         return True
 
     async def tell_admins_once(
         self, topic: str, text_key: str, *, day_scoped: date | None = None, **params: object
     ) -> None:
         """A private notice to every admin, once per topic (per day when ``day_scoped``)."""
-        settings = self.services.settings
+        settings = self.deps.settings
         text = t(settings.locale, text_key, **params)
         for admin in sorted(settings.admins):
             key = SendKey(f"notice:{topic}", day_scoped or ONCE_EVER, admin)
-            record = await self.services.db.schedule.claim(
-                key, grid_id=None, planned_at=self.services.now()
+            record = await self.deps.db.schedule.claim(
+                key, grid_id=None, planned_at=self.deps.now()
             )
             if record.status.final:
                 continue
@@ -170,17 +165,15 @@ class Courier:
                 await self.bot.send_message(admin, text)
             except (NetworkError, Forbidden, RetryAfter) as failure:
                 log.warning("could not tell admin %s: %s", admin, failure)
-                await self.services.db.schedule.finish(
+                await self.deps.db.schedule.finish(
                     key,
                     SendStatus.FAILED,
-                    at=self.services.now(),
+                    at=self.deps.now(),
                     attempts=1,
                     error=str(failure),
                 )
                 continue
-            await self.services.db.schedule.finish(
-                key, SendStatus.SENT, at=self.services.now(), attempts=1
-            )
+            await self.deps.db.schedule.finish(key, SendStatus.SENT, at=self.deps.now(), attempts=1)
 
 
 def in_order(parts: Sequence[Callable[[], Awaitable[object]]]) -> Callable[[], Awaitable[None]]:

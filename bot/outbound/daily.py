@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
 
+from bot.dependencies import Dependencies
 from bot.domain.digest.text import Line, to_messages
 from bot.domain.models import Area, Grid, Worker
+from bot.domain.plan import PlannedSend, SendKind
 from bot.i18n import Locale, listing, t
 from bot.outbound.courier import Courier, in_order
-from bot.services import Services
-from handlers.common import escape, keyboard, menu_data
-from scheduler.plan import PlannedSend, SendKind
+from bot.telegram_ui import escape, keyboard, menu_data
 from storage.schedule import SendKey
 
 PARALLEL_SENDS = 8
@@ -46,13 +46,13 @@ async def gather_limited(jobs: Iterable[Awaitable[object]], limit: int = PARALLE
 class DailyNotices:
     """Prompts, reminders, the late nag and the escalation, through the courier."""
 
-    def __init__(self, services: Services, courier: Courier) -> None:
-        self.s = services
+    def __init__(self, deps: Dependencies, courier: Courier) -> None:
+        self.deps = deps
         self.courier = courier
 
     async def due_grids(self, day: date) -> list[DueGrid]:
         """Active grids with no report and no excuse on ``day``, with their reachable workers."""
-        db = self.s.db
+        db = self.deps.db
         reported = {report.grid_id for report in await db.reports.reports_on(day)}
         excused = await db.schedule.excused(day)
         away = await db.schedule.away(day)
@@ -87,7 +87,7 @@ class DailyNotices:
         if stale:
             await self.courier.skip(key, planned_at=planned.at, grid_id=grid.id)
             return
-        locale = worker.language or self.s.settings.locale
+        locale = worker.language or self.deps.settings.locale
         text = self._nag_text(planned, grid, worker, locale, now)
         buttons = keyboard(
             [
@@ -107,7 +107,7 @@ class DailyNotices:
     def _nag_text(
         self, planned: PlannedSend, grid: Grid, worker: Worker, locale: Locale, now: datetime
     ) -> str:
-        deadline = self.s.deadline(planned.day)
+        deadline = self.deps.deadline(planned.day)
         common = {
             "name": escape(worker.name),
             "grid": escape(grid.name),
@@ -123,11 +123,11 @@ class DailyNotices:
 
     async def escalate(self, planned: PlannedSend, now: datetime) -> None:
         """Each bound supervisor group gets the grids of its area still missing."""
-        reminders = await self.s.db.schedule.reminders_sent(planned.day)
+        reminders = await self.deps.db.schedule.reminders_sent(planned.day)
         missing = await self.due_grids(planned.day)
         jobs = [
             self._escalate_to(planned, chat, area, missing, reminders, now)
-            for chat, area in await self.s.db.groups.bindings()
+            for chat, area in await self.deps.db.groups.bindings()
         ]
         await gather_limited(jobs)
 
@@ -144,9 +144,9 @@ class DailyNotices:
         if now >= planned.valid_until:
             await self.courier.skip(key, planned_at=planned.at)
             return
-        locale = await self.s.db.groups.language(chat) or self.s.settings.locale
+        locale = await self.deps.db.groups.language(chat) or self.deps.settings.locale
         mine = [due for due in missing if area.covers(due.grid.area_path)]
-        total = len(await self.s.db.roster.grids(area_path=area.path))
+        total = len(await self.deps.db.roster.grids(area_path=area.path))
         messages = to_messages(
             self._escalation_lines(planned, area, mine, reminders, total, locale)
         )

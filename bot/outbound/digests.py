@@ -10,6 +10,7 @@ from functools import partial
 from telegram import Bot
 
 from bot.clock import at
+from bot.dependencies import Dependencies
 from bot.domain.digest import (
     Digest,
     DigestInput,
@@ -20,22 +21,21 @@ from bot.domain.digest import (
     render_digest,
 )
 from bot.domain.models import Area, Grid, Report
+from bot.domain.plan import SINCE_KEY, DailyTimes, PlannedSend
 from bot.domain.status import GridDay, Tally
 from bot.i18n import Locale
 from bot.outbound.courier import Courier, in_order
 from bot.outbound.daily import ON_TIME_SLACK, gather_limited
 from bot.outbound.tables import grid_table_xlsx
-from bot.services import Services
-from scheduler.plan import SINCE_KEY, DailyTimes, PlannedSend
 from storage.schedule import SendKey
 
 
 class DigestDesk:
     """Compiles an area's digest from storage and sends it."""
 
-    def __init__(self, services: Services) -> None:
-        self.s = services
-        self.times = DailyTimes.from_settings(services.settings)
+    def __init__(self, deps: Dependencies) -> None:
+        self.deps = deps
+        self.times = DailyTimes.from_settings(deps.settings)
 
     async def compile(self, area: Area, day: date) -> Digest:
         """The digest of ``area`` for ``day``, from what the database holds now."""
@@ -43,7 +43,7 @@ class DigestDesk:
 
     async def load(self, area: Area, day: date) -> DigestInput:
         """Everything the digest is compiled from."""
-        db = self.s.db
+        db = self.deps.db
         grids = await db.roster.grids(area_path=area.path)
         reports_today = await self._reports(day)
         reports_before = await self._reports(day - timedelta(days=1))
@@ -74,10 +74,10 @@ class DigestDesk:
             history = tuple(await db.reports.history(grid.id, before=day + timedelta(days=1)))
             items.append(GridInput(today, yesterday, history, workers))
         return DigestInput(
-            form=self.s.form,
+            form=self.deps.form,
             area=area,
             day=day,
-            tz=self.s.settings.timezone,
+            tz=self.deps.settings.timezone,
             grids=tuple(items),
             sub_areas=tuple(item for item in await db.roster.areas() if item.parent_id == area.id),
             incidents=await self._urgent(day, grids),
@@ -90,13 +90,13 @@ class DigestDesk:
         bot was already in service (a fresh install has no "yesterday" to compare with)."""
         if not self.times.is_reporting_day(day):
             return False
-        since = await self.s.db.meta.get(SINCE_KEY)
+        since = await self.deps.db.meta.get(SINCE_KEY)
         if since is None:
-            return bool(await self.s.db.reports.reports_on(day))
+            return bool(await self.deps.db.reports.reports_on(day))
         return day >= datetime.fromisoformat(since).astimezone(self.times.tz).date()
 
     async def _reports(self, day: date) -> dict[int, Report]:
-        return {report.grid_id: report for report in await self.s.db.reports.reports_on(day)}
+        return {report.grid_id: report for report in await self.deps.db.reports.reports_on(day)}
 
     async def _urgent(self, day: date, grids: list[Grid]) -> tuple[UrgentIncident, ...]:
         by_id = {grid.id: grid for grid in grids}
@@ -109,7 +109,7 @@ class DigestDesk:
                 acknowledged_by=alert.acknowledged_by_name,
                 acknowledged_at=alert.acknowledged_at,
             )
-            for alert in await self.s.db.alerts.on_day(day)
+            for alert in await self.deps.db.alerts.on_day(day)
             if alert.grid_id in by_id
         )
 
@@ -123,7 +123,7 @@ class DigestDesk:
         grid_days = []
         for other in [d for d in last_week if await self._operating_on(d)]:
             reports = await self._reports(other)
-            excused = await self.s.db.schedule.excused(other)
+            excused = await self.deps.db.schedule.excused(other)
             grid_days += [
                 GridDay(grid, other, reports.get(grid.id), excused.get(grid.id)) for grid in grids
             ]
@@ -155,7 +155,7 @@ class DigestDesk:
         past the grace period, recorded as skipped and the admins are told)."""
         jobs = [
             self._deliver_to(courier, planned, chat, area, now)
-            for chat, area in await self.s.db.groups.bindings()
+            for chat, area in await self.deps.db.groups.bindings()
         ]
         await gather_limited(jobs)
 
@@ -173,7 +173,7 @@ class DigestDesk:
                     day=planned.day.isoformat(),
                 )
             return
-        locale = await self.s.db.groups.language(chat) or self.s.settings.locale
+        locale = await self.deps.db.groups.language(chat) or self.deps.settings.locale
         digest = await self.compile(area, planned.day)
         await courier.deliver(
             key,

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.dependencies import Dependencies
 from bot.domain.draft import Draft, DraftIncident, asked_fields, drop_inapplicable, final_values
 from bot.domain.rules import evaluate
-from bot.services import Services
+from bot.telegram_ui import parse_draft_data
 from handlers.checkin.corrections import Corrections
 from handlers.checkin.filling import Filling
 from handlers.checkin.incidents import Incidents
@@ -15,7 +16,7 @@ from handlers.checkin.questions import Questions
 from handlers.checkin.shared import Context, abandon, load_draft
 from handlers.checkin.summary import Summary
 from handlers.checkin.zero import ZeroReport
-from handlers.common import Turn, parse_draft_data
+from handlers.common import Turn
 
 
 class Buttons:
@@ -23,7 +24,7 @@ class Buttons:
 
     def __init__(
         self,
-        services: Services,
+        deps: Dependencies,
         filling: Filling,
         questions: Questions,
         incidents: Incidents,
@@ -31,8 +32,8 @@ class Buttons:
         corrections: Corrections,
         zero: ZeroReport,
     ) -> None:
-        self.s = services
-        self.form = services.form
+        self.deps = deps
+        self.form = deps.form
         self.filling = filling
         self.questions = questions
         self.incidents = incidents
@@ -42,7 +43,7 @@ class Buttons:
 
     async def on_button(self, update: Update, context: Context) -> str | int | None:
         """Every draft button: checked against the live draft and step, then dispatched."""
-        turn = Turn.of(update, self.s)
+        turn = Turn.of(update, self.deps)
         button = parse_draft_data(turn.query.data if turn.query else None)
         if button is not None and button.action in {"zero_ok", "zero_no"}:
             return await self.zero.on_button(turn, context, button.draft_id, button.action)
@@ -128,5 +129,5 @@ class Buttons:
 
     async def on_text_where_buttons_expected(self, update: Update, context: Context) -> None:
         """Typed text while the bot waits for a button: say so, keep the state."""
-        turn = Turn.of(update, self.s)
+        turn = Turn.of(update, self.deps)
         await turn.say(turn.t("checkin.use_buttons"))

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Final
 
 from telegram import Update
 
+from bot.dependencies import Dependencies
+from bot.domain.correction import REASON_MAX_CHARS, REASON_MIN_CHARS
 from bot.domain.dates import DateArgError, parse_day
 from bot.domain.draft import Draft, DraftIncident, asked_fields, final_values, report_kind
 from bot.domain.models import Grid, Report
 from bot.domain.stocks import fill_skipped
 from bot.outbound.alerts import AlertDesk
-from bot.services import Services
+from bot.telegram_ui import Button, draft_data, escape, escaped, menu_data
 from handlers.checkin.entry import Entry
 from handlers.checkin.shared import (
     EDIT_PICK,
@@ -25,20 +26,17 @@ from handlers.checkin.shared import (
     save_draft,
 )
 from handlers.checkin.summary import Summary
-from handlers.common import Button, Turn, draft_data, escape, escaped, menu_data
-
-REASON_MIN_CHARS: Final = 2
-REASON_MAX_CHARS: Final = 200
+from handlers.common import Turn
 
 
 class Corrections:
     """Picking what to change, and the correction of a filed report."""
 
     def __init__(
-        self, services: Services, alerts: AlertDesk, entry: Entry, summary: Summary
+        self, deps: Dependencies, alerts: AlertDesk, entry: Entry, summary: Summary
     ) -> None:
-        self.s = services
-        self.form = services.form
+        self.deps = deps
+        self.form = deps.form
         self.alerts = alerts
         self.entry = entry
         self.summary = summary
@@ -50,8 +48,8 @@ class Corrections:
         if entry is None:
             return END
         turn, _, grid = entry
-        today = self.s.today()
-        earliest = today - timedelta(days=self.s.settings.correction_days)
+        today = self.deps.today()
+        earliest = today - timedelta(days=self.deps.settings.correction_days)
         try:
             wanted = self._correction_day(update, context, today)
         except DateArgError as error:
@@ -63,18 +61,18 @@ class Corrections:
                     "checkin.correct_out_of_window",
                     day=wanted.isoformat(),
                     earliest=earliest.isoformat(),
-                    days=self.s.settings.correction_days,
+                    days=self.deps.settings.correction_days,
                 )
             )
             return END
-        filed = await self.s.db.reports.history(
+        filed = await self.deps.db.reports.history(
             grid.id, before=today + timedelta(days=1), since=earliest
         )
         if wanted is not None:
             filed = [report for report in filed if report.day == wanted]
         if not filed:
             await turn.say(
-                turn.t("checkin.nothing_to_correct", days=self.s.settings.correction_days)
+                turn.t("checkin.nothing_to_correct", days=self.deps.settings.correction_days)
             )
             return END
         if len(filed) > 1:
@@ -147,7 +145,7 @@ class Corrections:
 
     async def on_reason(self, update: Update, context: Context) -> str | int:
         """The reason for a correction."""
-        turn = Turn.of(update, self.s)
+        turn = Turn.of(update, self.deps)
         draft = load_draft(context)
         if draft is None or draft.mode != "correct":
             return await lost_draft(turn)
@@ -169,14 +167,14 @@ class Corrections:
         values = final_values(self.form, draft)
         if draft.report_id is None or not draft.reason:
             return await self.summary.show(turn, context, draft)
-        report = await self.s.db.reports.correct(
+        report = await self.deps.db.reports.correct(
             draft.report_id,
             kind=report_kind(self.form, draft, values),
             values=values,
             incidents=draft.incident_values(),
             baseline=draft.baseline,
             worker_id=worker.id,
-            at=self.s.now(),
+            at=self.deps.now(),
             reason=draft.reason,
         )
         forget(context)

@@ -6,11 +6,11 @@ from datetime import date
 
 from telegram import Update
 
+from bot.dependencies import Dependencies
 from bot.domain.draft import Draft
 from bot.domain.models import Grid, Worker
 from bot.domain.rules import history_from, history_window
 from bot.domain.stocks import needs_baseline, openings_for
-from bot.services import Services
 from handlers.checkin.summary import Summary
 from handlers.common import Turn
 
@@ -18,14 +18,14 @@ from handlers.common import Turn
 class Entry:
     """The checks of the entry points, and the start of a draft."""
 
-    def __init__(self, services: Services, summary: Summary) -> None:
-        self.s = services
-        self.form = services.form
+    def __init__(self, deps: Dependencies, summary: Summary) -> None:
+        self.deps = deps
+        self.form = deps.form
         self.summary = summary
 
     async def admit(self, update: Update) -> tuple[Turn, Worker, Grid] | None:
         """Common checks of every entry point: a bound worker, in their private chat."""
-        turn = Turn.of(update, self.s)
+        turn = Turn.of(update, self.deps)
         worker = await turn.worker()
         if worker is None:
             await turn.refuse_unknown()
@@ -39,8 +39,8 @@ class Entry:
         if entry is None:
             return None
         turn, _, grid = entry
-        day = self.s.today()
-        filed = await self.s.db.reports.get(grid.id, day)
+        day = self.deps.today()
+        filed = await self.deps.db.reports.get(grid.id, day)
         if filed is not None:
             await self.summary.tell_already_filed(turn, grid, filed)
             return None
@@ -48,7 +48,7 @@ class Entry:
 
     async def new_draft(self, grid: Grid, day: date) -> Draft:
         """A fresh draft for the grid's report of ``day``, with what its history implies."""
-        history = await self.s.db.reports.history(grid.id, before=day)
+        history = await self.deps.db.reports.history(grid.id, before=day)
         window = history_window(self.form)
         return Draft.start(
             day=day,

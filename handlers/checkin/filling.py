@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.dependencies import Dependencies
 from bot.domain.answers import parse_answer
 from bot.domain.draft import (
     BASELINE_SUFFIX,
@@ -18,14 +19,14 @@ from bot.domain.models import FieldValue
 from bot.domain.numbers import InputError, parse_count
 from bot.domain.rules import evaluate
 from bot.domain.template import TemplateResult
-from bot.services import Services
+from bot.telegram_ui import escape
 from handlers.checkin.entry import Entry
 from handlers.checkin.incidents import Incidents
 from handlers.checkin.questions import Questions
 from handlers.checkin.shared import END, TEMPLATE, Context, load_draft, lost_draft, violation_text
 from handlers.checkin.summary import Summary
 from handlers.checkin.template import Template
-from handlers.common import Turn, escape
+from handlers.common import Turn
 
 
 class Filling:
@@ -33,15 +34,15 @@ class Filling:
 
     def __init__(
         self,
-        services: Services,
+        deps: Dependencies,
         entry: Entry,
         questions: Questions,
         template: Template,
         incidents: Incidents,
         summary: Summary,
     ) -> None:
-        self.s = services
-        self.form = services.form
+        self.deps = deps
+        self.form = deps.form
         self.entry = entry
         self.questions = questions
         self.template = template
@@ -100,7 +101,7 @@ class Filling:
 
     async def on_answer(self, update: Update, context: Context) -> str | int:
         """A typed answer to the current question (or a whole filled-in template)."""
-        turn = Turn.of(update, self.s)
+        turn = Turn.of(update, self.deps)
         draft = load_draft(context)
         if draft is None or draft.current is None:
             return await lost_draft(turn)
@@ -145,7 +146,7 @@ class Filling:
 
     async def on_template(self, update: Update, context: Context) -> str | int:
         """A message sent back while the template is expected."""
-        turn = Turn.of(update, self.s)
+        turn = Turn.of(update, self.deps)
         draft = load_draft(context)
         if draft is None:
             return await lost_draft(turn)

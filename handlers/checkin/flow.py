@@ -15,8 +15,8 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot.dependencies import Dependencies
 from bot.outbound.alerts import AlertDesk
-from bot.services import Services
 from handlers.checkin.buttons import Buttons
 from handlers.checkin.corrections import Corrections
 from handlers.checkin.entry import Entry
@@ -46,22 +46,20 @@ from handlers.common import Turn
 
 
 class CheckinFlow:
-    """The conversation's callbacks, bound to the application's services."""
+    """The conversation's callbacks, bound to the application's deps."""
 
-    def __init__(self, services: Services, alerts: AlertDesk) -> None:
-        self.s = services
-        summary = Summary(services, alerts)
-        entry = Entry(services, summary)
-        questions = Questions(services.form)
-        incidents = Incidents(services)
-        self.filling = Filling(
-            services, entry, questions, Template(services.form), incidents, summary
-        )
-        self.zero = ZeroReport(services, entry, summary)
-        self.corrections = Corrections(services, alerts, entry, summary)
+    def __init__(self, deps: Dependencies, alerts: AlertDesk) -> None:
+        self.deps = deps
+        summary = Summary(deps, alerts)
+        entry = Entry(deps, summary)
+        questions = Questions(deps.form)
+        incidents = Incidents(deps)
+        self.filling = Filling(deps, entry, questions, Template(deps.form), incidents, summary)
+        self.zero = ZeroReport(deps, entry, summary)
+        self.corrections = Corrections(deps, alerts, entry, summary)
         self.incidents = incidents
         self.buttons = Buttons(
-            services, self.filling, questions, incidents, summary, self.corrections, self.zero
+            deps, self.filling, questions, incidents, summary, self.corrections, self.zero
         )
 
     def handler(self) -> ConversationHandler[Any]:
@@ -123,4 +121,4 @@ class CheckinFlow:
 
     async def cancel(self, update: Update, context: Context) -> int:
         """/cancel: drop the draft; nothing is filed."""
-        return await abandon(Turn.of(update, self.s), context)
+        return await abandon(Turn.of(update, self.deps), context)

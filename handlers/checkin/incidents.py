@@ -6,10 +6,11 @@ from typing import Final
 
 from telegram import Update
 
+from bot.dependencies import Dependencies
 from bot.domain.answers import refuse_personal_data
 from bot.domain.draft import Draft, DraftIncident
 from bot.domain.numbers import InputError
-from bot.services import Services
+from bot.telegram_ui import draft_data, escape
 from handlers.checkin.shared import (
     INCIDENT_CATEGORY,
     INCIDENT_TEXT,
@@ -20,7 +21,7 @@ from handlers.checkin.shared import (
     lost_draft,
     save_draft,
 )
-from handlers.common import Turn, draft_data, escape
+from handlers.common import Turn
 
 INCIDENT_MAX_CHARS: Final = 300
 
@@ -28,9 +29,9 @@ INCIDENT_MAX_CHARS: Final = 300
 class Incidents:
     """Adding incidents to a draft, one at a time."""
 
-    def __init__(self, services: Services) -> None:
-        self.s = services
-        self.form = services.form
+    def __init__(self, deps: Dependencies) -> None:
+        self.deps = deps
+        self.form = deps.form
 
     async def menu(self, turn: Turn, context: Context, draft: Draft) -> str:
         """Any incidents (or: any more)? Lists those added so far."""
@@ -83,7 +84,7 @@ class Incidents:
 
     async def on_text(self, update: Update, context: Context) -> str | int:
         """The short description of the incident being added."""
-        turn = Turn.of(update, self.s)
+        turn = Turn.of(update, self.deps)
         draft = load_draft(context)
         if draft is None or draft.new_incident is None:
             return await lost_draft(turn)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from bot.domain.draft import BASELINE_SUFFIX, Draft, asked_fields
 from bot.domain.form import FieldDef, Form
 from bot.domain.rules import Violation
+from bot.telegram_ui import Button, draft_data, escape
 from handlers.checkin.shared import ASK, SOFT, Context, save_draft, violation_text
-from handlers.common import Button, Turn, draft_data, escape
+from handlers.common import Turn
 
 
 class Questions:

@@ -9,7 +9,8 @@ from telegram.ext import ContextTypes, ConversationHandler, filters
 
 from bot.domain.draft import Draft
 from bot.domain.rules import Violation
-from handlers.common import Turn, escape
+from bot.telegram_ui import escape
+from handlers.common import Turn
 
 Context = ContextTypes.DEFAULT_TYPE
 

@@ -4,23 +4,24 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.dependencies import Dependencies
 from bot.domain.draft import Draft, final_values, report_kind
 from bot.domain.models import Grid, Report, ReportKind, Values
 from bot.domain.rules import evaluate
 from bot.domain.stocks import openings_for
 from bot.domain.summary import diff_lines, summary_lines
 from bot.outbound.alerts import AlertDesk
-from bot.services import Services
+from bot.telegram_ui import Button, draft_data, escape, menu_data
 from handlers.checkin.shared import END, SUMMARY, Context, forget, save_draft, violation_text
-from handlers.common import Button, Turn, draft_data, escape, menu_data
+from handlers.common import Turn
 
 
 class Summary:
     """Showing a draft for a last look, and filing a new report."""
 
-    def __init__(self, services: Services, alerts: AlertDesk) -> None:
-        self.s = services
-        self.form = services.form
+    def __init__(self, deps: Dependencies, alerts: AlertDesk) -> None:
+        self.deps = deps
+        self.form = deps.form
         self.alerts = alerts
 
     async def show(self, turn: Turn, context: Context, draft: Draft) -> str:
@@ -91,8 +92,8 @@ class Summary:
             item.severity == "hard" for item in evaluate(self.form, values, draft.rule_context())
         ):
             return await self.show(turn, context, draft)
-        moment = self.s.now()
-        report, created = await self.s.db.reports.file(
+        moment = self.deps.now()
+        report, created = await self.deps.db.reports.file(
             grid_id=draft.grid_id,
             day=draft.day,
             kind=ReportKind.DETAILED,
@@ -101,7 +102,7 @@ class Summary:
             baseline=draft.baseline,
             worker_id=worker.id,
             at=moment,
-            late=self.s.is_late(draft.day, moment),
+            late=self.deps.is_late(draft.day, moment),
         )
         forget(context)
         if not created:
@@ -118,12 +119,12 @@ class Summary:
         return turn.t(
             key,
             day=report.day.isoformat(),
-            time=report.submitted_at.astimezone(self.s.settings.timezone).strftime("%H:%M"),
+            time=report.submitted_at.astimezone(self.deps.settings.timezone).strftime("%H:%M"),
         )
 
     async def tell_already_filed(self, turn: Turn, grid: Grid, report: Report) -> None:
         """Who filed the grid's report of that day and what it says, with a button to correct."""
-        when = report.submitted_at.astimezone(self.s.settings.timezone).strftime("%H:%M")
+        when = report.submitted_at.astimezone(self.deps.settings.timezone).strftime("%H:%M")
         lines = summary_lines(
             self.form,
             turn.locale,
@@ -147,5 +148,5 @@ class Summary:
         )
 
     async def _openings_before(self, grid: Grid, day: date, report: Report) -> dict[str, int]:
-        history = await self.s.db.reports.history(grid.id, before=day)
+        history = await self.deps.db.reports.history(grid.id, before=day)
         return {**openings_for(self.form, history), **report.current.baseline}

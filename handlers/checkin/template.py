@@ -7,8 +7,9 @@ from bot.domain.form import Form
 from bot.domain.models import Values
 from bot.domain.rules import evaluate
 from bot.domain.template import TemplateResult, parse_template, render_template
+from bot.telegram_ui import draft_data, escape
 from handlers.checkin.shared import TEMPLATE, Context, save_draft, violation_text
-from handlers.common import Turn, draft_data, escape
+from handlers.common import Turn
 
 
 class Template:

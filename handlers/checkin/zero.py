@@ -6,23 +6,24 @@ from datetime import date
 
 from telegram import Update
 
+from bot.dependencies import Dependencies
 from bot.domain.draft import Draft
 from bot.domain.models import ReportKind
 from bot.domain.stocks import needs_baseline, openings_for, zero_values
 from bot.domain.summary import summary_lines
-from bot.services import Services
+from bot.telegram_ui import draft_data, escape
 from handlers.checkin.entry import Entry
 from handlers.checkin.shared import END, ZERO_CONFIRM, ZERO_KEY, Context, forget, load_draft
 from handlers.checkin.summary import Summary
-from handlers.common import Turn, draft_data, escape
+from handlers.common import Turn
 
 
 class ZeroReport:
     """/zero and its confirm and cancel buttons (kept apart from any draft in progress)."""
 
-    def __init__(self, services: Services, entry: Entry, summary: Summary) -> None:
-        self.s = services
-        self.form = services.form
+    def __init__(self, deps: Dependencies, entry: Entry, summary: Summary) -> None:
+        self.deps = deps
+        self.form = deps.form
         self.entry = entry
         self.summary = summary
 
@@ -32,7 +33,7 @@ class ZeroReport:
         if due is None:
             return END
         turn, grid, day = due
-        history = await self.s.db.reports.history(grid.id, before=day)
+        history = await self.deps.db.reports.history(grid.id, before=day)
         openings = openings_for(self.form, history)
         zero_id = Draft.start(day=day, grid_id=grid.id).id
         if context.user_data is not None:
@@ -86,9 +87,9 @@ class ZeroReport:
             await turn.refuse_unknown()
             return END
         grid = await turn.grid_of(worker)
-        moment = self.s.now()
-        history = await self.s.db.reports.history(grid.id, before=day)
-        report, created = await self.s.db.reports.file(
+        moment = self.deps.now()
+        history = await self.deps.db.reports.history(grid.id, before=day)
+        report, created = await self.deps.db.reports.file(
             grid_id=grid.id,
             day=day,
             kind=ReportKind.ZERO,
@@ -97,7 +98,7 @@ class ZeroReport:
             baseline=dict.fromkeys(needs_baseline(self.form, history), 0),
             worker_id=worker.id,
             at=moment,
-            late=self.s.is_late(day, moment),
+            late=self.deps.is_late(day, moment),
         )
         forget(context)
         if not created:

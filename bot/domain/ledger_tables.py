@@ -20,7 +20,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Literal
 
-from bot.domain.dates import DayRange, parse_range, split_day_args
+from bot.domain.dates import DEFAULT_DAYS, DayRange, parse_range, split_day_args
 from bot.domain.digest import Correction, corrections_since
 from bot.domain.form import FieldDef, Form
 from bot.domain.ledger import DayRecords, Scope
@@ -32,7 +32,6 @@ from bot.xlsx import Cell, Row
 
 ExportFormat = Literal["xlsx", "csv"]
 FORMATS: tuple[ExportFormat, ...] = ("xlsx", "csv")
-DEFAULT_DAYS = 7
 PERCENT = "0.0%"
 
 

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.csvzip import CsvZipBook
+from bot.dependencies import Dependencies
 from bot.domain.dates import DayRange
-from bot.domain.export import ExportFormat, LedgerTables, Sheet
+from bot.domain.ledger_tables import ExportFormat, LedgerTables, Sheet
 from bot.domain.models import Area
 from bot.i18n import Locale, t
-from bot.services import Services
 from bot.xlsx import Row, SheetSpec, XlsxBook
 from storage.ledger import LedgerReader, snapshot
 
@@ -74,13 +74,13 @@ def ledger_file_name(request: LedgerRequest) -> str:
     return _FILE_BAD.sub("_", name) + suffix
 
 
-async def write_ledger(services: Services, request: LedgerRequest, target: Path) -> LedgerFile:
+async def write_ledger(deps: Dependencies, request: LedgerRequest, target: Path) -> LedgerFile:
     """Write the ledger of ``request`` to ``target`` (a file path)."""
-    settings = services.settings
-    async with snapshot(services.db) as view:
+    settings = deps.settings
+    async with snapshot(deps.db) as view:
         reader = LedgerReader(view)
         scope = await reader.scope(request.area, settings.timezone, settings.report_days)
-        tables = LedgerTables(services.form, request.locale, scope)
+        tables = LedgerTables(deps.form, request.locale, scope)
         book: _Book = (
             XlsxBook(target, tz=settings.timezone)
             if request.format == "xlsx"

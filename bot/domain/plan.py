@@ -38,7 +38,7 @@ class PlannedSend:
 
     @property
     def key(self) -> str:
-        """The ledger kind: ``remind_2`` for the second reminder, else the kind itself."""
+        """The send-log kind: ``remind_2`` for the second reminder, else the kind itself."""
         return f"{self.kind.value}_{self.number}" if self.kind == SendKind.REMIND else self.kind
 
 

@@ -14,13 +14,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.app import open_services
 from bot.config import Settings
-from bot.domain.dates import DateArgError, DayRange, parse_day, parse_range
-from bot.domain.export import DEFAULT_DAYS, FORMATS, Sheet
+from bot.dependencies import open_dependencies
+from bot.domain.dates import DEFAULT_DAYS, DateArgError, DayRange, parse_day, parse_range
 from bot.domain.ledger import find_area
-from bot.exporting import LedgerRequest, write_ledger
+from bot.domain.ledger_tables import FORMATS, Sheet
 from bot.i18n import Locale, parse_locale, t
+from bot.ledger_file import LedgerRequest, write_ledger
 from storage.backup import BadBackupError, DatabaseInUseError, backup, restore
 
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -53,18 +53,18 @@ def add_commands(commands: Any, locale: Locale) -> None:
 async def run_export(args: argparse.Namespace, settings: Settings) -> int:
     """``gridbot export --from D --to D [--area PATH] --format xlsx|csv --out PATH``"""
     locale = _language(args.lang, settings.locale)
-    async with open_services(settings) as services:
-        days = _days(args.first, args.last, services.today(), settings.locale)
+    async with open_dependencies(settings) as deps:
+        days = _days(args.first, args.last, deps.today(), settings.locale)
         area = None
         if args.area:
-            area = find_area(await services.db.roster.areas(), args.area)
+            area = find_area(await deps.db.roster.areas(), args.area)
             if area is None:
                 raise DataCommandError(
                     t(settings.locale, "export.cli.unknown_area", area=args.area)
                 )
         request = LedgerRequest(days, area, args.format, locale)
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        result = await write_ledger(services, request, args.out)
+        result = await write_ledger(deps, request, args.out)
     print(
         t(
             settings.locale,

@@ -1,19 +1,22 @@
-"""The application's dependencies, built once and handed to the handlers (ports and adapters)."""
+"""The dependency container: settings, database, form and clock, built once at start-up and
+handed to the handlers, the outbound sends and the commands."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.clock import Clock, at
+from bot.clock import Clock, SystemClock, at
 from bot.config import Settings
-from bot.domain.form import Form
+from bot.domain.form import Form, load_form
 from bot.i18n import Locale, pick_locale
 from storage.db import Database
 
 
 @dataclass(frozen=True)
-class Services:
+class Dependencies:
     """Settings, storage, the form and the clock: everything a handler needs besides Telegram."""
 
     settings: Settings
@@ -45,3 +48,16 @@ class Services:
     def locale_for(self, language_code: str | None) -> Locale:
         """A user's language from Telegram's language_code, else GRIDBOT_LOCALE."""
         return pick_locale(language_code, self.settings.locale)
+
+
+@asynccontextmanager
+async def open_dependencies(
+    settings: Settings, clock: Clock | None = None
+) -> AsyncIterator[Dependencies]:
+    """Open the database and load the form; close the database afterwards."""
+    form = load_form(settings.form)
+    db = await Database.open(settings.db)
+    try:
+        yield Dependencies(settings, db, form, clock or SystemClock(settings.timezone))
+    finally:
+        await db.close()

@@ -1,0 +1,66 @@
+"""Telegram UI helpers shared by the handlers and the outbound sends: HTML escaping, inline
+keyboards and the callback data of the bot's buttons."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+Button = tuple[str, str]
+"""(visible text, callback data)."""
+
+MENU_PREFIX = "m"
+"""Buttons that start something (fill in, zero report…): valid whenever pressed."""
+DRAFT_PREFIX = "c"
+"""Buttons of one step of one draft: ``c:<draft id>:<step>:<action>[:<arg>]``."""
+
+
+def escape(value: object) -> str:
+    """HTML-escape a dynamic value for a message sent with parse_mode HTML."""
+    return html.escape(str(value), quote=False)
+
+
+def escaped(params: Mapping[str, object]) -> dict[str, str]:
+    """Message parameters made safe for parse_mode HTML (they may hold what a user typed)."""
+    return {key: escape(value) for key, value in params.items()}
+
+
+def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup:
+    """Inline keyboard from rows of (text, callback data)."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows]
+    )
+
+
+def menu_data(action: str) -> str:
+    """Callback data of a menu button."""
+    return f"{MENU_PREFIX}:{action}"
+
+
+@dataclass(frozen=True)
+class DraftButton:
+    """A decoded draft button."""
+
+    draft_id: str
+    step: int
+    action: str
+    arg: str
+
+
+def draft_data(draft_id: str, step: int, action: str, arg: str = "") -> str:
+    """Callback data of a draft button (always well under Telegram's 64 bytes)."""
+    data = f"{DRAFT_PREFIX}:{draft_id}:{step}:{action}"
+    return f"{data}:{arg}" if arg else data
+
+
+def parse_draft_data(data: str | None) -> DraftButton | None:
+    """Decode draft button data; None for anything malformed or forged."""
+    if not data:
+        return None
+    parts = data.split(":", 4)
+    if len(parts) < 4 or parts[0] != DRAFT_PREFIX or not parts[2].isdigit():
+        return None
+    return DraftButton(parts[1], int(parts[2]), parts[3], parts[4] if len(parts) > 4 else "")
