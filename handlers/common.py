@@ -18,6 +18,7 @@ from bot.dependencies import Dependencies
 from bot.domain.models import Grid, Worker
 from bot.i18n import Locale, t
 from bot.telegram_ui import Button, keyboard
+from bot.usecases import people
 
 GROUP_CHATS = frozenset({"group", "supergroup"})
 """Telegram chat types of a (supervisor) group."""
@@ -96,18 +97,12 @@ class Turn:
     async def worker(self) -> Worker | None:
         """The active worker bound to this Telegram user, if any (remembering their language,
         so that the messages the bot starts itself are in it too)."""
-        roster = self.deps.db.roster
-        worker = await roster.worker_by_telegram_id(self.user.id)
-        if worker is not None and self.user.language_code and worker.language != self.locale:
-            await roster.remember_language(self.user.id, self.locale)
-        return worker
+        language = self.locale if self.user.language_code else None
+        return await people.worker_of(self.deps, self.user.id, language)
 
     async def grid_of(self, worker: Worker) -> Grid:
         """The worker's grid."""
-        grid = await self.deps.db.roster.grid(worker.grid_id)
-        if grid is None:
-            raise LookupError(f"grid {worker.grid_id} of worker {worker.id} is missing")
-        return grid
+        return await people.grid_of(self.deps, worker)
 
     async def refuse_unknown(self) -> None:
         """The one polite answer an unregistered user gets."""

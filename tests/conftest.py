@@ -11,6 +11,9 @@ from harness import DAY, Harness
 from bot.clock import ManualClock
 from bot.emulator import BotApiEmulator
 
+pytest_plugins = ["service_fixtures"]
+"""The service-layer fixtures (``deps``: the container on a fresh database)."""
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 

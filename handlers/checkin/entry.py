@@ -9,8 +9,7 @@ from telegram import Update
 from bot.dependencies import Dependencies
 from bot.domain.draft import Draft
 from bot.domain.models import Grid, Worker
-from bot.domain.rules import history_from, history_window
-from bot.domain.stocks import needs_baseline, openings_for
+from bot.usecases import filing
 from handlers.checkin.summary import Summary
 from handlers.common import Turn
 
@@ -40,7 +39,7 @@ class Entry:
             return None
         turn, _, grid = entry
         day = self.deps.today()
-        filed = await self.deps.db.reports.get(grid.id, day)
+        filed = await filing.report_of(self.deps, grid.id, day)
         if filed is not None:
             await self.summary.tell_already_filed(turn, grid, filed)
             return None
@@ -48,14 +47,4 @@ class Entry:
 
     async def new_draft(self, grid: Grid, day: date) -> Draft:
         """A fresh draft for the grid's report of ``day``, with what its history implies."""
-        history = await self.deps.db.reports.history(grid.id, before=day)
-        window = history_window(self.form)
-        return Draft.start(
-            day=day,
-            grid_id=grid.id,
-            grid_name=grid.name,
-            openings=openings_for(self.form, history),
-            pending_baseline=needs_baseline(self.form, history),
-            grid_facts={"households": grid.households, "population": grid.population},
-            history=history_from(history, day, window) if window else {},
-        )
+        return await filing.start_draft(self.deps, grid, day)

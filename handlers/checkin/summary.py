@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from bot.dependencies import Dependencies
 from bot.domain.draft import Draft, final_values, report_kind
-from bot.domain.models import Grid, Report, ReportKind, Values
+from bot.domain.models import Grid, Report, Values
 from bot.domain.rules import evaluate
-from bot.domain.stocks import openings_for
 from bot.domain.summary import diff_lines, summary_lines
 from bot.outbound.alerts import AlertDesk
 from bot.telegram_ui import Button, draft_data, escape, menu_data
+from bot.usecases import filing
+from bot.usecases.errors import RulesRejected
 from handlers.checkin.shared import END, SUMMARY, Context, forget, save_draft, violation_text
 from handlers.common import Turn
 
@@ -87,30 +86,25 @@ class Summary:
         if worker is None:
             await turn.refuse_unknown()
             return END
-        values = final_values(self.form, draft)
-        if any(
-            item.severity == "hard" for item in evaluate(self.form, values, draft.rule_context())
-        ):
+        try:
+            filed = await filing.file_report(
+                self.deps,
+                worker_id=worker.id,
+                grid_id=draft.grid_id,
+                day=draft.day,
+                values=final_values(self.form, draft),
+                incidents=draft.incident_values(),
+                baseline=draft.baseline,
+            )
+        except RulesRejected:
             return await self.show(turn, context, draft)
-        moment = self.deps.now()
-        report, created = await self.deps.db.reports.file(
-            grid_id=draft.grid_id,
-            day=draft.day,
-            kind=ReportKind.DETAILED,
-            values=values,
-            incidents=draft.incident_values(),
-            baseline=draft.baseline,
-            worker_id=worker.id,
-            at=moment,
-            late=self.deps.is_late(draft.day, moment),
-        )
         forget(context)
-        if not created:
+        if not filed.created:
             grid = await turn.grid_of(worker)
-            await self.tell_already_filed(turn, grid, report)
+            await self.tell_already_filed(turn, grid, filed.report)
             return END
-        await turn.say(self.filed_text(turn, report))
-        await self.alerts.raise_for(report)
+        await turn.say(self.filed_text(turn, filed.report))
+        await self.alerts.raise_for(filed.report)
         return END
 
     def filed_text(self, turn: Turn, report: Report) -> str:
@@ -129,7 +123,7 @@ class Summary:
             self.form,
             turn.locale,
             values=report.current.values,
-            openings=await self._openings_before(grid, report.day, report),
+            openings=await filing.openings_of(self.deps, report),
             kind=report.kind,
             incidents=report.current.incidents,
         )
@@ -146,7 +140,3 @@ class Summary:
             "\n".join([text, *(escape(line) for line in lines)]),
             [[(turn.t("button.correct"), menu_data("correct"))]],
         )
-
-    async def _openings_before(self, grid: Grid, day: date, report: Report) -> dict[str, int]:
-        history = await self.deps.db.reports.history(grid.id, before=day)
-        return {**openings_for(self.form, history), **report.current.baseline}

@@ -9,9 +9,10 @@ from telegram import Update
 from bot.dependencies import Dependencies
 from bot.domain.draft import Draft
 from bot.domain.models import ReportKind
-from bot.domain.stocks import needs_baseline, openings_for, zero_values
+from bot.domain.stocks import zero_values
 from bot.domain.summary import summary_lines
 from bot.telegram_ui import draft_data, escape
+from bot.usecases import filing
 from handlers.checkin.entry import Entry
 from handlers.checkin.shared import END, ZERO_CONFIRM, ZERO_KEY, Context, forget, load_draft
 from handlers.checkin.summary import Summary
@@ -33,8 +34,7 @@ class ZeroReport:
         if due is None:
             return END
         turn, grid, day = due
-        history = await self.deps.db.reports.history(grid.id, before=day)
-        openings = openings_for(self.form, history)
+        preview = await filing.preview_zero_report(self.deps, grid.id, day)
         zero_id = Draft.start(day=day, grid_id=grid.id).id
         if context.user_data is not None:
             context.user_data[ZERO_KEY] = {"id": zero_id, "day": day.isoformat()}
@@ -42,11 +42,11 @@ class ZeroReport:
             self.form,
             turn.locale,
             values=zero_values(self.form),
-            openings=openings,
+            openings=preview.openings,
             kind=ReportKind.ZERO,
             incidents=(),
         )
-        notes = [turn.t("checkin.zero_no_history")] if needs_baseline(self.form, history) else []
+        notes = [turn.t("checkin.zero_no_history")] if preview.first_report else []
         text = "\n".join(
             [turn.t("checkin.zero_preview", grid=escape(grid.name), day=day.isoformat())]
             + [escape(line) for line in lines]
@@ -87,24 +87,14 @@ class ZeroReport:
             await turn.refuse_unknown()
             return END
         grid = await turn.grid_of(worker)
-        moment = self.deps.now()
-        history = await self.deps.db.reports.history(grid.id, before=day)
-        report, created = await self.deps.db.reports.file(
-            grid_id=grid.id,
-            day=day,
-            kind=ReportKind.ZERO,
-            values=zero_values(self.form),
-            incidents=(),
-            baseline=dict.fromkeys(needs_baseline(self.form, history), 0),
-            worker_id=worker.id,
-            at=moment,
-            late=self.deps.is_late(day, moment),
+        filed = await filing.file_zero_report(
+            self.deps, worker_id=worker.id, grid_id=grid.id, day=day
         )
         forget(context)
-        if not created:
-            await self.summary.tell_already_filed(turn, grid, report)
+        if not filed.created:
+            await self.summary.tell_already_filed(turn, grid, filed.report)
             return END
         await turn.say(
-            self.summary.filed_text(turn, report) + "\n" + turn.t("checkin.zero_filed_note")
+            self.summary.filed_text(turn, filed.report) + "\n" + turn.t("checkin.zero_filed_note")
         )
         return END

@@ -1,0 +1,41 @@
+"""What a use case refuses, as values the front ends turn into a message."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from bot.domain.rules import Violation
+
+
+class UseCaseError(Exception):
+    """A refusal with a message: ``key`` is a catalog key, ``params`` its placeholders
+    (raw values: a chat front end escapes them)."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key, params)
+        self.key = key
+        self.params = params
+
+
+class NotRegistered(UseCaseError):
+    """The Telegram user is not an active worker of the roster."""
+
+    def __init__(self) -> None:
+        super().__init__("common.not_registered")
+
+
+class RulesRejected(UseCaseError):
+    """The values break hard rules of the form: nothing was written."""
+
+    def __init__(self, violations: Sequence[Violation]) -> None:
+        super().__init__("checkin.fix_before_submit")
+        self.violations = tuple(violations)
+
+
+class FutureDay(UseCaseError):
+    """A day after today where only today or earlier makes sense."""
+
+    def __init__(self, day: date, today: date) -> None:
+        super().__init__("supervision.future_day", value=day.isoformat(), today=today)
+        self.day = day

@@ -1,0 +1,157 @@
+"""Filing a grid's report of a day: a detailed one or a zero report (零报告).
+
+One report per grid per day: whoever files first files it; a second filing writes nothing
+and returns the report already there (``Filed.created`` is False).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from bot.dependencies import Dependencies
+from bot.domain.draft import Draft
+from bot.domain.models import FieldValue, Grid, Incident, Report, ReportKind
+from bot.domain.rules import RuleContext, evaluate, history_from, history_window
+from bot.domain.stocks import needs_baseline, openings_for, zero_values
+from bot.usecases.errors import RulesRejected
+from bot.usecases.unit import unit_of_work
+from storage.db import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Filed:
+    """The grid's report of the day; ``created`` is False when it was there already."""
+
+    report: Report
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ZeroPreview:
+    """What a zero report of a grid-day would say: the stocks it carries forward."""
+
+    openings: dict[str, int]
+    first_report: bool
+    """No earlier report gives the opening balances: the zero report starts them at 0."""
+
+
+async def report_of(deps: Dependencies, grid_id: int, day: date) -> Report | None:
+    """The grid's report of ``day`` (with every version), or None: not reported."""
+    return await deps.db.reports.get(grid_id, day)
+
+
+async def start_draft(deps: Dependencies, grid: Grid, day: date) -> Draft:
+    """A fresh draft of the grid's report of ``day``, with what its history implies: opening
+    balances carried forward, the ones still to ask, recent figures for the spike rules."""
+    history = await deps.db.reports.history(grid.id, before=day)
+    window = history_window(deps.form)
+    return Draft.start(
+        day=day,
+        grid_id=grid.id,
+        grid_name=grid.name,
+        openings=openings_for(deps.form, history),
+        pending_baseline=needs_baseline(deps.form, history),
+        grid_facts=_facts(grid),
+        history=history_from(history, day, window) if window else {},
+    )
+
+
+async def preview_zero_report(deps: Dependencies, grid_id: int, day: date) -> ZeroPreview:
+    """What a zero report would carry forward (shown before the worker confirms it)."""
+    history = await deps.db.reports.history(grid_id, before=day)
+    openings = openings_for(deps.form, history)
+    return ZeroPreview(openings, bool(needs_baseline(deps.form, history)))
+
+
+async def openings_of(deps: Dependencies, report: Report) -> dict[str, int]:
+    """The opening balances ``report`` started from (carried forward or typed in)."""
+    history = await deps.db.reports.history(report.grid_id, before=report.day)
+    return {**openings_for(deps.form, history), **report.current.baseline}
+
+
+async def file_report(
+    deps: Dependencies,
+    *,
+    worker_id: int,
+    grid_id: int,
+    day: date,
+    values: Mapping[str, FieldValue],
+    incidents: Sequence[Incident],
+    baseline: Mapping[str, int],
+) -> Filed:
+    """File a detailed report: ``values`` as filed (skipped questions filled in), the
+    incidents, and the opening balances typed on a grid's first report.
+
+    Raises :class:`RulesRejected` if the values break a hard rule of the form (with the
+    grid's history, as the conversation checked them), writing nothing.
+    """
+    async with unit_of_work(deps) as db:
+        existing = await db.reports.get(grid_id, day)
+        if existing is not None:
+            return Filed(existing, created=False)
+        grid = await db.roster.grid(grid_id)
+        if grid is None:
+            raise LookupError(f"no grid with id {grid_id}")
+        context = await _rule_context(deps, db, grid, day, baseline)
+        hard = [item for item in evaluate(deps.form, values, context) if item.severity == "hard"]
+        if hard:
+            raise RulesRejected(hard)
+        return await _file(
+            deps, db, worker_id, grid_id, day, ReportKind.DETAILED, values, incidents, baseline
+        )
+
+
+async def file_zero_report(deps: Dependencies, *, worker_id: int, grid_id: int, day: date) -> Filed:
+    """File a zero report: every flow 0, no incidents, the stocks carried forward (a grid's
+    first report starts them at 0)."""
+    async with unit_of_work(deps) as db:
+        history = await db.reports.history(grid_id, before=day)
+        baseline = dict.fromkeys(needs_baseline(deps.form, history), 0)
+        return await _file(
+            deps, db, worker_id, grid_id, day, ReportKind.ZERO, zero_values(deps.form), (), baseline
+        )
+
+
+async def _file(
+    deps: Dependencies,
+    db: Database,
+    worker_id: int,
+    grid_id: int,
+    day: date,
+    kind: ReportKind,
+    values: Mapping[str, FieldValue],
+    incidents: Sequence[Incident],
+    baseline: Mapping[str, int],
+) -> Filed:
+    moment = deps.now()
+    report, created = await db.reports.file(
+        grid_id=grid_id,
+        day=day,
+        kind=kind,
+        values=values,
+        incidents=incidents,
+        baseline=baseline,
+        worker_id=worker_id,
+        at=moment,
+        late=deps.is_late(day, moment),
+    )
+    return Filed(report, created)
+
+
+async def _rule_context(
+    deps: Dependencies, db: Database, grid: Grid, day: date, baseline: Mapping[str, int]
+) -> RuleContext:
+    history = await db.reports.history(grid.id, before=day)
+    window = history_window(deps.form)
+    return RuleContext(
+        openings={**openings_for(deps.form, history), **baseline},
+        grid=_facts(grid),
+        history=history_from(history, day, window) if window else {},
+    )
+
+
+def _facts(grid: Grid) -> dict[str, int | None]:
+    """The grid facts the form's rules may use."""
+    return {"households": grid.households, "population": grid.population}
