@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from telegram import (
@@ -28,6 +28,7 @@ from bot.outbound.alerts import AlertDesk
 from bot.outbound.courier import DEFAULT_BACKOFF, Courier
 from bot.outbound.daily import DailyNotices
 from bot.outbound.digests import DigestDesk
+from bot.webapp.server import WebServer
 from handlers.admin import AdminCommands
 from handlers.checkin import CheckinFlow
 from handlers.menus import register_menus
@@ -77,6 +78,8 @@ class RunningBot:
 
     application: Application[Any, Any, Any, Any, Any, Any]
     outbound: Outbound
+    webapp: WebServer | None = None
+    """The Mini App's page and API, listening while the bot runs (GRIDBOT_WEBAPP_URL set)."""
 
 
 def build_application(
@@ -156,7 +159,7 @@ async def running_bot(
     """
     bot = build_application(deps, token, backoff=backoff, read_timeout=read_timeout)
     application = bot.application
-    async with application:
+    async with application, _serving_webapp(deps, bot, token) as bot:
         await deps.db.meta.set("bot_username", application.bot.username)
         await register_menus(application.bot, deps.settings.locale, deps.settings.admins)
         await application.start()
@@ -175,3 +178,19 @@ async def running_bot(
         finally:
             await updater.stop()
             await application.stop()
+
+
+@asynccontextmanager
+async def _serving_webapp(
+    deps: Dependencies, bot: RunningBot, token: str
+) -> AsyncIterator[RunningBot]:
+    """The Mini App's web server, listening while the block runs (if GRIDBOT_WEBAPP_URL is set)."""
+    if deps.settings.webapp_url is None:
+        yield bot
+        return
+    server = WebServer.for_bot(deps, bot.application, bot.outbound.alerts, token)
+    await server.start()
+    try:
+        yield replace(bot, webapp=server)
+    finally:
+        await server.stop()

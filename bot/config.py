@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     alert_ack_minutes: int = Field(default=30, ge=1, le=24 * 60)
     digest_grace_hours: float = Field(default=3.0, ge=0, le=24)
     correction_days: int = Field(default=2, ge=0, le=366)
+    webapp_url: str | None = None
+    webapp_host: str = Field(default="127.0.0.1", min_length=1)
+    webapp_port: int = Field(default=8080, ge=0, le=65535)
+    webapp_max_age_hours: float = Field(default=24.0, gt=0, le=24 * 7)
 
     @field_validator("api_base_url", mode="before")
     @classmethod
@@ -82,6 +86,18 @@ class Settings(BaseSettings):
         if value is None or str(value).strip() == "":
             return None
         return str(value).strip().lstrip("@")
+
+    @field_validator("webapp_url", mode="before")
+    @classmethod
+    def _webapp_url(cls, value: Any) -> str | None:
+        """The Mini App's public address: Telegram opens only https:// pages."""
+        if value is None or str(value).strip() == "":
+            return None
+        text = str(value).strip()
+        if not text.startswith("https://") or len(text) <= len("https://"):
+            raise ValueError(text)
+        # The page's own links are relative: they need the address to end in a folder.
+        return text if text.endswith("/") or "?" in text or "#" in text else text + "/"
 
     @field_validator("admins", mode="before")
     @classmethod

@@ -7,10 +7,12 @@ import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
-Button = tuple[str, str]
-"""(visible text, callback data)."""
+from bot.i18n import Locale, t
+
+Button = tuple[str, str] | InlineKeyboardButton
+"""(visible text, callback data), or a ready button (the Mini App's)."""
 
 MENU_PREFIX = "m"
 """Buttons that start something (fill in, zero report…): valid whenever pressed."""
@@ -30,9 +32,14 @@ def escaped(params: Mapping[str, object]) -> dict[str, str]:
 
 def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup:
     """Inline keyboard from rows of (text, callback data)."""
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows]
-    )
+    return InlineKeyboardMarkup([[_inline(button) for button in row] for row in rows])
+
+
+def _inline(button: Button) -> InlineKeyboardButton:
+    if isinstance(button, InlineKeyboardButton):
+        return button
+    text, data = button
+    return InlineKeyboardButton(text, callback_data=data)
 
 
 def menu_data(action: str) -> str:
@@ -64,3 +71,11 @@ def parse_draft_data(data: str | None) -> DraftButton | None:
     if len(parts) < 4 or parts[0] != DRAFT_PREFIX or not parts[2].isdigit():
         return None
     return DraftButton(parts[1], int(parts[2]), parts[3], parts[4] if len(parts) > 4 else "")
+
+
+def webapp_rows(url: str | None, locale: Locale) -> list[Sequence[InlineKeyboardButton]]:
+    """The "fill in on one screen" row (a Mini App button opening ``url``), offered next to
+    the chat flow's buttons; no row when ``GRIDBOT_WEBAPP_URL`` is not set."""
+    if url is None:
+        return []
+    return [[InlineKeyboardButton(t(locale, "webapp.button"), web_app=WebAppInfo(url=url))]]

@@ -3,6 +3,8 @@ catch-alls that answer unknown users and stale buttons."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from telegram import Update
 from telegram.ext import (
     ApplicationHandlerStop,
@@ -15,10 +17,10 @@ from telegram.ext import (
 )
 
 from bot.dependencies import Dependencies
+from bot.domain.draft import DRAFT_KEY
 from bot.domain.models import Grid, Worker
 from bot.i18n import Locale, parse_locale, t
-from bot.telegram_ui import Button, escape, menu_data
-from handlers.checkin.shared import DRAFT_KEY
+from bot.telegram_ui import Button, escape, menu_data, webapp_rows
 from handlers.common import Turn
 from handlers.menus import register_admin_menu
 from storage.roster import InviteStatus
@@ -106,10 +108,11 @@ class Onboarding:
         tz = self.deps.settings.timezone
         lines = [greeting] if greeting else []
         lines.append(turn.t("status.grid", grid=escape(grid.name), area=escape(grid.area_path)))
-        buttons: list[list[Button]]
+        buttons: Sequence[Sequence[Button]]
         if report is None:
             lines.append(self._due_line(turn))
             buttons = [
+                *webapp_rows(self.deps.settings.webapp_url, turn.locale),
                 [(turn.t("button.fill_in"), menu_data("report"))],
                 [(turn.t("button.zero"), menu_data("zero"))],
                 [(turn.t("button.template"), menu_data("template"))],

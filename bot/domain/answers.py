@@ -4,6 +4,7 @@ the fill-in template and supervisors' one-line corrections."""
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from bot.domain.form import FieldDef, Text, normalise_label
 from bot.domain.models import FieldValue
@@ -11,6 +12,9 @@ from bot.domain.numbers import InputError, parse_count
 
 PERSONAL_DATA = re.compile(r"(?<!\d)(1[3-9]\d{9}|\d{17}[\dXx])(?!\d)")
 """Mobile phone and resident ID numbers: reports name residents by initials only."""
+
+INCIDENT_MAX_CHARS: Final = 300
+"""The longest incident description (time, place, what happened, what was done)."""
 
 
 def parse_answer(field: FieldDef, raw: str) -> FieldValue:
@@ -52,3 +56,14 @@ def refuse_personal_data(text: str) -> None:
     """Raise InputError when ``text`` carries a phone or resident ID number."""
     if PERSONAL_DATA.search(text):
         raise InputError("form.error.personal_data")
+
+
+def check_incident_description(text: str) -> str:
+    """An incident's description: present, not too long, no phone or ID numbers."""
+    text = text.strip()
+    if not text:
+        raise InputError("form.error.text_empty")
+    if len(text) > INCIDENT_MAX_CHARS:
+        raise InputError("checkin.incident_too_long", length=len(text), max=INCIDENT_MAX_CHARS)
+    refuse_personal_data(text)
+    return text

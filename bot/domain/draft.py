@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ValidationError
 
@@ -16,6 +16,11 @@ from bot.domain.form import Form
 from bot.domain.models import FieldValue, Incident, ReportKind, Values
 from bot.domain.rules import RuleContext, Violation
 from bot.domain.stocks import applies, fill_skipped, zero_values
+
+DRAFT_KEY: Final = "draft"
+"""Where a worker's draft is kept in PTB's ``user_data``: the chat and the page share it."""
+ZERO_KEY: Final = "zero"
+"""A zero report waiting for its confirmation tap (dropped with the draft)."""
 
 BASELINE_SUFFIX = ".opening"
 """Draft.current is ``<stock>.opening`` while the opening balance of a stock is being asked."""

@@ -26,6 +26,7 @@ from bot.emulator._records import (
 )
 from bot.emulator._sim import SimChat, SimGroup, SimUser
 from bot.emulator._state import BOT_ID
+from bot.emulator._webapp import WebAppLaunch, sign_init_data
 
 __all__ = [
     "BOT_ID",
@@ -40,4 +41,6 @@ __all__ = [
     "SimGroup",
     "SimUser",
     "UserAction",
+    "WebAppLaunch",
+    "sign_init_data",
 ]

@@ -287,6 +287,10 @@ def _validate_inline_button(button: Any) -> None:
         data = button["callback_data"]
         if not isinstance(data, str) or not 1 <= len(data.encode()) <= MAX_CALLBACK_DATA:
             raise bad_request("BUTTON_DATA_INVALID")
+    elif "web_app" in button:
+        url = button["web_app"].get("url") if isinstance(button["web_app"], dict) else None
+        if not isinstance(url, str) or not url.startswith("https://"):
+            raise bad_request("BUTTON_URL_INVALID")
     elif len(button) == 1:
         raise bad_request("text buttons are unallowed in the inline keyboard")
 

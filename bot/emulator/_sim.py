@@ -9,6 +9,7 @@ from typing import Any
 from bot.emulator._markup import command_entities, inline_rows, leading_command
 from bot.emulator._records import CallbackAnswer, JsonDict, SentMessage, UserAction
 from bot.emulator._state import BOT_ID, ChatState, EmulatorState, MessageRecord
+from bot.emulator._webapp import WebAppLaunch, sign_init_data
 
 
 class SimChat:
@@ -261,6 +262,27 @@ class SimUser(SimChat):
         update_id = self._state.enqueue("callback_query", payload)
         chat.mark = len(chat.bot_message_ids)
         return UserAction("callback_query", payload, update_id)
+
+    def open_web_app(self, button: str, *, age_seconds: float = 0) -> WebAppLaunch:
+        """Tap the Mini App button with this text on the newest bot message offering it:
+        its URL and the ``initData`` Telegram would hand the page (signed for the bot)."""
+        chat = self._target(None)
+        for message_id in chat.bot_message_ids[::-1]:
+            record = chat.messages[message_id]
+            for row in inline_rows(record.message.get("reply_markup")):
+                for entry in row:
+                    if entry.get("text") == button and "web_app" in entry and not record.deleted:
+                        return WebAppLaunch(
+                            str(entry["web_app"]["url"]),
+                            sign_init_data(self._bot_token(), self.user, age_seconds=age_seconds),
+                        )
+        raise AssertionError(f"no Mini App button {button!r} in chat {self.id}")
+
+    def _bot_token(self) -> str:
+        tokens = self._state.tokens_seen
+        if len(tokens) != 1:
+            raise AssertionError(f"expected one bot token, the emulator has seen {len(tokens)}")
+        return next(iter(tokens))
 
     def callback_answers(self) -> list[CallbackAnswer]:
         """answerCallbackQuery calls for this user's presses, in the order answered."""

@@ -14,7 +14,7 @@ from bot.domain.models import Area, Grid, Worker
 from bot.domain.plan import PlannedSend, SendKind
 from bot.i18n import Locale, listing, t
 from bot.outbound.courier import Courier, in_order
-from bot.telegram_ui import escape, keyboard, menu_data
+from bot.telegram_ui import escape, keyboard, menu_data, webapp_rows
 from storage.schedule import SendKey
 
 PARALLEL_SENDS = 8
@@ -91,6 +91,7 @@ class DailyNotices:
         text = self._nag_text(planned, grid, worker, locale, now)
         buttons = keyboard(
             [
+                *webapp_rows(self.deps.settings.webapp_url, locale),
                 [(t(locale, "button.fill_in"), menu_data("report"))],
                 [(t(locale, "button.zero"), menu_data("zero"))],
             ]

@@ -19,7 +19,7 @@ from bot.domain.models import FieldValue
 from bot.domain.numbers import InputError, parse_count
 from bot.domain.rules import evaluate
 from bot.domain.template import TemplateResult
-from bot.telegram_ui import escape
+from bot.telegram_ui import escape, webapp_rows
 from handlers.checkin.entry import Entry
 from handlers.checkin.incidents import Incidents
 from handlers.checkin.questions import Questions
@@ -60,14 +60,18 @@ class Filling:
         draft = load_draft(context)
         if draft is not None and draft.mode == "new" and draft.grid_id == grid.id:
             if draft.day == day:
-                await turn.say(turn.t("checkin.resume", done=len(draft.values)))
+                await turn.say(
+                    turn.t("checkin.resume", done=len(draft.values)),
+                    webapp_rows(self.deps.settings.webapp_url, turn.locale),
+                )
                 draft.via_template = False
                 return await self.proceed(turn, context, draft)
             await turn.say(turn.t("checkin.old_draft_dropped", day=draft.day.isoformat()))
         draft = await self.entry.new_draft(grid, day)
         total = len(asked_fields(self.form, draft))
         await turn.say(
-            turn.t("checkin.intro", grid=escape(grid.name), day=day.isoformat(), total=total)
+            turn.t("checkin.intro", grid=escape(grid.name), day=day.isoformat(), total=total),
+            webapp_rows(self.deps.settings.webapp_url, turn.locale),
         )
         return await self.proceed(turn, context, draft)
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Final
-
 from telegram import Update
 
 from bot.dependencies import Dependencies
-from bot.domain.answers import refuse_personal_data
+from bot.domain.answers import INCIDENT_MAX_CHARS, refuse_personal_data
 from bot.domain.draft import Draft, DraftIncident
 from bot.domain.numbers import InputError
 from bot.telegram_ui import draft_data, escape
@@ -22,8 +20,6 @@ from handlers.checkin.shared import (
     save_draft,
 )
 from handlers.common import Turn
-
-INCIDENT_MAX_CHARS: Final = 300
 
 
 class Incidents:

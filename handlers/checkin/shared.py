@@ -7,7 +7,7 @@ from typing import Final
 
 from telegram.ext import ContextTypes, ConversationHandler, filters
 
-from bot.domain.draft import Draft
+from bot.domain.draft import DRAFT_KEY, ZERO_KEY, Draft
 from bot.domain.rules import Violation
 from bot.telegram_ui import escape
 from handlers.common import Turn
@@ -27,8 +27,6 @@ ZERO_CONFIRM: Final = "zero_confirm"
 REASON: Final = "reason"
 END: Final = ConversationHandler.END
 
-DRAFT_KEY: Final = "draft"
-ZERO_KEY: Final = "zero"
 
 TEXT = filters.TEXT & ~filters.COMMAND
 

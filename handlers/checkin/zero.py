@@ -7,14 +7,14 @@ from datetime import date
 from telegram import Update
 
 from bot.dependencies import Dependencies
-from bot.domain.draft import Draft
+from bot.domain.draft import ZERO_KEY, Draft
 from bot.domain.models import ReportKind
 from bot.domain.stocks import zero_values
 from bot.domain.summary import summary_lines
 from bot.telegram_ui import draft_data, escape
 from bot.usecases import filing
 from handlers.checkin.entry import Entry
-from handlers.checkin.shared import END, ZERO_CONFIRM, ZERO_KEY, Context, forget, load_draft
+from handlers.checkin.shared import END, ZERO_CONFIRM, Context, forget, load_draft
 from handlers.checkin.summary import Summary
 from handlers.common import Turn
 

@@ -1,0 +1,288 @@
+"""The page's JSON API: every call signed by Telegram (``initData``), for the caller's own
+grid only, working on the chat's draft with the chat's checks and filing code.
+
+``POST api/form`` the day's form and draft (or what was filed); ``api/answer`` one answer,
+checked as typed; ``api/incidents`` the incident list; ``api/review`` the summary;
+``api/submit`` file it. ``GET api/strings`` the page's own texts (no sign-in needed).
+Refusals are JSON ``{"error": text}`` in the caller's language: 401 (no, forged or expired
+``initData``), 403 (not a bound worker, another grid), 409 (already filed, warnings to
+confirm), 422 (an answer or a report that the rules refuse).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from telegram.error import TelegramError
+
+from bot.dependencies import Dependencies
+from bot.domain.draft import Draft
+from bot.domain.models import Grid, Report, Worker
+from bot.domain.stocks import openings_for
+from bot.domain.summary import summary_lines
+from bot.i18n import Locale, catalog, t
+from bot.outbound.alerts import AlertDesk
+from bot.webapp.auth import AuthError, Caller, InitDataChecker
+from bot.webapp.drafts import DraftStore, start_draft
+from bot.webapp.filing import file_report
+from bot.webapp.views import (
+    Json,
+    Refused,
+    apply_answer,
+    confirm_warnings,
+    form_view,
+    review,
+    set_incidents,
+    skip_unanswered_optional,
+    state_view,
+)
+
+log = logging.getLogger(__name__)
+
+PAGE_STRINGS = "webapp.page."
+"""Catalog keys of the page's own texts (sent to it by ``api/strings``)."""
+
+
+class ApiError(Exception):
+    """A refusal: HTTP status and the message shown in the page."""
+
+    def __init__(self, status: int, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.extra = extra
+
+
+@dataclass(frozen=True)
+class Session:
+    """A checked call: who, in which language, for which worker and grid."""
+
+    caller: Caller
+    locale: Locale
+    worker: Worker
+    grid: Grid
+    body: dict[str, Any]
+
+    def t(self, key: str, /, **params: object) -> str:
+        """Translate into the caller's language."""
+        return t(self.locale, key, **params)
+
+
+Handler = Callable[[Session], Awaitable[Json]]
+
+
+class WebApi:
+    """The API's handlers, bound to the running bot."""
+
+    def __init__(
+        self, deps: Dependencies, drafts: DraftStore, alerts: AlertDesk, checker: InitDataChecker
+    ) -> None:
+        self.deps = deps
+        self.form = deps.form
+        self.drafts = drafts
+        self.alerts = alerts
+        self.checker = checker
+
+    def routes(self) -> list[web.RouteDef]:
+        """The API's routes (relative to the page)."""
+        calls: dict[str, Handler] = {
+            "form": self.form_and_draft,
+            "answer": self.answer,
+            "incidents": self.incidents,
+            "review": self.review,
+            "submit": self.submit,
+        }
+        return [web.get("/api/strings", self.strings)] + [
+            web.post(f"/api/{name}", self._endpoint(handler)) for name, handler in calls.items()
+        ]
+
+    async def strings(self, request: web.Request) -> web.Response:
+        """The page's texts in the language asked for (``?lang=``), else the bot's default."""
+        locale = self.deps.locale_for(request.query.get("lang"))
+        texts = {
+            key.removeprefix(PAGE_STRINGS): text
+            for key, text in catalog(locale).items()
+            if key.startswith(PAGE_STRINGS)
+        }
+        return web.json_response({"locale": locale, "strings": texts})
+
+    # ------------------------------------------------------------------ the checks of every call
+
+    def _endpoint(self, handler: Handler) -> Callable[[web.Request], Awaitable[web.Response]]:
+        async def endpoint(request: web.Request) -> web.Response:
+            fallback = self.deps.locale_for(request.headers.get("Accept-Language"))
+            try:
+                session = await self._session(request, fallback)
+                return web.json_response(await handler(session))
+            except ApiError as error:
+                return web.json_response(
+                    {"error": error.message, **error.extra}, status=error.status
+                )
+            except AuthError as error:
+                return web.json_response({"error": t(fallback, error.key)}, status=error.status)
+
+        return endpoint
+
+    async def _session(self, request: web.Request, fallback: Locale) -> Session:
+        caller = self.checker.caller(request.headers.get("Authorization"))
+        locale = self.deps.locale_for(caller.language_code) if caller.language_code else fallback
+        worker = await self.deps.db.roster.worker_by_telegram_id(caller.telegram_id)
+        if worker is None:
+            raise ApiError(403, t(locale, "webapp.error.not_registered"))
+        grid = await self.deps.db.roster.grid(worker.grid_id)
+        if grid is None:
+            raise ApiError(403, t(locale, "webapp.error.not_registered"))
+        body = await _json_body(request, locale)
+        asked = body.get("grid_id")
+        if asked is not None and asked != grid.id:
+            raise ApiError(403, t(locale, "webapp.error.other_grid"))
+        return Session(caller, locale, worker, grid, body)
+
+    # ------------------------------------------------------------------ the calls
+
+    async def form_and_draft(self, session: Session) -> Json:
+        """The day's form with the draft (started now if there is none), or what was filed."""
+        day = self.deps.today()
+        head = {
+            "grid": {"id": session.grid.id, "name": session.grid.name},
+            "area": session.grid.area_path,
+            "day": day.isoformat(),
+            "locale": session.locale,
+        }
+        filed = await self.deps.db.reports.get(session.grid.id, day)
+        if filed is not None:
+            return {**head, "filed": await self._filed_view(session, filed)}
+        draft = await self._draft(session)
+        return {
+            **head,
+            "form": form_view(self.form, draft, session.locale),
+            "state": state_view(self.form, draft),
+        }
+
+    async def answer(self, session: Session) -> Json:
+        """One answer, checked as typed and kept in the draft unless refused."""
+        draft = await self._draft(session)
+        key, raw = str(session.body.get("key", "")), str(session.body.get("value", ""))
+        try:
+            warnings = apply_answer(self.form, draft, key, raw, session.locale)
+        except Refused as refused:
+            await self.drafts.save(session.caller.telegram_id, draft)
+            raise self._refusal(session, refused, draft) from None
+        await self.drafts.save(session.caller.telegram_id, draft)
+        return {"warnings": warnings, "state": state_view(self.form, draft)}
+
+    async def incidents(self, session: Session) -> Json:
+        """The incident list as the page has it now."""
+        draft = await self._draft(session)
+        try:
+            set_incidents(self.form, draft, session.body.get("incidents"), session.locale)
+        except Refused as refused:
+            raise self._refusal(session, refused, draft) from None
+        await self.drafts.save(session.caller.telegram_id, draft)
+        return {"state": state_view(self.form, draft)}
+
+    async def review(self, session: Session) -> Json:
+        """The summary before submitting, with missing answers and the rules' messages."""
+        draft = await self._draft(session)
+        return {"review": self._review(session, draft)}
+
+    async def submit(self, session: Session) -> Json:
+        """File the report: hard rules and missing answers block, soft warnings need
+        ``confirm``; then the chat gets its confirmation."""
+        draft = await self._draft(session)
+        checked = self._review(session, draft)
+        if checked["missing"] or checked["hard"]:
+            raise ApiError(422, session.t("webapp.error.not_ready"), review=checked)
+        if checked["soft"] and session.body.get("confirm") is not True:
+            raise ApiError(409, session.t("webapp.error.confirm"), review=checked)
+        skip_unanswered_optional(self.form, draft)
+        confirm_warnings(self.form, draft)
+        draft.incidents_done = True
+        report, created = await file_report(self.deps, self.alerts, draft, session.worker.id)
+        await self.drafts.forget(session.caller.telegram_id)
+        if not created:
+            raise ApiError(409, self._already_filed(session, report), filed=True)
+        text = self._filed_text(session.locale, report)
+        await self._tell_chat(session, text, checked["lines"])
+        return {"filed": {"text": text, "lines": checked["lines"]}}
+
+    # ------------------------------------------------------------------ helpers
+
+    async def _draft(self, session: Session) -> Draft:
+        """The chat's draft of today's report of this grid, or a new one (as /report does)."""
+        day = self.deps.today()
+        filed = await self.deps.db.reports.get(session.grid.id, day)
+        if filed is not None:
+            raise ApiError(409, self._already_filed(session, filed), filed=True)
+        telegram_id = session.caller.telegram_id
+        draft = self.drafts.load(telegram_id)
+        if draft is None or (draft.mode, draft.day, draft.grid_id) != ("new", day, session.grid.id):
+            draft = await start_draft(self.deps, session.grid, day)
+            await self.drafts.save(telegram_id, draft)
+        return draft
+
+    def _refusal(self, session: Session, refused: Refused, draft: Draft) -> ApiError:
+        messages = refused.messages or [session.t("webapp.error.bad_request")]
+        state = state_view(self.form, draft)
+        return ApiError(422, "\n".join(messages), messages=messages, state=state)
+
+    def _review(self, session: Session, draft: Draft) -> Json:
+        return {
+            "title": session.t(
+                "webapp.summary_title", grid=draft.grid_name, day=draft.day.isoformat()
+            ),
+            **review(self.form, draft, session.locale),
+        }
+
+    def _filed_text(self, locale: Locale, report: Report) -> str:
+        key = "checkin.filed_late" if report.late else "checkin.filed"
+        moment = report.submitted_at.astimezone(self.deps.settings.timezone)
+        return t(locale, key, day=report.day.isoformat(), time=moment.strftime("%H:%M"))
+
+    def _already_filed(self, session: Session, report: Report) -> str:
+        moment = report.submitted_at.astimezone(self.deps.settings.timezone)
+        status = session.t("status.late") if report.late else session.t("status.on_time")
+        return session.t(
+            "webapp.already_filed",
+            grid=session.grid.name,
+            day=report.day.isoformat(),
+            who=report.submitted_by_name,
+            time=moment.strftime("%H:%M"),
+            status=status,
+        )
+
+    async def _filed_view(self, session: Session, report: Report) -> Json:
+        history = await self.deps.db.reports.history(session.grid.id, before=report.day)
+        lines = summary_lines(
+            self.form,
+            session.locale,
+            values=report.current.values,
+            openings={**openings_for(self.form, history), **report.current.baseline},
+            kind=report.kind,
+            incidents=report.current.incidents,
+        )
+        return {"text": self._already_filed(session, report), "lines": lines}
+
+    async def _tell_chat(self, session: Session, text: str, lines: list[str]) -> None:
+        """The confirmation in the worker's chat with the bot, as after filing in chat."""
+        parts = [text, session.t("webapp.filed_from_page"), *lines]
+        body = "\n".join(html.escape(part, quote=False) for part in parts)
+        try:
+            await self.alerts.courier.bot.send_message(session.caller.telegram_id, body)
+        except TelegramError as error:
+            log.warning("could not confirm a report filed from the page: %s", error)
+
+
+async def _json_body(request: web.Request, locale: Locale) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise ApiError(400, t(locale, "webapp.error.bad_request")) from None
+    if not isinstance(body, dict):
+        raise ApiError(400, t(locale, "webapp.error.bad_request"))
+    return body

@@ -1,0 +1,98 @@
+"""The bot's own web server: the page and its API, on ``GRIDBOT_WEBAPP_HOST:PORT``.
+
+It runs in the bot's process and event loop (``gridbot run`` starts it with the bot), so
+the API works on the very drafts and database connection the chat uses. Telegram only
+opens https:// pages: put it behind a reverse proxy that terminates TLS (README).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Final
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from bot.dependencies import Dependencies
+from bot.outbound.alerts import AlertDesk
+from bot.webapp.api import WebApi
+from bot.webapp.auth import InitDataChecker
+from bot.webapp.drafts import AnyApplication, DraftStore
+
+MAX_BODY: Final = 64 * 1024
+"""The largest API request accepted (a whole form with incidents is a few KB)."""
+
+SECURITY_HEADERS: Final = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self' https://telegram.org; style-src 'self'; "
+        "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-cache",
+}
+"""The page loads nothing but itself (and Telegram's script, inside Telegram)."""
+
+
+def static_folder() -> Path:
+    """The page's files, shipped in the package."""
+    return Path(str(resources.files("bot.webapp") / "static"))
+
+
+@web.middleware
+async def _secure(request: web.Request, handler: Handler) -> web.StreamResponse:
+    response = await handler(request)
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def build_web_app(api: WebApi) -> web.Application:
+    """The aiohttp application: the page at ``/``, its files under ``/static/``, the API."""
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[_secure])
+    folder = static_folder()
+
+    async def page(request: web.Request) -> web.FileResponse:
+        return web.FileResponse(folder / "index.html")
+
+    app.router.add_get("/", page)
+    app.router.add_static("/static/", folder)
+    app.add_routes(api.routes())
+    return app
+
+
+class WebServer:
+    """The page and API, listening while the bot runs."""
+
+    def __init__(self, app: web.Application, host: str, port: int) -> None:
+        self._runner = web.AppRunner(app, access_log=None)
+        self._host = host
+        self._port = port
+        self.port = port
+
+    @classmethod
+    def for_bot(
+        cls, deps: Dependencies, application: AnyApplication, alerts: AlertDesk, token: str
+    ) -> WebServer:
+        """The server for a running bot, configured by the ``GRIDBOT_WEBAPP_*`` settings."""
+        settings = deps.settings
+        checker = InitDataChecker(token, timedelta(hours=settings.webapp_max_age_hours))
+        api = WebApi(deps, DraftStore(application), alerts, checker)
+        return cls(build_web_app(api), settings.webapp_host, settings.webapp_port)
+
+    async def start(self) -> None:
+        """Listen (port 0: any free port, then ``port`` says which)."""
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self._host, self._port)
+        await site.start()
+        self.port = int(self._runner.addresses[0][1])
+
+    @property
+    def local_url(self) -> str:
+        """The page's address on this machine (tests, the demo, the proxy's upstream)."""
+        return f"http://{self._host}:{self.port}/"
+
+    async def stop(self) -> None:
+        """Stop listening."""
+        await self._runner.cleanup()
