@@ -22,6 +22,7 @@ from telegram.ext import (
     TypeHandler,
 )
 
+from bot import logs
 from bot.dependencies import Dependencies
 from bot.i18n import Locale, pick_locale, t
 from bot.outbound.alerts import AlertDesk
@@ -46,6 +47,8 @@ OVERALL_PER_SECOND = 30
 """Telegram's overall limit. One message per 1/30 s, without the initial burst of 30 that a
 bucket of 30 would allow (the busiest second stays within the limit); the per-group limit
 (20 a minute) is the rate limiter's default."""
+LOG_SCOPE_FIRST = -1000
+"""Handler group that names the update in the log lines of everything that handles it."""
 EDITS_FIRST = -100
 """Handler group that sees edited messages before all others (and stops them there)."""
 PERSIST_AFTER_EVERY_UPDATE = 100
@@ -116,6 +119,7 @@ def build_application(
     application.add_handlers(Supervision(deps, outbound.digests, outbound.alerts).handlers())
     application.add_handlers(AdminCommands(deps).handlers())
     onboarding = Onboarding(deps)
+    application.add_handler(TypeHandler(Update, _log_scope), group=LOG_SCOPE_FIRST)
     application.add_handler(onboarding.edit_guard(), group=EDITS_FIRST)
     application.add_handlers(onboarding.handlers())
     application.add_handler(
@@ -123,6 +127,11 @@ def build_application(
     )
     application.add_error_handler(_error_handler(settings.locale))
     return RunningBot(application, outbound)
+
+
+async def _log_scope(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log lines from now on, while this update is handled, say ``update <id>``."""
+    logs.set_scope(f"update {update.update_id}")
 
 
 async def _flush_persistence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -134,7 +143,8 @@ def _error_handler(default: Locale) -> Any:
     """Log the error; tell the user something went wrong instead of going silent."""
 
     async def handle(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        log.error("error while handling %r", update, exc_info=context.error)
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error("error while handling update %s", update_id, exc_info=context.error)
         if isinstance(update, Update) and update.effective_chat and update.effective_user:
             locale = pick_locale(update.effective_user.language_code, default)
             await update.effective_chat.send_message(t(locale, "common.internal_error"))

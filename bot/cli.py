@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import signal
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict
@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
-from bot import cli_demo, cli_files
+from bot import cli_demo, cli_files, logs
 from bot.config import ConfigError, Settings, fallback_locale, load_settings
 from bot.dependencies import Dependencies, open_dependencies
 from bot.domain.digest import render_plain
@@ -21,7 +21,9 @@ from bot.domain.form import FormError
 from bot.domain.models import RosterChanges
 from bot.domain.roster import parse_roster
 from bot.i18n import Locale, t
+from bot.startup import StartupError
 from storage.db import SchemaTooNewError
+from storage.health import DatabaseProblem, classify, probe
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -74,17 +76,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return EXIT_USAGE
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logs.configure(settings.log_level, settings.secrets())
     try:
         return asyncio.run(_dispatch(args, settings))
     except (ConfigError, CliError, cli_files.DataCommandError) as error:
         print(error, file=sys.stderr)
         return EXIT_USAGE
-    except (FormError, SchemaTooNewError) as error:
+    except (FormError, SchemaTooNewError, DatabaseProblem, StartupError) as error:
         print(error.render(settings.locale), file=sys.stderr)
+        return EXIT_USAGE
+    except sqlite3.DatabaseError as error:
+        print(classify(error, settings.db).render(settings.locale), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_OK
@@ -103,16 +105,23 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.app import running_bot  # PTB and the handlers: only the commands that run the bot
+    from telegram.error import TelegramError  # PTB: only for the commands that run the bot
+
+    from bot.app import running_bot
+    from bot.startup import explain
 
     token = settings.require_token()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with open_dependencies(settings) as deps, running_bot(deps, token):
-        print(t(settings.locale, "cli.running", url=settings.api_base_url), file=sys.stderr)
-        await stop.wait()
+    await asyncio.to_thread(probe, settings.db, full=True)
+    try:
+        async with open_dependencies(settings) as deps, running_bot(deps, token):
+            print(t(settings.locale, "cli.running", url=settings.api_base_url), file=sys.stderr)
+            await stop.wait()
+    except TelegramError as failure:
+        raise explain(failure, url=settings.api_base_url, token=token) from None
     return EXIT_OK
 
 

@@ -7,6 +7,7 @@ traceback. Every variable is documented in ``.env.example``.
 from __future__ import annotations
 
 import os
+import re
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,6 +21,8 @@ from bot.i18n import Locale, parse_locale, t
 
 TELEGRAM_API_ROOT = "https://api.telegram.org"
 ENV_PREFIX = "GRIDBOT_"
+TOKEN_PATTERN = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{1,200}")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class ConfigError(Exception):
@@ -71,6 +74,26 @@ class Settings(BaseSettings):
     webapp_host: str = Field(default="127.0.0.1", min_length=1)
     webapp_port: int = Field(default=8080, ge=0, le=65535)
     webapp_max_age_hours: float = Field(default=24.0, gt=0, le=24 * 7)
+    log_level: Annotated[str, NoDecode] = "INFO"
+
+    @field_validator("token", mode="before")
+    @classmethod
+    def _token_shape(cls, value: Any) -> Any:
+        """A bot token is ``<bot id>:<secret>``; anything else is refused before it is sent."""
+        if value is None:
+            return None
+        text = str(value.get_secret_value() if isinstance(value, SecretStr) else value).strip()
+        if text and not TOKEN_PATTERN.fullmatch(text):
+            raise ValueError("malformed token")
+        return text or None
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level(cls, value: Any) -> str:
+        level = str(value).strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(level)
+        return level
 
     @field_validator("api_base_url", mode="before")
     @classmethod
@@ -168,6 +191,10 @@ class Settings(BaseSettings):
     def bot_file_url(self) -> str:
         """PTB's ``base_file_url``."""
         return f"{self.api_base_url}/file/bot"
+
+    def secrets(self) -> tuple[str, ...]:
+        """Values no log line or message may show (the token)."""
+        return (self.token.get_secret_value(),) if self.token else ()
 
     def require_token(self) -> str:
         """The bot token, or a ConfigError saying how to set it."""

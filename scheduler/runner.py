@@ -12,6 +12,7 @@ from typing import Any
 from apscheduler.triggers.cron import CronTrigger
 from telegram.ext import CallbackContext, JobQueue
 
+from bot import logs
 from bot.dependencies import Dependencies
 from bot.domain.plan import SINCE_KEY, DailyTimes, PlannedSend, SendKind, day_plan
 from bot.outbound.alerts import AlertDesk
@@ -94,4 +95,6 @@ class DailyRunner:
         job_queue.run_once(self._job, when=0, name="catch-up")
 
     async def _job(self, context: CallbackContext[Any, Any, Any, Any]) -> None:
-        await self.tick()
+        name = context.job.name if context.job else "tick"
+        with logs.scoped(f"job {name}"):
+            await self.tick()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -24,6 +25,7 @@ from storage.admins import AdminRepo
 from storage.alerts import AlertRepo
 from storage.audit import AuditRepo
 from storage.groups import GroupRepo
+from storage.health import classify, probe
 from storage.meta import MetaRepo
 from storage.reports import ReportRepo
 from storage.roster import RosterRepo
@@ -101,9 +103,10 @@ class Database:
     async def open(cls, path: Path) -> Database:
         """Open (creating if needed) the database at ``path`` and bring its schema up to date.
 
-        Raises :class:`SchemaTooNewError` if the file was written by a newer gridbot.
+        Raises :class:`SchemaTooNewError` if the file was written by a newer gridbot, and
+        :class:`~storage.health.DatabaseProblem` if the file cannot be used.
         """
-        path.parent.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(probe, path)
         conn = await aiosqlite.connect(path, isolation_level=None)
         try:
             conn.row_factory = aiosqlite.Row
@@ -112,6 +115,9 @@ class Database:
             await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             await conn.execute("PRAGMA synchronous = NORMAL")
             await _migrate(conn, path)
+        except sqlite3.DatabaseError as failure:
+            await conn.close()
+            raise classify(failure, path) from None
         except BaseException:
             await conn.close()
             raise

@@ -1,0 +1,88 @@
+"""Is the database file usable? Checked before the bot opens it, so that a wrong
+``GRIDBOT_DB`` (a folder, a missing or read-only folder, a file that is not SQLite, a damaged
+one) stops start-up with one line saying what to fix, never a traceback.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sqlite3
+from pathlib import Path
+
+from bot.i18n import Locale, t
+
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+class DatabaseProblem(Exception):
+    """The database cannot be used; :meth:`render` says why and what to do."""
+
+    def __init__(self, reason: str, path: Path, detail: object = "") -> None:
+        super().__init__(reason, path, detail)
+        self.reason = reason
+        self.path = path
+        self.detail = detail
+
+    def render(self, locale: Locale) -> str:
+        """One line for the operator: what is wrong with which file, and the fix."""
+        return t(locale, f"reliability.db.{self.reason}", path=self.path, detail=self.detail)
+
+    def __str__(self) -> str:
+        return self.render("en")
+
+
+def probe(path: Path, *, full: bool = False) -> None:
+    """Raise :class:`DatabaseProblem` unless ``path`` is (or can become) a readable, writable
+    SQLite database; ``full`` also reads every page (``PRAGMA quick_check``)."""
+    if path.is_dir():
+        raise DatabaseProblem("is_directory", path)
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as failure:
+        raise _folder_problem(failure, folder, path) from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise DatabaseProblem("folder_not_writable", path, folder)
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        raise DatabaseProblem("file_not_writable", path)
+    try:
+        _read(path, full=full)
+    except sqlite3.DatabaseError as failure:
+        raise classify(failure, path) from None
+
+
+def _read(path: Path, *, full: bool) -> None:
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA schema_version").fetchone()
+        if full:
+            rows = conn.execute("PRAGMA quick_check").fetchall()
+            if rows != [("ok",)]:
+                raise DatabaseProblem("damaged", path, "; ".join(str(row[0]) for row in rows[:3]))
+    finally:
+        conn.close()
+
+
+def _folder_problem(failure: OSError, folder: Path, path: Path) -> DatabaseProblem:
+    if failure.errno in DISK_FULL_ERRNOS:
+        return DatabaseProblem("disk_full", path)
+    if isinstance(failure, (FileExistsError, NotADirectoryError)):
+        return DatabaseProblem("folder_is_file", path, folder)
+    if isinstance(failure, FileNotFoundError):
+        return DatabaseProblem("folder_missing", path, folder)
+    return DatabaseProblem("folder_not_writable", path, folder)
+
+
+def classify(failure: sqlite3.DatabaseError, path: Path) -> DatabaseProblem:
+    """What an SQLite error says about the file."""
+    message = str(failure).lower()
+    if "full" in message:
+        return DatabaseProblem("disk_full", path)
+    if "readonly" in message or "read-only" in message:
+        return DatabaseProblem("file_not_writable", path)
+    if "unable to open" in message:
+        return DatabaseProblem("cannot_open", path, failure)
+    if "not a database" in message or "malformed" in message or "corrupt" in message:
+        return DatabaseProblem("damaged", path, failure)
+    return DatabaseProblem("failed", path, failure)
