@@ -21,15 +21,15 @@ from aiohttp import web
 from telegram.error import TelegramError
 
 from bot.dependencies import Dependencies
-from bot.domain.draft import Draft
+from bot.domain.draft import Draft, final_values
 from bot.domain.models import Grid, Report, Worker
-from bot.domain.stocks import openings_for
 from bot.domain.summary import summary_lines
 from bot.i18n import Locale, catalog, t
 from bot.outbound.alerts import AlertDesk
+from bot.usecases import filing, people
+from bot.usecases.errors import RulesRejected
 from bot.webapp.auth import AuthError, Caller, InitDataChecker
-from bot.webapp.drafts import DraftStore, start_draft
-from bot.webapp.filing import file_report
+from bot.webapp.drafts import DraftStore
 from bot.webapp.views import (
     Json,
     Refused,
@@ -131,12 +131,11 @@ class WebApi:
     async def _session(self, request: web.Request, fallback: Locale) -> Session:
         caller = self.checker.caller(request.headers.get("Authorization"))
         locale = self.deps.locale_for(caller.language_code) if caller.language_code else fallback
-        worker = await self.deps.db.roster.worker_by_telegram_id(caller.telegram_id)
+        language = locale if caller.language_code else None
+        worker = await people.worker_of(self.deps, caller.telegram_id, language)
         if worker is None:
             raise ApiError(403, t(locale, "webapp.error.not_registered"))
-        grid = await self.deps.db.roster.grid(worker.grid_id)
-        if grid is None:
-            raise ApiError(403, t(locale, "webapp.error.not_registered"))
+        grid = await people.grid_of(self.deps, worker)
         body = await _json_body(request, locale)
         asked = body.get("grid_id")
         if asked is not None and asked != grid.id:
@@ -154,7 +153,7 @@ class WebApi:
             "day": day.isoformat(),
             "locale": session.locale,
         }
-        filed = await self.deps.db.reports.get(session.grid.id, day)
+        filed = await filing.report_of(self.deps, session.grid.id, day)
         if filed is not None:
             return {**head, "filed": await self._filed_view(session, filed)}
         draft = await self._draft(session)
@@ -203,12 +202,24 @@ class WebApi:
         skip_unanswered_optional(self.form, draft)
         confirm_warnings(self.form, draft)
         draft.incidents_done = True
-        report, created = await file_report(self.deps, self.alerts, draft, session.worker.id)
+        try:
+            filed = await filing.file_report(
+                self.deps,
+                worker_id=session.worker.id,
+                grid_id=draft.grid_id,
+                day=draft.day,
+                values=final_values(self.form, draft),
+                incidents=draft.incident_values(),
+                baseline=draft.baseline,
+            )
+        except RulesRejected:
+            raise ApiError(422, session.t("webapp.error.not_ready"), review=checked) from None
         await self.drafts.forget(session.caller.telegram_id)
-        if not created:
-            raise ApiError(409, self._already_filed(session, report), filed=True)
-        text = self._filed_text(session.locale, report)
+        if not filed.created:
+            raise ApiError(409, self._already_filed(session, filed.report), filed=True)
+        text = self._filed_text(session.locale, filed.report)
         await self._tell_chat(session, text, checked["lines"])
+        await self.alerts.raise_for(filed.report)
         return {"filed": {"text": text, "lines": checked["lines"]}}
 
     # ------------------------------------------------------------------ helpers
@@ -216,13 +227,13 @@ class WebApi:
     async def _draft(self, session: Session) -> Draft:
         """The chat's draft of today's report of this grid, or a new one (as /report does)."""
         day = self.deps.today()
-        filed = await self.deps.db.reports.get(session.grid.id, day)
+        filed = await filing.report_of(self.deps, session.grid.id, day)
         if filed is not None:
             raise ApiError(409, self._already_filed(session, filed), filed=True)
         telegram_id = session.caller.telegram_id
         draft = self.drafts.load(telegram_id)
         if draft is None or (draft.mode, draft.day, draft.grid_id) != ("new", day, session.grid.id):
-            draft = await start_draft(self.deps, session.grid, day)
+            draft = await filing.start_draft(self.deps, session.grid, day)
             await self.drafts.save(telegram_id, draft)
         return draft
 
@@ -257,12 +268,11 @@ class WebApi:
         )
 
     async def _filed_view(self, session: Session, report: Report) -> Json:
-        history = await self.deps.db.reports.history(session.grid.id, before=report.day)
         lines = summary_lines(
             self.form,
             session.locale,
             values=report.current.values,
-            openings={**openings_for(self.form, history), **report.current.baseline},
+            openings=await filing.openings_of(self.deps, report),
             kind=report.kind,
             incidents=report.current.incidents,
         )

@@ -8,16 +8,11 @@ switch between page and chat, or lose signal and come back, and find the same an
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from telegram.ext import Application
 
-from bot.dependencies import Dependencies
 from bot.domain.draft import DRAFT_KEY, ZERO_KEY, Draft
-from bot.domain.models import Grid
-from bot.domain.rules import history_from, history_window
-from bot.domain.stocks import needs_baseline, openings_for
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
@@ -60,20 +55,3 @@ class DraftStore:
         persistence = self._application.persistence
         if persistence is not None:
             await persistence.update_user_data(telegram_id, data)
-
-
-async def start_draft(deps: Dependencies, grid: Grid, day: date) -> Draft:
-    """A fresh draft for the grid's report of ``day``, with what its history implies (the
-    same start as the chat's ``/report``)."""
-    form = deps.form
-    history = await deps.db.reports.history(grid.id, before=day)
-    window = history_window(form)
-    return Draft.start(
-        day=day,
-        grid_id=grid.id,
-        grid_name=grid.name,
-        openings=openings_for(form, history),
-        pending_baseline=needs_baseline(form, history),
-        grid_facts={"households": grid.households, "population": grid.population},
-        history=history_from(history, day, window) if window else {},
-    )
