@@ -1,11 +1,15 @@
 #!/bin/sh
-# Headless Chromium (and a Chinese font, so screenshots show the text) for
-# tests/test_transcript.py, from Debian's packages. Installs only what is missing and never
+# Headless Chromium, its WebDriver (chromium-driver, for the Mini App's browser test) and a
+# Chinese font (so screenshots show the text), for tests/test_transcript.py and
+# tests/test_webapp_browser.py, from Debian's packages. Installs only what is missing and never
 # fails the run: without apt-get or root the browser test skips and says why.
 set -u
 missing=""
 if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
     missing="chromium"
+fi
+if ! command -v chromedriver >/dev/null 2>&1; then
+    missing="$missing chromium-driver"
 fi
 if ! fc-list :lang=zh 2>/dev/null | grep -q .; then
     missing="$missing fonts-wqy-zenhei"
@@ -24,7 +28,7 @@ else
     exit 0
 fi
 export DEBIAN_FRONTEND=noninteractive
-echo "ensure-chromium: installing$missing for the transcript test..." >&2
+echo "ensure-chromium: installing$missing for the browser tests..." >&2
 # shellcheck disable=SC2086
 if $as_root apt-get install -y -q $missing >/dev/null 2>&1 \
     || { $as_root apt-get update -q >/dev/null 2>&1 \

@@ -170,7 +170,13 @@
       enterkeyhint: "next", value: value === undefined || value === null ? "" : String(value),
     });
     watch(input, field.key);
-    const row = el("div", { class: "row" }, input, field.unit ? el("span", { class: "unit", text: field.unit }) : null);
+    const zero = el("button", { type: "button", class: "zero", id: "z-" + field.key, text: "0", "aria-label": say("none") });
+    zero.addEventListener("click", () => {
+      input.value = "0";
+      clearTimeout(timers.get(field.key));
+      send(field.key, "0");
+    });
+    const row = el("div", { class: "row" }, input, field.unit ? el("span", { class: "unit", text: field.unit }) : null, zero);
     return el("section", { class: "card", id: "q-" + field.key }, ...head(field), row, ...feedback(field.key));
   }
 

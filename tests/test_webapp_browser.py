@@ -1,0 +1,212 @@
+"""The Mini App in a real headless Chromium: a worker fills in the whole day's report on one
+screen (a refused placeholder, a conditional question, live stocks, an incident), submits,
+and the report is in the database and confirmed in the chat. The same report is then filed
+in chat by a colleague of another grid, and the taps and seconds of both are printed (run
+with ``-s`` to see them; nothing here asserts a timing).
+
+Skipped, saying why, only where Chromium or its driver cannot be installed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from harness import DAY, Harness, current_question, texts
+from test_transcript import png_colours
+from webapp_browser import (
+    PHONE,
+    Page,
+    Taps,
+    chromium,
+    missing_browser,
+    seconds_since,
+    stub_telegram,
+)
+from webapp_support import BUTTON_ZH, bot_with_page, page_url
+
+from bot.clock import ManualClock
+from bot.domain.models import Incident
+from bot.emulator import BotApiEmulator, SimUser
+from bot.i18n import t
+
+WANG_NA = (710000001, "王娜", "grid_qj01_1")  # QJ-01
+WANG_XIUJING = (710000005, "王秀静", "grid_qj03_1")  # QJ-03
+
+ANSWERS = {
+    "home_isolation.opening": "45",
+    "central_isolation.opening": "0",
+    "screened": "120",
+    "households_visited": "１２",  # full-width digits, read as 12
+    "arrivals": "2",
+    "arrivals_risk": "1",  # appears only once arrivals > 0
+    "home_iso_in": "3",
+    "home_iso_out": "5",
+    "central_iso_in": "0",
+    "fever_found": "0",
+    "close_contacts": "0",
+    "disinfection": "1",
+}
+INCIDENT = ("gathering", "聚集/聚餐", "3号楼 林某某 家中聚餐约10人，已劝散")
+FIGURES_ENV = "GRIDBOT_WEBAPP_FIGURES"
+"""If set, the measured taps and seconds are also written to this JSON file."""
+
+
+@pytest.fixture
+async def bot(
+    emulator: BotApiEmulator, clock: ManualClock, tmp_path: Path
+) -> AsyncIterator[Harness]:
+    async with bot_with_page(emulator, clock, tmp_path / "gridbot.sqlite3") as harness:
+        yield harness
+
+
+def fill_in_on_one_screen(url: str, stub: str, profile: Path) -> dict[str, Any]:
+    """What a worker does in the page, from opening it to "Filed" (runs in a thread)."""
+    with chromium(profile, stub) as driver:
+        page = Page(driver)
+        start = time.monotonic()
+        driver.get(url)
+        page.taps.waits += 1
+        page.wait_for("f-screened")
+        assert not page.visible("q-arrivals_risk")  # conditional: not asked yet
+
+        page.answer("screened", "若干")  # a placeholder is refused, with what to send
+        refusal = page.wait_text("e-screened", "若干")
+        for key, value in ANSWERS.items():
+            if key == "arrivals_risk":
+                page.wait(lambda _: page.visible("q-arrivals_risk"), "arrivals_risk hidden")
+            page.answer(key, value)
+        stock = page.wait_text("s-home_isolation", "43")  # 45 + 3 − 5, computed live
+        page.wait(lambda _: page.text_of("e-screened") == "", "the refusal stayed")
+        assert not page.visible("q-central_iso_out")  # nobody in central isolation
+        assert not page.visible("q-fever_referred")  # no fever case found
+
+        add_incident(page)
+        driver.execute_script("window.scrollTo(0, 0)")
+        screenshot = page.screenshot()
+        page.click(page.find("review"), "review")
+        page.taps.waits += 2  # the summary, then filing
+        summary = page.wait_for("summary").text
+        page.click(page.find("submit"), "submit")
+        filed = page.wait_for("message").text
+        seconds = seconds_since(start)
+    return {
+        "refusal": refusal,
+        "stock": stock,
+        "summary": summary,
+        "filed": filed,
+        "screenshot": screenshot,
+        "taps": page.taps,
+        "seconds": seconds,
+    }
+
+
+def add_incident(page: Page) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import Select
+
+    page.click(page.find("incident-add"), "add incident")
+    card = page.driver.find_elements(By.CSS_SELECTOR, ".incident")[-1]
+    category = card.find_element(By.CSS_SELECTOR, ".category")
+    page.click(category, "open the kinds")
+    Select(category).select_by_value(INCIDENT[0])
+    page.taps.tap("choose a kind")
+    page.click(card.find_element(By.CSS_SELECTOR, ".urgent"), "urgent")
+    description = card.find_element(By.CSS_SELECTOR, ".description")
+    description.send_keys(INCIDENT[2])  # focused when added: no extra tap
+    page.taps.type(INCIDENT[2])
+    description.send_keys(Keys.TAB)
+
+
+async def fill_in_chat(bot: Harness, user: SimUser) -> dict[str, Any]:
+    """The same report through the chat flow, counting the worker's taps."""
+    taps, start = Taps(), time.monotonic()
+
+    async def send(text: str) -> None:
+        taps.type(text)
+        taps.tap("send")
+        taps.waits += 1
+        await bot.send(user, text)
+
+    async def press(button: str) -> None:
+        taps.tap(button)
+        taps.waits += 1
+        await bot.press(user, button)
+
+    await send("/report")
+    await send("若干")  # the same refused placeholder as in the page
+    while (key := current_question(bot, user)) is not None:
+        if key == "difficulties":
+            await press(t("zh_CN", "button.skip"))
+        elif ANSWERS[key] == "0":
+            await press("0")
+        else:
+            await send(ANSWERS[key])
+    await press(t("zh_CN", "button.add_incident"))
+    await press(INCIDENT[1])
+    await send(INCIDENT[2])
+    await press(t("zh_CN", "button.urgent_yes"))
+    await press(t("zh_CN", "button.incidents_done"))
+    await press(t("zh_CN", "button.submit"))
+    return {"taps": taps, "seconds": seconds_since(start)}
+
+
+async def test_a_worker_files_the_whole_report_on_one_screen(bot: Harness, tmp_path: Path) -> None:
+    reason = missing_browser()
+    if reason is not None:
+        pytest.skip(reason)
+    wang = bot.user(WANG_NA[0], WANG_NA[1], username=WANG_NA[2])
+    await bot.start_bot(wang)
+    launch = wang.open_web_app(BUTTON_ZH)
+    stub = stub_telegram(launch.init_data, wang.user)
+    page = await asyncio.to_thread(fill_in_on_one_screen, page_url(bot), stub, tmp_path / "profile")
+
+    assert "若干" in page["refusal"]
+    assert "已提交" in page["filed"]
+    assert "排查人数：120 人" in page["summary"]
+    report = await bot.report("QJ-01")
+    assert report is not None and not report.late and report.submitted_by_name == "王娜"
+    values = report.current.values
+    assert (values["screened"], values["households_visited"]) == (120, 12)
+    assert (values["arrivals_risk"], values["home_iso_out"], values["central_iso_out"]) == (1, 5, 0)
+    assert report.current.baseline == {"home_isolation": 45, "central_isolation": 0}
+    assert report.current.incidents == (Incident(INCIDENT[0], INCIDENT[2], True),)
+    confirmation = texts([wang.last()])
+    assert "已提交" in confirmation and "一屏填报" in confirmation
+
+    size, colours = png_colours(page["screenshot"])
+    assert size == PHONE
+    (_, most), total = colours.most_common(1)[0], sum(colours.values())
+    assert len(colours) > 20, f"only {len(colours)} colours: a blank page?"
+    assert most / total < 0.95, "one colour covers nearly the whole screenshot"
+
+    colleague = bot.user(WANG_XIUJING[0], WANG_XIUJING[1], username=WANG_XIUJING[2])
+    chat = await fill_in_chat(bot, colleague)
+    in_chat = await bot.report("QJ-03", DAY)
+    assert in_chat is not None
+    assert in_chat.current.values == values  # the same report, either way
+    assert in_chat.current.incidents == report.current.incidents
+    report_figures(page, chat)
+
+
+def report_figures(page: dict[str, Any], chat: dict[str, Any]) -> None:
+    figures = {
+        name: {
+            "taps": run["taps"].taps,
+            "characters_typed": run["taps"].characters,
+            "waits_for_the_bot": run["taps"].waits,
+            "seconds": run["seconds"],
+        }
+        for name, run in (("page", page), ("chat", chat))
+    }
+    print("\nfull report, page vs chat:", json.dumps(figures))
+    out = os.environ.get(FIGURES_ENV)
+    if out:
+        Path(out).write_text(json.dumps(figures, indent=2) + "\n", "utf-8")
