@@ -22,6 +22,8 @@ from bot.domain.models import RosterChanges
 from bot.domain.roster import parse_roster
 from bot.i18n import Locale, t
 from bot.startup import StartupError
+from bot.usecases import digests
+from bot.usecases.errors import UseCaseError
 from storage.db import SchemaTooNewError
 from storage.health import DatabaseProblem, classify, probe
 
@@ -212,23 +214,17 @@ def _iso_day(text: str) -> date:
 
 async def _digest(args: argparse.Namespace, settings: Settings) -> int:
     """Print the digest of an area (default: every top-level area) in the terminal."""
-    from bot.outbound.digests import DigestDesk
-
     locale = settings.locale
     async with open_dependencies(settings) as deps:
-        desk = DigestDesk(deps)
-        areas = [area for area in await deps.db.roster.areas() if area.parent_id is None]
-        if args.area:
-            area = await deps.db.roster.area_by_path(args.area)
-            if area is None:
-                known = ", ".join(item.path for item in await deps.db.roster.areas())
-                raise CliError(t(locale, "cli.unknown_area", path=args.area, areas=known or "—"))
-            areas = [area]
-        if not areas:
-            raise CliError(t(locale, "cli.roster_empty"))
         day = args.date or deps.today()
-        for area in areas:
-            print(render_plain(await desk.compile(area, day), locale))
+        try:
+            texts = [
+                render_plain(await digests.compile_area_digest(deps, area, day), locale)
+                for area in await digests.digest_areas(deps, args.area)
+            ]
+        except UseCaseError as error:
+            raise CliError(t(locale, error.key, **error.params)) from None
+    print("\n".join(texts))
     return EXIT_OK
 
 

@@ -13,6 +13,7 @@ from bot.domain.ledger import areas_within, find_area
 from bot.domain.models import Area
 from bot.i18n import Locale
 from bot.telegram_ui import escape
+from bot.usecases import stats, supervision
 from handlers.common import Turn
 
 
@@ -46,7 +47,7 @@ class Roles:
         ``area_text`` within it), or for an admin elsewhere anything ``area_text`` names."""
         admin = self.deps.is_admin(turn.user.id)
         in_group = turn.in_group
-        bound = await self.deps.db.groups.area_of_chat(turn.chat.id) if in_group else None
+        bound = await supervision.area_of_group(self.deps, turn.chat.id) if in_group else None
         if not admin and not in_group:
             await _refuse(turn, "admin.supervisors_only")
             return None
@@ -54,7 +55,7 @@ class Roles:
             await turn.say(turn.t("admin.group_not_bound"))
             return None
         locale = (
-            await self.deps.db.groups.language(turn.chat.id) if in_group else None
+            await supervision.group_language(self.deps, turn.chat.id) if in_group else None
         ) or turn.locale
         if not area_text:
             return Reach(bound, locale)
@@ -64,7 +65,7 @@ class Roles:
     async def area(self, turn: Turn, text: str, *, within: Area | None = None) -> Area | None:
         """The area ``text`` names, or None after saying why: no such area (the choices are
         listed), or one outside ``within`` (the group's own area)."""
-        everywhere = await self.deps.db.roster.areas()
+        everywhere = await stats.all_areas(self.deps)
         areas = everywhere if within is None else areas_within(everywhere, within)
         area = find_area(areas, text)
         if area is not None:

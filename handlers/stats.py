@@ -8,12 +8,11 @@ from telegram.ext import BaseHandler, CommandHandler, ContextTypes
 
 from bot.dependencies import Dependencies
 from bot.domain.dates import DEFAULT_DAYS, DateArgError, parse_range, split_day_args
-from bot.domain.stats import LateGrid, StatsBuilder, render_late, render_stats
-from bot.domain.status import Completeness
+from bot.domain.stats import LateGrid, render_late, render_stats
 from bot.telegram_ui import escape
+from bot.usecases import standing, stats
 from handlers.common import Turn
 from handlers.roles import Roles
-from storage.ledger import LedgerReader, snapshot
 
 Context = ContextTypes.DEFAULT_TYPE
 
@@ -45,14 +44,7 @@ class StatsCommands:
             params = {name: escape(value) for name, value in error.params.items()}
             await turn.say(f"{turn.t(error.key, **params)}\n\n{turn.t('stats.usage')}")
             return
-        settings = self.deps.settings
-        async with snapshot(self.deps.db) as view:
-            reader = LedgerReader(view)
-            scope = await reader.scope(reach.area, settings.timezone, settings.report_days)
-            builder = StatsBuilder(scope, settings.timezone)
-            async for records in reader.days(scope, days):
-                builder.add(records)
-        for text in render_stats(builder.result(days), reach.locale):
+        for text in render_stats(await stats.area_stats(self.deps, reach.area, days), reach.locale):
             await turn.say(text)
 
     async def late(self, update: Update, context: Context) -> None:
@@ -61,21 +53,22 @@ class StatsCommands:
         reach = await self.roles.reach(turn, " ".join(context.args or []).strip() or None)
         if reach is None:
             return
-        settings, today, db = self.deps.settings, self.deps.today(), self.deps.db
-        reader = LedgerReader(db)
-        scope = await reader.scope(reach.area, settings.timezone, settings.report_days)
-        grid_days = scope.grid_days(await reader.day(scope, today))
-        late = []
-        for grid_day in (item for item in grid_days if item.is_missing):
-            workers = await db.roster.workers_of_grid(grid_day.grid.id)
-            staff = [(w.name, w.username, w.telegram_id is not None) for w in workers]
-            late.append(LateGrid(grid_day.grid, staff, grid_day.reminders))
+        today = self.deps.today()
+        now = await standing.standing(self.deps, today, reach.area)
+        late = [
+            LateGrid(
+                missing.grid,
+                [(w.name, w.username, w.telegram_id is not None) for w in missing.workers],
+                missing.reminders,
+            )
+            for missing in now.missing
+        ]
         messages = render_late(
             reach.locale,
             area=reach.area,
             now=self.deps.now(),
             deadline=self.deps.deadline(today),
-            counts=Completeness.from_grid_days(grid_days),
+            counts=now.counts,
             late=late,
         )
         for text in messages:

@@ -204,3 +204,10 @@ def test_digest_in_the_terminal(env: dict[str, str]) -> None:
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
     unknown = gridbot(env, "digest", "--area", "火星街道")
     assert unknown.returncode == 2 and "火星街道" in unknown.stderr
+
+
+def test_the_terminal_digest_refuses_a_day_to_come_like_the_chat(env: dict[str, str]) -> None:
+    gridbot(env, "roster", "import", str(ROSTER))
+    future = gridbot(env, "digest", "--date", "2999-01-01")
+    assert future.returncode == 2 and future.stdout == ""
+    assert "2999-01-01 has not come yet" in future.stderr

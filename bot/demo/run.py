@@ -30,6 +30,7 @@ from bot.domain.plan import DailyTimes, PlannedSend, day_plan
 from bot.domain.roster import parse_roster
 from bot.emulator import BotApiEmulator, SimGroup, SimUser
 from bot.i18n import Locale, t
+from bot.usecases.digests import compile_area_digest
 
 TOKEN = "7000000001:DEMO-TOKEN"
 """Any token will do: the emulator accepts it, Telegram never sees it."""
@@ -213,7 +214,7 @@ class Demo:
             area = await self.deps.db.roster.area_by_path(group.area_path(self.lang))
             if area is None:
                 raise DemoError(f"area {group.area_path(self.lang)} is missing")
-            compiled[group.slug] = await self.bot.outbound.digests.compile(area, day)
+            compiled[group.slug] = await compile_area_digest(self.deps, area, day)
         return compiled
 
     # helpers ---------------------------------------------------------------------------------

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Iterable
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from collections.abc import Awaitable, Iterable, Sequence
+from datetime import datetime, timedelta
 from functools import partial
 
 from bot.dependencies import Dependencies
@@ -15,21 +14,13 @@ from bot.domain.plan import PlannedSend, SendKind
 from bot.i18n import Locale, listing, t
 from bot.outbound.courier import Courier, in_order
 from bot.telegram_ui import escape, keyboard, menu_data, webapp_rows
+from bot.usecases.standing import MissingGrid, missing_grids
 from storage.schedule import SendKey
 
 PARALLEL_SENDS = 8
 """Sends in flight at once; the rate limiter keeps them within Telegram's limits."""
 ON_TIME_SLACK = timedelta(minutes=2)
 """A scheduled send later than this is marked as delayed."""
-
-
-@dataclass(frozen=True, slots=True)
-class DueGrid:
-    """A grid that has not reported (and is not excused): its workers, and those to nag."""
-
-    grid: Grid
-    workers: tuple[Worker, ...]
-    reachable: tuple[Worker, ...]
 
 
 async def gather_limited(jobs: Iterable[Awaitable[object]], limit: int = PARALLEL_SENDS) -> None:
@@ -50,31 +41,12 @@ class DailyNotices:
         self.deps = deps
         self.courier = courier
 
-    async def due_grids(self, day: date) -> list[DueGrid]:
-        """Active grids with no report and no excuse on ``day``, with their reachable workers."""
-        db = self.deps.db
-        reported = {report.grid_id for report in await db.reports.reports_on(day)}
-        excused = await db.schedule.excused(day)
-        away = await db.schedule.away(day)
-        due = []
-        for grid in await db.roster.grids():
-            if grid.id in reported or grid.id in excused:
-                continue
-            workers = tuple(await db.roster.workers_of_grid(grid.id))
-            reachable = tuple(
-                worker
-                for worker in workers
-                if worker.telegram_id is not None and worker.id not in away
-            )
-            due.append(DueGrid(grid, workers, reachable))
-        return due
-
     async def nag(self, planned: PlannedSend, now: datetime) -> None:
         """The prompt, a reminder or the late nag to every worker of every grid still due."""
         stale = now >= planned.valid_until
         jobs = [
             self._nag_worker(planned, due.grid, worker, now, stale=stale)
-            for due in await self.due_grids(planned.day)
+            for due in await missing_grids(self.deps, planned.day)
             for worker in due.reachable
         ]
         await gather_limited(jobs)
@@ -124,10 +96,9 @@ class DailyNotices:
 
     async def escalate(self, planned: PlannedSend, now: datetime) -> None:
         """Each bound supervisor group gets the grids of its area still missing."""
-        reminders = await self.deps.db.schedule.reminders_sent(planned.day)
-        missing = await self.due_grids(planned.day)
+        missing = await missing_grids(self.deps, planned.day)
         jobs = [
-            self._escalate_to(planned, chat, area, missing, reminders, now)
+            self._escalate_to(planned, chat, area, missing, now)
             for chat, area in await self.deps.db.groups.bindings()
         ]
         await gather_limited(jobs)
@@ -137,8 +108,7 @@ class DailyNotices:
         planned: PlannedSend,
         chat: int,
         area: Area,
-        missing: list[DueGrid],
-        reminders: dict[int, int],
+        missing: Sequence[MissingGrid],
         now: datetime,
     ) -> None:
         key = SendKey(planned.key, planned.day, chat)
@@ -148,9 +118,7 @@ class DailyNotices:
         locale = await self.deps.db.groups.language(chat) or self.deps.settings.locale
         mine = [due for due in missing if area.covers(due.grid.area_path)]
         total = len(await self.deps.db.roster.grids(area_path=area.path))
-        messages = to_messages(
-            self._escalation_lines(planned, area, mine, reminders, total, locale)
-        )
+        messages = to_messages(self._escalation_lines(planned, area, mine, total, locale))
 
         send = in_order([partial(self.courier.bot.send_message, chat, text) for text in messages])
         await self.courier.deliver(
@@ -161,8 +129,7 @@ class DailyNotices:
         self,
         planned: PlannedSend,
         area: Area,
-        missing: list[DueGrid],
-        reminders: dict[int, int],
+        missing: Sequence[MissingGrid],
         total: int,
         locale: Locale,
     ) -> list[Line]:
@@ -198,7 +165,7 @@ class DailyNotices:
                         code=due.grid.code,
                         area=due.grid.area_path,
                         workers=names,
-                        reminders=reminders.get(due.grid.id, 0),
+                        reminders=due.reminders,
                     )
                 )
             )

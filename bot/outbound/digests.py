@@ -1,133 +1,35 @@
-"""The evening digest: loading its data, and sending it. One path for the scheduler, /digest
-and ``gridbot digest``."""
+"""Sending the evening digest: split into messages (and a spreadsheet for big areas), to
+every bound group once, or to one chat for /digest."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from functools import partial
 
 from telegram import Bot
 
-from bot.clock import at
 from bot.dependencies import Dependencies
 from bot.domain.digest import (
     Digest,
-    DigestInput,
-    GridInput,
-    UrgentIncident,
-    compile_digest,
     needs_attachment,
     render_digest,
 )
-from bot.domain.models import Area, Grid, Report
-from bot.domain.plan import SINCE_KEY, DailyTimes, PlannedSend
-from bot.domain.status import GridDay, Tally
+from bot.domain.models import Area
+from bot.domain.plan import PlannedSend
 from bot.i18n import Locale
 from bot.outbound.courier import Courier, in_order
 from bot.outbound.daily import ON_TIME_SLACK, gather_limited
 from bot.outbound.tables import grid_table_xlsx
+from bot.usecases.digests import compile_area_digest
 from storage.schedule import SendKey
 
 
 class DigestDesk:
-    """Compiles an area's digest from storage and sends it."""
+    """Sends compiled digests (:func:`bot.usecases.digests.compile_area_digest`)."""
 
     def __init__(self, deps: Dependencies) -> None:
         self.deps = deps
-        self.times = DailyTimes.from_settings(deps.settings)
-
-    async def compile(self, area: Area, day: date) -> Digest:
-        """The digest of ``area`` for ``day``, from what the database holds now."""
-        return compile_digest(await self.load(area, day))
-
-    async def load(self, area: Area, day: date) -> DigestInput:
-        """Everything the digest is compiled from."""
-        db = self.deps.db
-        grids = await db.roster.grids(area_path=area.path)
-        reports_today = await self._reports(day)
-        reports_before = await self._reports(day - timedelta(days=1))
-        excused_today = await db.schedule.excused(day)
-        excused_before = await db.schedule.excused(day - timedelta(days=1))
-        reminders = await db.schedule.reminders_sent(day)
-        compare = await self._operating_on(day - timedelta(days=1))
-        items = []
-        for grid in grids:
-            workers = tuple(worker.name for worker in await db.roster.workers_of_grid(grid.id))
-            today = GridDay(
-                grid,
-                day,
-                reports_today.get(grid.id),
-                excused_today.get(grid.id),
-                reminders.get(grid.id, 0),
-            )
-            yesterday = (
-                GridDay(
-                    grid,
-                    day - timedelta(days=1),
-                    reports_before.get(grid.id),
-                    excused_before.get(grid.id),
-                )
-                if compare
-                else None
-            )
-            history = tuple(await db.reports.history(grid.id, before=day + timedelta(days=1)))
-            items.append(GridInput(today, yesterday, history, workers))
-        return DigestInput(
-            form=self.deps.form,
-            area=area,
-            day=day,
-            tz=self.deps.settings.timezone,
-            grids=tuple(items),
-            sub_areas=tuple(item for item in await db.roster.areas() if item.parent_id == area.id),
-            incidents=await self._urgent(day, grids),
-            corrections_since=at(day - timedelta(days=1), self.times.digest_at, self.times.tz),
-            weekly=await self._weekly_tally(day, grids),
-        )
-
-    async def _operating_on(self, day: date) -> bool:
-        """Whether grids were expected to report on ``day``: a reporting day on which the
-        bot was already in service (a fresh install has no "yesterday" to compare with)."""
-        if not self.times.is_reporting_day(day):
-            return False
-        since = await self.deps.db.meta.get(SINCE_KEY)
-        if since is None:
-            return bool(await self.deps.db.reports.reports_on(day))
-        return day >= datetime.fromisoformat(since).astimezone(self.times.tz).date()
-
-    async def _reports(self, day: date) -> dict[int, Report]:
-        return {report.grid_id: report for report in await self.deps.db.reports.reports_on(day)}
-
-    async def _urgent(self, day: date, grids: list[Grid]) -> tuple[UrgentIncident, ...]:
-        by_id = {grid.id: grid for grid in grids}
-        return tuple(
-            UrgentIncident(
-                grid=by_id[alert.grid_id],
-                category=alert.category,
-                description=alert.description,
-                at=alert.raised_at,
-                acknowledged_by=alert.acknowledged_by_name,
-                acknowledged_at=alert.acknowledged_at,
-            )
-            for alert in await self.deps.db.alerts.on_day(day)
-            if alert.grid_id in by_id
-        )
-
-    async def _weekly_tally(self, day: date, grids: list[Grid]) -> Tally | None:
-        """Last week's late and missing days, on the first reporting day of a week."""
-        monday = day - timedelta(days=day.isoweekday() - 1)
-        earlier_this_week = [monday + timedelta(days=n) for n in range(day.isoweekday() - 1)]
-        if any(self.times.is_reporting_day(other) for other in earlier_this_week) or not grids:
-            return None
-        last_week = [monday - timedelta(days=7 - n) for n in range(7)]
-        grid_days = []
-        for other in [d for d in last_week if await self._operating_on(d)]:
-            reports = await self._reports(other)
-            excused = await self.deps.db.schedule.excused(other)
-            grid_days += [
-                GridDay(grid, other, reports.get(grid.id), excused.get(grid.id)) for grid in grids
-            ]
-        return Tally.from_grid_days(grid_days) if grid_days else None
 
     async def send(self, bot: Bot, chat: int, digest: Digest, locale: Locale) -> None:
         """Send a compiled digest to a chat now (the /digest command)."""
@@ -174,7 +76,7 @@ class DigestDesk:
                 )
             return
         locale = await self.deps.db.groups.language(chat) or self.deps.settings.locale
-        digest = await self.compile(area, planned.day)
+        digest = await compile_area_digest(self.deps, area, planned.day)
         await courier.deliver(
             key,
             in_order(self.parts(courier.bot, chat, digest, locale)),
