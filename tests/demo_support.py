@@ -1,4 +1,4 @@
-"""The short demo (one day, eight grids), played once per test session.
+"""The short demo (one day, ten grids), played once per test session.
 
 ``test_demo`` asserts its outcome and ``test_transcript`` loads its page in a browser; both
 take it from here so it is played only once. It runs on its own event loop in a worker
@@ -17,8 +17,8 @@ from bot.demo import DemoOptions, play
 from bot.demo.run import Demo
 
 SEED = 20261123
-GRIDS_PER_COMMUNITY = 4
-"""Eight grids: exactly one for each special part of the script."""
+GRIDS_PER_COMMUNITY = 5
+"""Ten grids: one for each special part of the script, and an ordinary detailed one."""
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""``gridbot demo``, short form: one day, eight grids, through the real bot and the emulator.
+"""``gridbot demo``, short form: one day, ten grids, through the real bot and the emulator.
 
 The script says who was to do what; whether it happened is read back from the demo's SQLite
 file and from the emulator's record of what the bot sent (what the people typed comes from

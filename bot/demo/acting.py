@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.clock import Clock
-from bot.emulator import BotApiEmulator, Joinable, SentMessage, SimGroup, SimUser, UserAction
+from bot.emulator import (
+    BotApiEmulator,
+    Joinable,
+    SentMessage,
+    SimGroup,
+    SimUser,
+    UserAction,
+    WebAppLaunch,
+)
 
 SEND_METHODS = frozenset({"sendMessage", "sendDocument"})
 """Bot API methods that create a message."""
@@ -44,9 +52,13 @@ class UserEvent:
 class Stage:
     """Where the people act: the emulator, the running bot's update queue and the clock."""
 
-    def __init__(self, emulator: BotApiEmulator, updates: Joinable, clock: Clock) -> None:
+    def __init__(
+        self, emulator: BotApiEmulator, updates: Joinable, clock: Clock, page_url: str = ""
+    ) -> None:
         self.emu = emulator
         self.clock = clock
+        self.page_url = page_url
+        """Where the bot's Mini App page is served on this machine ("" when it is not)."""
         self.events: list[UserEvent] = []
         self._updates = updates
 
@@ -82,6 +94,20 @@ class Stage:
             action = await user.press(label, chat=chat, message=message)
             self._log(where.id, newest + 0.5, user, label, action.message_id)
             await self._settle(action)
+
+    def open_page(self, user: SimUser, label: str) -> tuple[WebAppLaunch, int]:
+        """``user`` taps the Mini App button ``label`` on the newest message: the page opens
+        with its ``initData``. Returns it and the id of the message tapped."""
+        with _as_demo_error():
+            tapped = user.last().message_id
+            launch = user.open_web_app(label)
+        self._log(user.id, tapped + 0.5, user, label, tapped)
+        return launch, tapped
+
+    def note(self, user: SimUser, text: str, *, after: float) -> None:
+        """What ``user`` did outside the chat (in the page), shown in their chat ``after``
+        the message with that id."""
+        self._log(user.id, after, user, text, None)
 
     def message_count(self) -> int:
         """Messages so far: the people's (taps included) and the bot's."""

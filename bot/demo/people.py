@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from bot.demo.acting import DemoError, Stage, button_labels
 from bot.demo.lines import CORRECTION_REASON, DIFFICULTIES, PLACEHOLDER, IncidentLine
+from bot.demo.page import PageRefused, fill_in_on_one_screen
 from bot.demo.world import DemoGrid, Person, pick
 from bot.domain.form import FieldDef, Form
 from bot.emulator import SentMessage, SimUser
@@ -40,6 +41,8 @@ class Behaviour(StrEnum):
     """Files after the deadline, once nagged."""
     MISSING = "missing"
     """Never reports: escalated at the escalation time."""
+    PAGE = "page"
+    """Fills in the whole report on one screen (the Mini App) instead of in chat."""
     CORRECTS = "corrects"
     """Files in the morning; in the afternoon corrects a figure, with a reason, of
     yesterday's report (or today's, on the first day)."""
@@ -153,6 +156,19 @@ class Worker:
         else:
             await self._open("fill_in", "/report")
         await self._converse(plan)
+
+    async def file_on_one_screen(self, plan: ReportPlan) -> None:
+        """Tap "fill in on one screen" on the bot's newest message, fill in the page, submit."""
+        launch, tapped = self.stage.open_page(self.user, t(self.locale, "webapp.button"))
+        try:
+            answered = await fill_in_on_one_screen(
+                self.stage.page_url, launch.init_data, self.locale, plan.answers, plan.incident
+            )
+        except PageRefused as refused:
+            raise self._lost(str(refused)) from None
+        self.stage.note(
+            self.user, t(self.locale, "demo.webapp.filled", count=answered), after=tapped + 0.75
+        )
 
     async def correct(self, key: str, day: date, added: int) -> None:
         """Correct one figure of ``day``'s report (``added`` more than filed), with a reason."""

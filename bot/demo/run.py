@@ -45,6 +45,9 @@ HOURLY = tuple(time(hour, 0) for hour in range(9, 21))
 STATS_AT = time(20, 10)
 EXPORT_AT = time(20, 15)
 DB_NAME = "gridbot-demo.sqlite3"
+PAGE_URL = "https://gridbot.demo.invalid/"
+"""The Mini App's public address in the demo: only the emulator sees it (in the buttons);
+the demo's page worker talks to the bot's web server on 127.0.0.1."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,6 +268,8 @@ def demo_settings(options: DemoOptions, api_url: str, admin_id: int) -> Settings
         locale=options.lang,
         deadline=DEADLINE,
         form=None,
+        webapp_url=PAGE_URL,
+        webapp_port=0,
     )
 
 
@@ -295,7 +300,8 @@ def _cast(
     """The simulated people, as users and groups of the emulator."""
     lang = options.lang
     code = "zh-hans" if lang == "zh_CN" else "en"
-    stage = Stage(emu, bot.application.update_queue, clock)
+    page_url = bot.webapp.local_url if bot.webapp is not None else ""
+    stage = Stage(emu, bot.application.update_queue, clock, page_url)
 
     def user(person: Person) -> SimUser:
         name, username = person.name_in(lang), person.username

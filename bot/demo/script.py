@@ -27,6 +27,7 @@ SPECIAL_PARTS = (
     Behaviour.CORRECTS,
     Behaviour.ZERO,
     Behaviour.ZERO,
+    Behaviour.PAGE,
 )
 """Handed out first each day; the remaining grids file detailed reports."""
 ORDINARY_INCIDENT_CHANCE = 0.15
@@ -88,6 +89,8 @@ def worker_moves(part: Part, form: Form, rng: random.Random, correction_day: dat
             return [Move(LATE_FILED_AT, _report(worker, plan))]
         case Behaviour.CORRECTS:
             return _file_then_correct(worker, plan, form, rng, correction_day)
+        case Behaviour.PAGE:
+            return [Move(_between(rng, time(8, 30), time(9, 30)), _on_one_screen(worker, plan))]
         case Behaviour.DETAILED:
             if rng.random() < ORDINARY_INCIDENT_CHANCE:
                 plan = ReportPlan(answers, rng.choice(ORDINARY_INCIDENTS))
@@ -97,6 +100,13 @@ def worker_moves(part: Part, form: Form, rng: random.Random, correction_day: dat
 def _report(worker: Worker, plan: ReportPlan, template: bool = False) -> Act:
     async def act() -> None:
         await worker.file_report(plan, template=template)
+
+    return act
+
+
+def _on_one_screen(worker: Worker, plan: ReportPlan) -> Act:
+    async def act() -> None:
+        await worker.file_on_one_screen(plan)
 
     return act
 
