@@ -75,7 +75,14 @@ class CsvTable:
             return value.isoformat()
         if isinstance(value, float) and index in self._percent:
             return f"{value * 100:.1f}%"
+        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+            return f"'{value}"
         return value
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a CSV cell as a formula: such text (typed by a worker, say)
+gets a leading apostrophe, so it stays text."""
 
 
 def _file_name(title: str, taken: set[str]) -> str:

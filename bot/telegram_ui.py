@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
@@ -42,9 +43,56 @@ def _inline(button: Button) -> InlineKeyboardButton:
     return InlineKeyboardButton(text, callback_data=data)
 
 
+MENU_ACTIONS = ("report", "zero", "template", "correct")
+"""What a menu button can start; only ``correct`` carries a day (``m:correct:2026-11-21``)."""
+ACK_PREFIX = "ack"
+"""The "acknowledged" button under an urgent alert: ``ack:<alert id>``."""
+MAX_ROW_ID = 2**63 - 1
+"""SQLite's largest integer: a larger id in callback data is forged."""
+
+
 def menu_data(action: str) -> str:
     """Callback data of a menu button."""
     return f"{MENU_PREFIX}:{action}"
+
+
+@dataclass(frozen=True)
+class MenuButton:
+    """A decoded menu button."""
+
+    action: str
+    day: date | None = None
+
+
+def parse_menu_data(data: str | None) -> MenuButton | None:
+    """Decode menu button data; None for anything malformed or forged (an unknown action, a
+    day that is no calendar date)."""
+    prefix, _, rest = (data or "").partition(":")
+    action, _, day_text = rest.partition(":")
+    if prefix != MENU_PREFIX or action not in MENU_ACTIONS:
+        return None
+    if not day_text:
+        return MenuButton(action)
+    if action != "correct" or len(day_text) != len("2026-11-21"):
+        return None
+    try:
+        return MenuButton(action, date.fromisoformat(day_text))
+    except ValueError:
+        return None
+
+
+def ack_data(alert_id: int) -> str:
+    """Callback data of the acknowledge button."""
+    return f"{ACK_PREFIX}:{alert_id}"
+
+
+def parse_ack_data(data: str | None) -> int | None:
+    """The alert id of an acknowledge button; None for anything malformed or forged."""
+    prefix, _, number = (data or "").partition(":")
+    if prefix != ACK_PREFIX or not (number.isascii() and number.isdigit()):
+        return None
+    alert_id = int(number)
+    return alert_id if 0 < alert_id <= MAX_ROW_ID else None
 
 
 @dataclass(frozen=True)
@@ -68,7 +116,9 @@ def parse_draft_data(data: str | None) -> DraftButton | None:
     if not data:
         return None
     parts = data.split(":", 4)
-    if len(parts) < 4 or parts[0] != DRAFT_PREFIX or not parts[2].isdigit():
+    if len(parts) < 4 or parts[0] != DRAFT_PREFIX:
+        return None
+    if not (parts[2].isascii() and parts[2].isdigit()) or len(parts[2]) > len(str(MAX_ROW_ID)):
         return None
     return DraftButton(parts[1], int(parts[2]), parts[3], parts[4] if len(parts) > 4 else "")
 

@@ -45,7 +45,9 @@ DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 
 _EPOCH = datetime(1899, 12, 30)
 _EPOCH_DAY = _EPOCH.date()
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_UNSAFE_IN_XML = re.compile("[\x00-\x08\x0b\x0c\r\x0e-\x1f\ufffe\uffff]")
+"""Characters XML cannot carry (or, like CR, would not keep): written as ``_xHHHH_``."""
+_ESCAPE_LOOKALIKE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
 _TITLE_BAD = re.compile(r"[\[\]:*?/\\]")
 _TITLE_MAX = 31
 _HEADER_STYLE = 1
@@ -386,7 +388,15 @@ def _text(ref: str, value: str, style: int) -> str:
 @lru_cache(maxsize=4096)
 def _xml_text(value: str) -> str:
     """``value`` as XML character data (cached: a ledger repeats its names on every row)."""
-    return escape(_ILLEGAL.sub("", value[:MAX_TEXT]))
+    return escape(excel_string(value[:MAX_TEXT]))
+
+
+def excel_string(value: str) -> str:
+    """``value`` escaped as Excel reads strings (ST_Xstring): characters XML cannot carry
+    become ``_xHHHH_``, and text that already looks like such an escape gets its underscore
+    escaped (``_x0041_`` is written ``_x005F_x0041_``), so Excel shows exactly ``value``."""
+    text = _ESCAPE_LOOKALIKE.sub("_x005F_", value)
+    return _UNSAFE_IN_XML.sub(lambda match: f"_x{ord(match.group()):04X}_", text)
 
 
 def _column(index: int) -> str:

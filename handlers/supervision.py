@@ -13,9 +13,9 @@ from bot.domain.dates import DateArgError, parse_day
 from bot.domain.models import Area, FieldValue, Supervisor
 from bot.domain.numbers import InputError
 from bot.i18n import listing
-from bot.outbound.alerts import ACK_PREFIX, AckResult, AlertDesk
+from bot.outbound.alerts import AckResult, AlertDesk
 from bot.outbound.digests import DigestDesk
-from bot.telegram_ui import escape, escaped
+from bot.telegram_ui import ACK_PREFIX, escape, escaped, parse_ack_data
 from bot.usecases import digests, supervision
 from bot.usecases.errors import RulesRejected, UseCaseError
 from handlers.common import Turn
@@ -192,10 +192,13 @@ class Supervision:
     async def acknowledge(self, update: Update, context: Context) -> None:
         """The "acknowledged" button under an urgent alert."""
         turn = Turn.of(update, self.deps)
-        data = turn.query.data if turn.query else ""
-        alert_id = int((data or "0").split(":")[1])
-        result = await self.alerts.acknowledge(
-            alert_id, chat_id=turn.chat.id, user_id=turn.user.id, name=turn.user.full_name
+        alert_id = parse_ack_data(turn.query.data if turn.query else None)
+        result = (
+            AckResult.EXPIRED
+            if alert_id is None
+            else await self.alerts.acknowledge(
+                alert_id, chat_id=turn.chat.id, user_id=turn.user.id, name=turn.user.full_name
+            )
         )
         await turn.answer_button(
             turn.t(f"supervision.ack_{result.value}"), alert=result != AckResult.ACKNOWLEDGED

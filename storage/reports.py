@@ -37,6 +37,16 @@ _ON_DAY = (
 )
 
 
+class VersionConflict(Exception):
+    """A correction was based on a version that is no longer the report's newest: someone
+    else corrected it meanwhile. Nothing was written; ``report`` is the report as it is now."""
+
+    def __init__(self, report: Report, expected: int) -> None:
+        super().__init__(report.id, expected, report.current.version)
+        self.report = report
+        self.expected = expected
+
+
 class ReportRepo:
     """File, correct and read reports."""
 
@@ -106,12 +116,18 @@ class ReportRepo:
         worker_id: int | None,
         at: datetime,
         reason: str,
+        expected_version: int | None,
         supervisor: Supervisor | None = None,
     ) -> Report:
         """Add a corrected version (n + 1) saying who, when and why; earlier versions, the
         filing time and the late flag stay as they were. The author is a worker of the roster
         (``worker_id``) or a ``supervisor``, exactly one of them. Raises LookupError for an
-        unknown report."""
+        unknown report.
+
+        Optimistic concurrency: the correction was made from version ``expected_version``;
+        if the report has a newer one now (or ``expected_version`` is None: not known), it
+        raises :class:`VersionConflict` and writes nothing, so nobody's correction is
+        silently overwritten."""
         if (worker_id is None) == (supervisor is None):
             raise ValueError("a correction is made by a worker or by a supervisor")
         async with self._db.transaction() as conn:
@@ -123,6 +139,9 @@ class ReportRepo:
             )
             if row is None:
                 raise LookupError(f"no report with id {report_id}")
+            if expected_version != int(row["last"]):
+                current = (await _load(conn, _BY_ID, {"id": report_id}))[0]
+                raise VersionConflict(current, expected_version or 0)
             number = int(row["last"]) + 1
             version = _NewVersion(
                 kind, values, incidents, baseline, worker_id, at, reason, supervisor

@@ -155,6 +155,7 @@ async def file_scenario(bot: Harness) -> None:
         worker_id=await worker_id(710000002),
         at=moment(D2, 10),
         reason="漏报10人",
+        expected_version=1,
     )
     await file(
         "QJ-01",

@@ -58,6 +58,7 @@ async def test_version_3_database_is_migrated_with_its_reports(tmp_path: Path) -
             worker_id=None,
             at=datetime(2026, 11, 21, tzinfo=UTC),
             reason="核对",
+            expected_version=1,
             supervisor=Supervisor(99, "赵主任"),
         )
         assert corrected.current.created_by_name == "赵主任"

@@ -108,6 +108,7 @@ async def test_corrections_add_versions_and_keep_the_old_ones(tmp_path: Path) ->
             worker_id=chao.id,
             at=AT + timedelta(days=1),
             reason="少写了一个0",
+            expected_version=1,
         )
         assert corrected.corrected and [v.version for v in corrected.versions] == [1, 2]
         old, new = corrected.versions
@@ -128,6 +129,7 @@ async def test_corrections_add_versions_and_keep_the_old_ones(tmp_path: Path) ->
             worker_id=wang.id,
             at=AT + timedelta(days=2),
             reason="其实无新增",
+            expected_version=2,
         )
         assert [v.version for v in zero.versions] == [1, 2, 3] and zero.kind == ReportKind.ZERO
         assert zero.versions[:2] == corrected.versions
@@ -146,6 +148,7 @@ async def test_corrections_add_versions_and_keep_the_old_ones(tmp_path: Path) ->
                 worker_id=wang.id,
                 at=AT,
                 reason="x",
+                expected_version=1,
             )
 
 

@@ -53,7 +53,7 @@ def test_values_keep_their_types_and_times_their_zone() -> None:
         None,
         datetime(2026, 11, 22, 16, 5),  # 08:05 UTC is 16:05 in Shanghai
     )
-    assert values[2][1] == " 前后有空格 " and values[2][5] == "xy"  # control characters dropped
+    assert values[2][1] == " 前后有空格 " and values[2][5] == "x_x0007_y"  # Excel shows x\x07y
     assert values[2][6] == datetime(2026, 11, 23, 9, 30)  # a naive time stays as it is
     assert sheet["A2"].number_format == "yyyy-mm-dd"
     assert sheet["G2"].number_format == "yyyy-mm-dd hh:mm"

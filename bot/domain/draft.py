@@ -13,7 +13,7 @@ from typing import Any, Final, Literal
 from pydantic import BaseModel, ValidationError
 
 from bot.domain.form import Form
-from bot.domain.models import FieldValue, Incident, ReportKind, Values
+from bot.domain.models import FieldValue, Incident, ReportKind, ReportVersion, Values
 from bot.domain.rules import RuleContext, Violation
 from bot.domain.stocks import applies, fill_skipped, zero_values
 
@@ -47,6 +47,8 @@ class Draft(BaseModel):
     grid_name: str = ""
     mode: Literal["new", "correct"] = "new"
     report_id: int | None = None
+    base_version: int | None = None
+    """The version a correction started from: submitting it fails if the report moved on."""
     original_kind: ReportKind = ReportKind.DETAILED
     step: int = 0
     via_template: bool = False
@@ -84,6 +86,24 @@ class Draft(BaseModel):
     def to_data(self) -> dict[str, Any]:
         """JSON-safe data for ``user_data``."""
         return self.model_dump(mode="json")
+
+    def rebase(self, current: ReportVersion) -> None:
+        """Move a correction onto the report's newer ``current`` version: what this draft
+        changed stays changed, everything else becomes what ``current`` says."""
+        mine = {key: value for key, value in self.values.items() if self.original.get(key) != value}
+        incidents_changed = self.incidents != self.original_incidents
+        current_incidents = [
+            DraftIncident(category=item.category, description=item.description, urgent=item.urgent)
+            for item in current.incidents
+        ]
+        self.values = {**current.values, **mine}
+        self.original = dict(current.values)
+        self.original_kind = current.kind
+        self.original_incidents = current_incidents
+        if not incidents_changed:
+            self.incidents = list(current_incidents)
+        self.baseline = dict(current.baseline)
+        self.base_version = current.version
 
     def rule_context(self) -> RuleContext:
         """What the validation rules need besides the values."""

@@ -128,6 +128,10 @@ class SimUser(SimChat):
         update_id = self._state.enqueue("edited_message", message)
         return UserAction("edited_message", copy.deepcopy(message), update_id)
 
+    async def send_content(self, content: JsonDict, *, chat: SimGroup | None = None) -> UserAction:
+        """Send a message of any other kind: ``{"sticker": {...}}``, ``{"location": {...}}``…"""
+        return self._post(self._target(chat), copy.deepcopy(content), None)
+
     async def start(self, payload: str | None = None) -> UserAction:
         """Open the bot, optionally through a deep link ``t.me/<bot>?start=<payload>``."""
         return await self.send("/start" if payload is None else f"/start {payload}")
@@ -214,9 +218,10 @@ class SimUser(SimChat):
         return self._callback(target, record.message, data)
 
     async def press_data(
-        self, data: str, message_id: int, chat: SimGroup | None = None
+        self, data: str | None, message_id: int, chat: SimGroup | None = None
     ) -> UserAction:
-        """Forge a callback query with any ``data`` on any message (stale or forged buttons).
+        """Forge a callback query with any ``data`` on any message (stale or forged buttons);
+        ``None`` sends a query without data, as a game button would.
 
         A message that no longer exists arrives as an inaccessible message (``date`` 0).
         """
@@ -250,15 +255,18 @@ class SimUser(SimChat):
             + _offer(candidates)
         )
 
-    def _callback(self, chat: ChatState, message: JsonDict, data: str) -> UserAction:
+    def _callback(self, chat: ChatState, message: JsonDict, data: str | None) -> UserAction:
         query_id = self._state.new_query(self.id, data)
         payload: JsonDict = {
             "id": query_id,
             "from": dict(self.user),
             "chat_instance": str(abs(chat.id) * 1_000_003 + 17),
             "message": copy.deepcopy(message),
-            "data": data,
         }
+        if data is not None:
+            payload["data"] = data
+        else:
+            payload["game_short_name"] = "game"
         update_id = self._state.enqueue("callback_query", payload)
         chat.mark = len(chat.bot_message_ids)
         return UserAction("callback_query", payload, update_id)

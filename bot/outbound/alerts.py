@@ -14,11 +14,10 @@ from bot.dependencies import Dependencies
 from bot.domain.models import Area, Grid, Report
 from bot.i18n import Locale, t
 from bot.outbound.courier import Courier
-from bot.telegram_ui import escape, keyboard
+from bot.telegram_ui import ack_data, escape, keyboard
 from storage.alerts import Alert
 from storage.schedule import SendKey
 
-ACK_PREFIX = "ack"
 log = logging.getLogger(__name__)
 
 
@@ -36,11 +35,6 @@ class BoundGroup:
 
     chat_id: int
     area: Area
-
-
-def ack_data(alert_id: int) -> str:
-    """Callback data of the acknowledge button."""
-    return f"{ACK_PREFIX}:{alert_id}"
 
 
 class AlertDesk:

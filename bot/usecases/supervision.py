@@ -128,6 +128,7 @@ async def fix_report(
             worker_id=None,
             at=deps.now(),
             reason=reason,
+            expected_version=report.current.version,  # read in this transaction: always current
             supervisor=supervisor,
         )
         return Fixed(grid, day, field, fix.old, fix.new, corrected.current.version, fix.warnings)

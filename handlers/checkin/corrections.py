@@ -11,9 +11,11 @@ from bot.domain.correction import REASON_MAX_CHARS, REASON_MIN_CHARS
 from bot.domain.dates import DateArgError, parse_day
 from bot.domain.draft import Draft, DraftIncident, asked_fields, final_values, report_kind
 from bot.domain.models import Grid, Report
+from bot.domain.rules import evaluate
 from bot.domain.stocks import fill_skipped
+from bot.domain.summary import diff_lines
 from bot.outbound.alerts import AlertDesk
-from bot.telegram_ui import Button, draft_data, escape, escaped, menu_data
+from bot.telegram_ui import Button, draft_data, escape, escaped, menu_data, parse_menu_data
 from handlers.checkin.entry import Entry
 from handlers.checkin.shared import (
     EDIT_PICK,
@@ -27,6 +29,7 @@ from handlers.checkin.shared import (
 )
 from handlers.checkin.summary import Summary
 from handlers.common import Turn
+from storage.reports import VersionConflict
 
 
 class Corrections:
@@ -84,8 +87,9 @@ class Corrections:
     def _correction_day(update: Update, context: Context, today: date) -> date | None:
         """The day asked for: ``/correct 11-21`` or a day button (``m:correct:2026-11-21``)."""
         query = update.callback_query
-        if query is not None and query.data and query.data.count(":") == 2:
-            return date.fromisoformat(query.data.rsplit(":", 1)[1])
+        if query is not None:
+            button = parse_menu_data(query.data)
+            return button.day if button else None
         args = context.args or []
         return parse_day(args[0], today) if args else None
 
@@ -107,6 +111,7 @@ class Corrections:
         ]
         draft.mode = "correct"
         draft.report_id = filed.id
+        draft.base_version = current.version
         draft.values = dict(current.values)
         draft.original = dict(current.values)
         draft.original_kind = current.kind
@@ -159,28 +164,66 @@ class Corrections:
         return await self.summary.show(turn, context, draft)
 
     async def submit(self, turn: Turn, context: Context, draft: Draft) -> str | int:
-        """File the correction as a new version of the report (it needs a reason)."""
+        """File the correction as a new version of the report (it needs a reason, and must
+        keep the form's hard rules). If someone corrected the report since this draft began,
+        nothing is written: the worker sees what changed and submits again."""
         worker = await turn.worker()
         if worker is None:
             await turn.refuse_unknown()
             return END
         values = final_values(self.form, draft)
-        if draft.report_id is None or not draft.reason:
+        violations = evaluate(self.form, values, draft.rule_context())
+        if (
+            draft.report_id is None
+            or not draft.reason
+            or any(v.severity == "hard" for v in violations)
+        ):
             return await self.summary.show(turn, context, draft)
-        report = await self.deps.db.reports.correct(
-            draft.report_id,
-            kind=report_kind(self.form, draft, values),
-            values=values,
-            incidents=draft.incident_values(),
-            baseline=draft.baseline,
-            worker_id=worker.id,
-            at=self.deps.now(),
-            reason=draft.reason,
-        )
+        try:
+            report = await self.deps.db.reports.correct(
+                draft.report_id,
+                kind=report_kind(self.form, draft, values),
+                values=values,
+                incidents=draft.incident_values(),
+                baseline=draft.baseline,
+                worker_id=worker.id,
+                at=self.deps.now(),
+                reason=draft.reason,
+                expected_version=draft.base_version,
+            )
+        except VersionConflict as conflict:
+            return await self._changed_meanwhile(turn, context, draft, conflict.report)
         forget(context)
         await turn.say(turn.t("checkin.corrected", version=report.current.version))
         await self.alerts.raise_for(report)
         return END
+
+    async def _changed_meanwhile(
+        self, turn: Turn, context: Context, draft: Draft, report: Report
+    ) -> str:
+        """Say who changed the report and how, move the draft onto the new version (the
+        worker's own changes kept), and show it again for another submit."""
+        current = report.current
+        changes = diff_lines(self.form, turn.locale, draft.original, current.values)
+        if [item.to_incident() for item in draft.original_incidents] != list(current.incidents):
+            changes.append(turn.t("checkin.incidents_changed"))
+        when = current.created_at.astimezone(self.deps.settings.timezone).strftime("%H:%M")
+        await turn.say(
+            "\n".join(
+                [
+                    turn.t(
+                        "reliability.correction_conflict",
+                        who=escape(current.created_by_name or ""),
+                        time=when,
+                        version=current.version,
+                    ),
+                    *(escape(line) for line in changes),
+                    turn.t("reliability.correction_again"),
+                ]
+            )
+        )
+        draft.rebase(current)
+        return await self.summary.show(turn, context, draft)
 
     async def ask_reason(self, turn: Turn, context: Context, draft: Draft) -> str:
         """Ask why the report changes; nothing changed yet goes back to picking a field."""

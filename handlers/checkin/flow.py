@@ -17,6 +17,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.dependencies import Dependencies
 from bot.outbound.alerts import AlertDesk
+from bot.telegram_ui import parse_menu_data
 from handlers.checkin.buttons import Buttons
 from handlers.checkin.corrections import Corrections
 from handlers.checkin.entry import Entry
@@ -107,17 +108,22 @@ class CheckinFlow:
             fallbacks=[CommandHandler("cancel", self.cancel, filters=private)],
         )
 
-    async def on_menu(self, update: Update, context: Context) -> str | int:
-        """Menu buttons (from /start, /status, the morning prompt) start the matching flow."""
+    async def on_menu(self, update: Update, context: Context) -> str | int | None:
+        """Menu buttons (from /start, /status, the morning prompt) start the matching flow;
+        forged ones (an unknown action, a day that is no date) get the expired answer."""
         query = update.callback_query
-        action = (query.data or "").split(":")[1] if query else ""
+        button = parse_menu_data(query.data if query else None)
+        if button is None:
+            turn = Turn.of(update, self.deps)
+            await turn.answer_button(turn.t("common.expired"), alert=True)
+            return None
         starters = {
             "report": self.filling.start_report,
             "zero": self.zero.start,
             "template": self.filling.start_template,
             "correct": self.corrections.start,
         }
-        return await starters[action](update, context)
+        return await starters[button.action](update, context)
 
     async def cancel(self, update: Update, context: Context) -> int:
         """/cancel: drop the draft; nothing is filed."""
