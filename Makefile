@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint install demo browser
+.PHONY: test lint install demo browser bench bench-quick
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,3 +32,10 @@ test: lint browser
 # The whole product on this machine: a simulated street plays a reporting day (no token).
 demo: $(STAMP)
 	$(BIN)/gridbot demo
+
+# Every benchmark scenario (long), or the one-minute set; a table and bench/results/latest.json.
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m bench --quick

@@ -16,6 +16,7 @@ The real PTB Application talks to it exactly as to Telegram::
 """
 
 from bot.emulator._core import BotApiEmulator, Joinable
+from bot.emulator._limits import TelegramLimits
 from bot.emulator._records import (
     ApiCall,
     CallbackAnswer,
@@ -40,6 +41,7 @@ __all__ = [
     "SimChat",
     "SimGroup",
     "SimUser",
+    "TelegramLimits",
     "UserAction",
     "WebAppLaunch",
     "sign_init_data",

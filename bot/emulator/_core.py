@@ -12,6 +12,7 @@ from aiohttp import web
 
 from bot.emulator._api import BotApi
 from bot.emulator._http import HttpFrontend
+from bot.emulator._limits import TelegramLimits
 from bot.emulator._records import ApiCall, Fault, JsonDict, SentMessage
 from bot.emulator._sim import SimGroup, SimUser
 from bot.emulator._state import ANONYMOUS_ADMIN, BOT_ID, ChatState, EmulatorState, member_json
@@ -43,6 +44,7 @@ class BotApiEmulator:
         clock: Callable[[], datetime] | None = None,
         port: int = 0,
         privacy_mode: bool = True,
+        limits: TelegramLimits | None = None,
     ) -> None:
         bot_user: JsonDict = {
             "id": BOT_ID,
@@ -58,6 +60,7 @@ class BotApiEmulator:
         self._state = EmulatorState(
             bot_user=bot_user, clock=clock or _utc_now, privacy_mode=privacy_mode
         )
+        self._state.limits = limits
         self._frontend = HttpFrontend(self._state, BotApi(self._state))
         self._port = port
         self._runner: web.AppRunner | None = None

@@ -140,6 +140,7 @@ class HttpFrontend:
             fault = self.state.take_fault(method)
             if fault is not None:
                 await self._apply_fault(fault)
+            self._admit(method, params)
             result = await self.api.call(method, Params(params))
         except ApiError as error:
             injected = fault is not None
@@ -147,6 +148,14 @@ class HttpFrontend:
             return web.json_response(error.payload(), status=error.status)
         self._record(token, method, params, 200, None, result, fault is not None)
         return web.json_response({"ok": True, "result": result})
+
+    def _admit(self, method: str, params: JsonDict) -> None:
+        """Refuse a send over Telegram's flood limits (when the emulator enforces them)."""
+        limits = self.state.limits
+        if limits is not None:
+            chat_id = params.get("chat_id")
+            chat = self.state.chats.get(chat_id) if isinstance(chat_id, int) else None
+            limits.admit(method, chat_id, chat is not None and chat.type != "private")
 
     async def _apply_fault(self, fault: Fault) -> None:
         """Hold the request for the fault's delay, then fail it if it carries a status."""

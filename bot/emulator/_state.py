@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.emulator._limits import TelegramLimits
 from bot.emulator._markup import inline_rows, keyboard_texts
 from bot.emulator._records import (
     ApiCall,
@@ -167,6 +168,8 @@ class EmulatorState:
         self.allowed_updates: frozenset[str] | None = None
         self.files: dict[str, StoredFile] = {}
         self.calls: list[ApiCall] = []
+        self.limits: TelegramLimits | None = None
+        """Telegram's flood limits, when the emulator enforces them (off by default)."""
         self.sent: list[tuple[int, int]] = []
         self.queries: dict[str, PendingQuery] = {}
         self.callback_answers: list[CallbackAnswer] = []

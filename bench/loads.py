@@ -1,0 +1,140 @@
+"""The evening's heavy work: every area's digest, and ledger exports, on a generated district.
+
+Each is timed in wall and CPU seconds while a heartbeat task measures the longest the event
+loop was held (a stall: no other update could be handled meanwhile).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import os
+import tempfile
+import threading
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.domain.export import ExportFormat, Sheet
+from bot.exporting import LedgerRequest, write_ledger
+
+from bench.world import LAST_DAY, district
+from bot.domain.dates import DayRange
+from bot.outbound.digests import DigestDesk
+
+BEAT = 0.005
+"""Seconds between heartbeats."""
+
+
+@dataclass
+class Watch:
+    """Wall and CPU time of a block, the longest event-loop stall and the peak RSS in it."""
+
+    wall: float = 0.0
+    cpu: float = 0.0
+    stall: float = 0.0
+    peak_rss: int = 0
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+
+def rss() -> int:
+    """Resident memory of this process, in bytes."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+@asynccontextmanager
+async def watched() -> AsyncIterator[Watch]:
+    """Measure the block: see :class:`Watch`."""
+    watch = Watch(peak_rss=rss())
+
+    async def heartbeat() -> None:
+        last = time.monotonic()
+        while True:
+            await asyncio.sleep(BEAT)
+            now = time.monotonic()
+            watch.stall = max(watch.stall, now - last - BEAT)
+            last = now
+
+    def sample() -> None:
+        while not watch._stop.wait(0.01):
+            watch.peak_rss = max(watch.peak_rss, rss())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    beating = asyncio.create_task(heartbeat())
+    await asyncio.sleep(0)
+    wall, cpu = time.monotonic(), time.process_time()
+    try:
+        yield watch
+    finally:
+        watch.wall, watch.cpu = time.monotonic() - wall, time.process_time() - cpu
+        beating.cancel()
+        watch._stop.set()
+        sampler.join()
+        watch.peak_rss = max(watch.peak_rss, rss())
+
+
+async def all_digests(grids: int, days: int, repeat: int = 1) -> list[dict[str, Any]]:
+    """Every area's digest of the last day, as the evening compiles them, ``repeat`` times."""
+    runs = []
+    async with district(grids, days) as (deps, _):
+        desk = DigestDesk(deps)
+        for _ in range(repeat):
+            async with watched() as watch:
+                compiled = await compile_every_area(desk)
+            figures = {"wall_s": watch.wall, "cpu_s": watch.cpu, "stall_ms": 1000 * watch.stall}
+            runs.append({**figures, "digests": compiled})
+    return runs
+
+
+async def compile_every_area(desk: DigestDesk) -> int:
+    """The digest of every area for the last day; returns how many."""
+    areas = await desk.s.db.roster.areas()
+    for area in areas:
+        await desk.compile(area, LAST_DAY)
+    return len(areas)
+
+
+async def export(grids: int, history: int, days: int, fmt: ExportFormat) -> dict[str, Any]:
+    """The ledger of the last ``days`` of a ``history``-day district, in ``fmt``."""
+    async with district(grids, history) as (deps, _):
+        span = DayRange(LAST_DAY - timedelta(days=days - 1), LAST_DAY)
+        with tempfile.TemporaryDirectory() as folder:
+            request = LedgerRequest(span, None, fmt, "zh_CN")
+            async with watched() as watch:
+                result = await write_ledger(deps, request, Path(folder) / f"ledger.{fmt}")
+    rows = result.rows[Sheet.REPORTS]
+    return {
+        "rows": rows,
+        "wall_s": watch.wall,
+        "cpu_s": watch.cpu,
+        "rows_per_s": rows / watch.wall,
+        "peak_rss_mb": watch.peak_rss / 1e6,
+        "stall_ms": 1000 * watch.stall,
+        "size_mb": result.size / 1e6,
+    }
+
+
+async def evening(grids: int, days: int) -> dict[str, Any]:
+    """RSS of the bot's process idle with the district loaded, at its peak while every digest
+    is compiled, and after the evening (once the garbage is collected)."""
+    async with district(grids, days) as (deps, _):
+        desk = DigestDesk(deps)
+        gc.collect()
+        idle = rss()
+        async with watched() as watch:
+            await compile_every_area(desk)
+        gc.collect()
+        after = rss()
+    return {
+        "idle_rss_mb": idle / 1e6,
+        "peak_rss_mb": watch.peak_rss / 1e6,
+        "after_rss_mb": after / 1e6,
+        "after_vs_idle": after / idle,
+        "stall_ms": 1000 * watch.stall,
+    }

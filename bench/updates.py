@@ -1,0 +1,133 @@
+"""Per-update CPU: workers file a detailed report through gridbot, and the very same updates go
+through a bare python-telegram-bot application that answers each with fixed text. Both talk
+to :class:`NullNetwork` (a Bot API that answers at once), so what is measured is each
+application's own work per update, including gridbot's database in its worker thread."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+from datetime import time as clock_time
+from itertools import count
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from bench.nullnet import NullNetwork
+from bench.world import LAST_DAY, TOKEN, TZ, WORKER_IDS, district
+from bot.app import build_application
+
+PRESS_ORDER = ("✅ 提交", "✅ 无异常情况", "✅ 确认无误", "跳过")
+"""Buttons a worker taps when the bot offers them, in this order of preference; otherwise
+they type 0. Tapping submit ends the report."""
+
+
+class Walker:
+    """Builds the updates of simulated workers from what the bot last sent them."""
+
+    def __init__(self) -> None:
+        self._update_ids = count(1)
+        self._message_ids = count(1_000_000)
+
+    def user(self, uid: int) -> dict[str, Any]:
+        return {
+            "id": uid,
+            "is_bot": False,
+            "first_name": f"网格员{uid}",
+            "language_code": "zh-hans",
+        }
+
+    def text(self, uid: int, text: str) -> dict[str, Any]:
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": uid, "type": "private", "first_name": f"网格员{uid}"},
+            "from": self.user(uid),
+            "text": text,
+        }
+        if text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text)}]
+        return {"update_id": next(self._update_ids), "message": message}
+
+    def press(self, uid: int, message: dict[str, Any], data: str) -> dict[str, Any]:
+        query = {
+            "id": str(next(self._update_ids)),
+            "from": self.user(uid),
+            "chat_instance": str(uid),
+            "message": message,
+            "data": data,
+        }
+        return {"update_id": next(self._update_ids), "callback_query": query}
+
+    def next_step(self, uid: int, last: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """The worker's next update and whether it ends the report."""
+        buttons = {
+            button["text"]: button.get("callback_data")
+            for row in last.get("reply_markup", {}).get("inline_keyboard", [])
+            for button in row
+        }
+        for label in PRESS_ORDER:
+            if buttons.get(label):
+                return self.press(uid, last, str(buttons[label])), label == PRESS_ORDER[0]
+        return self.text(uid, "0"), False
+
+
+async def gridbot_updates(workers: int, history: int) -> tuple[list[float], list[dict[str, Any]]]:
+    """CPU seconds of each update as gridbot processes it, and the updates themselves."""
+    cpu: list[float] = []
+    recorded: list[dict[str, Any]] = []
+    network = NullNetwork()
+    walker = Walker()
+    async with district(max(workers, 1000), history) as (deps, clock):
+        clock.set(datetime.combine(LAST_DAY + timedelta(days=1), clock_time(10), tzinfo=TZ))
+        application = build_application(deps, TOKEN, request=network).application
+        async with application:
+            for n in range(workers):
+                uid = WORKER_IDS + n
+                data, done = walker.text(uid, "/report"), False
+                for _ in range(40):
+                    recorded.append(data)
+                    update = Update.de_json(data, application.bot)
+                    started = time.process_time()
+                    await application.process_update(update)
+                    cpu.append(time.process_time() - started)
+                    if done:
+                        break
+                    data, done = walker.next_step(uid, network.last[uid])
+    return cpu, recorded
+
+
+async def bare_updates(recorded: list[dict[str, Any]]) -> list[float]:
+    """CPU seconds of each of the same updates through a bare PTB application."""
+
+    async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        if update.effective_chat is not None:
+            await update.effective_chat.send_message("ok")
+
+    application = Application.builder().token(TOKEN).request(NullNetwork()).build()
+    application.add_handler(MessageHandler(filters.ALL, reply))
+    application.add_handler(CallbackQueryHandler(reply))
+    cpu = []
+    async with application:
+        for data in recorded:
+            update = Update.de_json(data, application.bot)
+            started = time.process_time()
+            await application.process_update(update)
+            cpu.append(time.process_time() - started)
+    return cpu
+
+
+async def per_update(workers: int, history: int) -> dict[str, float]:
+    """Median CPU per update of both applications and their ratio."""
+    mine, recorded = await gridbot_updates(workers, history)
+    bare = await bare_updates(recorded)
+    total_mine, total_bare = sum(mine), sum(bare)
+    return {
+        "updates": len(recorded),
+        "gridbot_cpu_ms": 1000 * total_mine / len(mine),
+        "bare_ptb_cpu_ms": 1000 * total_bare / len(bare),
+        "ratio": total_mine / total_bare,
+    }
