@@ -23,8 +23,9 @@ from bot.domain.export import ExportFormat, Sheet
 from bot.exporting import LedgerRequest, write_ledger
 
 from bench.world import LAST_DAY, district
+from bot.dependencies import Dependencies
 from bot.domain.dates import DayRange
-from bot.outbound.digests import DigestDesk
+from bot.usecases.digests import compile_area_digests
 
 BEAT = 0.005
 """Seconds between heartbeats."""
@@ -83,20 +84,18 @@ async def all_digests(grids: int, days: int, repeat: int = 1) -> list[dict[str, 
     """Every area's digest of the last day, as the evening compiles them, ``repeat`` times."""
     runs = []
     async with district(grids, days) as (deps, _):
-        desk = DigestDesk(deps)
         for _ in range(repeat):
             async with watched() as watch:
-                compiled = await compile_every_area(desk)
+                compiled = await compile_every_area(deps)
             figures = {"wall_s": watch.wall, "cpu_s": watch.cpu, "stall_ms": 1000 * watch.stall}
             runs.append({**figures, "digests": compiled})
     return runs
 
 
-async def compile_every_area(desk: DigestDesk) -> int:
-    """The digest of every area for the last day; returns how many."""
-    areas = await desk.s.db.roster.areas()
-    for area in areas:
-        await desk.compile(area, LAST_DAY)
+async def compile_every_area(deps: Dependencies) -> int:
+    """The digest of every area for the last day, as the evening compiles them."""
+    areas = await deps.db.roster.areas()
+    await compile_area_digests(deps, areas, LAST_DAY)
     return len(areas)
 
 
@@ -124,11 +123,10 @@ async def evening(grids: int, days: int) -> dict[str, Any]:
     """RSS of the bot's process idle with the district loaded, at its peak while every digest
     is compiled, and after the evening (once the garbage is collected)."""
     async with district(grids, days) as (deps, _):
-        desk = DigestDesk(deps)
         gc.collect()
         idle = rss()
         async with watched() as watch:
-            await compile_every_area(desk)
+            await compile_every_area(deps)
         gc.collect()
         after = rss()
     return {

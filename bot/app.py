@@ -103,8 +103,7 @@ def build_application(
     builder = ApplicationBuilder().token(token)
     builder = builder.read_timeout(read_timeout) if request is None else builder.request(request)
     application = (
-        builder
-        .base_url(settings.bot_api_url)
+        builder.base_url(settings.bot_api_url)
         .base_file_url(settings.bot_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone))
         .persistence(SQLitePersistence(deps.db))

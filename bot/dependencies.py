@@ -58,6 +58,7 @@ async def open_dependencies(
     form = load_form(settings.form)
     db = await Database.open(settings.db)
     try:
+        await db.figures.attach(form)
         yield Dependencies(settings, db, form, clock or SystemClock(settings.timezone))
     finally:
         await db.close()

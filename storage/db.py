@@ -24,6 +24,7 @@ from bot.i18n import Locale, t
 from storage.admins import AdminRepo
 from storage.alerts import AlertRepo
 from storage.audit import AuditRepo
+from storage.figures import FigureRepo
 from storage.groups import GroupRepo
 from storage.health import classify, probe
 from storage.meta import MetaRepo
@@ -95,6 +96,7 @@ class Database:
         self.roster = RosterRepo(self)
         self.groups = GroupRepo(self)
         self.reports = ReportRepo(self)
+        self.figures = FigureRepo(self)
         self.schedule = ScheduleRepo(self)
         self.alerts = AlertRepo(self)
         self.admins = AdminRepo(self)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,12 @@ _REPORTS = (
 _BY_GRID_DAY = "r.grid_id = :grid_id AND r.day = :day"
 _BY_ID = "r.id = :id"
 _HISTORY = "r.grid_id = :grid_id AND r.day < :before AND (:since IS NULL OR r.day >= :since)"
+_OFF_LOOP = 200
+"""Above this many reports, they are assembled from their rows in a worker thread."""
+_CORRECTED = (
+    "r.day <= :day AND r.id IN (SELECT report_id FROM report_versions"
+    " WHERE version > 1 AND created_at > :since)"
+)
 _ON_DAY = (
     "r.day = :day AND (:grid_ids IS NULL OR r.grid_id IN (SELECT value FROM json_each(:grid_ids)))"
 )
@@ -93,6 +100,7 @@ class ReportRepo:
             report_id = int(inserted["id"])
             version = _NewVersion(kind, values, incidents, baseline, worker_id, at, None)
             await version.insert(conn, report_id, 1)
+            await self._db.figures.refresh(conn, grid_id, day)
             details = {
                 "report_id": report_id,
                 "grid_id": grid_id,
@@ -147,6 +155,7 @@ class ReportRepo:
                 kind, values, incidents, baseline, worker_id, at, reason, supervisor
             )
             await version.insert(conn, report_id, number)
+            await self._db.figures.refresh(conn, row["grid_id"], from_db_day(row["day"]))
             details = {
                 "report_id": report_id,
                 "grid_id": row["grid_id"],
@@ -179,6 +188,33 @@ class ReportRepo:
         }
         async with self._db.read() as conn:
             return await _load(conn, _ON_DAY, params)
+
+    async def any_on(self, day: date) -> bool:
+        """Whether any grid has a report for ``day``."""
+        async with self._db.read() as conn:
+            row = await fetch_one(
+                conn,
+                "SELECT EXISTS (SELECT 1 FROM reports WHERE day = ?) AS filed",
+                (to_db_day(day),),
+            )
+        return bool(row and row["filed"])
+
+    async def filed_days(self, first: date, last: date) -> dict[tuple[int, date], bool]:
+        """Every (grid id, day) with a report from ``first`` to ``last``, and whether it was
+        late: what a tally of late and missing days needs, without the reports' contents."""
+        async with self._db.read() as conn:
+            rows = await fetch_all(
+                conn,
+                "SELECT grid_id, day, late FROM reports WHERE day BETWEEN ? AND ?",
+                (to_db_day(first), to_db_day(last)),
+            )
+        return {(int(row["grid_id"]), from_db_day(row["day"])): bool(row["late"]) for row in rows}
+
+    async def corrected_since(self, since: datetime, *, up_to: date) -> list[Report]:
+        """Reports of days up to ``up_to`` corrected after ``since``, with every version."""
+        params = {"day": to_db_day(up_to), "since": to_db_time(since)}
+        async with self._db.read() as conn:
+            return await _load(conn, _CORRECTED, params)
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +286,18 @@ async def _load(conn: aiosqlite.Connection, where: str, params: Params) -> list[
         " WHERE v.report_id IN (SELECT value FROM json_each(?)) ORDER BY i.version_id, i.position",
         (report_ids,),
     )
+    if len(reports) > _OFF_LOOP:
+        return await asyncio.to_thread(_assemble, reports, version_rows, incident_rows)
+    return _assemble(reports, version_rows, incident_rows)
+
+
+def _assemble(
+    reports: list[aiosqlite.Row],
+    version_rows: list[aiosqlite.Row],
+    incident_rows: list[aiosqlite.Row],
+) -> list[Report]:
+    """Reports from their rows (in a worker thread when there are many: thousands of JSON
+    answers would otherwise hold the event loop)."""
     incidents: dict[int, list[Incident]] = defaultdict(list)
     for row in incident_rows:
         incidents[row["version_id"]].append(

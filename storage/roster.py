@@ -131,6 +131,20 @@ class RosterRepo:
             )
         return [worker_from_row(row) for row in rows]
 
+    async def workers_by_grid(self, *, active_only: bool = True) -> dict[int, list[Worker]]:
+        """Every grid's workers in roster order, by grid id, in one query."""
+        async with self._db.read() as conn:
+            rows = await fetch_all(
+                conn,
+                f"{_WORKERS} WHERE w.active = 1 OR NOT ? ORDER BY w.id",
+                (active_only,),
+            )
+        found: dict[int, list[Worker]] = {}
+        for row in rows:
+            worker = worker_from_row(row)
+            found.setdefault(worker.grid_id, []).append(worker)
+        return found
+
     async def worker(self, worker_id: int) -> Worker | None:
         """A worker by id (active or not)."""
         async with self._db.read() as conn:

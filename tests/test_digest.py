@@ -219,11 +219,12 @@ def grid_input(
     workers: tuple[str, ...] = (),
 ) -> GridInput:
     history = tuple(item for item in (yesterday, today) if item is not None)
-    return GridInput(
-        today=GridDay(grid_, DAY, today, excused, reminders),
-        yesterday=GridDay(grid_, YESTERDAY, yesterday, None, reminders_yesterday),
-        history=history,
-        workers=workers,
+    return GridInput.from_history(
+        FORM,
+        GridDay(grid_, DAY, today, excused, reminders),
+        GridDay(grid_, YESTERDAY, yesterday, None, reminders_yesterday),
+        history,
+        workers,
     )
 
 
@@ -659,6 +660,8 @@ def test_inputs_are_checked() -> None:
     with pytest.raises(ValueError, match="twice"):
         DigestInput(FORM, STREET, DAY, SHANGHAI, (GRIDS[0], GRIDS[0]))
     with pytest.raises(ValueError, match="another grid's report"):
-        GridInput(GridDay(G1, DAY), None, (G2_TODAY,))
+        GridInput.from_history(FORM, GridDay(G1, DAY), None, (G2_TODAY,))
+    with pytest.raises(ValueError, match="include another grid's"):
+        GridInput(GridDay(G1, DAY), None, {}, {}, (G2_TODAY,))
     with pytest.raises(ValueError, match="another grid's or day's"):
-        GridInput(GridDay(G1, DAY), GridDay(G1, DAY), ())
+        GridInput(GridDay(G1, DAY), GridDay(G1, DAY), {}, {})

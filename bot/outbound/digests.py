@@ -21,12 +21,12 @@ from bot.i18n import Locale
 from bot.outbound.courier import Courier, in_order
 from bot.outbound.daily import ON_TIME_SLACK, gather_limited
 from bot.outbound.tables import grid_table_xlsx
-from bot.usecases.digests import compile_area_digest
+from bot.usecases.digests import compile_area_digests
 from storage.schedule import SendKey
 
 
 class DigestDesk:
-    """Sends compiled digests (:func:`bot.usecases.digests.compile_area_digest`)."""
+    """Sends compiled digests (:func:`bot.usecases.digests.compile_area_digests`)."""
 
     def __init__(self, deps: Dependencies) -> None:
         self.deps = deps
@@ -54,29 +54,38 @@ class DigestDesk:
         self, courier: Courier, planned: PlannedSend, now: datetime
     ) -> None:
         """The scheduled digest to every bound group, once each (late ones marked delayed;
-        past the grace period, recorded as skipped and the admins are told)."""
+        past the grace period, recorded as skipped and the admins are told). The digests of
+        all the groups' areas are compiled together, reading the database once."""
+        bindings = await self.deps.db.groups.bindings()
+        if now >= planned.valid_until:
+            await gather_limited(
+                self._skip(courier, planned, chat, area) for chat, area in bindings
+            )
+            return
+        areas = list({area.id: area for _, area in bindings}.values())
+        digests = await compile_area_digests(self.deps, areas, planned.day)
         jobs = [
-            self._deliver_to(courier, planned, chat, area, now)
-            for chat, area in await self.deps.db.groups.bindings()
+            self._deliver_to(courier, planned, chat, digests[area.id], now)
+            for chat, area in bindings
         ]
         await gather_limited(jobs)
 
+    async def _skip(self, courier: Courier, planned: PlannedSend, chat: int, area: Area) -> None:
+        key = SendKey(planned.key, planned.day, chat)
+        if await courier.skip(key, planned_at=planned.at):
+            await courier.tell_admins_once(
+                f"digest_skipped:{chat}",
+                "outbound.admin_digest_skipped",
+                day_scoped=planned.day,
+                area=area.path,
+                day=planned.day.isoformat(),
+            )
+
     async def _deliver_to(
-        self, courier: Courier, planned: PlannedSend, chat: int, area: Area, now: datetime
+        self, courier: Courier, planned: PlannedSend, chat: int, digest: Digest, now: datetime
     ) -> None:
         key = SendKey(planned.key, planned.day, chat)
-        if now >= planned.valid_until:
-            if await courier.skip(key, planned_at=planned.at):
-                await courier.tell_admins_once(
-                    f"digest_skipped:{chat}",
-                    "outbound.admin_digest_skipped",
-                    day_scoped=planned.day,
-                    area=area.path,
-                    day=planned.day.isoformat(),
-                )
-            return
         locale = await self.deps.db.groups.language(chat) or self.deps.settings.locale
-        digest = await compile_area_digest(self.deps, area, planned.day)
         await courier.deliver(
             key,
             in_order(self.parts(courier.bot, chat, digest, locale)),

@@ -3,23 +3,38 @@ evening send, ``/digest``, ``gridbot digest`` and the demo."""
 
 from __future__ import annotations
 
+import asyncio
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 from bot.clock import at
 from bot.dependencies import Dependencies
-from bot.domain.digest import Digest, DigestInput, GridInput, UrgentIncident, compile_digest
+from bot.domain.digest import Digest, DigestInput, GridInput, UrgentIncident, compile_tree
 from bot.domain.ledger import find_area
 from bot.domain.models import Area, Grid, Report
 from bot.domain.plan import SINCE_KEY, DailyTimes
-from bot.domain.status import GridDay, Tally
+from bot.domain.status import GridDay, Tally, TallyRow
 from bot.usecases.errors import FutureDay, UseCaseError
 
 
 async def compile_area_digest(deps: Dependencies, area: Area, day: date) -> Digest:
     """The digest of ``area`` for ``day`` (today or earlier: :class:`FutureDay` otherwise)."""
+    return (await compile_area_digests(deps, [area], day))[area.id]
+
+
+async def compile_area_digests(
+    deps: Dependencies, areas: Sequence[Area], day: date
+) -> dict[int, Digest]:
+    """The digests of several areas for ``day``, by area id (the evening's): the database is
+    read once for all of them, and they are compiled in a worker thread, deepest area first,
+    so the bot keeps answering meanwhile and every level reuses the one below it."""
     if day > deps.today():
         raise FutureDay(day, deps.today())
-    return compile_digest(await _DigestLoader(deps).load(area, day))
+    with collection_paused():
+        inputs = await _DigestLoader(deps).load_many(areas, day)
+        return await asyncio.to_thread(compile_tree, list(inputs.values()))
 
 
 async def digest_areas(deps: Dependencies, area_path: str | None = None) -> list[Area]:
@@ -39,26 +54,81 @@ async def digest_areas(deps: Dependencies, area_path: str | None = None) -> list
     return top
 
 
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """No cyclic garbage collection in the block: building the digests of ten thousand grids
+    creates a million small objects and no cycles, and the collector's passes over them
+    would double the work. Reference counting still frees everything as usual."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 class _DigestLoader:
-    """Reads everything a digest is compiled from."""
+    """Reads everything the digests of some areas are compiled from, in a fixed number of
+    queries however many grids and days of history: the running figures (see
+    :mod:`bot.domain.running`) stand in for each grid's history."""
 
     def __init__(self, deps: Dependencies) -> None:
         self.deps = deps
         self.times = DailyTimes.from_settings(deps.settings)
 
-    async def load(self, area: Area, day: date) -> DigestInput:
-        """Everything the digest is compiled from."""
+    async def load_many(self, areas: Sequence[Area], day: date) -> dict[int, DigestInput]:
+        """What each area's digest is compiled from, by area id."""
         db = self.deps.db
-        grids = await db.roster.grids(area_path=area.path)
-        reports_today = await self._reports(day)
-        reports_before = await self._reports(day - timedelta(days=1))
+        every_area = await db.roster.areas()
+        by_path: dict[str, list[Grid]] = {}
+        for grid in await db.roster.grids():
+            by_path.setdefault(grid.area_path, []).append(grid)
+        within = {area.id: [path for path in by_path if area.covers(path)] for area in areas}
+        covered = {path for paths in within.values() for path in paths}
+        grids = [grid for path in by_path if path in covered for grid in by_path[path]]
+        items = await self._grid_inputs(grids, day)
+        incidents = await self._urgent(day, grids)
+        weekly = await self._last_week(day, grids)
+        since = at(day - timedelta(days=1), self.times.digest_at, self.times.tz)
+        inputs = {}
+        for area in areas:
+            mine = [grid for path in within[area.id] for grid in by_path[path]]
+            ids = {grid.id for grid in mine}
+            week = None if weekly is None else [row for row in weekly.rows if row.grid.id in ids]
+            inputs[area.id] = DigestInput(
+                form=self.deps.form,
+                area=area,
+                day=day,
+                tz=self.deps.settings.timezone,
+                grids=tuple(items[grid.id] for grid in mine),
+                sub_areas=tuple(item for item in every_area if item.parent_id == area.id),
+                incidents=tuple(incident for incident in incidents if incident.grid.id in ids),
+                corrections_since=since,
+                weekly=Tally(weekly.first_day, weekly.last_day, tuple(week))
+                if weekly and week
+                else None,
+            )
+        return inputs
+
+    async def _grid_inputs(self, grids: Sequence[Grid], day: date) -> dict[int, GridInput]:
+        """Each grid's day, yesterday, running figures, corrections and workers."""
+        db = self.deps.db
+        before = day - timedelta(days=1)
+        ids = [grid.id for grid in grids]
+        reports_today, reports_before = await self._reports(day), await self._reports(before)
         excused_today = await db.schedule.excused(day)
-        excused_before = await db.schedule.excused(day - timedelta(days=1))
+        excused_before = await db.schedule.excused(before)
         reminders = await db.schedule.reminders_sent(day)
-        compare = await self._operating_on(day - timedelta(days=1))
-        items = []
+        compare = await self._operating_on(before)
+        workers = await db.roster.workers_by_grid()
+        runs, runs_before = await db.figures.as_of(ids, day), await db.figures.as_of(ids, before)
+        since = at(before, self.times.digest_at, self.times.tz)
+        corrected: dict[int, list[Report]] = {}
+        for report in await db.reports.corrected_since(since, up_to=day):
+            corrected.setdefault(report.grid_id, []).append(report)
+        items = {}
         for grid in grids:
-            workers = tuple(worker.name for worker in await db.roster.workers_of_grid(grid.id))
             today = GridDay(
                 grid,
                 day,
@@ -67,28 +137,19 @@ class _DigestLoader:
                 reminders.get(grid.id, 0),
             )
             yesterday = (
-                GridDay(
-                    grid,
-                    day - timedelta(days=1),
-                    reports_before.get(grid.id),
-                    excused_before.get(grid.id),
-                )
+                GridDay(grid, before, reports_before.get(grid.id), excused_before.get(grid.id))
                 if compare
                 else None
             )
-            history = tuple(await db.reports.history(grid.id, before=day + timedelta(days=1)))
-            items.append(GridInput(today, yesterday, history, workers))
-        return DigestInput(
-            form=self.deps.form,
-            area=area,
-            day=day,
-            tz=self.deps.settings.timezone,
-            grids=tuple(items),
-            sub_areas=tuple(item for item in await db.roster.areas() if item.parent_id == area.id),
-            incidents=await self._urgent(day, grids),
-            corrections_since=at(day - timedelta(days=1), self.times.digest_at, self.times.tz),
-            weekly=await self._weekly_tally(day, grids),
-        )
+            items[grid.id] = GridInput(
+                today,
+                yesterday,
+                runs.get(grid.id, {}),
+                runs_before.get(grid.id, {}),
+                tuple(corrected.get(grid.id, ())),
+                tuple(worker.name for worker in workers.get(grid.id, ())),
+            )
+        return items
 
     async def _operating_on(self, day: date) -> bool:
         """Whether grids were expected to report on ``day``: a reporting day on which the
@@ -97,7 +158,7 @@ class _DigestLoader:
             return False
         since = await self.deps.db.meta.get(SINCE_KEY)
         if since is None:
-            return bool(await self.deps.db.reports.reports_on(day))
+            return await self.deps.db.reports.any_on(day)
         return day >= datetime.fromisoformat(since).astimezone(self.times.tz).date()
 
     async def _reports(self, day: date) -> dict[int, Report]:
@@ -118,18 +179,26 @@ class _DigestLoader:
             if alert.grid_id in by_id
         )
 
-    async def _weekly_tally(self, day: date, grids: list[Grid]) -> Tally | None:
-        """Last week's late and missing days, on the first reporting day of a week."""
+    async def _last_week(self, day: date, grids: list[Grid]) -> Tally | None:
+        """Last week's late and missing days of every grid, on the first reporting day of a
+        week (None on other days, or when no day of last week was expected)."""
         monday = day - timedelta(days=day.isoweekday() - 1)
         earlier_this_week = [monday + timedelta(days=n) for n in range(day.isoweekday() - 1)]
         if any(self.times.is_reporting_day(other) for other in earlier_this_week) or not grids:
             return None
         last_week = [monday - timedelta(days=7 - n) for n in range(7)]
-        grid_days = []
-        for other in [d for d in last_week if await self._operating_on(d)]:
-            reports = await self._reports(other)
-            excused = await self.deps.db.schedule.excused(other)
-            grid_days += [
-                GridDay(grid, other, reports.get(grid.id), excused.get(grid.id)) for grid in grids
-            ]
-        return Tally.from_grid_days(grid_days) if grid_days else None
+        expected = [other for other in last_week if await self._operating_on(other)]
+        if not expected:
+            return None
+        filed = await self.deps.db.reports.filed_days(expected[0], expected[-1])
+        excused = {other: await self.deps.db.schedule.excused(other) for other in expected}
+        rows = []
+        for grid in grids:
+            late = missing = 0
+            for other in expected:
+                if (grid.id, other) in filed:
+                    late += filed[grid.id, other]
+                elif grid.id not in excused[other]:
+                    missing += 1
+            rows.append(TallyRow(grid, late, missing))
+        return Tally(expected[0], expected[-1], tuple(rows))

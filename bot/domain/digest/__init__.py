@@ -6,7 +6,7 @@
 area live in :mod:`bot.domain.status`.
 """
 
-from bot.domain.digest.compile import compile_digest, sub_area_of
+from bot.domain.digest.compile import compile_digest, compile_tree, sub_area_of
 from bot.domain.digest.figures import GridNumbers, corrections_since, totals
 from bot.domain.digest.model import (
     AreaLine,
@@ -47,6 +47,7 @@ __all__ = [
     "Totals",
     "UrgentIncident",
     "compile_digest",
+    "compile_tree",
     "corrections_since",
     "needs_attachment",
     "render_digest",

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from bot.domain.digest.figures import (
     GridNumbers,
+    Ranking,
     corrections_since,
     prevalence,
-    telling,
     totals,
 )
 from bot.domain.digest.model import (
@@ -33,9 +33,29 @@ _Numbered = tuple[GridInput, GridNumbers]
 
 def compile_digest(data: DigestInput) -> Digest:
     """The digest of ``data.area`` for ``data.day``; grids ordered by area path, then code."""
+    return compile_tree([data])[data.area.id]
+
+
+def compile_tree(inputs: Sequence[DigestInput]) -> dict[int, Digest]:
+    """The digests of several areas for one day, by area id (the evening's whole tree).
+
+    Deepest areas first: each grid's numbers are computed once for all the areas it lies
+    in, and a parent's roll-up line for a sub-area reuses that sub-area's own totals.
+    """
+    numbers: dict[int, GridNumbers] = {}
+    digests: dict[int, Digest] = {}
+    for data in sorted(inputs, key=lambda item: -item.area.path.count("/")):
+        digests[data.area.id] = _compile(data, numbers, digests)
+    return digests
+
+
+def _compile(
+    data: DigestInput, cache: dict[int, GridNumbers], children: Mapping[int, Digest]
+) -> Digest:
     items = sorted(data.grids, key=lambda item: (item.grid.area_path, item.grid.code))
-    numbered = [(item, GridNumbers.of(data.form, item.history, data.day)) for item in items]
-    seen = prevalence(data.form, (item.history for item in items), data.day)
+    numbered = [(item, _numbers(data.form, item, cache)) for item in items]
+    ranking = Ranking(data.form, prevalence(data.form, items))
+    texts = [field.key for field in data.form.fields if field.kind == "text"]
     return Digest(
         form=data.form,
         area=data.area,
@@ -44,12 +64,19 @@ def compile_digest(data: DigestInput) -> Digest:
         status=_status(items),
         attention=_attention(data, numbered),
         totals=totals(data.form, _pairs(numbered)),
-        sub_areas=_roll_up(data, numbered, seen),
-        grids=tuple(_grid_line(data, item, numbers, seen) for item, numbers in numbered),
+        sub_areas=_roll_up(data, numbered, ranking, children),
+        grids=tuple(_grid_line(data, item, numbers, ranking) for item, numbers in numbered),
         corrections=_corrections(data, items),
-        requests=tuple(request for item in items for request in _requests(data.form, item)),
+        requests=tuple(request for item in items for request in _requests(texts, item)),
         weekly=data.weekly,
     )
+
+
+def _numbers(form: Form, item: GridInput, cache: dict[int, GridNumbers]) -> GridNumbers:
+    found = cache.get(item.grid.id)
+    if found is None:
+        found = cache[item.grid.id] = GridNumbers.of(form, item)
+    return found
 
 
 def sub_area_of(grid: Grid, sub_areas: Sequence[Area]) -> Area | None:
@@ -93,9 +120,13 @@ def _attention(data: DigestInput, numbered: Sequence[_Numbered]) -> Attention:
 
 
 def _roll_up(
-    data: DigestInput, numbered: Sequence[_Numbered], seen: dict[str, int]
+    data: DigestInput,
+    numbered: Sequence[_Numbered],
+    ranking: Ranking,
+    children: Mapping[int, Digest],
 ) -> tuple[AreaLine, ...]:
-    """One line per sub-area, then one for grids directly under the area (when there are)."""
+    """One line per sub-area, then one for grids directly under the area (when there are).
+    A sub-area whose digest was compiled for the same day lends its totals."""
     if not data.sub_areas:
         return ()
     groups: dict[int, list[_Numbered]] = {area.id: [] for area in data.sub_areas}
@@ -103,17 +134,33 @@ def _roll_up(
     for pair in numbered:
         area = sub_area_of(pair[0].grid, data.sub_areas)
         (direct if area is None else groups[area.id]).append(pair)
-    lines = [_area_line(data.form, area, groups[area.id], seen) for area in data.sub_areas]
+    lines = []
+    for area in data.sub_areas:
+        child = children.get(area.id)
+        if child is not None and child.day == data.day and len(child.grids) == len(groups[area.id]):
+            lines.append(_reused_line(area, child, ranking))
+        else:
+            lines.append(_area_line(data.form, area, groups[area.id], ranking))
     if direct:
-        lines.append(_area_line(data.form, data.area, direct, seen, direct=True))
+        lines.append(_area_line(data.form, data.area, direct, ranking, direct=True))
     return tuple(lines)
+
+
+def _reused_line(area: Area, child: Digest, ranking: Ranking) -> AreaLine:
+    return AreaLine(
+        area=area,
+        direct=False,
+        completeness=child.status.completeness,
+        totals=child.totals,
+        figures=ranking.pick(child.totals.figures()),
+    )
 
 
 def _area_line(
     form: Form,
     area: Area,
     group: Sequence[_Numbered],
-    seen: dict[str, int],
+    ranking: Ranking,
     *,
     direct: bool = False,
 ) -> AreaLine:
@@ -123,19 +170,19 @@ def _area_line(
         direct=direct,
         completeness=Completeness.from_grid_days(item.today for item, _ in group),
         totals=area_totals,
-        figures=telling(form, area_totals.figures(), seen),
+        figures=ranking.pick(area_totals.figures()),
     )
 
 
 def _grid_line(
-    data: DigestInput, item: GridInput, numbers: GridNumbers, seen: dict[str, int]
+    data: DigestInput, item: GridInput, numbers: GridNumbers, ranking: Ranking
 ) -> GridLine:
     report = item.today.report
     return GridLine(
         today=item.today,
         yesterday=item.yesterday,
         sub_area=sub_area_of(item.grid, data.sub_areas),
-        figures=() if report is None else telling(data.form, numbers.figures(), seen),
+        figures=() if report is None else ranking.pick(numbers.figures()),
         incidents=0 if report is None else len(report.current.incidents),
     )
 
@@ -146,23 +193,24 @@ def _corrections(data: DigestInput, items: Sequence[GridInput]) -> tuple[Correct
         for item in items
         for correction in corrections_since(
             item.grid,
-            (report for report in item.history if report.day <= data.day),
+            (report for report in item.corrected if report.day <= data.day),
             data.corrections_since,
         )
     ]
     return tuple(sorted(found, key=lambda correction: correction.at))
 
 
-def _requests(form: Form, item: GridInput) -> list[Request]:
+def _requests(text_keys: Sequence[str], item: GridInput) -> list[Request]:
     """The non-empty answers to the form's text fields in the grid's report of the day."""
     report = item.today.report
     if report is None:
         return []
+    values = report.current.values
     requests = []
-    for field in form.fields:
-        value = report.current.values.get(field.key)
-        if field.kind == "text" and isinstance(value, str) and value.strip():
-            requests.append(Request(item.grid, field.key, value.strip()))
+    for key in text_keys:
+        value = values.get(key)
+        if isinstance(value, str) and value.strip():
+            requests.append(Request(item.grid, key, value.strip()))
     return requests
 
 

@@ -10,13 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from itertools import pairwise
 
-from bot.domain.digest.model import Correction, CountTotal, Figure, StockTotal, Totals
-from bot.domain.form import Form
+from bot.domain.digest.model import (
+    Correction,
+    CountTotal,
+    Figure,
+    GridInput,
+    StockTotal,
+    Totals,
+)
+from bot.domain.form import FieldDef, Form
 from bot.domain.models import FieldValue, Grid, Report
-from bot.domain.stocks import StockDay, stock_series
+from bot.domain.running import Runs
 
 TELLING_FIGURES = 4
 """How many figures a grid or sub-area line shows."""
@@ -37,19 +44,17 @@ class GridNumbers:
     """No report on the day, so the stocks come from an earlier day."""
 
     @classmethod
-    def of(cls, form: Form, history: Sequence[Report], day: date) -> GridNumbers:
-        """Compute from the grid's reports; those after ``day`` are ignored."""
-        reports = [report for report in history if report.day <= day]
-        by_day = {report.day: report for report in reports}
-        series = stock_series(form, reports)
-        yesterday = day - timedelta(days=1)
+    def of(cls, form: Form, item: GridInput) -> GridNumbers:
+        """A grid's numbers from its day, yesterday and running figures."""
+        yesterday = item.yesterday.report if item.yesterday is not None else None
+        counts, stocks = _keys(form.counts()), _keys(form.stocks())
         return cls(
-            today=_counts(form, [by_day[day]] if day in by_day else []),
-            yesterday=_counts(form, [by_day[yesterday]] if yesterday in by_day else []),
-            cumulative=_counts(form, reports),
-            stocks=_closing_at(form, series, day),
-            stocks_yesterday=_closing_at(form, series, yesterday),
-            carried=day not in by_day and bool(series),
+            today=_values(counts, item.today.report),
+            yesterday=_values(counts, yesterday),
+            cumulative={key: _total(item.runs, key) for key in counts},
+            stocks={key: _total(item.runs, key) for key in stocks},
+            stocks_yesterday={key: _total(item.runs_yesterday, key) for key in stocks},
+            carried=item.today.report is None and bool(item.runs),
         )
 
     def figures(self) -> dict[str, int]:
@@ -75,18 +80,14 @@ def totals(form: Form, grids: Sequence[tuple[Grid, GridNumbers]]) -> Totals:
     return Totals(tuple(fields), carried)
 
 
-def prevalence(form: Form, histories: Iterable[Sequence[Report]], day: date) -> dict[str, int]:
-    """Per count or stock field, in how many reports up to ``day`` it was not zero
+def prevalence(form: Form, grids: Iterable[GridInput]) -> dict[str, int]:
+    """Per count or stock field, in how many reports up to the day it was not zero
     (a count's value, a stock's closing): the lower, the more telling a non-zero value."""
     seen = {field.key: 0 for field in form.fields if field.kind in ("count", "stock")}
-    for history in histories:
-        reports = [report for report in history if report.day <= day]
-        for report in reports:
-            for key, value in _counts(form, [report]).items():
-                seen[key] += value != 0
-        for stock_day in stock_series(form, reports):
-            for key, value in stock_day.closing.items():
-                seen[key] += value != 0
+    for item in grids:
+        for key, run in item.runs.items():
+            if key in seen:
+                seen[key] += run.nonzero
     return seen
 
 
@@ -100,10 +101,27 @@ def telling(
 
     Ties go to the field asked first. A fever case stands out over the daily screening count.
     """
-    order = [field.key for field in form.fields if figures.get(field.key, 0) != 0]
-    ranked = sorted(order, key=lambda key: (seen.get(key, 0), order.index(key)))
-    chosen = set(ranked[:limit])
-    return tuple((key, figures[key]) for key in order if key in chosen)
+    return Ranking(form, seen).pick(figures, limit)
+
+
+class Ranking:
+    """An area's fields, most telling first (see :func:`telling`): ranked once, then used
+    for every line of the area."""
+
+    def __init__(self, form: Form, seen: Mapping[str, int]) -> None:
+        self._order = [field.key for field in form.fields]
+        position = {key: index for index, key in enumerate(self._order)}
+        self._ranked = sorted(self._order, key=lambda key: (seen.get(key, 0), position[key]))
+
+    def pick(self, figures: Mapping[str, int], limit: int = TELLING_FIGURES) -> tuple[Figure, ...]:
+        """The ``limit`` most telling non-zero ``figures``, in form order."""
+        chosen: set[str] = set()
+        for key in self._ranked:
+            if len(chosen) == limit:
+                break
+            if figures.get(key, 0) != 0:
+                chosen.add(key)
+        return tuple((key, figures[key]) for key in self._order if key in chosen)
 
 
 def corrections_since(
@@ -132,22 +150,21 @@ def corrections_since(
     return sorted(found, key=lambda correction: correction.at)
 
 
-def _counts(form: Form, reports: Iterable[Report]) -> dict[str, int]:
-    """Each count field summed over the current versions of ``reports``."""
-    summed = {field.key: 0 for field in form.counts()}
-    for report in reports:
-        values = report.current.values
-        for key in summed:
-            summed[key] += _int(values.get(key))
-    return summed
+def _values(keys: Sequence[str], report: Report | None) -> dict[str, int]:
+    """Each of these counts in ``report``'s current version; all 0 without a report."""
+    if report is None:
+        return dict.fromkeys(keys, 0)
+    values = report.current.values
+    return {key: _int(values.get(key)) for key in keys}
 
 
-def _closing_at(form: Form, series: Sequence[StockDay], day: date) -> dict[str, int]:
-    """The closings of the last report day on or before ``day`` (0 with none)."""
-    known = [stock_day for stock_day in series if stock_day.day <= day]
-    if known:
-        return dict(known[-1].closing)
-    return {stock.key: 0 for stock in form.stocks()}
+def _keys(fields: Iterable[FieldDef]) -> list[str]:
+    return [field.key for field in fields]
+
+
+def _total(runs: Runs, key: str) -> int:
+    run = runs.get(key)
+    return 0 if run is None else run.total
 
 
 def _int(value: FieldValue) -> int:

@@ -6,11 +6,13 @@ a :class:`Digest`, and the renderer turns that into text.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
 from bot.domain.form import Form
 from bot.domain.models import Area, Grid, Report, ReportKind, Values
+from bot.domain.running import Runs, replay
 from bot.domain.status import Completeness, GridDay, Tally
 
 Figure = tuple[str, int]
@@ -22,14 +24,19 @@ Figure = tuple[str, int]
 
 @dataclass(frozen=True, slots=True)
 class GridInput:
-    """One grid of the digest: today, yesterday, its reports so far, its workers."""
+    """One grid of the digest: today, yesterday, its running figures, its workers."""
 
     today: GridDay
     yesterday: GridDay | None
     """None when the grid was not on the roster yesterday."""
-    history: tuple[Report, ...]
-    """Every report of the grid up to the digest day (later ones are ignored), with their
-    versions: stocks, cumulative totals and corrections are computed from it."""
+    runs: Runs
+    """Its running figures as of the digest day (empty: no report yet); see
+    :mod:`bot.domain.running`. Cumulative totals, stocks and prevalence come from them."""
+    runs_yesterday: Runs
+    """The same as of the day before."""
+    corrected: tuple[Report, ...] = ()
+    """Its reports up to the digest day that have corrections, with every version (the
+    digest lists the corrections made since the previous digest)."""
     workers: tuple[str, ...] = ()
     """Names of the grid's active workers, named when the grid has not reported."""
 
@@ -39,13 +46,42 @@ class GridInput:
             self.yesterday.grid.id != grid_id or self.yesterday.day != self.today.day - _ONE_DAY
         ):
             raise ValueError(f"yesterday of grid {grid_id} is another grid's or day's")
-        if any(report.grid_id != grid_id for report in self.history):
-            raise ValueError(f"the history of grid {grid_id} has another grid's report")
+        if any(report.grid_id != grid_id for report in self.corrected):
+            raise ValueError(f"the corrected reports of grid {grid_id} include another grid's")
+
+    @classmethod
+    def from_history(
+        cls,
+        form: Form,
+        today: GridDay,
+        yesterday: GridDay | None,
+        history: Sequence[Report],
+        workers: tuple[str, ...] = (),
+    ) -> GridInput:
+        """Computed from scratch from the grid's reports (those after the day are ignored)."""
+        if any(report.grid_id != today.grid.id for report in history):
+            raise ValueError(f"the history of grid {today.grid.id} has another grid's report")
+        reports = sorted((r for r in history if r.day <= today.day), key=lambda r: r.day)
+        by_day = dict(replay(form, None, reports))
+        return cls(
+            today,
+            yesterday,
+            _latest(by_day, today.day),
+            _latest(by_day, today.day - _ONE_DAY),
+            tuple(report for report in reports if len(report.versions) > 1),
+            workers,
+        )
 
     @property
     def grid(self) -> Grid:
         """The grid."""
         return self.today.grid
+
+
+def _latest(by_day: dict[date, Runs], day: date) -> Runs:
+    """The runs of the latest report day on or before ``day`` (empty without one)."""
+    known = [known_day for known_day in by_day if known_day <= day]
+    return by_day[max(known)] if known else {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +119,7 @@ class DigestInput:
     """The day's urgent incidents in these grids."""
     corrections_since: datetime | None = None
     """When the previous digest was compiled: corrections made after it are listed
-    (None: there was none, every correction in the histories is listed)."""
+    (None: there was none, every correction of the grids' reports is listed)."""
     weekly: Tally | None = None
     """Last week's late and missing days per grid, on the first reporting day of a week."""
 

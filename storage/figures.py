@@ -1,0 +1,184 @@
+"""Running figures (see :mod:`bot.domain.running`): kept per grid and report day, read for any
+set of grids in one query.
+
+They depend on the form (which counts feed which stock), so the repository works with the
+form it was attached to (:meth:`FigureRepo.attach`, done when the services open). The form's
+fingerprint is stored with the figures; another form rebuilds them from the reports. A report
+filed or corrected without a form attached (a bare database in a script) leaves the figures
+marked stale, so the next attach rebuilds them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import aiosqlite
+
+from bot.domain.dates import DayRange
+from bot.domain.form import Form
+from bot.domain.running import FieldRun, Runs, advance
+from storage.codec import from_db_day, to_db_day, to_json
+from storage.rows import fetch_all, fetch_one
+
+if TYPE_CHECKING:
+    from storage.db import Database
+
+FORM_KEY = "figures_form"
+"""Meta key: the fingerprint of the form the kept figures were computed with."""
+_BATCH = 5000
+_CURRENT = (
+    "SELECT r.grid_id, r.day, v.answers, v.baseline FROM reports r"
+    " JOIN report_versions v ON v.report_id = r.id"
+    " AND v.version = (SELECT max(version) FROM report_versions WHERE report_id = r.id)"
+)
+
+
+def fingerprint(form: Form) -> str:
+    """What of the form the figures depend on: its counts and its stocks' flows."""
+    shape = {
+        "counts": [field.key for field in form.counts()],
+        "stocks": {s.key: [list(s.inflows), list(s.outflows)] for s in form.stocks()},
+    }
+    return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:16]
+
+
+class FigureRepo:
+    """Keep the running figures and read them."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._form: Form | None = None
+
+    async def attach(self, form: Form) -> bool:
+        """Work with ``form`` from now on; rebuild the figures if they were computed with
+        another form or are stale. Returns whether it rebuilt them."""
+        self._form = form
+        if await self._db.meta.get(FORM_KEY) == fingerprint(form):
+            return False
+        await self.rebuild()
+        return True
+
+    async def rebuild(self) -> int:
+        """Recompute every grid's figures from the reports; returns the report days written."""
+        form = self._require_form()
+        written = 0
+        async with self._db.transaction() as conn:
+            await conn.execute("DELETE FROM report_figures")
+            previous: tuple[int, Runs] | None = None
+            batch: list[tuple[int, str, str]] = []
+            async with conn.execute(f"{_CURRENT} ORDER BY r.grid_id, r.day") as cursor:
+                async for row in cursor:
+                    grid_id = int(row["grid_id"])
+                    before = previous[1] if previous and previous[0] == grid_id else None
+                    runs = _advance(form, before, row)
+                    previous = (grid_id, runs)
+                    batch.append((grid_id, row["day"], _encode(runs)))
+                    if len(batch) >= _BATCH:
+                        written += await _write(conn, batch)
+            written += await _write(conn, batch)
+            await self._db.meta.set(FORM_KEY, fingerprint(form))
+        return written
+
+    async def refresh(self, conn: aiosqlite.Connection, grid_id: int, day: date) -> None:
+        """Recompute the grid's figures of ``day`` and every later report day (a report of
+        ``day`` was just filed or corrected). Call inside the write's transaction."""
+        if self._form is None:
+            await conn.execute("DELETE FROM meta WHERE key = ?", (FORM_KEY,))
+            return
+        before = await fetch_one(
+            conn,
+            "SELECT runs FROM report_figures WHERE grid_id = ? AND day < ?"
+            " ORDER BY day DESC LIMIT 1",
+            (grid_id, to_db_day(day)),
+        )
+        runs = None if before is None else _decode(before["runs"])
+        batch = []
+        for row in await fetch_all(
+            conn,
+            f"{_CURRENT} WHERE r.grid_id = ? AND r.day >= ? ORDER BY r.day",
+            (grid_id, to_db_day(day)),
+        ):
+            runs = _advance(self._form, runs, row)
+            batch.append((grid_id, row["day"], _encode(runs)))
+        await _write(conn, batch)
+
+    async def as_of(self, grid_ids: Iterable[int], day: date) -> dict[int, Runs]:
+        """Each grid's figures as of ``day``: those of its latest report day on or before it
+        (grids with no report by then are left out). One query, whatever the number."""
+        async with self._db.read() as conn:
+            row = await fetch_one(
+                conn,
+                "SELECT json_group_object(grid_id, json(runs)) AS found FROM (SELECT g.value"
+                " AS grid_id, (SELECT f.runs FROM report_figures f WHERE f.grid_id = g.value"
+                "  AND f.day <= :day ORDER BY f.day DESC LIMIT 1) AS runs FROM json_each(:ids) g)"
+                " WHERE runs IS NOT NULL",
+                {"ids": to_json(list(grid_ids)), "day": to_db_day(day)},
+            )
+        found: dict[str, dict[str, list[Any]]] = json.loads(row["found"]) if row else {}
+        return {int(grid_id): _runs(raw) for grid_id, raw in found.items()}
+
+    async def daily(self, grid_ids: Iterable[int], days: DayRange) -> dict[date, dict[int, Runs]]:
+        """The figures of every report day in ``days`` of these grids, by day and grid: each
+        count's value that day and sum so far, each stock's closing (for charts)."""
+        async with self._db.read() as conn:
+            rows = await fetch_all(
+                conn,
+                "SELECT f.grid_id, f.day, f.runs FROM report_figures f"
+                " WHERE f.grid_id IN (SELECT value FROM json_each(:ids))"
+                " AND f.day BETWEEN :first AND :last ORDER BY f.day, f.grid_id",
+                {
+                    "ids": to_json(list(grid_ids)),
+                    "first": to_db_day(days.first),
+                    "last": to_db_day(days.last),
+                },
+            )
+        found: dict[date, dict[int, Runs]] = {}
+        for row in rows:
+            found.setdefault(from_db_day(row["day"]), {})[int(row["grid_id"])] = _decode(
+                row["runs"]
+            )
+        return found
+
+    def _require_form(self) -> Form:
+        if self._form is None:
+            raise RuntimeError("attach a form to the figures first (FigureRepo.attach)")
+        return self._form
+
+
+def _advance(form: Form, before: Mapping[str, FieldRun] | None, row: aiosqlite.Row) -> Runs:
+    return advance(
+        form,
+        before,
+        from_db_day(row["day"]),
+        json.loads(row["answers"]),
+        json.loads(row["baseline"]),
+    )
+
+
+def _encode(runs: Runs) -> str:
+    return json.dumps(runs, separators=(",", ":"))
+
+
+def _decode(raw: str) -> Runs:
+    return _runs(json.loads(raw))
+
+
+def _runs(data: dict[str, list[Any]]) -> Runs:
+    make = FieldRun._make
+    return {key: make(item) for key, item in data.items()}
+
+
+async def _write(conn: aiosqlite.Connection, batch: list[tuple[int, str, str]]) -> int:
+    count = len(batch)
+    if batch:
+        await conn.executemany(
+            "INSERT INTO report_figures (grid_id, day, runs) VALUES (?, ?, ?)"
+            " ON CONFLICT (grid_id, day) DO UPDATE SET runs = excluded.runs",
+            batch,
+        )
+        batch.clear()
+    return count
