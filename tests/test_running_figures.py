@@ -1,0 +1,152 @@
+"""The kept running figures (report_figures) always equal a recomputation from the reports:
+whatever is filed and corrected, on whichever days, in whatever order."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.app import open_services
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.domain.dates import DayRange
+from bot.domain.form import load_form
+from bot.domain.models import ReportKind, RosterRow
+from bot.domain.running import Runs, replay
+from bot.services import Services
+
+TZ = ZoneInfo("Asia/Shanghai")
+FIRST = date(2026, 3, 1)
+DAYS = 12
+FORM = load_form()
+COUNTS = [field.key for field in FORM.counts()]
+STOCKS = [field.key for field in FORM.stocks()]
+AT = datetime(2026, 3, 20, 9, tzinfo=TZ)
+
+
+@dataclass(frozen=True)
+class Filing:
+    grid: int
+    day: int
+    values: dict[str, int]
+    baseline: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Fix:
+    which: int
+    """Index into the filings made so far (modulo their number)."""
+    values: dict[str, int]
+    baseline: dict[str, int]
+
+
+answers = st.dictionaries(st.sampled_from(COUNTS), st.integers(0, 40), max_size=6)
+baselines = st.dictionaries(st.sampled_from(STOCKS), st.integers(0, 30), max_size=1)
+filings = st.builds(Filing, st.integers(0, 1), st.integers(0, DAYS - 1), answers, baselines)
+fixes = st.builds(Fix, st.integers(0, 50), answers, baselines)
+
+
+async def play(services: Services, steps: list[Filing | Fix]) -> None:
+    """File and correct as the steps say (later filings of a filed grid-day change nothing)."""
+    grids = await services.db.roster.grids()
+    workers = [(await services.db.roster.workers_of_grid(grid.id))[0].id for grid in grids]
+    filed: list[int] = []
+    for step in steps:
+        if isinstance(step, Filing):
+            report, _ = await services.db.reports.file(
+                grid_id=grids[step.grid].id,
+                day=FIRST + timedelta(days=step.day),
+                kind=ReportKind.DETAILED,
+                values=step.values,
+                incidents=(),
+                baseline=step.baseline,
+                worker_id=workers[step.grid],
+                at=AT,
+                late=False,
+            )
+            filed.append(report.id)
+        elif filed:
+            await services.db.reports.correct(
+                filed[step.which % len(filed)],
+                kind=ReportKind.DETAILED,
+                values=step.values,
+                incidents=(),
+                baseline=step.baseline,
+                worker_id=workers[0],
+                at=AT,
+                reason="更正",
+            )
+
+
+async def from_scratch(services: Services, grid_id: int, day: date) -> Runs:
+    """The grid's runs as of ``day``, replayed from its reports."""
+    history = await services.db.reports.history(grid_id, before=day + timedelta(days=1))
+    walked = list(replay(services.form, None, history))
+    return walked[-1][1] if walked else {}
+
+
+@asynccontextmanager
+async def street(grids: int) -> AsyncIterator[Services]:
+    """A fresh database with ``grids`` grids of one worker each."""
+    with tempfile.TemporaryDirectory() as folder:
+        config = Settings(_env_file=None, db=Path(folder) / "db.sqlite3", timezone=TZ)  # type: ignore[call-arg]
+        async with open_services(config, ManualClock(AT)) as services:
+            rows = [
+                RosterRow(
+                    n + 2, "街道/社区", f"G-{n}", f"网格{n}", f"员{n}", None, None, None, None
+                )
+                for n in range(grids)
+            ]
+            await services.db.roster.apply(rows, actor=None, at=AT - timedelta(days=30))
+            yield services
+
+
+async def check(steps: list[Filing | Fix]) -> None:
+    async with street(2) as services:
+        await play(services, steps)
+        grid_ids = [grid.id for grid in await services.db.roster.grids()]
+        every_day = DayRange(FIRST, FIRST + timedelta(days=DAYS - 1))
+        for day in every_day.days():
+            kept = await services.db.figures.as_of(grid_ids, day)
+            for grid_id in grid_ids:
+                assert kept.get(grid_id, {}) == await from_scratch(services, grid_id, day)
+        daily = await services.db.figures.daily(grid_ids, every_day)
+        await services.db.figures.rebuild()
+        assert await services.db.figures.daily(grid_ids, every_day) == daily
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(filings, fixes), max_size=25))
+def test_kept_figures_equal_a_recomputation(steps: list[Filing | Fix]) -> None:
+    asyncio.run(check(steps))
+
+
+def test_a_correction_of_an_old_day_flows_into_every_later_day() -> None:
+    steps: list[Filing | Fix] = [
+        Filing(0, 0, {"screened": 5, "home_iso_in": 2}, {"home_isolation": 10}),
+        Filing(0, 1, {"screened": 7, "home_iso_out": 1}, {}),
+        Filing(0, 3, {"screened": 1}, {}),
+        Fix(0, {"screened": 50, "home_iso_in": 4}, {"home_isolation": 10}),
+    ]
+
+    async def run() -> None:
+        async with street(1) as services:
+            await play(services, steps)
+            (grid,) = await services.db.roster.grids()
+            kept = await services.db.figures.as_of([grid.id], FIRST + timedelta(days=5))
+            runs = kept[grid.id]
+            assert runs["screened"].total == 50 + 7 + 1
+            assert runs["screened"].asked == 3
+            assert runs["home_isolation"].value == 10 + 4 - 1
+            assert runs["home_iso_in"].first == FIRST.isoformat()
+
+    asyncio.run(run())
