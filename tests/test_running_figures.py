@@ -15,14 +15,13 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.app import open_services
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.dependencies import Dependencies, open_dependencies
 from bot.domain.dates import DayRange
 from bot.domain.form import load_form
 from bot.domain.models import ReportKind, RosterRow
 from bot.domain.running import Runs, replay
-from bot.services import Services
 
 TZ = ZoneInfo("Asia/Shanghai")
 FIRST = date(2026, 3, 1)
@@ -55,7 +54,7 @@ filings = st.builds(Filing, st.integers(0, 1), st.integers(0, DAYS - 1), answers
 fixes = st.builds(Fix, st.integers(0, 50), answers, baselines)
 
 
-async def play(services: Services, steps: list[Filing | Fix]) -> None:
+async def play(services: Dependencies, steps: list[Filing | Fix]) -> None:
     """File and correct as the steps say (later filings of a filed grid-day change nothing)."""
     grids = await services.db.roster.grids()
     workers = [(await services.db.roster.workers_of_grid(grid.id))[0].id for grid in grids]
@@ -87,7 +86,7 @@ async def play(services: Services, steps: list[Filing | Fix]) -> None:
             )
 
 
-async def from_scratch(services: Services, grid_id: int, day: date) -> Runs:
+async def from_scratch(services: Dependencies, grid_id: int, day: date) -> Runs:
     """The grid's runs as of ``day``, replayed from its reports."""
     history = await services.db.reports.history(grid_id, before=day + timedelta(days=1))
     walked = list(replay(services.form, None, history))
@@ -95,11 +94,11 @@ async def from_scratch(services: Services, grid_id: int, day: date) -> Runs:
 
 
 @asynccontextmanager
-async def street(grids: int) -> AsyncIterator[Services]:
+async def street(grids: int) -> AsyncIterator[Dependencies]:
     """A fresh database with ``grids`` grids of one worker each."""
     with tempfile.TemporaryDirectory() as folder:
         config = Settings(_env_file=None, db=Path(folder) / "db.sqlite3", timezone=TZ)  # type: ignore[call-arg]
-        async with open_services(config, ManualClock(AT)) as services:
+        async with open_dependencies(config, ManualClock(AT)) as services:
             rows = [
                 RosterRow(
                     n + 2, "街道/社区", f"G-{n}", f"网格{n}", f"员{n}", None, None, None, None
