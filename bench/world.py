@@ -100,7 +100,7 @@ async def populate(deps: Dependencies, grids: int, days: int, last: date = LAST_
         )
         async with conn.execute("SELECT count(*) FROM reports") as cursor:
             row = await cursor.fetchone()
-    await services.db.figures.rebuild()  # the reports were written behind the bot's back
+    await deps.db.figures.rebuild()  # the reports were written behind the bot's back
     return int(row[0]) if row else 0
 
 
@@ -136,4 +136,4 @@ async def file_today(deps: Dependencies, grid_codes: list[str], day: date) -> No
             " submitted_by FROM reports WHERE day = :day",
             {"day": day.isoformat()},
         )
-    await services.db.figures.rebuild()
+    await deps.db.figures.rebuild()
