@@ -83,6 +83,7 @@ async def play(services: Dependencies, steps: list[Filing | Fix]) -> None:
                 worker_id=workers[0],
                 at=AT,
                 reason="更正",
+                expected_version=None,
             )
 
 
