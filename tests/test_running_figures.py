@@ -58,7 +58,7 @@ async def play(services: Dependencies, steps: list[Filing | Fix]) -> None:
     """File and correct as the steps say (later filings of a filed grid-day change nothing)."""
     grids = await services.db.roster.grids()
     workers = [(await services.db.roster.workers_of_grid(grid.id))[0].id for grid in grids]
-    filed: list[int] = []
+    filed: list[tuple[int, date]] = []
     for step in steps:
         if isinstance(step, Filing):
             report, _ = await services.db.reports.file(
@@ -72,10 +72,12 @@ async def play(services: Dependencies, steps: list[Filing | Fix]) -> None:
                 at=AT,
                 late=False,
             )
-            filed.append(report.id)
+            filed.append((report.grid_id, report.day))
         elif filed:
+            current = await services.db.reports.get(*filed[step.which % len(filed)])
+            assert current is not None
             await services.db.reports.correct(
-                filed[step.which % len(filed)],
+                current.id,
                 kind=ReportKind.DETAILED,
                 values=step.values,
                 incidents=(),
@@ -83,7 +85,7 @@ async def play(services: Dependencies, steps: list[Filing | Fix]) -> None:
                 worker_id=workers[0],
                 at=AT,
                 reason="更正",
-                expected_version=None,
+                expected_version=current.current.version,
             )
 
 
