@@ -4,6 +4,7 @@ grid only, the chat's draft and checks, and one report per grid and day whoever 
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -18,10 +19,13 @@ from webapp_support import (
     open_page,
 )
 
+from bot.app import running_bot
 from bot.clock import ManualClock
+from bot.dependencies import open_dependencies
 from bot.domain.models import Incident, ReportKind
 from bot.emulator import BotApiEmulator, SimUser, sign_init_data
 from bot.emulator._records import SentMessage
+from bot.startup import StartupError
 
 WANG_NA = (710000001, "王娜", "grid_qj01_1")  # QJ-01
 WANG_CHAO = (710000002, "王超", "grid_qj01_2")  # QJ-01 too
@@ -294,3 +298,20 @@ async def test_page_and_chat_filing_at_once_store_one_report(bot: Harness) -> No
         assert page.status == 200 and "已由 王娜" in chat_said
     else:
         assert page.status == 409 and "已由 王超" in page.error and "已提交" in chat_said
+
+
+async def test_a_port_in_use_stops_start_up_with_one_line(
+    emulator: BotApiEmulator, clock: ManualClock, tmp_path: Path
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        settings = Harness(emulator, clock, tmp_path / "busy.sqlite3").settings.model_copy(
+            update={"webapp_url": PUBLIC_URL, "webapp_port": port}
+        )
+        with pytest.raises(StartupError) as raised:
+            async with open_dependencies(settings, clock) as deps, running_bot(deps, TOKEN):
+                pass
+    assert f"127.0.0.1:{port}" in raised.value.render("en")
+    assert "GRIDBOT_WEBAPP_PORT" in raised.value.render("zh_CN")

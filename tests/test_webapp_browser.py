@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import DAY, Harness, current_question, texts
+from harness import DAY, TOKEN, Harness, current_question, texts
 from test_transcript import png_colours
 from webapp_browser import (
     PHONE,
@@ -29,11 +29,11 @@ from webapp_browser import (
     seconds_since,
     stub_telegram,
 )
-from webapp_support import BUTTON_ZH, bot_with_page, page_url
+from webapp_support import BUTTON_EN, BUTTON_ZH, bot_with_page, page_url
 
 from bot.clock import ManualClock
 from bot.domain.models import Incident
-from bot.emulator import BotApiEmulator, SimUser
+from bot.emulator import BotApiEmulator, SimUser, sign_init_data
 from bot.i18n import t
 
 WANG_NA = (710000001, "王娜", "grid_qj01_1")  # QJ-01
@@ -210,3 +210,34 @@ def report_figures(page: dict[str, Any], chat: dict[str, Any]) -> None:
     out = os.environ.get(FIGURES_ENV)
     if out:
         Path(out).write_text(json.dumps(figures, indent=2) + "\n", "utf-8")
+
+
+def page_message(url: str, stub: str, profile: Path) -> str:
+    """What the page says when it cannot let the worker in (runs in a thread)."""
+    with chromium(profile, stub) as driver:
+        page = Page(driver)
+        driver.get(url)
+        return str(page.wait_for("message").text)
+
+
+async def test_the_page_says_why_it_cannot_be_used(bot: Harness, tmp_path: Path) -> None:
+    reason = missing_browser()
+    if reason is not None:
+        pytest.skip(reason)
+    wang = bot.user(WANG_NA[0], WANG_NA[1], username=WANG_NA[2], lang="en")
+    await bot.start_bot(wang)
+    launch = wang.open_web_app(BUTTON_EN)
+    forged = launch.init_data.replace("%22id%22%3A710000001", "%22id%22%3A710000005")
+    url = page_url(bot)
+    said = await asyncio.to_thread(
+        page_message, url, stub_telegram(forged, wang.user, "dark"), tmp_path / "forged"
+    )
+    assert said == t("en", "webapp.error.forged")
+    stranger = bot.user(123_456, "Stranger", lang="en")
+    signed = sign_init_data(TOKEN, stranger.user)
+    said = await asyncio.to_thread(
+        page_message, url, stub_telegram(signed, stranger.user), tmp_path / "stranger"
+    )
+    assert said == t("en", "webapp.error.not_registered")
+    said = await asyncio.to_thread(page_message, url, "", tmp_path / "outside")
+    assert said == t("en", "webapp.page.outside_telegram")  # the browser's language

@@ -17,6 +17,7 @@ from aiohttp.typedefs import Handler
 
 from bot.dependencies import Dependencies
 from bot.outbound.alerts import AlertDesk
+from bot.startup import StartupError
 from bot.webapp.api import WebApi
 from bot.webapp.auth import InitDataChecker
 from bot.webapp.drafts import AnyApplication, DraftStore
@@ -82,10 +83,17 @@ class WebServer:
         return cls(build_web_app(api), settings.webapp_host, settings.webapp_port)
 
     async def start(self) -> None:
-        """Listen (port 0: any free port, then ``port`` says which)."""
+        """Listen (port 0: any free port, then ``port`` says which); a port that cannot be
+        had (in use, not allowed) stops start-up with one line (StartupError)."""
         await self._runner.setup()
         site = web.TCPSite(self._runner, self._host, self._port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as failure:
+            await self._runner.cleanup()
+            raise StartupError(
+                "webapp_listen", host=self._host, port=self._port, reason=failure.strerror
+            ) from None
         self.port = int(self._runner.addresses[0][1])
 
     @property

@@ -219,6 +219,7 @@
     const request = api("answer", { key, value }).then((result) => {
       if (sequence.get(key) !== number) return; // a later answer to the same question won
       if (result.status === 401 || result.status === 403) return refused(result);
+      if (result.status === 409 && result.data.filed) return showFiled({ text: result.data.error, lines: [] });
       const error = document.getElementById("e-" + key);
       const warning = document.getElementById("w-" + key);
       const card = document.getElementById("q-" + key);
@@ -306,6 +307,7 @@
   function sendIncidents() {
     const request = api("incidents", { incidents: collectIncidents() }).then((result) => {
       if (result.status === 401 || result.status === 403) return refused(result);
+      if (result.status === 409 && result.data.filed) return showFiled({ text: result.data.error, lines: [] });
       document.getElementById("e-incidents").textContent = result.status === 200 ? "" : result.data.error || "";
     });
     pending.set("#incidents", request);
