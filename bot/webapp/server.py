@@ -7,20 +7,24 @@ opens https:// pages: put it behind a reverse proxy that terminates TLS (README)
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Final
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
+from aiohttp.typedefs import Handler, Middleware
 
 from bot.dependencies import Dependencies
+from bot.i18n import t
 from bot.outbound.alerts import AlertDesk
 from bot.startup import StartupError
 from bot.webapp.api import WebApi
 from bot.webapp.auth import InitDataChecker
 from bot.webapp.drafts import AnyApplication, DraftStore
+
+log = logging.getLogger(__name__)
 
 MAX_BODY: Final = 64 * 1024
 """The largest API request accepted (a whole form with incidents is a few KB)."""
@@ -49,9 +53,28 @@ async def _secure(request: web.Request, handler: Handler) -> web.StreamResponse:
     return response
 
 
+def _never_a_traceback(deps: Dependencies) -> Middleware:
+    """A failure while handling a call is logged; the page gets a message it can show."""
+
+    @web.middleware
+    async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except web.HTTPException:
+            raise
+        except Exception:
+            log.exception("error while handling %s %s", request.method, request.path)
+            locale = deps.locale_for(request.headers.get("Accept-Language"))
+            return web.json_response({"error": t(locale, "webapp.error.internal")}, status=500)
+
+    return guard
+
+
 def build_web_app(api: WebApi) -> web.Application:
     """The aiohttp application: the page at ``/``, its files under ``/static/``, the API."""
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[_secure])
+    app = web.Application(
+        client_max_size=MAX_BODY, middlewares=[_secure, _never_a_traceback(api.deps)]
+    )
     folder = static_folder()
 
     async def page(request: web.Request) -> web.FileResponse:
