@@ -20,9 +20,10 @@ from bot.domain.digest import render_plain
 from bot.domain.form import FormError
 from bot.domain.models import RosterChanges
 from bot.domain.roster import parse_roster
+from bot.domain.roster_listing import roster_lines
 from bot.i18n import Locale, t
 from bot.startup import StartupError
-from bot.usecases import digests
+from bot.usecases import digests, roster
 from bot.usecases.errors import UseCaseError
 from storage.db import SchemaTooNewError
 from storage.health import DatabaseProblem, classify, probe
@@ -148,7 +149,7 @@ async def _import_roster(deps: Dependencies, path: Path, *, dry_run: bool) -> in
     if dry_run:
         print(t(locale, "cli.dry_run_ok", rows=len(parsed.rows)))
         return EXIT_OK
-    changes = await deps.db.roster.apply(parsed.rows, actor=None, at=deps.now())
+    changes = await roster.import_roster(deps, parsed.rows, actor=None)
     print(
         t(locale, "cli.roster_unchanged")
         if changes.unchanged
@@ -163,40 +164,29 @@ def _describe_changes(locale: Locale, changes: RosterChanges) -> str:
 
 async def _show_roster(deps: Dependencies) -> None:
     locale = deps.settings.locale
-    overview = await deps.db.roster.roster_overview()
-    if not overview:
+    listing = await roster.roster_listing(deps)
+    if not listing.grids:
         print(t(locale, "cli.roster_empty"))
         return
-    current_area = None
-    for grid, workers in overview:
-        if grid.area_path != current_area:
-            current_area = grid.area_path
-            print(f"\n{current_area}")
-        print(t(locale, "cli.grid_line", code=grid.code, name=grid.name, count=len(workers)))
-        for worker in workers:
-            state_key = "cli.bound" if worker.telegram_id else "cli.unbound"
-            username = f"@{worker.username}" if worker.username else "—"
-            print(f"    {worker.name}  {username}  {t(locale, state_key)}")
+    print("\n".join(line.text for line in roster_lines(locale, listing.grids, listing.invites)))
 
 
 async def _invite(args: argparse.Namespace, settings: Settings) -> int:
     locale = settings.locale
     async with open_dependencies(settings) as deps:
-        roster = deps.db.roster
-        grid = await roster.grid_by_code(args.grid_code)
-        if grid is None or not grid.active:
-            raise CliError(t(locale, "cli.unknown_grid", code=args.grid_code))
-        if args.revoke:
-            count = await roster.revoke_invites(grid.id, actor=None, at=deps.now())
-            print(t(locale, "cli.revoked", count=count, grid=grid.name))
-            return EXIT_OK
-        token = await roster.invite_token(grid.id, rotate=args.rotate, actor=None, at=deps.now())
-        username = settings.bot_username or await deps.db.meta.get("bot_username")
-        if username is None:
-            print(t(locale, "cli.invite_no_username", token=token))
-            return EXIT_OK
-        print(t(locale, "cli.invite_link", grid=grid.name, link=invite_link(username, token)))
-        return EXIT_OK
+        try:
+            if args.revoke:
+                grid, count = await roster.revoke_invites(deps, args.grid_code, actor=None)
+                print(t(locale, "cli.revoked", count=count, grid=grid.name))
+                return EXIT_OK
+            made = await roster.invite(deps, args.grid_code, rotate=args.rotate, actor=None)
+        except roster.UnknownGrid:
+            raise CliError(t(locale, "cli.unknown_grid", code=args.grid_code)) from None
+    if made.link is None:
+        print(t(locale, "cli.invite_no_username", token=made.token))
+    else:
+        print(t(locale, "cli.invite_link", grid=made.grid.name, link=made.link))
+    return EXIT_OK
 
 
 async def _demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -226,8 +216,3 @@ async def _digest(args: argparse.Namespace, settings: Settings) -> int:
             raise CliError(t(locale, error.key, **error.params)) from None
     print("\n".join(texts))
     return EXIT_OK
-
-
-def invite_link(bot_username: str, token: str) -> str:
-    """Telegram's deep link that opens the bot and sends ``/start <token>``."""
-    return f"https://t.me/{bot_username}?start={token}"

@@ -17,10 +17,11 @@ from typing import Any
 from bot.config import Settings
 from bot.dependencies import open_dependencies
 from bot.domain.dates import DEFAULT_DAYS, DateArgError, DayRange, parse_day, parse_range
-from bot.domain.ledger import find_area
 from bot.domain.ledger_tables import FORMATS, Sheet
 from bot.i18n import Locale, parse_locale, t
-from bot.ledger_file import LedgerRequest, write_ledger
+from bot.ledger_file import LedgerRequest
+from bot.usecases import roster
+from bot.usecases.export import export_ledger
 from storage.backup import BadBackupError, DatabaseInUseError, backup, restore
 
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -57,14 +58,14 @@ async def run_export(args: argparse.Namespace, settings: Settings) -> int:
         days = _days(args.first, args.last, deps.today(), settings.locale)
         area = None
         if args.area:
-            area = find_area(await deps.db.roster.areas(), args.area)
+            area = await roster.area_named(deps, args.area)
             if area is None:
                 raise DataCommandError(
                     t(settings.locale, "export.cli.unknown_area", area=args.area)
                 )
         request = LedgerRequest(days, area, args.format, locale)
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        result = await write_ledger(deps, request, args.out)
+        result = await export_ledger(deps, request, args.out)
     print(
         t(
             settings.locale,

@@ -25,17 +25,17 @@ from telegram.ext import (
 
 from bot.dependencies import Dependencies
 from bot.domain.digest.text import Line, to_messages
-from bot.domain.ledger import contains
-from bot.domain.models import Grid, RosterChanges, Worker
+from bot.domain.models import RosterChanges
 from bot.domain.roster import MAX_NAME, RosterParse, parse_roster
+from bot.domain.roster_listing import roster_lines
 from bot.i18n import Locale, t
-from bot.telegram_ui import escape
+from bot.telegram_ui import escape, escaped
+from bot.usecases import admins, roster
+from bot.usecases.errors import UseCaseError
 from handlers.common import Turn
 from handlers.export import ExportCommands
 from handlers.roles import Roles
 from handlers.stats import StatsCommands
-from storage.admins import clean_username
-from storage.roster_edits import RosterEdits
 
 Context = ContextTypes.DEFAULT_TYPE
 Handlers = list[BaseHandler[Update, Context, object]]
@@ -70,7 +70,6 @@ class AdminCommands:
     def __init__(self, deps: Dependencies) -> None:
         self.deps = deps
         self.roles = Roles(deps)
-        self.edits = RosterEdits(deps.db)
         self.exports = ExportCommands(deps, self.roles)
         self.stats = StatsCommands(deps, self.roles)
 
@@ -101,10 +100,8 @@ class AdminCommands:
     async def claim_grant(self, update: Update, context: Context) -> None:
         """A user granted by @username shows up: record their id (a memory check otherwise)."""
         user = update.effective_user
-        admins = self.deps.db.admins
-        if user is None or not admins.is_pending(user.username) or self.deps.is_admin(user.id):
-            return
-        await admins.claim(user.username or "", user.id, self.deps.now())
+        if user is not None:
+            await admins.claim_grant(self.deps, user.id, user.username)
 
     async def grant_admin(self, update: Update, context: Context) -> None:
         """/grantadmin @username|ID"""
@@ -114,15 +111,9 @@ class AdminCommands:
         target = await self._admin_target(turn, context.args or [], "admin.grant_usage")
         if target is None:
             return
-        telegram_id, username = target
-        if telegram_id is not None and self.deps.is_admin(telegram_id):
-            await turn.say(turn.t("admin.already_admin", who=escape(_who(target))))
-            return
-        granted = await self.deps.db.admins.grant(
-            telegram_id=telegram_id, username=username, actor=turn.user.id, at=self.deps.now()
-        )
-        key = "admin.granted" if telegram_id is not None else "admin.granted_pending"
-        await turn.say(turn.t(key if granted else "admin.already_admin", who=escape(_who(target))))
+        granted = await admins.grant_admin(self.deps, target, actor=turn.user.id)
+        key = "admin.granted" if target.telegram_id is not None else "admin.granted_pending"
+        await turn.say(turn.t(key if granted else "admin.already_admin", who=escape(target.shown)))
 
     async def revoke_admin(self, update: Update, context: Context) -> None:
         """/revokeadmin @username|ID (never one of GRIDBOT_ADMINS)."""
@@ -132,15 +123,12 @@ class AdminCommands:
         target = await self._admin_target(turn, context.args or [], "admin.revoke_usage")
         if target is None:
             return
-        telegram_id, username = target
-        if telegram_id in self.deps.settings.admins:
-            await turn.say(turn.t("admin.env_admin", who=escape(_who(target))))
+        if admins.is_env_admin(self.deps, target):
+            await turn.say(turn.t("admin.env_admin", who=escape(target.shown)))
             return
-        revoked = await self.deps.db.admins.revoke(
-            telegram_id=telegram_id, username=username, actor=turn.user.id, at=self.deps.now()
-        )
+        revoked = await admins.revoke_admin(self.deps, target, actor=turn.user.id)
         key = "admin.revoked_admin" if revoked else "admin.not_admin"
-        await turn.say(turn.t(key, who=escape(_who(target))))
+        await turn.say(turn.t(key, who=escape(target.shown)))
 
     async def list_admins(self, update: Update, context: Context) -> None:
         """/admins: the admins of the environment and those granted in chat."""
@@ -151,27 +139,25 @@ class AdminCommands:
         lines += [
             Line(turn.t("admin.admin_env", id=item)) for item in sorted(self.deps.settings.admins)
         ]
-        for grant in await self.deps.db.admins.grants():
-            who = _who((grant.telegram_id, grant.username))
+        for grant in await admins.grants(self.deps):
+            who = admins.AdminTarget(grant.telegram_id, grant.username).shown
             at = grant.granted_at.astimezone(self.deps.settings.timezone).strftime("%Y-%m-%d")
             lines.append(Line(turn.t("admin.admin_granted", who=who, by=grant.granted_by, day=at)))
         await _say_lines(turn, lines)
 
     async def _admin_target(
         self, turn: Turn, args: list[str], usage: str
-    ) -> tuple[int | None, str | None] | None:
-        """(Telegram id, @username) named by the command; an @username of a bound worker
-        comes with their id."""
+    ) -> admins.AdminTarget | None:
+        """Whom the command names (an @username of a bound worker comes with their id), or
+        None after showing the usage."""
         text = args[0] if len(args) == 1 else ""
         if text.isdigit() and int(text) > 0:
-            return int(text), None
+            return await admins.admin_target(self.deps, int(text), None)
         match = _USERNAME.match(text)
         if match is None:
             await turn.say(turn.t(usage))
             return None
-        username = match.group(1)
-        worker = await self.edits.worker_by_username(username)
-        return (worker.telegram_id if worker else None), username
+        return await admins.admin_target(self.deps, None, match.group(1))
 
     # --- the roster ------------------------------------------------------------------------
 
@@ -184,25 +170,25 @@ class AdminCommands:
         area = await self.roles.area(turn, text) if text else None
         if text and area is None:
             return
-        overview = await self.deps.db.roster.roster_overview()
-        chosen = [
-            (grid, workers) for grid, workers in overview if area is None or contains(area, grid)
-        ]
-        invites = await self.edits.grids_with_invites()
-        await _say_lines(turn, _grid_lines(turn.locale, chosen, invites))
+        listing = await roster.roster_listing(self.deps, area)
+        await _say_lines(turn, roster_lines(turn.locale, listing.grids, listing.invites))
 
     async def invite(self, update: Update, context: Context) -> None:
         """/invite GRID: the grid's invite deep link (made if there is none)."""
         turn = Turn.of(update, self.deps)
         if not await self.roles.admin(turn):
             return
-        grid = await self._grid(turn, context.args or [], "admin.invite_usage")
-        if grid is None:
+        args = context.args or []
+        if not args:
+            await turn.say(turn.t("admin.invite_usage"))
             return
-        token = await self.deps.db.roster.invite_token(
-            grid.id, actor=turn.user.id, at=self.deps.now()
-        )
-        link = f"https://t.me/{context.bot.username}?start={token}"
+        try:
+            made = await roster.invite(self.deps, args[0], actor=turn.user.id)
+        except UseCaseError as error:
+            await turn.say(turn.t(error.key, **escaped(error.params)))
+            return
+        link = made.link or roster.invite_link(context.bot.username, made.token)
+        grid = made.grid
         await turn.say(
             turn.t("admin.invite_link", code=escape(grid.code), grid=escape(grid.name), link=link)
         )
@@ -212,12 +198,15 @@ class AdminCommands:
         turn = Turn.of(update, self.deps)
         if not await self.roles.admin(turn):
             return
-        grid = await self._grid(turn, context.args or [], "admin.revoke_link_usage")
-        if grid is None:
+        args = context.args or []
+        if not args:
+            await turn.say(turn.t("admin.revoke_link_usage"))
             return
-        count = await self.deps.db.roster.revoke_invites(
-            grid.id, actor=turn.user.id, at=self.deps.now()
-        )
+        try:
+            grid, count = await roster.revoke_invites(self.deps, args[0], actor=turn.user.id)
+        except UseCaseError as error:
+            await turn.say(turn.t(error.key, **escaped(error.params)))
+            return
         key = "admin.link_revoked" if count else "admin.no_link"
         await turn.say(turn.t(key, code=escape(grid.code), grid=escape(grid.name)))
 
@@ -231,36 +220,23 @@ class AdminCommands:
         if match is None:
             await turn.say(turn.t("admin.add_usage"))
             return
-        grid = await self._grid(turn, args[:1], "admin.add_usage")
-        if grid is None:
-            return
         username = match.group(1)
         name = " ".join(args[2:]).strip()[:MAX_NAME] or username
-        worker = await self.edits.add_worker(
-            grid, username=username, name=name, actor=turn.user.id, at=self.deps.now()
-        )
-        if worker is None:
-            await self._already_on_roster(turn, username)
-            return
-        await turn.say(
-            turn.t(
-                "admin.worker_added",
-                name=escape(name),
-                username=escape(username),
-                code=escape(grid.code),
-                grid=escape(grid.name),
+        try:
+            added = await roster.add_worker(
+                self.deps, args[0], username=username, name=name, actor=turn.user.id
             )
-        )
-
-    async def _already_on_roster(self, turn: Turn, username: str) -> None:
-        worker = await self.edits.worker_by_username(username)
-        grid = await self.deps.db.roster.grid(worker.grid_id) if worker else None
+        except UseCaseError as error:
+            await turn.say(turn.t(error.key, **escaped(error.params)))
+            return
+        key = "admin.worker_added" if added.created else "admin.worker_exists"
         await turn.say(
             turn.t(
-                "admin.worker_exists",
+                key,
+                name=escape(added.worker.name),
                 username=escape(username),
-                code=escape(grid.code if grid else "?"),
-                name=escape(worker.name if worker else "?"),
+                code=escape(added.grid.code),
+                grid=escape(added.grid.name),
             )
         )
 
@@ -274,13 +250,12 @@ class AdminCommands:
         if match is None:
             await turn.say(turn.t("admin.remove_usage"))
             return
-        worker = await self.edits.worker_by_username(match.group(1))
+        worker = await roster.worker_by_username(self.deps, match.group(1))
         if worker is None:
             await turn.say(turn.t("admin.no_such_worker", username=escape(match.group(1))))
             return
         grid = await turn.grid_of(worker)
-        await self.edits.remove_worker(worker, actor=turn.user.id, at=self.deps.now())
-        left = await self.deps.db.roster.workers_of_grid(grid.id)
+        left = await roster.remove_worker(self.deps, worker, actor=turn.user.id)
         text = turn.t(
             "admin.worker_removed",
             name=escape(worker.name),
@@ -291,17 +266,6 @@ class AdminCommands:
         if not left:
             text += "\n" + turn.t("admin.grid_unstaffed", code=escape(grid.code))
         await turn.say(text)
-
-    async def _grid(self, turn: Turn, args: list[str], usage: str) -> Grid | None:
-        """The active grid whose code is the first argument, or None after saying why."""
-        if not args:
-            await turn.say(turn.t(usage))
-            return None
-        grid = await self.deps.db.roster.grid_by_code(args[0])
-        if grid is None or not grid.active:
-            await turn.say(turn.t("admin.unknown_grid", code=escape(args[0])))
-            return None
-        return grid
 
     # --- a roster file sent as a document --------------------------------------------------
 
@@ -324,7 +288,7 @@ class AdminCommands:
         if parsed.errors:
             await _say_lines(turn, _error_lines(turn.locale, parsed))
             return
-        changes = await self.edits.preview_import(parsed.rows, at=self.deps.now())
+        changes = await roster.preview_import(self.deps, parsed.rows)
         if changes.unchanged:
             await turn.say(turn.t("cli.roster_unchanged"))
             return
@@ -362,9 +326,7 @@ class AdminCommands:
         if parsed.errors:
             await _say_lines(turn, _error_lines(turn.locale, parsed))
             return
-        changes = await self.deps.db.roster.apply(
-            parsed.rows, actor=turn.user.id, at=self.deps.now()
-        )
+        changes = await roster.import_roster(self.deps, parsed.rows, actor=turn.user.id)
         await turn.say(
             turn.t("cli.roster_unchanged") if changes.unchanged else _changes(turn.locale, changes)
         )
@@ -381,13 +343,6 @@ async def _say_lines(turn: Turn, lines: list[Line]) -> None:
         await turn.say(text)
 
 
-def _who(target: tuple[int | None, str | None]) -> str:
-    telegram_id, username = target
-    if username and telegram_id:
-        return f"@{clean_username(username)} ({telegram_id})"
-    return f"@{clean_username(username)}" if username else str(telegram_id)
-
-
 def _changes(locale: Locale, changes: RosterChanges, key: str = "cli.roster_changes") -> str:
     return escape(t(locale, key, **asdict(changes)))
 
@@ -396,28 +351,3 @@ def _error_lines(locale: Locale, parsed: RosterParse) -> list[Line]:
     """The CLI's error report, the count in bold."""
     first, *rest = parsed.error_report(locale)
     return [Line(first, bold=True), *(Line(line.strip()) for line in rest)]
-
-
-def _grid_lines(
-    locale: Locale, overview: list[tuple[Grid, list[Worker]]], invites: set[int]
-) -> list[Line]:
-    workers = [worker for _, staff in overview for worker in staff]
-    bound = sum(worker.telegram_id is not None for worker in workers)
-    summary = t(
-        locale, "admin.grids.summary", grids=len(overview), workers=len(workers), bound=bound
-    )
-    lines = [Line(summary, bold=True)]
-    area = None
-    for grid, staff in overview:
-        if grid.area_path != area:
-            area = grid.area_path
-            lines += [Line(""), Line(area, bold=True, keep=True)]
-        key = "admin.grids.grid_invite" if grid.id in invites else "admin.grids.grid"
-        lines.append(Line(t(locale, key, code=grid.code, grid=grid.name, count=len(staff))))
-        if not staff:
-            lines.append(Line(t(locale, "admin.grids.no_workers")))
-        for worker in staff:
-            state = "admin.grids.bound" if worker.telegram_id else "admin.grids.unbound"
-            username = f" @{worker.username}" if worker.username else ""
-            lines.append(Line(t(locale, state, name=worker.name, username=username)))
-    return lines

@@ -21,11 +21,11 @@ from telegram.ext import BaseHandler, CommandHandler, ContextTypes
 from bot.dependencies import Dependencies
 from bot.domain.dates import DateArgError
 from bot.domain.ledger_tables import Sheet, parse_export_args
-from bot.ledger_file import LedgerRequest, ledger_file_name, write_ledger
+from bot.ledger_file import LedgerRequest, ledger_file_name
 from bot.telegram_ui import escape
+from bot.usecases.export import backup_database, export_ledger
 from handlers.common import Turn
 from handlers.roles import Roles
-from storage.backup import backup
 
 Context = ContextTypes.DEFAULT_TYPE
 
@@ -70,7 +70,7 @@ class ExportCommands:
         await turn.say(turn.t("export.working", first=first, last=last, days=len(args.days)))
         await turn.chat.send_action(ChatAction.UPLOAD_DOCUMENT)
         with tempfile.TemporaryDirectory(prefix="gridbot-export-") as folder:
-            result = await write_ledger(
+            result = await export_ledger(
                 self.deps, request, Path(folder) / ledger_file_name(request)
             )
             if result.size > UPLOAD_LIMIT:
@@ -107,7 +107,8 @@ class ExportCommands:
         await turn.chat.send_action(ChatAction.UPLOAD_DOCUMENT)
         stamp = self.deps.now().strftime("%Y%m%d-%H%M")
         with tempfile.TemporaryDirectory(prefix="gridbot-backup-") as folder:
-            made = await backup(self.deps.db.path, Path(folder) / f"gridbot-backup-{stamp}.sqlite3")
+            target = Path(folder) / f"gridbot-backup-{stamp}.sqlite3"
+            made = await backup_database(self.deps, target)
             size = f"{made.size / _MB:.1f}"
             if made.size > UPLOAD_LIMIT:
                 await turn.say(

@@ -17,13 +17,15 @@ from telegram.ext import (
 )
 
 from bot.dependencies import Dependencies
+from bot.domain.dates import time_left
 from bot.domain.draft import DRAFT_KEY
 from bot.domain.models import Grid, Worker
 from bot.i18n import Locale, parse_locale, t
-from bot.telegram_ui import Button, escape, menu_data, webapp_rows
+from bot.telegram_ui import Button, escape, escaped, menu_data, webapp_rows
+from bot.usecases import filing, groups, roster, supervision
+from bot.usecases.errors import UseCaseError
 from handlers.common import Turn
 from handlers.menus import register_admin_menu
-from storage.roster import InviteStatus
 
 Context = ContextTypes.DEFAULT_TYPE
 
@@ -70,24 +72,19 @@ class Onboarding:
 
     async def _identify(self, turn: Turn, args: list[str]) -> Worker | None:
         """The bound worker, binding by invite token or roster username when needed."""
-        roster = self.deps.db.roster
-        now = self.deps.now()
-        if args:
-            outcome = await roster.bind_via_invite(
-                args[0],
-                telegram_id=turn.user.id,
+        try:
+            worker = await roster.register(
+                self.deps,
+                turn.user.id,
+                invite_token=args[0] if args else None,
                 display_name=turn.user.full_name,
                 username=turn.user.username,
-                at=now,
+                language=turn.locale if turn.user.language_code else None,
             )
-            if outcome.status == InviteStatus.INVALID:
-                await turn.say(turn.t("onboarding.invite_invalid"))
-                return None
-            return outcome.worker
-        worker = await turn.worker()
-        if worker is None and turn.user.username:
-            worker = await roster.bind_by_username(turn.user.username, turn.user.id, at=now)
-        if worker is None and not self.deps.is_admin(turn.user.id):
+        except UseCaseError as error:
+            await turn.say(turn.t(error.key))
+            return None
+        if worker is None and not args and not self.deps.is_admin(turn.user.id):
             await turn.refuse_unknown()
         return worker
 
@@ -104,7 +101,7 @@ class Onboarding:
         self, turn: Turn, worker: Worker, grid: Grid, context: Context, greeting: str | None
     ) -> None:
         day = self.deps.today()
-        report = await self.deps.db.reports.get(grid.id, day)
+        report = await filing.report_of(self.deps, grid.id, day)
         tz = self.deps.settings.timezone
         lines = [greeting] if greeting else []
         lines.append(turn.t("status.grid", grid=escape(grid.name), area=escape(grid.area_path)))
@@ -140,14 +137,14 @@ class Onboarding:
     def _due_line(self, turn: Turn) -> str:
         now = self.deps.now()
         deadline = self.deps.deadline(self.deps.today())
-        if now > deadline:
+        left = time_left(now, deadline)
+        if left is None:
             return turn.t("status.due_late", deadline=deadline.strftime("%H:%M"))
-        minutes = int((deadline - now).total_seconds() // 60)
         return turn.t(
             "status.due",
             deadline=deadline.strftime("%H:%M"),
-            hours=minutes // 60,
-            minutes=minutes % 60,
+            hours=left[0],
+            minutes=left[1],
         )
 
     async def help(self, update: Update, context: Context) -> None:
@@ -156,7 +153,7 @@ class Onboarding:
         admin = self.deps.is_admin(turn.user.id)
         parts = []
         if turn.in_group:
-            if await self.deps.db.groups.area_of_chat(turn.chat.id) is not None:
+            if await supervision.area_of_group(self.deps, turn.chat.id) is not None:
                 parts.append(turn.t("help.supervisor"))
         elif await turn.worker() is not None:
             parts.append(turn.t("help.worker"))
@@ -186,23 +183,18 @@ class Onboarding:
             return
         args = list(context.args or [])
         language = _trailing_locale(args)
-        path = " ".join(args).strip()
-        areas = await self.deps.db.roster.areas()
-        area = await self.deps.db.roster.area_by_path(path) if path else None
-        if area is None:
-            known = "\n".join(f"• {escape(item.path)}" for item in areas) or "—"
-            key = "group.bind_usage" if not path else "group.unknown_area"
-            await turn.say(turn.t(key, path=escape(path), areas=known))
+        try:
+            area = await groups.bind_group(
+                self.deps,
+                turn.chat.id,
+                area_path=" ".join(args).strip(),
+                title=turn.chat.title or "",
+                language=language,
+                actor=turn.user.id,
+            )
+        except UseCaseError as error:
+            await turn.say(turn.t(error.key, **escaped(error.params)))
             return
-        await self.deps.db.groups.bind(
-            turn.chat.id,
-            area_id=area.id,
-            title=turn.chat.title or "",
-            actor=turn.user.id,
-            at=self.deps.now(),
-        )
-        if language is not None:
-            await self.deps.db.groups.set_language(turn.chat.id, language)
         locale = language or self.deps.settings.locale
         await turn.say(t(locale, "group.bound", area=escape(area.path)))
 

@@ -30,6 +30,7 @@ from bot.domain.plan import DailyTimes, PlannedSend, day_plan
 from bot.domain.roster import parse_roster
 from bot.emulator import BotApiEmulator, SimGroup, SimUser
 from bot.i18n import Locale, t
+from bot.usecases import roster, standing
 from bot.usecases.digests import compile_area_digest
 
 TOKEN = "7000000001:DEMO-TOKEN"
@@ -116,7 +117,7 @@ class Demo:
         parsed = parse_roster("demo-roster.csv", self.world.roster_csv(self.lang))
         if parsed.errors:
             raise DemoError(f"the demo roster does not import: {parsed.errors}")
-        await self.deps.db.roster.apply(parsed.rows, actor=None, at=self.clock.now())
+        await roster.import_roster(self.deps, parsed.rows, actor=None)
         for group in self.world.groups:
             command = f"/bindgroup {group.area_path(self.lang)}"
             await self.stage.send(self.people.admin, command, chat=self.people.groups[group.slug])
@@ -192,7 +193,7 @@ class Demo:
         return acknowledge
 
     async def _report_progress(self, day: date, planned: PlannedSend | None) -> None:
-        reported = len(await self.deps.db.reports.reports_on(day))
+        reported = (await standing.standing(self.deps, day)).counts.reported
         event = "" if planned is None else t(self.lang, f"demo.event.{planned.kind.value}")
         self.say(
             "progress",
@@ -214,7 +215,7 @@ class Demo:
         """Each bound group's digest of ``day``, by group slug, as compiled now."""
         compiled = {}
         for group in self.world.groups:
-            area = await self.deps.db.roster.area_by_path(group.area_path(self.lang))
+            area = await roster.area_named(self.deps, group.area_path(self.lang))
             if area is None:
                 raise DemoError(f"area {group.area_path(self.lang)} is missing")
             compiled[group.slug] = await compile_area_digest(self.deps, area, day)

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 DEFAULT_DAYS = 7
 """The range /stats, /export and ``gridbot export`` cover when no day is given."""
@@ -146,3 +146,12 @@ def split_day_args(args: Sequence[str]) -> tuple[list[str], list[str]]:
     while count < len(args) and is_day_arg(args[count]):
         count += 1
     return list(args[:count]), list(args[count:])
+
+
+def time_left(now: datetime, deadline: datetime) -> tuple[int, int] | None:
+    """Whole hours and minutes from ``now`` to ``deadline``; None once it has passed (a
+    report filed at the deadline itself is still on time)."""
+    if now > deadline:
+        return None
+    minutes = int((deadline - now).total_seconds() // 60)
+    return minutes // 60, minutes % 60

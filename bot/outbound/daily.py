@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from bot.dependencies import Dependencies
+from bot.domain.dates import time_left
 from bot.domain.digest.text import Line, to_messages
 from bot.domain.models import Area, Grid, Worker
 from bot.domain.plan import PlannedSend, SendKind
@@ -89,10 +90,10 @@ class DailyNotices:
         }
         if planned.kind == SendKind.PROMPT:
             return t(locale, "outbound.prompt", **common)
-        if planned.kind == SendKind.LATE_NAG or now >= deadline:
+        left = time_left(now, deadline)
+        if planned.kind == SendKind.LATE_NAG or left is None:
             return t(locale, "outbound.late_nag", **common)
-        minutes = int((deadline - now).total_seconds() // 60)
-        return t(locale, "outbound.remind", hours=minutes // 60, minutes=minutes % 60, **common)
+        return t(locale, "outbound.remind", hours=left[0], minutes=left[1], **common)
 
     async def escalate(self, planned: PlannedSend, now: datetime) -> None:
         """Each bound supervisor group gets the grids of its area still missing."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from bot.domain.models import Report
 from bot.domain.rules import Violation
 
 
@@ -39,3 +40,12 @@ class FutureDay(UseCaseError):
     def __init__(self, day: date, today: date) -> None:
         super().__init__("supervision.future_day", value=day.isoformat(), today=today)
         self.day = day
+
+
+class ChangedMeanwhile(UseCaseError):
+    """The report has a newer version than the one the correction was made from: nothing
+    was written; ``report`` is the report as it is now."""
+
+    def __init__(self, report: Report) -> None:
+        super().__init__("reliability.correction_conflict")
+        self.report = report

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from telegram import Update
 
@@ -16,6 +16,8 @@ from bot.domain.stocks import fill_skipped
 from bot.domain.summary import diff_lines
 from bot.outbound.alerts import AlertDesk
 from bot.telegram_ui import Button, draft_data, escape, escaped, menu_data, parse_menu_data
+from bot.usecases import correcting
+from bot.usecases.errors import ChangedMeanwhile, UseCaseError
 from handlers.checkin.entry import Entry
 from handlers.checkin.shared import (
     EDIT_PICK,
@@ -29,7 +31,6 @@ from handlers.checkin.shared import (
 )
 from handlers.checkin.summary import Summary
 from handlers.common import Turn
-from storage.reports import VersionConflict
 
 
 class Corrections:
@@ -51,32 +52,11 @@ class Corrections:
         if entry is None:
             return END
         turn, _, grid = entry
-        today = self.deps.today()
-        earliest = today - timedelta(days=self.deps.settings.correction_days)
         try:
-            wanted = self._correction_day(update, context, today)
-        except DateArgError as error:
+            wanted = self._correction_day(update, context, self.deps.today())
+            filed = await correcting.correctable_reports(self.deps, grid.id, wanted)
+        except (DateArgError, UseCaseError) as error:
             await turn.say(turn.t(error.key, **escaped(error.params)))
-            return END
-        if wanted is not None and not earliest <= wanted <= today:
-            await turn.say(
-                turn.t(
-                    "checkin.correct_out_of_window",
-                    day=wanted.isoformat(),
-                    earliest=earliest.isoformat(),
-                    days=self.deps.settings.correction_days,
-                )
-            )
-            return END
-        filed = await self.deps.db.reports.history(
-            grid.id, before=today + timedelta(days=1), since=earliest
-        )
-        if wanted is not None:
-            filed = [report for report in filed if report.day == wanted]
-        if not filed:
-            await turn.say(
-                turn.t("checkin.nothing_to_correct", days=self.deps.settings.correction_days)
-            )
             return END
         if len(filed) > 1:
             await self._offer_correctable_days(turn, filed)
@@ -180,18 +160,18 @@ class Corrections:
         ):
             return await self.summary.show(turn, context, draft)
         try:
-            report = await self.deps.db.reports.correct(
-                draft.report_id,
+            report = await correcting.correct_report(
+                self.deps,
+                worker_id=worker.id,
+                report_id=draft.report_id,
                 kind=report_kind(self.form, draft, values),
                 values=values,
                 incidents=draft.incident_values(),
                 baseline=draft.baseline,
-                worker_id=worker.id,
-                at=self.deps.now(),
                 reason=draft.reason,
                 expected_version=draft.base_version,
             )
-        except VersionConflict as conflict:
+        except ChangedMeanwhile as conflict:
             return await self._changed_meanwhile(turn, context, draft, conflict.report)
         forget(context)
         await turn.say(turn.t("checkin.corrected", version=report.current.version))
