@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -15,9 +14,10 @@ from webapp_support import (
     BUTTON_ZH,
     PUBLIC_URL,
     PageClient,
-    bot_with_page,
     open_page,
+    with_page,
 )
+from webapp_support import bot as bot  # the fixture
 
 from bot.app import running_bot
 from bot.clock import ManualClock
@@ -43,14 +43,6 @@ ALL_ZERO = {
     "disinfection": "1",
 }
 OPENINGS = {"home_isolation.opening": "0", "central_isolation.opening": "0"}
-
-
-@pytest.fixture
-async def bot(
-    emulator: BotApiEmulator, clock: ManualClock, tmp_path: Path
-) -> AsyncIterator[Harness]:
-    async with bot_with_page(emulator, clock, tmp_path / "gridbot.sqlite3") as harness:
-        yield harness
 
 
 def worker(bot: Harness, who: tuple[int, str, str], lang: str = "zh-hans") -> SimUser:
@@ -307,9 +299,7 @@ async def test_a_port_in_use_stops_start_up_with_one_line(
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        settings = Harness(emulator, clock, tmp_path / "busy.sqlite3").settings.model_copy(
-            update={"webapp_url": PUBLIC_URL, "webapp_port": port}
-        )
+        settings = with_page(Harness(emulator, clock, tmp_path / "busy.sqlite3").settings, port)
         with pytest.raises(StartupError) as raised:
             async with open_dependencies(settings, clock) as deps, running_bot(deps, TOKEN):
                 pass

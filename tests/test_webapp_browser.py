@@ -13,7 +13,6 @@ import asyncio
 import json
 import os
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +28,11 @@ from webapp_browser import (
     seconds_since,
     stub_telegram,
 )
-from webapp_support import BUTTON_EN, BUTTON_ZH, bot_with_page, page_url
+from webapp_support import BUTTON_EN, BUTTON_ZH, page_url
+from webapp_support import bot as bot  # the fixture
 
-from bot.clock import ManualClock
 from bot.domain.models import Incident
-from bot.emulator import BotApiEmulator, SimUser, sign_init_data
+from bot.emulator import SimUser, sign_init_data
 from bot.i18n import t
 
 WANG_NA = (710000001, "王娜", "grid_qj01_1")  # QJ-01
@@ -56,14 +55,6 @@ ANSWERS = {
 INCIDENT = ("gathering", "聚集/聚餐", "3号楼 林某某 家中聚餐约10人，已劝散")
 FIGURES_ENV = "GRIDBOT_WEBAPP_FIGURES"
 """If set, the measured taps and seconds are also written to this JSON file."""
-
-
-@pytest.fixture
-async def bot(
-    emulator: BotApiEmulator, clock: ManualClock, tmp_path: Path
-) -> AsyncIterator[Harness]:
-    async with bot_with_page(emulator, clock, tmp_path / "gridbot.sqlite3") as harness:
-        yield harness
 
 
 def fill_in_on_one_screen(url: str, stub: str, profile: Path) -> dict[str, Any]:

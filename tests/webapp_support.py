@@ -4,15 +4,16 @@ that calls the page's API the way the page does (``Authorization: tma <initData>
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 from harness import Harness
 
 from bot.clock import ManualClock
+from bot.config import Settings
 from bot.emulator import BotApiEmulator, SimUser
 
 PUBLIC_URL = "https://grid.example.org/gridbot/"
@@ -21,15 +22,19 @@ BUTTON_ZH = "📱 一屏填报"
 BUTTON_EN = "📱 Fill in on one screen"
 
 
-@asynccontextmanager
-async def bot_with_page(
-    emulator: BotApiEmulator, clock: ManualClock, db_path: Path
+def with_page(settings: Settings, port: int = 0) -> Settings:
+    """``settings`` with the Mini App on: the public URL set, served on 127.0.0.1:``port``
+    (0: any free port)."""
+    return settings.model_copy(update={"webapp_url": PUBLIC_URL, "webapp_port": port})
+
+
+@pytest.fixture
+async def bot(
+    emulator: BotApiEmulator, clock: ManualClock, tmp_path: Path
 ) -> AsyncIterator[Harness]:
-    """The real bot with the sample roster, serving the Mini App on 127.0.0.1:<free port>."""
-    harness = Harness(emulator, clock, db_path)
-    harness.settings = harness.settings.model_copy(
-        update={"webapp_url": PUBLIC_URL, "webapp_port": 0}
-    )
+    """The real bot with the sample roster, serving the Mini App on a free loopback port."""
+    harness = Harness(emulator, clock, tmp_path / "gridbot.sqlite3")
+    harness.settings = with_page(harness.settings)
     await harness.start()
     await harness.import_roster()
     try:

@@ -118,6 +118,7 @@ class WebServer:
                 "webapp_listen", host=self._host, port=self._port, reason=failure.strerror
             ) from None
         self.port = int(self._runner.addresses[0][1])
+        log.info("the one-screen form is served on %s", self.local_url)
 
     @property
     def local_url(self) -> str:
