@@ -53,6 +53,8 @@ ANSWERS = {
     "disinfection": "1",
 }
 INCIDENT = ("gathering", "聚集/聚餐", "3号楼 林某某 家中聚餐约10人，已劝散")
+DARK_BACKGROUND = bytes.fromhex("17212b")
+"""``bg_color`` of the stub's dark theme."""
 FIGURES_ENV = "GRIDBOT_WEBAPP_FIGURES"
 """If set, the measured taps and seconds are also written to this JSON file."""
 
@@ -205,10 +207,15 @@ def report_figures(page: dict[str, Any], chat: dict[str, Any]) -> None:
 
 def page_message(url: str, stub: str, profile: Path) -> str:
     """What the page says when it cannot let the worker in (runs in a thread)."""
+    return page_refusal(url, stub, profile)[0]
+
+
+def page_refusal(url: str, stub: str, profile: Path) -> tuple[str, bytes]:
+    """The page's refusal and a screenshot of it (runs in a thread)."""
     with chromium(profile, stub) as driver:
         page = Page(driver)
         driver.get(url)
-        return str(page.wait_for("message").text)
+        return str(page.wait_for("message").text), page.screenshot()
 
 
 async def test_the_page_says_why_it_cannot_be_used(bot: Harness, tmp_path: Path) -> None:
@@ -220,10 +227,12 @@ async def test_the_page_says_why_it_cannot_be_used(bot: Harness, tmp_path: Path)
     launch = wang.open_web_app(BUTTON_EN)
     forged = launch.init_data.replace("%22id%22%3A710000001", "%22id%22%3A710000005")
     url = page_url(bot)
-    said = await asyncio.to_thread(
-        page_message, url, stub_telegram(forged, wang.user, "dark"), tmp_path / "forged"
+    said, shot = await asyncio.to_thread(
+        page_refusal, url, stub_telegram(forged, wang.user, "dark"), tmp_path / "forged"
     )
     assert said == t("en", "webapp.error.forged")
+    _, colours = png_colours(shot)
+    assert colours.most_common(1)[0][0] == DARK_BACKGROUND  # Telegram's dark theme followed
     stranger = bot.user(123_456, "Stranger", lang="en")
     signed = sign_init_data(TOKEN, stranger.user)
     said = await asyncio.to_thread(
