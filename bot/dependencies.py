@@ -1,8 +1,9 @@
-"""The dependency container: settings, database, form and clock, built once at start-up and
-handed to the handlers, the outbound sends and the commands."""
+"""The dependency container: settings, database (with the form versions) and clock, built
+once at start-up and handed to the handlers, the outbound sends and the commands."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -10,19 +11,40 @@ from datetime import date, datetime
 
 from bot.clock import Clock, SystemClock, at
 from bot.config import Settings
-from bot.domain.form import Form, load_form
+from bot.domain.form import DEFAULT_FORM_NAME, Form, read_form_text
+from bot.domain.form_versions import FormHistory
+from bot.form_changes import adopt_form_file
 from bot.i18n import Locale, pick_locale
 from storage.db import Database
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Dependencies:
-    """Settings, storage, the form and the clock: everything a handler needs besides Telegram."""
+    """Settings, storage and the clock: everything a handler needs besides Telegram.
+
+    The forms come from the database (every version the bot has run with): a report is
+    always read with :meth:`form_for` its day.
+    """
 
     settings: Settings
     db: Database
-    form: Form
     clock: Clock
+
+    @property
+    def forms(self) -> FormHistory:
+        """Every form version, each with the first day it is in force."""
+        return self.db.forms.history
+
+    def form_for(self, day: date) -> Form:
+        """The form in force on ``day``."""
+        return self.db.forms.history.form_for(day)
+
+    @property
+    def form(self) -> Form:
+        """Today's form (what a report filed now is asked)."""
+        return self.form_for(self.today())
 
     def now(self) -> datetime:
         """Now, in the configured zone."""
@@ -54,11 +76,18 @@ class Dependencies:
 async def open_dependencies(
     settings: Settings, clock: Clock | None = None
 ) -> AsyncIterator[Dependencies]:
-    """Open the database and load the form; close the database afterwards."""
-    form = load_form(settings.form)
+    """Open the database and register the form file (see :mod:`bot.form_changes`); close the
+    database afterwards."""
+    text = read_form_text(settings.form)
+    clock = clock or SystemClock(settings.timezone)
     db = await Database.open(settings.db)
     try:
-        await db.figures.attach(form)
-        yield Dependencies(settings, db, form, clock or SystemClock(settings.timezone))
+        now = clock.now()
+        name = str(settings.form or DEFAULT_FORM_NAME)
+        changed = (await adopt_form_file(db, text, name, today=now.date(), now=now)).version
+        if changed is not None and changed.since is not None:  # not the first version
+            log.info("form file %s is form version %s from %s", name, changed.number, changed.since)
+        await db.figures.attach(db.forms.history)
+        yield Dependencies(settings, db, clock)
     finally:
         await db.close()

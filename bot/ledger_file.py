@@ -80,7 +80,7 @@ async def write_ledger(deps: Dependencies, request: LedgerRequest, target: Path)
     async with snapshot(deps.db) as view:
         reader = LedgerReader(view)
         scope = await reader.scope(request.area, settings.timezone, settings.report_days)
-        tables = LedgerTables(deps.form, request.locale, scope)
+        tables = LedgerTables(deps.forms, request.locale, scope, request.days)
         book: _Book = (
             XlsxBook(target, tz=settings.timezone)
             if request.format == "xlsx"

@@ -25,6 +25,7 @@ from storage.admins import AdminRepo
 from storage.alerts import AlertRepo
 from storage.audit import AuditRepo
 from storage.figures import FigureRepo
+from storage.forms import FormRepo
 from storage.groups import GroupRepo
 from storage.health import classify, probe
 from storage.meta import MetaRepo
@@ -100,6 +101,7 @@ class Database:
         self.schedule = ScheduleRepo(self)
         self.alerts = AlertRepo(self)
         self.admins = AdminRepo(self)
+        self.forms = FormRepo(self)
 
     @classmethod
     async def open(cls, path: Path) -> Database:
@@ -125,6 +127,7 @@ class Database:
             raise
         db = cls(conn, path)
         await db.admins.load()
+        await db.forms.load()
         return db
 
     async def __aenter__(self) -> Database:

@@ -1,9 +1,10 @@
 """Running figures (see :mod:`bot.domain.running`): kept per grid and report day, read for any
 set of grids in one query.
 
-They depend on the form (which counts feed which stock), so the repository works with the
-form it was attached to (:meth:`FigureRepo.attach`, done when the services open). The form's
-fingerprint is stored with the figures; another form rebuilds them from the reports. A report
+They depend on the form of each report day (which counts feed which stock), so the
+repository works with the forms it was attached to (:meth:`FigureRepo.attach`, done when the
+services open and again whenever a form version is registered). Their fingerprint is stored
+with the figures; other forms rebuild them from the reports. A report
 filed or corrected without a form attached (a bare database in a script) leaves the figures
 marked stale, so the next attach rebuilds them.
 """
@@ -20,6 +21,7 @@ import aiosqlite
 
 from bot.domain.dates import DayRange
 from bot.domain.form import Form
+from bot.domain.form_versions import FormHistory, FormSource
 from bot.domain.running import FieldRun, Runs, advance
 from storage.codec import from_db_day, to_db_day, to_json
 from storage.rows import fetch_all, fetch_one
@@ -37,13 +39,24 @@ _CURRENT = (
 )
 
 
-def fingerprint(form: Form) -> str:
-    """What of the form the figures depend on: its counts and its stocks' flows."""
-    shape = {
+def fingerprint(forms: FormSource) -> str:
+    """What of the forms the figures depend on: each version's counts and its stocks' flows,
+    and the day it starts."""
+    if isinstance(forms, FormHistory):
+        shape: object = [
+            [None if v.since is None else v.since.isoformat(), _shape(v.form)]
+            for v in forms.versions
+        ]
+    else:
+        shape = _shape(forms.form_for(date.min))
+    return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _shape(form: Form) -> dict[str, object]:
+    return {
         "counts": [field.key for field in form.counts()],
         "stocks": {s.key: [list(s.inflows), list(s.outflows)] for s in form.stocks()},
     }
-    return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:16]
 
 
 class FigureRepo:
@@ -51,11 +64,16 @@ class FigureRepo:
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._form: Form | None = None
+        self._form: FormSource | None = None
 
-    async def attach(self, form: Form) -> bool:
-        """Work with ``form`` from now on; rebuild the figures if they were computed with
-        another form or are stale. Returns whether it rebuilt them."""
+    @property
+    def attached(self) -> bool:
+        """Whether forms are attached (the figures are kept up to date)."""
+        return self._form is not None
+
+    async def attach(self, form: FormSource) -> bool:
+        """Work with ``form`` (the forms of each day) from now on; rebuild the figures if they
+        were computed with other forms or are stale. Returns whether it rebuilt them."""
         self._form = form
         if await self._db.meta.get(FORM_KEY) == fingerprint(form):
             return False
@@ -143,13 +161,13 @@ class FigureRepo:
             )
         return found
 
-    def _require_form(self) -> Form:
+    def _require_form(self) -> FormSource:
         if self._form is None:
             raise RuntimeError("attach a form to the figures first (FigureRepo.attach)")
         return self._form
 
 
-def _advance(form: Form, before: Mapping[str, FieldRun] | None, row: aiosqlite.Row) -> Runs:
+def _advance(form: FormSource, before: Mapping[str, FieldRun] | None, row: aiosqlite.Row) -> Runs:
     return advance(
         form,
         before,

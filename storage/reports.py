@@ -43,6 +43,12 @@ _ON_DAY = (
     "r.day = :day AND (:grid_ids IS NULL OR r.grid_id IN (SELECT value FROM json_each(:grid_ids)))"
 )
 
+_FORM_OF_REPORT_DAY = (
+    "(SELECT max(f.version) FROM form_versions f JOIN reports r ON r.id = ?"
+    " WHERE f.since IS NULL OR f.since <= r.day)"
+)
+"""The form version in force on the report's day: the form it is filed under."""
+
 
 class VersionConflict(Exception):
     """A correction was based on a version that is no longer the report's newest: someone
@@ -235,8 +241,8 @@ class _NewVersion:
         version_id = await insert_id(
             conn,
             "INSERT INTO report_versions (report_id, version, kind, answers, baseline,"
-            " created_at, created_by, supervisor_id, supervisor_name, reason)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " created_at, created_by, supervisor_id, supervisor_name, reason, form_version)"
+            f" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {_FORM_OF_REPORT_DAY})",
             (
                 report_id,
                 number,
@@ -248,6 +254,7 @@ class _NewVersion:
                 self.supervisor.telegram_id if self.supervisor else None,
                 self.supervisor.name if self.supervisor else None,
                 self.reason,
+                report_id,
             ),
         )
         await conn.executemany(
@@ -320,6 +327,7 @@ def _version(row: aiosqlite.Row, incidents: list[Incident]) -> ReportVersion:
         created_by=row["created_by"],
         created_by_name=row["created_by_name"],
         reason=row["reason"],
+        form_version=row["form_version"],
     )
 
 

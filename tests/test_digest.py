@@ -243,7 +243,7 @@ INCIDENTS = (
     UrgentIncident(G4, "leave_iso", "5栋 王某某 擅自外出", at(DAY, "14:30")),
 )
 DATA = DigestInput(
-    form=FORM,
+    forms=FORM,
     area=STREET,
     day=DAY,
     tz=SHANGHAI,

@@ -20,6 +20,7 @@ import string
 import tomllib
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeAlias
@@ -261,6 +262,11 @@ class Form(_Model):
         self._by_key = {field.key: field for field in self.fields}
         return self
 
+    def form_for(self, day: date) -> Form:
+        """This form, whatever the day: a single form is a history of one version
+        (see :class:`bot.domain.form_versions.FormHistory`)."""
+        return self
+
     def field(self, key: str) -> FieldDef:
         """The field with this key; KeyError if there is none."""
         return self._by_key[key]
@@ -330,15 +336,24 @@ def load_form(path: Path | None = None) -> Form:
     Raises :class:`FormError` naming the file, the place in it and the reason.
     """
     name = DEFAULT_FORM_NAME if path is None else str(path)
+    return parse_form(read_form_text(path), name)
+
+
+def read_form_text(path: Path | None = None) -> str:
+    """The text of a form file (None: the packaged default form); FormError when unreadable."""
+    name = DEFAULT_FORM_NAME if path is None else str(path)
     try:
         if path is None:
-            raw = (resources.files("bot") / "forms" / "default.toml").read_text("utf-8")
-        else:
-            raw = path.read_text("utf-8")
+            return (resources.files("bot") / "forms" / "default.toml").read_text("utf-8")
+        return path.read_text("utf-8")
     except FileNotFoundError:
         raise FormError(name, "form.load.reason.missing") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise FormError(name, "form.load.reason.unreadable", {"detail": str(exc)}) from exc
+
+
+def parse_form(raw: str, name: str) -> Form:
+    """Validate a form's TOML text; ``name`` (a file name) is what errors call it."""
     try:
         data = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:

@@ -2,7 +2,9 @@
 
 - **reports**: one row per grid per day: status (on time / late / zero / missing / excused),
   who filed it and when, every form field, the derived stocks. A grid-day without a report is
-  a row with status "missing" and empty figures, never zeros.
+  a row with status "missing" and empty figures, never zeros. The field columns are every
+  field in force on some day of the ledger, in form order; a cell is empty on a day whose
+  form did not ask the field (so a dropped field keeps its history, a new one starts empty).
 - **incidents**: every incident of the current version of each report.
 - **completeness**: per area per day, expected, reported, on time… and the rates.
 - **corrections**: one row per changed answer of each correction: old → new, who, when, why.
@@ -22,7 +24,8 @@ from typing import Literal
 
 from bot.domain.dates import DEFAULT_DAYS, DayRange, parse_range, split_day_args
 from bot.domain.digest import Correction, corrections_since
-from bot.domain.form import FieldDef, Form
+from bot.domain.form import FieldDef
+from bot.domain.form_versions import FormSource, fields_over
 from bot.domain.ledger import DayRecords, Scope
 from bot.domain.models import FieldValue, Grid, Report, ReportKind
 from bot.domain.status import DayStatus, GridDay
@@ -85,16 +88,17 @@ class LedgerTables:
     :meth:`carry`, so that stocks start from the right balance.
     """
 
-    def __init__(self, form: Form, locale: Locale, scope: Scope) -> None:
-        self.form = form
+    def __init__(self, forms: FormSource, locale: Locale, scope: Scope, days: DayRange) -> None:
+        self.forms = forms
         self.locale = locale
         self.scope = scope
         self._closings: dict[int, dict[str, int]] = {}
         self._statuses = {status: status.label(locale) for status in DayStatus}
         self._kinds = {kind: t(locale, f"status.kind.{kind.value}") for kind in ReportKind}
+        self._columns = fields_over(forms, days.first, days.last)
         self._fields = [
             (item.key, item.kind == "stock", {c.key: c.label(locale) for c in item.choices})
-            for item in form.fields
+            for item in self._columns
         ]
 
     def layouts(self) -> list[Layout]:
@@ -103,7 +107,7 @@ class LedgerTables:
         def header(sheet: Sheet, names: Sequence[str]) -> list[str]:
             return [self._t(f"export.{sheet.value}.{name}") for name in names]
 
-        fields = [_field_header(f, self.locale) for f in self.form.fields]
+        fields = [_field_header(f, self.locale) for f in self._columns]
         rates = {_COMPLETENESS_COLUMNS.index(name): PERCENT for name in _RATES}
         return [
             Layout(
@@ -178,6 +182,7 @@ class LedgerTables:
             return [*head, None, None, None, None, grid_day.excused_reason, grid_day.reminders]
         closing = self._stocks(report)
         values = report.current.values
+        asked = self.forms.form_for(report.day).has_field
         return [
             *head,
             self._kinds[report.kind],
@@ -188,7 +193,11 @@ class LedgerTables:
             grid_day.reminders,
             len(report.current.incidents),
             *(
-                closing[key] if stock else _answer(values.get(key), choices)
+                None
+                if not asked(key)
+                else closing.get(key)
+                if stock
+                else _answer(values.get(key), choices)
                 for key, stock, choices in self._fields
             ),
         ]
@@ -201,7 +210,7 @@ class LedgerTables:
                 grid.code,
                 grid.name,
                 number,
-                self._category(incident.category),
+                self._category(incident.category, report.day),
                 self._t("export.yes" if incident.urgent else "export.no"),
                 incident.description,
                 report.submitted_at,
@@ -240,13 +249,14 @@ class LedgerTables:
                     self._kind(correction.new_kind),
                 )
             )
-        for question in self.form.questions():
+        form = self.forms.form_for(correction.day)
+        for question in form.questions():
             before, after = correction.old.get(question.key), correction.new.get(question.key)
             if before != after:
                 choices = {c.key: c.label(self.locale) for c in question.choices}
                 label = question.label(self.locale)
                 changes.append((label, _answer(before, choices), _answer(after, choices)))
-        for stock in self.form.stocks():
+        for stock in form.stocks():
             before_opening = correction.old_baseline.get(stock.key)
             after_opening = correction.new_baseline.get(stock.key)
             if before_opening != after_opening:
@@ -258,7 +268,7 @@ class LedgerTables:
 
     def _stocks(self, report: Report) -> dict[str, int]:
         """The report's stock closings, carried on to the grid's next report."""
-        day = next_stock_day(self.form, report, self._closings.get(report.grid_id, {}))
+        day = next_stock_day(self.forms, report, self._closings.get(report.grid_id, {}))
         self._closings[report.grid_id] = day.closing
         return day.closing
 
@@ -271,8 +281,9 @@ class LedgerTables:
     def _kind(self, kind: ReportKind) -> str:
         return self._kinds[kind]
 
-    def _category(self, key: str) -> str:
-        return self.form.category(key).label(self.locale) if self.form.has_category(key) else key
+    def _category(self, key: str, day: date) -> str:
+        form = self.forms.form_for(day)
+        return form.category(key).label(self.locale) if form.has_category(key) else key
 
 
 _REPORT_COLUMNS = (

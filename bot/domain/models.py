@@ -99,6 +99,8 @@ class ReportVersion:
     """The worker who made this version; None when a supervisor did (see the name)."""
     created_by_name: str
     reason: str | None
+    form_version: int | None = None
+    """The form version it was filed under (the version in force on the report's day)."""
 
 
 @dataclass(frozen=True, slots=True)

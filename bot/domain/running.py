@@ -8,7 +8,10 @@ runs and that day's current version (:func:`advance`). Filing a report adds one 
 correction recomputes its day and every later day of the grid (:func:`replay`).
 
 Per field, so a field that is not asked on some days fits: ``asked`` counts the days it was
-answered, ``first`` is the first of them, and a day it is not asked adds nothing.
+answered, ``first`` is the first of them, and a day it is not asked adds nothing. Each day
+is read with its own form (:mod:`bot.domain.form_versions`): a field its form does not have
+keeps its runs unchanged (a dropped count keeps its total, a dropped stock its last
+closing, which is no longer carried on).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from typing import NamedTuple
 
-from bot.domain.form import Form
+from bot.domain.form_versions import FormSource
 from bot.domain.models import FieldValue, Report
 from bot.domain.stocks import closings
 
@@ -43,16 +46,17 @@ Runs = dict[str, FieldRun]
 
 
 def advance(
-    form: Form,
+    forms: FormSource,
     previous: Mapping[str, FieldRun] | None,
     day: date,
     values: Mapping[str, FieldValue],
     baseline: Mapping[str, int],
 ) -> Runs:
     """The runs of a report day (its current version's ``values`` and ``baseline``), given
-    those of the grid's previous report day (None for its first)."""
+    those of the grid's previous report day (None for its first), with the form of ``day``."""
+    form = forms.form_for(day)
     before = previous or {}
-    runs: Runs = {}
+    runs: Runs = {key: run._replace(value=None) for key, run in before.items()}
     for field in form.counts():
         answer = values.get(field.key)
         value = answer if isinstance(answer, int) and not isinstance(answer, bool) else None
@@ -67,14 +71,14 @@ def advance(
 
 
 def replay(
-    form: Form, previous: Mapping[str, FieldRun] | None, reports: Iterable[Report]
+    forms: FormSource, previous: Mapping[str, FieldRun] | None, reports: Iterable[Report]
 ) -> Iterator[tuple[date, Runs]]:
     """The runs of each of ``reports`` (one grid's, in day order), starting from ``previous``
     (the runs of the report day before the first of them, or None)."""
     runs = previous
     for report in reports:
         version = report.current
-        runs = advance(form, runs, report.day, version.values, version.baseline)
+        runs = advance(forms, runs, report.day, version.values, version.baseline)
         yield report.day, runs
 
 

@@ -5,6 +5,9 @@ Here a stock is never typed (except once, as the baseline of a grid's first repo
 opening is the previous report's closing and its closing is opening + inflows − outflows.
 Because openings are recomputed from the whole series, correcting an earlier day flows into
 every later day.
+
+Each day's stocks are those of that day's form: a stock added later starts from the
+baseline the worker types once, a dropped stock stops being carried (its history stays).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.domain.form import GRID_REFS, OPENING_SUFFIX, Comparison, FieldDef, Form, Operand
+from bot.domain.form_versions import FormSource
 from bot.domain.models import FieldValue, Report, Values
 
 GridSize = Mapping[str, int | None]
@@ -45,7 +49,7 @@ def closings(
     }
 
 
-def stock_series(form: Form, reports: Sequence[Report]) -> list[StockDay]:
+def stock_series(forms: FormSource, reports: Sequence[Report]) -> list[StockDay]:
     """Walk one grid's reports in day order, carrying each closing into the next opening.
 
     A day's opening is the baseline of that report's current version when it has one for the
@@ -56,17 +60,18 @@ def stock_series(form: Form, reports: Sequence[Report]) -> list[StockDay]:
     series: list[StockDay] = []
     previous: dict[str, int] = {}
     for report in sorted(reports, key=lambda item: item.day):
-        day = next_stock_day(form, report, previous)
+        day = next_stock_day(forms, report, previous)
         series.append(day)
         previous = day.closing
     return series
 
 
-def next_stock_day(form: Form, report: Report, previous: Mapping[str, int]) -> StockDay:
+def next_stock_day(forms: FormSource, report: Report, previous: Mapping[str, int]) -> StockDay:
     """One step of :func:`stock_series`: ``report``'s stocks, given the closings of the grid's
-    previous report (empty for its first). Lets a long series be walked without holding it."""
+    previous report (empty for its first). Lets a long series be walked without holding it.
+    The stocks are those of the report's day's form."""
     version = report.current
-    stocks = form.stocks()
+    stocks = forms.form_for(report.day).stocks()
     opening = {
         stock.key: version.baseline.get(stock.key, previous.get(stock.key, 0)) for stock in stocks
     }
@@ -83,33 +88,44 @@ def next_stock_day(form: Form, report: Report, previous: Mapping[str, int]) -> S
 
 
 def openings_for(
-    form: Form, previous_reports: Sequence[Report], *, day: date | None = None
+    forms: FormSource, previous_reports: Sequence[Report], *, day: date | None = None
 ) -> dict[str, int]:
-    """The openings of the next report: the latest closings (0 for a stock with no history).
+    """The openings of the next report: the latest closings (0 for a stock with no history),
+    for the stocks of ``day``'s form (None: the latest form).
 
     With ``day``, only reports before that day count, and a baseline already given on that
     day's own report wins (correcting a grid's first report keeps its baseline).
     """
     before = [r for r in previous_reports if day is None or r.day < day]
-    series = stock_series(form, before)
-    openings = dict(series[-1].closing) if series else {s.key: 0 for s in form.stocks()}
+    series = stock_series(forms, before)
+    closing = series[-1].closing if series else {}
+    stocks = forms.form_for(date.max if day is None else day).stocks()
+    openings = {stock.key: closing.get(stock.key, 0) for stock in stocks}
     same_day = [r for r in previous_reports if day is not None and r.day == day]
     for report in same_day:
         openings.update({k: v for k, v in report.current.baseline.items() if k in openings})
     return openings
 
 
-def needs_baseline(form: Form, previous_reports: Sequence[Report]) -> list[str]:
-    """Stocks with no history: the bot asks the worker for their current number, once.
+def needs_baseline(
+    forms: FormSource, previous_reports: Sequence[Report], *, day: date | None = None
+) -> list[str]:
+    """Stocks of ``day``'s form (None: the latest) with no history: the bot asks the worker
+    for their current number, once per grid.
 
-    A stock has history once a report carries a baseline for it or an answer for one of its
-    flows (a stock added to the form later has neither).
+    A stock has history once a report carries a baseline for it, or a report filed under a
+    form that had the stock answered one of its flows (a stock added to the form later has
+    neither, even when its flows were asked before).
     """
     missing = []
-    for stock in form.stocks():
+    for stock in forms.form_for(date.max if day is None else day).stocks():
         flows = {*stock.inflows, *stock.outflows}
         known = any(
-            stock.key in report.current.baseline or flows & report.current.values.keys()
+            stock.key in report.current.baseline
+            or (
+                forms.form_for(report.day).has_field(stock.key)
+                and bool(flows & report.current.values.keys())
+            )
             for report in previous_reports
         )
         if not known:

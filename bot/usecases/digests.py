@@ -97,7 +97,7 @@ class _DigestLoader:
             ids = {grid.id for grid in mine}
             week = None if weekly is None else [row for row in weekly.rows if row.grid.id in ids]
             inputs[area.id] = DigestInput(
-                form=self.deps.form,
+                forms=self.deps.forms,
                 area=area,
                 day=day,
                 tz=self.deps.settings.timezone,

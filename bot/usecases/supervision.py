@@ -100,11 +100,15 @@ async def fix_report(
             raise UnknownGrid(grid_code)
         if day > deps.today():
             raise FutureDay(day, deps.today())
-        field = find_field(deps.form, field_name)
+        form = deps.form_for(day)
+        field = find_field(form, field_name)
         if field is None:
-            raise UseCaseError(
-                "supervision.fix_unknown_field", name=field_name, fields=fixable_fields(deps)
-            )
+            fields = fixable_fields(deps, day)
+            if any(find_field(version.form, field_name) for version in deps.forms.versions):
+                raise UseCaseError(
+                    "formversion.fix_not_asked", name=field_name, day=day.isoformat(), fields=fields
+                )
+            raise UseCaseError("supervision.fix_unknown_field", name=field_name, fields=fields)
         report = await db.reports.get(grid.id, day)
         if report is None:
             raise UseCaseError("supervision.fix_no_report", grid=grid.name, day=day.isoformat())
@@ -112,10 +116,10 @@ async def fix_report(
             raise UseCaseError("supervision.fix_reason")
         value = parse_answer(field, value_text)
         history = await db.reports.history(grid.id, before=day)
-        openings = {**openings_for(deps.form, history), **report.current.baseline}
+        openings = {**openings_for(deps.forms, history, day=day), **report.current.baseline}
         facts = {"households": grid.households, "population": grid.population}
         fix = apply_fix(
-            deps.form, report.current, field, value, RuleContext(openings=openings, grid=facts)
+            form, report.current, field, value, RuleContext(openings=openings, grid=facts)
         )
         if fix.rejected:
             raise RulesRejected(fix.rejected)
@@ -134,9 +138,11 @@ async def fix_report(
         return Fixed(grid, day, field, fix.old, fix.new, corrected.current.version, fix.warnings)
 
 
-def fixable_fields(deps: Dependencies) -> str:
-    """The keys /fix accepts, comma-separated (for its usage message)."""
-    return ", ".join(field.key for field in deps.form.questions())
+def fixable_fields(deps: Dependencies, day: date | None = None) -> str:
+    """The keys /fix accepts for ``day`` (None: today), comma-separated (for its usage
+    message): the questions of that day's form."""
+    form = deps.form_for(deps.today() if day is None else day)
+    return ", ".join(field.key for field in form.questions())
 
 
 async def mark_away(deps: Dependencies, worker: Worker) -> list[Worker]:

@@ -53,17 +53,19 @@ def _compile(
     data: DigestInput, cache: dict[int, GridNumbers], children: Mapping[int, Digest]
 ) -> Digest:
     items = sorted(data.grids, key=lambda item: (item.grid.area_path, item.grid.code))
-    numbered = [(item, _numbers(data.form, item, cache)) for item in items]
-    ranking = Ranking(data.form, prevalence(data.form, items))
-    texts = [field.key for field in data.form.fields if field.kind == "text"]
+    form = data.forms.form_for(data.day)
+    numbered = [(item, _numbers(form, item, cache)) for item in items]
+    ranking = Ranking(form, prevalence(form, items))
+    texts = [field.key for field in form.fields if field.kind == "text"]
     return Digest(
-        form=data.form,
+        form=form,
+        forms=data.forms,
         area=data.area,
         day=data.day,
         tz=data.tz,
         status=_status(items),
         attention=_attention(data, numbered),
-        totals=totals(data.form, _pairs(numbered)),
+        totals=totals(data.forms, data.day, _pairs(numbered)),
         sub_areas=_roll_up(data, numbered, ranking, children),
         grids=tuple(_grid_line(data, item, numbers, ranking) for item, numbers in numbered),
         corrections=_corrections(data, items),
@@ -113,7 +115,7 @@ def _attention(data: DigestInput, numbered: Sequence[_Numbered]) -> Attention:
     negative = tuple(
         NegativeStock(item.grid, stock.key, numbers.stocks[stock.key])
         for item, numbers in numbered
-        for stock in data.form.stocks()
+        for stock in data.forms.form_for(data.day).stocks()
         if numbers.stocks[stock.key] < 0
     )
     return Attention(tuple(incidents), negative)
@@ -140,9 +142,9 @@ def _roll_up(
         if child is not None and child.day == data.day and len(child.grids) == len(groups[area.id]):
             lines.append(_reused_line(area, child, ranking))
         else:
-            lines.append(_area_line(data.form, area, groups[area.id], ranking))
+            lines.append(_area_line(data, area, groups[area.id], ranking))
     if direct:
-        lines.append(_area_line(data.form, data.area, direct, ranking, direct=True))
+        lines.append(_area_line(data, data.area, direct, ranking, direct=True))
     return tuple(lines)
 
 
@@ -157,14 +159,14 @@ def _reused_line(area: Area, child: Digest, ranking: Ranking) -> AreaLine:
 
 
 def _area_line(
-    form: Form,
+    data: DigestInput,
     area: Area,
     group: Sequence[_Numbered],
     ranking: Ranking,
     *,
     direct: bool = False,
 ) -> AreaLine:
-    area_totals = totals(form, _pairs(group))
+    area_totals = totals(data.forms, data.day, _pairs(group))
     return AreaLine(
         area=area,
         direct=direct,

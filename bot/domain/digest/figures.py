@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from itertools import pairwise
 
 from bot.domain.digest.model import (
@@ -22,6 +22,7 @@ from bot.domain.digest.model import (
     Totals,
 )
 from bot.domain.form import FieldDef, Form
+from bot.domain.form_versions import FormSource, first_asked
 from bot.domain.models import FieldValue, Grid, Report
 from bot.domain.running import Runs
 
@@ -62,20 +63,33 @@ class GridNumbers:
         return {**self.today, **self.stocks}
 
 
-def totals(form: Form, grids: Sequence[tuple[Grid, GridNumbers]]) -> Totals:
-    """Every count and stock field summed over ``grids``, in form order."""
+def totals(forms: FormSource, day: date, grids: Sequence[tuple[Grid, GridNumbers]]) -> Totals:
+    """Every count and stock field of ``day``'s form summed over ``grids``, in form order.
+
+    A field yesterday's form did not ask has no yesterday (None, never 0), and a count added
+    after the first form says since when its cumulative figure runs.
+    """
     fields: list[CountTotal | StockTotal] = []
-    for field in form.fields:
+    asked_yesterday = forms.form_for(day - timedelta(days=1)).has_field
+    for field in forms.form_for(day).fields:
         key = field.key
         if field.kind == "count":
             today = sum(numbers.today[key] for _, numbers in grids)
             before = sum(numbers.yesterday[key] for _, numbers in grids)
             cumulative = sum(numbers.cumulative[key] for _, numbers in grids)
-            fields.append(CountTotal(key, today, before, cumulative))
+            fields.append(
+                CountTotal(
+                    key,
+                    today,
+                    before if asked_yesterday(key) else None,
+                    cumulative,
+                    first_asked(forms, key, day),
+                )
+            )
         elif field.kind == "stock":
             current = sum(numbers.stocks[key] for _, numbers in grids)
             before = sum(numbers.stocks_yesterday[key] for _, numbers in grids)
-            fields.append(StockTotal(key, current, before))
+            fields.append(StockTotal(key, current, before if asked_yesterday(key) else None))
     carried = tuple(grid for grid, numbers in grids if numbers.carried)
     return Totals(tuple(fields), carried)
 

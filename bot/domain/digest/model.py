@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
 from bot.domain.form import Form
+from bot.domain.form_versions import FormSource
 from bot.domain.models import Area, Grid, Report, ReportKind, Values
 from bot.domain.running import Runs, replay
 from bot.domain.status import Completeness, GridDay, Tally
@@ -106,7 +107,9 @@ class UrgentIncident:
 class DigestInput:
     """Everything the digest of one area for one day is compiled from."""
 
-    form: Form
+    forms: FormSource
+    """The form of each day: the digest asks the form of its day, older reports (cumulative
+    figures, corrections) their own day's."""
     area: Area
     day: date
     tz: tzinfo
@@ -180,17 +183,21 @@ class Attention:
 
 @dataclass(frozen=True, slots=True)
 class CountTotal:
-    """A count field summed over grids: new today and yesterday, and since the beginning."""
+    """A count field summed over grids: new today and yesterday, and since the beginning
+    (only the days it was asked: from ``since`` when it was added to the form later)."""
 
     key: str
     today: int
-    yesterday: int
+    yesterday: int | None
+    """None: yesterday's form did not ask it."""
     cumulative: int
+    since: date | None = None
+    """The first day the field was asked, when that is after the form's first version."""
 
     @property
-    def change(self) -> int:
-        """Today against yesterday."""
-        return self.today - self.yesterday
+    def change(self) -> int | None:
+        """Today against yesterday (None when yesterday did not ask it)."""
+        return None if self.yesterday is None else self.today - self.yesterday
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,12 +206,13 @@ class StockTotal:
 
     key: str
     current: int
-    yesterday: int
+    yesterday: int | None
+    """None: yesterday's form did not have it."""
 
     @property
-    def change(self) -> int:
-        """Now against the end of yesterday."""
-        return self.current - self.yesterday
+    def change(self) -> int | None:
+        """Now against the end of yesterday (None when yesterday's form did not have it)."""
+        return None if self.yesterday is None else self.current - self.yesterday
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +288,9 @@ class Digest:
     """The compiled evening digest, sections in the order the supervisor reads them."""
 
     form: Form
+    """The form of the digest's day."""
+    forms: FormSource
+    """Every day's form (a correction of an earlier day is shown with its day's form)."""
     area: Area
     day: date
     tz: tzinfo

@@ -17,6 +17,7 @@ from bot.domain.digest.model import (
     Figure,
     GridLine,
     MissingGrid,
+    StockTotal,
 )
 from bot.domain.digest.text import TELEGRAM_LIMIT, Line, to_messages
 from bot.domain.models import Area, Grid, ReportKind
@@ -187,31 +188,46 @@ def _totals(digest: Digest, locale: Locale) -> list[Line]:
     lines = _heading(t(locale, "digest.totals.heading"))
     compared = digest.status.yesterday is not None  # no "vs yesterday" on the first day
     for total in digest.totals.fields:
-        field = digest.form.field(total.key)
-        label = field.label(locale)
-        if isinstance(total, CountTotal):
-            text = t(
-                locale,
-                "digest.totals.count" if compared else "digest.totals.count_first",
-                label=label,
-                today=quantity(field, locale, total.today),
-                change=_change(total.change),
-                cumulative=total.cumulative,
-            )
-        else:
-            current = quantity(field, locale, total.current)
-            text = t(
-                locale,
-                "digest.totals.stock" if compared else "digest.totals.stock_first",
-                label=label,
-                current=current,
-                change=_change(total.change),
-            )
-        lines.append(Line(text))
+        lines.append(Line(_total(digest, locale, total, compared=compared)))
     if digest.totals.carried:
         grids = _names(locale, digest.totals.carried)
         lines.append(Line(t(locale, "digest.totals.carried", grids=grids)))
     return lines
+
+
+def _total(
+    digest: Digest, locale: Locale, total: CountTotal | StockTotal, *, compared: bool
+) -> str:
+    """One total; "not asked yesterday" instead of a change against a day that had no such
+    question, and "since" when the cumulative figure starts after the first form."""
+    field = digest.form.field(total.key)
+    label = field.label(locale)
+    change = total.change
+    if isinstance(total, CountTotal):
+        cumulative = str(total.cumulative)
+        if total.since is not None:
+            cumulative = t(
+                locale,
+                "formversion.cumulative_since",
+                value=cumulative,
+                day=total.since.isoformat(),
+            )
+        params = {
+            "label": label,
+            "today": quantity(field, locale, total.today),
+            "cumulative": cumulative,
+        }
+        if not compared:
+            return t(locale, "digest.totals.count_first", **params)
+        if change is None:
+            return t(locale, "formversion.totals.count_new", **params)
+        return t(locale, "digest.totals.count", change=_change(change), **params)
+    current = quantity(field, locale, total.current)
+    if not compared:
+        return t(locale, "digest.totals.stock_first", label=label, current=current)
+    if change is None:
+        return t(locale, "formversion.totals.stock_new", label=label, current=current)
+    return t(locale, "digest.totals.stock", label=label, current=current, change=_change(change))
 
 
 def _roll_up(digest: Digest, locale: Locale) -> list[Line]:
@@ -330,8 +346,9 @@ def _correction_changes(digest: Digest, locale: Locale, correction: Correction) 
     if correction.old_kind != correction.new_kind:
         old, new = _kind(locale, correction.old_kind), _kind(locale, correction.new_kind)
         changes.append(t(locale, "digest.corrections.kind", old=old, new=new))
-    changes.extend(diff_lines(digest.form, locale, correction.old, correction.new))
-    for stock in digest.form.stocks():
+    form = digest.forms.form_for(correction.day)
+    changes.extend(diff_lines(form, locale, correction.old, correction.new))
+    for stock in form.stocks():
         before = correction.old_baseline.get(stock.key)
         after = correction.new_baseline.get(stock.key)
         if before != after:
