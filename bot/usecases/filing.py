@@ -46,13 +46,13 @@ async def start_draft(deps: Dependencies, grid: Grid, day: date) -> Draft:
     """A fresh draft of the grid's report of ``day``, with what its history implies: opening
     balances carried forward, the ones still to ask, recent figures for the spike rules."""
     history = await deps.db.reports.history(grid.id, before=day)
-    window = history_window(deps.form)
+    window = history_window(deps.form_for(day))
     return Draft.start(
         day=day,
         grid_id=grid.id,
         grid_name=grid.name,
-        openings=openings_for(deps.form, history),
-        pending_baseline=needs_baseline(deps.form, history),
+        openings=openings_for(deps.forms, history, day=day),
+        pending_baseline=needs_baseline(deps.forms, history, day=day),
         grid_facts=_facts(grid),
         history=history_from(history, day, window) if window else {},
     )
@@ -61,14 +61,14 @@ async def start_draft(deps: Dependencies, grid: Grid, day: date) -> Draft:
 async def preview_zero_report(deps: Dependencies, grid_id: int, day: date) -> ZeroPreview:
     """What a zero report would carry forward (shown before the worker confirms it)."""
     history = await deps.db.reports.history(grid_id, before=day)
-    openings = openings_for(deps.form, history)
-    return ZeroPreview(openings, bool(needs_baseline(deps.form, history)))
+    openings = openings_for(deps.forms, history, day=day)
+    return ZeroPreview(openings, bool(needs_baseline(deps.forms, history, day=day)))
 
 
 async def openings_of(deps: Dependencies, report: Report) -> dict[str, int]:
     """The opening balances ``report`` started from (carried forward or typed in)."""
     history = await deps.db.reports.history(report.grid_id, before=report.day)
-    return {**openings_for(deps.form, history), **report.current.baseline}
+    return {**openings_for(deps.forms, history, day=report.day), **report.current.baseline}
 
 
 async def file_report(
@@ -95,7 +95,11 @@ async def file_report(
         if grid is None:
             raise LookupError(f"no grid with id {grid_id}")
         context = await _rule_context(deps, db, grid, day, baseline)
-        hard = [item for item in evaluate(deps.form, values, context) if item.severity == "hard"]
+        hard = [
+            item
+            for item in evaluate(deps.form_for(day), values, context)
+            if item.severity == "hard"
+        ]
         if hard:
             raise RulesRejected(hard)
         return await _file(
@@ -108,9 +112,17 @@ async def file_zero_report(deps: Dependencies, *, worker_id: int, grid_id: int, 
     first report starts them at 0)."""
     async with unit_of_work(deps) as db:
         history = await db.reports.history(grid_id, before=day)
-        baseline = dict.fromkeys(needs_baseline(deps.form, history), 0)
+        baseline = dict.fromkeys(needs_baseline(deps.forms, history, day=day), 0)
         return await _file(
-            deps, db, worker_id, grid_id, day, ReportKind.ZERO, zero_values(deps.form), (), baseline
+            deps,
+            db,
+            worker_id,
+            grid_id,
+            day,
+            ReportKind.ZERO,
+            zero_values(deps.form_for(day)),
+            (),
+            baseline,
         )
 
 
@@ -144,9 +156,9 @@ async def _rule_context(
     deps: Dependencies, db: Database, grid: Grid, day: date, baseline: Mapping[str, int]
 ) -> RuleContext:
     history = await db.reports.history(grid.id, before=day)
-    window = history_window(deps.form)
+    window = history_window(deps.form_for(day))
     return RuleContext(
-        openings={**openings_for(deps.form, history), **baseline},
+        openings={**openings_for(deps.forms, history, day=day), **baseline},
         grid=_facts(grid),
         history=history_from(history, day, window) if window else {},
     )

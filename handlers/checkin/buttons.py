@@ -33,7 +33,6 @@ class Buttons:
         zero: ZeroReport,
     ) -> None:
         self.deps = deps
-        self.form = deps.form
         self.filling = filling
         self.questions = questions
         self.incidents = incidents
@@ -68,7 +67,7 @@ class Buttons:
         if action == "soft_yes":
             draft.confirmed += draft.pending_rules
             draft.pending_rules = []
-            drop_inapplicable(self.form, draft)
+            drop_inapplicable(self.deps.form_for(draft.day), draft)
             return await self.filling.proceed(turn, context, draft)
         if action == "soft_no":
             draft.pending_rules = []
@@ -89,7 +88,7 @@ class Buttons:
             return await self.summary.show(turn, context, draft)
         if action == "inc_add":
             return await self.incidents.ask_category(turn, context, draft)
-        if action == "cat" and self.form.has_category(arg):
+        if action == "cat" and self.deps.form_for(draft.day).has_category(arg):
             draft.new_incident = DraftIncident(category=arg)
             return await self.incidents.ask_text(turn, context, draft)
         if action == "urgent" and draft.new_incident is not None:
@@ -104,13 +103,15 @@ class Buttons:
             draft.confirmed += [
                 draft.confirmation_key(item)
                 for item in evaluate(
-                    self.form, final_values(self.form, draft), draft.rule_context()
+                    self.deps.form_for(draft.day),
+                    final_values(self.deps.form_for(draft.day), draft),
+                    draft.rule_context(),
                 )
             ]
             return await self.summary.submit(turn, context, draft)
         if action == "edit":
             return await self.corrections.edit_pick(turn, context, draft)
-        if action == "field" and arg in asked_fields(self.form, draft):
+        if action == "field" and arg in asked_fields(self.deps.form_for(draft.day), draft):
             return await self.questions.ask(turn, context, draft, arg)
         if action == "edit_inc":
             draft.incidents = []

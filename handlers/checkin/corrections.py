@@ -40,7 +40,6 @@ class Corrections:
         self, deps: Dependencies, alerts: AlertDesk, entry: Entry, summary: Summary
     ) -> None:
         self.deps = deps
-        self.form = deps.form
         self.alerts = alerts
         self.entry = entry
         self.summary = summary
@@ -109,10 +108,10 @@ class Corrections:
         """One button per question (with its answer), one for the incidents, one back."""
         draft.step += 1
         save_draft(context, draft)
-        values = final_values(self.form, draft)
+        values = final_values(self.deps.form_for(draft.day), draft)
         rows: list[list[Button]] = []
-        for key in asked_fields(self.form, draft):
-            field = self.form.field(key)
+        for key in asked_fields(self.deps.form_for(draft.day), draft):
+            field = self.deps.form_for(draft.day).field(key)
             shown = values.get(key)
             label = f"{field.label(turn.locale)}: {'—' if shown is None else shown}"
             rows.append([(label[:60], draft_data(draft.id, draft.step, "field", key))])
@@ -151,8 +150,8 @@ class Corrections:
         if worker is None:
             await turn.refuse_unknown()
             return END
-        values = final_values(self.form, draft)
-        violations = evaluate(self.form, values, draft.rule_context())
+        values = final_values(self.deps.form_for(draft.day), draft)
+        violations = evaluate(self.deps.form_for(draft.day), values, draft.rule_context())
         if (
             draft.report_id is None
             or not draft.reason
@@ -164,7 +163,7 @@ class Corrections:
                 self.deps,
                 worker_id=worker.id,
                 report_id=draft.report_id,
-                kind=report_kind(self.form, draft, values),
+                kind=report_kind(self.deps.form_for(draft.day), draft, values),
                 values=values,
                 incidents=draft.incident_values(),
                 baseline=draft.baseline,
@@ -184,7 +183,9 @@ class Corrections:
         """Say who changed the report and how, move the draft onto the new version (the
         worker's own changes kept), and show it again for another submit."""
         current = report.current
-        changes = diff_lines(self.form, turn.locale, draft.original, current.values)
+        changes = diff_lines(
+            self.deps.form_for(draft.day), turn.locale, draft.original, current.values
+        )
         if [item.to_incident() for item in draft.original_incidents] != list(current.incidents):
             changes.append(turn.t("checkin.incidents_changed"))
         when = current.created_at.astimezone(self.deps.settings.timezone).strftime("%H:%M")
@@ -207,8 +208,10 @@ class Corrections:
 
     async def ask_reason(self, turn: Turn, context: Context, draft: Draft) -> str:
         """Ask why the report changes; nothing changed yet goes back to picking a field."""
-        original = fill_skipped(self.form, draft.original, draft.all_openings(), draft.grid_facts)
-        unchanged = final_values(self.form, draft) == original
+        original = fill_skipped(
+            self.deps.form_for(draft.day), draft.original, draft.all_openings(), draft.grid_facts
+        )
+        unchanged = final_values(self.deps.form_for(draft.day), draft) == original
         if unchanged and draft.incidents == draft.original_incidents:
             await turn.say(turn.t("checkin.no_changes_yet"))
             return await self.edit_pick(turn, context, draft)

@@ -19,7 +19,6 @@ class Entry:
 
     def __init__(self, deps: Dependencies, summary: Summary) -> None:
         self.deps = deps
-        self.form = deps.form
         self.summary = summary
 
     async def admit(self, update: Update) -> tuple[Turn, Worker, Grid] | None:

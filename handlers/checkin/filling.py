@@ -42,7 +42,6 @@ class Filling:
         summary: Summary,
     ) -> None:
         self.deps = deps
-        self.form = deps.form
         self.entry = entry
         self.questions = questions
         self.template = template
@@ -68,7 +67,7 @@ class Filling:
                 return await self.proceed(turn, context, draft)
             await turn.say(turn.t("checkin.old_draft_dropped", day=draft.day.isoformat()))
         draft = await self.entry.new_draft(grid, day)
-        total = len(asked_fields(self.form, draft))
+        total = len(asked_fields(self.deps.form_for(draft.day), draft))
         await turn.say(
             turn.t("checkin.intro", grid=escape(grid.name), day=day.isoformat(), total=total),
             webapp_rows(self.deps.settings.webapp_url, turn.locale),
@@ -91,7 +90,7 @@ class Filling:
 
     async def proceed(self, turn: Turn, context: Context, draft: Draft) -> str:
         """Ask whatever comes next for this draft."""
-        key = next_question(self.form, draft)
+        key = next_question(self.deps.form_for(draft.day), draft)
         if key is not None and (draft.pending_baseline or not draft.via_template):
             return await self.questions.ask(turn, context, draft, key)
         if key is not None:
@@ -121,7 +120,7 @@ class Filling:
         if key is None:
             return await self.proceed(turn, context, draft)
         try:
-            value = self._parse(key, raw)
+            value = self._parse(draft, key, raw)
         except InputError as error:
             return await self.questions.ask(
                 turn, context, draft, key, escape(error.render(turn.locale))
@@ -130,7 +129,10 @@ class Filling:
             record_answer(draft, key, value)
             return await self.proceed(turn, context, draft)
         violations = evaluate(
-            self.form, {**draft.values, key: value}, draft.rule_context(), touching=key
+            self.deps.form_for(draft.day),
+            {**draft.values, key: value},
+            draft.rule_context(),
+            touching=key,
         )
         hard = [item for item in violations if item.severity == "hard"]
         if hard:
@@ -139,14 +141,14 @@ class Filling:
         soft = draft.unconfirmed(violations)
         if soft:
             return await self.questions.confirm_soft(turn, context, draft, key, soft)
-        drop_inapplicable(self.form, draft)
+        drop_inapplicable(self.deps.form_for(draft.day), draft)
         return await self.proceed(turn, context, draft)
 
-    def _parse(self, key: str, raw: str) -> FieldValue:
+    def _parse(self, draft: Draft, key: str, raw: str) -> FieldValue:
         """Read one answer: an opening balance, or the answer to a form field."""
         if key.endswith(BASELINE_SUFFIX):
             return parse_count(raw)
-        return parse_answer(self.form.field(key), raw)
+        return parse_answer(self.deps.form_for(draft.day).field(key), raw)
 
     async def on_template(self, update: Update, context: Context) -> str | int:
         """A message sent back while the template is expected."""

@@ -53,9 +53,9 @@ class CheckinFlow:
         self.deps = deps
         summary = Summary(deps, alerts)
         entry = Entry(deps, summary)
-        questions = Questions(deps.form)
+        questions = Questions(deps)
         incidents = Incidents(deps)
-        self.filling = Filling(deps, entry, questions, Template(deps.form), incidents, summary)
+        self.filling = Filling(deps, entry, questions, Template(deps), incidents, summary)
         self.zero = ZeroReport(deps, entry, summary)
         self.corrections = Corrections(deps, alerts, entry, summary)
         self.incidents = incidents

@@ -27,7 +27,6 @@ class Incidents:
 
     def __init__(self, deps: Dependencies) -> None:
         self.deps = deps
-        self.form = deps.form
 
     async def menu(self, turn: Turn, context: Context, draft: Draft) -> str:
         """Any incidents (or: any more)? Lists those added so far."""
@@ -43,7 +42,7 @@ class Incidents:
                 ],
             )
             return INCIDENTS
-        listing = "\n".join(self._line(turn, item) for item in draft.incidents)
+        listing = "\n".join(self._line(turn, draft, item) for item in draft.incidents)
         await turn.say(
             turn.t("checkin.incidents_more", count=len(draft.incidents)) + "\n" + listing,
             [
@@ -53,9 +52,10 @@ class Incidents:
         )
         return INCIDENTS
 
-    def _line(self, turn: Turn, item: DraftIncident) -> str:
-        known = self.form.has_category(item.category)
-        label = self.form.category(item.category).label(turn.locale) if known else item.category
+    def _line(self, turn: Turn, draft: Draft, item: DraftIncident) -> str:
+        form = self.deps.form_for(draft.day)
+        known = form.has_category(item.category)
+        label = form.category(item.category).label(turn.locale) if known else item.category
         urgent = turn.t("checkin.urgent_mark") + " " if item.urgent else ""
         return f"• {urgent}{escape(label)}：{escape(item.description)}"
 
@@ -65,7 +65,7 @@ class Incidents:
         save_draft(context, draft)
         buttons = [
             (category.label(turn.locale), draft_data(draft.id, draft.step, "cat", category.key))
-            for category in self.form.incident_categories
+            for category in self.deps.form_for(draft.day).incident_categories
         ]
         rows = [buttons[index : index + 2] for index in range(0, len(buttons), 2)]
         await turn.say(turn.t("checkin.incident_category"), rows)
@@ -96,7 +96,7 @@ class Incidents:
             await turn.say(escape(error.render(turn.locale)))
             return INCIDENT_TEXT
         draft.new_incident.description = text
-        if self.form.category(draft.new_incident.category).urgent:
+        if self.deps.form_for(draft.day).category(draft.new_incident.category).urgent:
             draft.new_incident.urgent = True
             await turn.say(turn.t("checkin.incident_auto_urgent"))
             return await self.finish(turn, context, draft)

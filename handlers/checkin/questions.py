@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from bot.dependencies import Dependencies
 from bot.domain.draft import BASELINE_SUFFIX, Draft, asked_fields
-from bot.domain.form import FieldDef, Form
+from bot.domain.form import FieldDef
 from bot.domain.rules import Violation
 from bot.telegram_ui import Button, draft_data, escape
 from handlers.checkin.shared import ASK, SOFT, Context, save_draft, violation_text
@@ -13,8 +14,8 @@ from handlers.common import Turn
 class Questions:
     """The question messages of a draft: text, hint and answer buttons."""
 
-    def __init__(self, form: Form) -> None:
-        self.form = form
+    def __init__(self, deps: Dependencies) -> None:
+        self.deps = deps
 
     async def ask(
         self, turn: Turn, context: Context, draft: Draft, key: str, problem: str = ""
@@ -30,15 +31,15 @@ class Questions:
     def _question(self, turn: Turn, draft: Draft, key: str) -> tuple[str, list[list[Button]]]:
         """The text and buttons of one question."""
         if key.endswith(BASELINE_SUFFIX):
-            stock = self.form.field(key.removesuffix(BASELINE_SUFFIX))
+            stock = self.deps.form_for(draft.day).field(key.removesuffix(BASELINE_SUFFIX))
             text = turn.t(
                 "checkin.ask_baseline",
                 label=escape(stock.label(turn.locale)),
                 help=escape(stock.help(turn.locale)),
             )
             return text, [[("0", draft_data(draft.id, draft.step, "v", "0"))]]
-        field = self.form.field(key)
-        keys = asked_fields(self.form, draft)
+        field = self.deps.form_for(draft.day).field(key)
+        keys = asked_fields(self.deps.form_for(draft.day), draft)
         position = keys.index(key) + 1 if key in keys else len(keys)
         head = turn.t(
             "checkin.ask_head",
@@ -84,7 +85,7 @@ class Questions:
         draft.pending_rules = [draft.confirmation_key(item) for item in soft]
         draft.step += 1
         save_draft(context, draft)
-        label = self.form.field(key).label(turn.locale)
+        label = self.deps.form_for(draft.day).field(key).label(turn.locale)
         text = (
             violation_text(turn, soft)
             + "\n"

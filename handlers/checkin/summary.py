@@ -20,18 +20,17 @@ class Summary:
 
     def __init__(self, deps: Dependencies, alerts: AlertDesk) -> None:
         self.deps = deps
-        self.form = deps.form
         self.alerts = alerts
 
     async def show(self, turn: Turn, context: Context, draft: Draft) -> str:
         """The summary with what the rules say, and submit (unless blocked), edit and cancel."""
-        values = final_values(self.form, draft)
-        violations = evaluate(self.form, values, draft.rule_context())
+        values = final_values(self.deps.form_for(draft.day), draft)
+        violations = evaluate(self.deps.form_for(draft.day), values, draft.rule_context())
         hard = [item for item in violations if item.severity == "hard"]
         soft = draft.unconfirmed(violations)
-        kind = report_kind(self.form, draft, values)
+        kind = report_kind(self.deps.form_for(draft.day), draft, values)
         lines = summary_lines(
-            self.form,
+            self.deps.form_for(draft.day),
             turn.locale,
             values=values,
             openings=draft.all_openings(),
@@ -55,7 +54,7 @@ class Summary:
         return SUMMARY
 
     def _correction_parts(self, turn: Turn, draft: Draft, values: Values) -> list[str]:
-        changes = diff_lines(self.form, turn.locale, draft.original, values)
+        changes = diff_lines(self.deps.form_for(draft.day), turn.locale, draft.original, values)
         if draft.incidents != draft.original_incidents:
             changes.append(turn.t("checkin.incidents_changed"))
         if not changes:
@@ -92,7 +91,7 @@ class Summary:
                 worker_id=worker.id,
                 grid_id=draft.grid_id,
                 day=draft.day,
-                values=final_values(self.form, draft),
+                values=final_values(self.deps.form_for(draft.day), draft),
                 incidents=draft.incident_values(),
                 baseline=draft.baseline,
             )
@@ -120,7 +119,7 @@ class Summary:
         """Who filed the grid's report of that day and what it says, with a button to correct."""
         when = report.submitted_at.astimezone(self.deps.settings.timezone).strftime("%H:%M")
         lines = summary_lines(
-            self.form,
+            self.deps.form_for(report.day),
             turn.locale,
             values=report.current.values,
             openings=await filing.openings_of(self.deps, report),

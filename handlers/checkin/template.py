@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.dependencies import Dependencies
 from bot.domain.draft import Draft
-from bot.domain.form import Form
 from bot.domain.models import Values
 from bot.domain.rules import evaluate
 from bot.domain.template import TemplateResult, parse_template, render_template
@@ -15,19 +15,24 @@ from handlers.common import Turn
 class Template:
     """Sending the template for a draft, and reading it back."""
 
-    def __init__(self, form: Form) -> None:
-        self.form = form
+    def __init__(self, deps: Dependencies) -> None:
+        self.deps = deps
 
     def parse(self, draft: Draft, text: str) -> TemplateResult:
         """Read ``text`` as a returned template for this draft."""
-        return parse_template(self.form, text, openings=draft.all_openings(), grid=draft.grid_facts)
+        return parse_template(
+            self.deps.form_for(draft.day),
+            text,
+            openings=draft.all_openings(),
+            grid=draft.grid_facts,
+        )
 
     async def send(self, turn: Turn, context: Context, draft: Draft) -> str:
         """Send the template, with a button to answer one question at a time instead."""
         draft.step += 1
         save_draft(context, draft)
         template = render_template(
-            self.form,
+            self.deps.form_for(draft.day),
             turn.locale,
             grid_name=draft.grid_name,
             day=draft.day,
@@ -55,7 +60,7 @@ class Template:
         values: Values = dict(result.values)
         hard = [
             item
-            for item in evaluate(self.form, values, draft.rule_context())
+            for item in evaluate(self.deps.form_for(draft.day), values, draft.rule_context())
             if item.severity == "hard"
         ]
         if hard:

@@ -24,7 +24,6 @@ class ZeroReport:
 
     def __init__(self, deps: Dependencies, entry: Entry, summary: Summary) -> None:
         self.deps = deps
-        self.form = deps.form
         self.entry = entry
         self.summary = summary
 
@@ -39,9 +38,9 @@ class ZeroReport:
         if context.user_data is not None:
             context.user_data[ZERO_KEY] = {"id": zero_id, "day": day.isoformat()}
         lines = summary_lines(
-            self.form,
+            self.deps.form_for(day),
             turn.locale,
-            values=zero_values(self.form),
+            values=zero_values(self.deps.form_for(day)),
             openings=preview.openings,
             kind=ReportKind.ZERO,
             incidents=(),
