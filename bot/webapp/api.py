@@ -83,7 +83,6 @@ class WebApi:
         self, deps: Dependencies, drafts: DraftStore, alerts: AlertDesk, checker: InitDataChecker
     ) -> None:
         self.deps = deps
-        self.form = deps.form
         self.drafts = drafts
         self.alerts = alerts
         self.checker = checker
@@ -159,8 +158,8 @@ class WebApi:
         draft = await self._draft(session)
         return {
             **head,
-            "form": form_view(self.form, draft, session.locale),
-            "state": state_view(self.form, draft),
+            "form": form_view(self.deps.form_for(draft.day), draft, session.locale),
+            "state": state_view(self.deps.form_for(draft.day), draft),
         }
 
     async def answer(self, session: Session) -> Json:
@@ -168,22 +167,24 @@ class WebApi:
         draft = await self._draft(session)
         key, raw = str(session.body.get("key", "")), str(session.body.get("value", ""))
         try:
-            warnings = apply_answer(self.form, draft, key, raw, session.locale)
+            warnings = apply_answer(self.deps.form_for(draft.day), draft, key, raw, session.locale)
         except Refused as refused:
             await self.drafts.save(session.caller.telegram_id, draft)
             raise self._refusal(session, refused, draft) from None
         await self.drafts.save(session.caller.telegram_id, draft)
-        return {"warnings": warnings, "state": state_view(self.form, draft)}
+        return {"warnings": warnings, "state": state_view(self.deps.form_for(draft.day), draft)}
 
     async def incidents(self, session: Session) -> Json:
         """The incident list as the page has it now."""
         draft = await self._draft(session)
         try:
-            set_incidents(self.form, draft, session.body.get("incidents"), session.locale)
+            set_incidents(
+                self.deps.form_for(draft.day), draft, session.body.get("incidents"), session.locale
+            )
         except Refused as refused:
             raise self._refusal(session, refused, draft) from None
         await self.drafts.save(session.caller.telegram_id, draft)
-        return {"state": state_view(self.form, draft)}
+        return {"state": state_view(self.deps.form_for(draft.day), draft)}
 
     async def review(self, session: Session) -> Json:
         """The summary before submitting, with missing answers and the rules' messages."""
@@ -199,8 +200,8 @@ class WebApi:
             raise ApiError(422, session.t("webapp.error.not_ready"), review=checked)
         if checked["soft"] and session.body.get("confirm") is not True:
             raise ApiError(409, session.t("webapp.error.confirm"), review=checked)
-        skip_unanswered_optional(self.form, draft)
-        confirm_warnings(self.form, draft)
+        skip_unanswered_optional(self.deps.form_for(draft.day), draft)
+        confirm_warnings(self.deps.form_for(draft.day), draft)
         draft.incidents_done = True
         try:
             filed = await filing.file_report(
@@ -208,7 +209,7 @@ class WebApi:
                 worker_id=session.worker.id,
                 grid_id=draft.grid_id,
                 day=draft.day,
-                values=final_values(self.form, draft),
+                values=final_values(self.deps.form_for(draft.day), draft),
                 incidents=draft.incident_values(),
                 baseline=draft.baseline,
             )
@@ -239,7 +240,7 @@ class WebApi:
 
     def _refusal(self, session: Session, refused: Refused, draft: Draft) -> ApiError:
         messages = refused.messages or [session.t("webapp.error.bad_request")]
-        state = state_view(self.form, draft)
+        state = state_view(self.deps.form_for(draft.day), draft)
         return ApiError(422, "\n".join(messages), messages=messages, state=state)
 
     def _review(self, session: Session, draft: Draft) -> Json:
@@ -247,7 +248,7 @@ class WebApi:
             "title": session.t(
                 "webapp.summary_title", grid=draft.grid_name, day=draft.day.isoformat()
             ),
-            **review(self.form, draft, session.locale),
+            **review(self.deps.form_for(draft.day), draft, session.locale),
         }
 
     def _filed_text(self, locale: Locale, report: Report) -> str:
@@ -269,7 +270,7 @@ class WebApi:
 
     async def _filed_view(self, session: Session, report: Report) -> Json:
         lines = summary_lines(
-            self.form,
+            self.deps.form_for(report.day),
             session.locale,
             values=report.current.values,
             openings=await filing.openings_of(self.deps, report),
