@@ -31,7 +31,7 @@ from bot.domain.form_versions import FormHistory, FormVersion
 from bot.emulator import BotApiEmulator
 from bot.form_changes import FormChangeError, apply_form, check_form
 from bot.ledger_file import LedgerRequest, write_ledger
-from bot.outbound.digests import DigestDesk
+from bot.usecases.digests import compile_area_digest
 
 D4 = D3 + timedelta(days=1)
 
@@ -124,13 +124,13 @@ async def test_a_form_cannot_start_on_a_day_that_has_reports(changed: Harness) -
 async def test_the_older_days_digest_keeps_the_dropped_field_and_never_shows_the_new_one(
     changed: Harness,
 ) -> None:
-    desk = DigestDesk(changed.deps)
+    deps = changed.deps
     street = await changed.deps.db.roster.area_by_path(STREET)
     assert street is not None
-    old = render_plain(await desk.compile(street, D2), "zh_CN")
+    old = render_plain(await compile_area_digest(deps, street, D2), "zh_CN")
     assert "核酸采样" not in old
     assert "入户走访户数：今日 0 户（较昨日 −60），累计 60" in old
-    new = render_plain(await desk.compile(street, D4), "zh_CN")
+    new = render_plain(await compile_area_digest(deps, street, D4), "zh_CN")
     assert "入户走访户数" not in new.split("【各网格】")[0]
     assert "核酸采样人数：今日 35 人（昨日未问），累计 35（自 2026-11-23 起）" in new
 
