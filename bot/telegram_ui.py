@@ -111,6 +111,12 @@ def draft_data(draft_id: str, step: int, action: str, arg: str = "") -> str:
     return f"{data}:{arg}" if arg else data
 
 
+def draft_pattern(*actions: str) -> str:
+    """The callback-data pattern of draft buttons with one of ``actions`` (for a
+    CallbackQueryHandler); ``parse_draft_data`` still checks every part."""
+    return rf"^{DRAFT_PREFIX}:[^:]*:[^:]*:(?:{'|'.join(actions)})(?::|$)"
+
+
 def parse_draft_data(data: str | None) -> DraftButton | None:
     """Decode draft button data; None for anything malformed or forged."""
     if not data:

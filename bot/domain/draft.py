@@ -7,13 +7,14 @@ stored as plain JSON data; :class:`Draft` validates it back on every update.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import date
 from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ValidationError
 
 from bot.domain.form import Form
-from bot.domain.models import FieldValue, Incident, ReportKind, ReportVersion, Values
+from bot.domain.models import FieldValue, Incident, Report, ReportKind, ReportVersion, Values
 from bot.domain.rules import RuleContext, Violation
 from bot.domain.stocks import applies, fill_skipped, zero_values
 
@@ -104,6 +105,106 @@ class Draft(BaseModel):
             self.incidents = list(current_incidents)
         self.baseline = dict(current.baseline)
         self.base_version = current.version
+
+    # --- transitions: every change the conversation makes goes through one of these --------
+
+    def for_correction(self, report: Report) -> None:
+        """Turn this fresh draft into a correction of ``report``'s current version: its
+        answers, incidents and opening balances, remembered as the original."""
+        current = report.current
+        incidents = [
+            DraftIncident(category=item.category, description=item.description, urgent=item.urgent)
+            for item in current.incidents
+        ]
+        self.mode = "correct"
+        self.report_id = report.id
+        self.base_version = current.version
+        self.values = dict(current.values)
+        self.original = dict(current.values)
+        self.original_kind = current.kind
+        self.baseline = dict(current.baseline)
+        self.pending_baseline = []
+        self.incidents = incidents
+        self.original_incidents = list(incidents)
+        self.incidents_done = True
+
+    def next_step(self) -> None:
+        """A new message with buttons is shown: the buttons of earlier ones expire."""
+        self.step += 1
+
+    def ask(self, key: str) -> None:
+        """``key`` is asked now (a question, or ``<stock>.opening``)."""
+        self.current = key
+        self.next_step()
+
+    def done_asking(self) -> None:
+        """No question is open (the incidents or the summary come next)."""
+        self.current = None
+
+    def doubt(self, violations: Sequence[Violation]) -> None:
+        """The last answer raised soft warnings: keep it, or answer again?"""
+        self.pending_rules = [self.confirmation_key(item) for item in violations]
+        self.next_step()
+
+    def keep_doubted(self) -> None:
+        """The worker keeps the doubted answer: its warnings count as confirmed."""
+        self.confirmed += self.pending_rules
+        self.pending_rules = []
+
+    def drop_doubted(self) -> str | None:
+        """The worker answers again: forget the doubted answer; the question to ask again."""
+        self.pending_rules = []
+        if self.current is not None:
+            self.values.pop(self.current, None)
+        return self.current
+
+    def confirm(self, violations: Sequence[Violation]) -> None:
+        """Submitting confirms every soft warning the summary showed."""
+        self.confirmed += [self.confirmation_key(item) for item in violations]
+
+    def use_template(self, on: bool = True) -> None:
+        """Fill the rest in one message (a template), or one question at a time."""
+        self.via_template = on
+
+    def take_template(self, values: Values) -> None:
+        """A filled-in template's values replace the answers."""
+        self.values = dict(values)
+        self.via_template = False
+        self.current = None
+
+    def no_more_incidents(self) -> None:
+        """The worker has nothing (more) to report as incidents."""
+        self.incidents_done = True
+
+    def start_incident(self, category: str) -> None:
+        """A new incident of ``category`` is being entered."""
+        self.new_incident = DraftIncident(category=category)
+
+    def describe_incident(self, text: str, *, always_urgent: bool) -> None:
+        """The description of the incident being entered (urgent if its category is)."""
+        if self.new_incident is not None:
+            self.new_incident.description = text
+            self.new_incident.urgent = self.new_incident.urgent or always_urgent
+
+    def mark_urgent(self, urgent: bool) -> None:
+        """Whether the incident being entered is urgent."""
+        if self.new_incident is not None:
+            self.new_incident.urgent = urgent
+
+    def add_incident(self) -> None:
+        """The incident being entered joins the list."""
+        if self.new_incident is not None:
+            self.incidents.append(self.new_incident)
+            self.new_incident = None
+
+    def reopen_incidents(self) -> None:
+        """Enter the incidents again from scratch."""
+        self.incidents = []
+        self.incidents_done = False
+
+    def give_reason(self, reason: str) -> None:
+        """Why the report is corrected."""
+        self.reason = reason
 
     def rule_context(self) -> RuleContext:
         """What the validation rules need besides the values."""

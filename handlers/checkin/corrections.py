@@ -9,7 +9,7 @@ from telegram import Update
 from bot.dependencies import Dependencies
 from bot.domain.correction import REASON_MAX_CHARS, REASON_MIN_CHARS
 from bot.domain.dates import DateArgError, parse_day
-from bot.domain.draft import Draft, DraftIncident, asked_fields, final_values, report_kind
+from bot.domain.draft import Draft, asked_fields, final_values, report_kind
 from bot.domain.models import Grid, Report
 from bot.domain.rules import evaluate
 from bot.domain.stocks import fill_skipped
@@ -83,22 +83,7 @@ class Corrections:
         self, turn: Turn, context: Context, grid: Grid, filed: Report
     ) -> str:
         draft = await self.entry.new_draft(grid, filed.day)
-        current = filed.current
-        incidents = [
-            DraftIncident(category=item.category, description=item.description, urgent=item.urgent)
-            for item in current.incidents
-        ]
-        draft.mode = "correct"
-        draft.report_id = filed.id
-        draft.base_version = current.version
-        draft.values = dict(current.values)
-        draft.original = dict(current.values)
-        draft.original_kind = current.kind
-        draft.baseline = dict(current.baseline)
-        draft.pending_baseline = []
-        draft.incidents = incidents
-        draft.original_incidents = list(incidents)
-        draft.incidents_done = True
+        draft.for_correction(filed)
         await turn.say(
             turn.t("checkin.correct_intro", grid=escape(grid.name), day=filed.day.isoformat())
         )
@@ -106,7 +91,7 @@ class Corrections:
 
     async def edit_pick(self, turn: Turn, context: Context, draft: Draft) -> str:
         """One button per question (with its answer), one for the incidents, one back."""
-        draft.step += 1
+        draft.next_step()
         save_draft(context, draft)
         values = final_values(self.deps.form_for(draft.day), draft)
         rows: list[list[Button]] = []
@@ -139,7 +124,7 @@ class Corrections:
                 turn.t("checkin.reason_length", min=REASON_MIN_CHARS, max=REASON_MAX_CHARS)
             )
             return REASON
-        draft.reason = reason
+        draft.give_reason(reason)
         return await self.summary.show(turn, context, draft)
 
     async def submit(self, turn: Turn, context: Context, draft: Draft) -> str | int:
@@ -215,7 +200,7 @@ class Corrections:
         if unchanged and draft.incidents == draft.original_incidents:
             await turn.say(turn.t("checkin.no_changes_yet"))
             return await self.edit_pick(turn, context, draft)
-        draft.step += 1
+        draft.next_step()
         save_draft(context, draft)
         await turn.say(turn.t("checkin.ask_reason"))
         return REASON

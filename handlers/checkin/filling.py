@@ -63,7 +63,7 @@ class Filling:
                     turn.t("checkin.resume", done=len(draft.values)),
                     webapp_rows(self.deps.settings.webapp_url, turn.locale),
                 )
-                draft.via_template = False
+                draft.use_template(False)
                 return await self.proceed(turn, context, draft)
             await turn.say(turn.t("checkin.old_draft_dropped", day=draft.day.isoformat()))
         draft = await self.entry.new_draft(grid, day)
@@ -83,7 +83,7 @@ class Filling:
         draft = load_draft(context)
         if draft is None or draft.mode != "new" or draft.day != day or draft.grid_id != grid.id:
             draft = await self.entry.new_draft(grid, day)
-        draft.via_template = True
+        draft.use_template()
         return await self.proceed(turn, context, draft)
 
     # ----------------------------------------------------------------- what comes next
@@ -95,7 +95,7 @@ class Filling:
             return await self.questions.ask(turn, context, draft, key)
         if key is not None:
             return await self.template.send(turn, context, draft)
-        draft.current = None
+        draft.done_asking()
         if not draft.incidents_done:
             return await self.incidents.menu(turn, context, draft)
         return await self.summary.show(turn, context, draft)
@@ -166,9 +166,7 @@ class Filling:
         values = await self.template.read(turn, draft, result)
         if values is None:
             return TEMPLATE
-        draft.values = values
-        draft.via_template = False
-        draft.current = None
+        draft.take_template(values)
         if draft.mode == "correct":
             return await self.summary.show(turn, context, draft)
         return await self.proceed(turn, context, draft)

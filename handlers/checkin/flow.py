@@ -17,7 +17,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.dependencies import Dependencies
 from bot.outbound.alerts import AlertDesk
-from bot.telegram_ui import parse_menu_data
+from bot.telegram_ui import draft_pattern, parse_menu_data
 from handlers.checkin.buttons import Buttons
 from handlers.checkin.corrections import Corrections
 from handlers.checkin.entry import Entry
@@ -65,19 +65,32 @@ class CheckinFlow:
 
     def handler(self) -> ConversationHandler[Any]:
         """The persistent ConversationHandler for private chats."""
-        private = filters.ChatType.PRIVATE
-        buttons = CallbackQueryHandler(self.buttons.on_button, pattern=r"^c:")
-        typed = MessageHandler(TEXT & private, self.buttons.on_text_where_buttons_expected)
         with warnings.catch_warnings():
             # Buttons are tracked per chat+user on purpose: each carries its draft id and step.
             warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
-            return self._conversation(buttons, typed)
+            return self._conversation()
 
-    def _conversation(
-        self, buttons: CallbackQueryHandler[Any, Any], typed: MessageHandler[Any, Any]
-    ) -> ConversationHandler[Any]:
+    def _on(self, *actions: str) -> CallbackQueryHandler[Any, Any]:
+        """The draft buttons of ``actions`` (checked against the live draft and step)."""
+        return CallbackQueryHandler(self.buttons.on_button, pattern=draft_pattern(*actions))
+
+    def _conversation(self) -> ConversationHandler[Any]:
+        """Each state lists what it accepts: typed text where a typed answer is awaited,
+        the draft buttons that state offers, the zero-report buttons (a preview may be
+        confirmed whatever else is open), and an "expired" answer to any other button."""
         private = filters.ChatType.PRIVATE
         filling = self.filling
+        zero = self._on("zero_ok", "zero_no")
+        stale: CallbackQueryHandler[Any, Any] = CallbackQueryHandler(
+            self.buttons.on_stale_button, pattern=r"^c:"
+        )
+        typed: MessageHandler[Any, Any] = MessageHandler(
+            TEXT & private, self.buttons.on_text_where_buttons_expected
+        )
+
+        def text(callback: Any) -> MessageHandler[Any, Any]:
+            return MessageHandler(TEXT & private, callback)
+
         return ConversationHandler(
             name="checkin",
             persistent=True,
@@ -93,17 +106,22 @@ class CheckinFlow:
                 ),
             ],
             states={
-                ASK: [MessageHandler(TEXT & private, filling.on_answer), buttons],
-                SOFT: [MessageHandler(TEXT & private, filling.on_answer), buttons],
-                TEMPLATE: [MessageHandler(TEXT & private, filling.on_template), buttons],
-                INCIDENT_TEXT: [MessageHandler(TEXT & private, self.incidents.on_text), buttons],
-                REASON: [MessageHandler(TEXT & private, self.corrections.on_reason), buttons],
-                INCIDENTS: [buttons, typed],
-                INCIDENT_CATEGORY: [buttons, typed],
-                INCIDENT_URGENT: [buttons, typed],
-                SUMMARY: [buttons, typed],
-                EDIT_PICK: [buttons, typed],
-                ZERO_CONFIRM: [buttons, typed],
+                ASK: [text(filling.on_answer), self._on("v"), zero, stale],
+                SOFT: [text(filling.on_answer), self._on("soft_yes", "soft_no"), zero, stale],
+                TEMPLATE: [text(filling.on_template), self._on("one_by_one"), zero, stale],
+                INCIDENTS: [self._on("inc_none", "inc_add"), zero, stale, typed],
+                INCIDENT_CATEGORY: [self._on("cat"), zero, stale, typed],
+                INCIDENT_TEXT: [text(self.incidents.on_text), zero, stale],
+                INCIDENT_URGENT: [self._on("urgent"), zero, stale, typed],
+                SUMMARY: [
+                    self._on("submit", "corr_ok", "fix_done", "edit", "cancel"),
+                    zero,
+                    stale,
+                    typed,
+                ],
+                EDIT_PICK: [self._on("field", "edit_inc", "back"), zero, stale, typed],
+                REASON: [text(self.corrections.on_reason), zero, stale],
+                ZERO_CONFIRM: [zero, stale, typed],
             },
             fallbacks=[CommandHandler("cancel", self.cancel, filters=private)],
         )

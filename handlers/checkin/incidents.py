@@ -30,7 +30,7 @@ class Incidents:
 
     async def menu(self, turn: Turn, context: Context, draft: Draft) -> str:
         """Any incidents (or: any more)? Lists those added so far."""
-        draft.step += 1
+        draft.next_step()
         save_draft(context, draft)
         step = draft.step
         if not draft.incidents:
@@ -61,7 +61,7 @@ class Incidents:
 
     async def ask_category(self, turn: Turn, context: Context, draft: Draft) -> str:
         """Which kind of incident to add."""
-        draft.step += 1
+        draft.next_step()
         save_draft(context, draft)
         buttons = [
             (category.label(turn.locale), draft_data(draft.id, draft.step, "cat", category.key))
@@ -73,7 +73,7 @@ class Incidents:
 
     async def ask_text(self, turn: Turn, context: Context, draft: Draft) -> str:
         """The description of the incident whose category was just picked."""
-        draft.step += 1
+        draft.next_step()
         save_draft(context, draft)
         await turn.say(turn.t("checkin.incident_text", max=INCIDENT_MAX_CHARS))
         return INCIDENT_TEXT
@@ -95,12 +95,13 @@ class Incidents:
         except InputError as error:
             await turn.say(escape(error.render(turn.locale)))
             return INCIDENT_TEXT
-        draft.new_incident.description = text
-        if self.deps.form_for(draft.day).category(draft.new_incident.category).urgent:
-            draft.new_incident.urgent = True
+        form = self.deps.form_for(draft.day)
+        always_urgent = form.category(draft.new_incident.category).urgent
+        draft.describe_incident(text, always_urgent=always_urgent)
+        if always_urgent:
             await turn.say(turn.t("checkin.incident_auto_urgent"))
             return await self.finish(turn, context, draft)
-        draft.step += 1
+        draft.next_step()
         save_draft(context, draft)
         await turn.say(
             turn.t("checkin.incident_urgent"),
@@ -113,7 +114,5 @@ class Incidents:
 
     async def finish(self, turn: Turn, context: Context, draft: Draft) -> str:
         """Add the incident being entered to the list, and show the list."""
-        if draft.new_incident is not None:
-            draft.incidents.append(draft.new_incident)
-            draft.new_incident = None
+        draft.add_incident()
         return await self.menu(turn, context, draft)

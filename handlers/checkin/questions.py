@@ -21,8 +21,7 @@ class Questions:
         self, turn: Turn, context: Context, draft: Draft, key: str, problem: str = ""
     ) -> str:
         """Ask ``key``; after a refused answer, ``problem`` says what was wrong first."""
-        draft.current = key
-        draft.step += 1
+        draft.ask(key)
         save_draft(context, draft)
         text, buttons = self._question(turn, draft, key)
         await turn.say(f"{problem}\n\n{text}" if problem else text, buttons)
@@ -82,8 +81,7 @@ class Questions:
         self, turn: Turn, context: Context, draft: Draft, key: str, soft: list[Violation]
     ) -> str:
         """The answer to ``key`` is recorded but doubted: keep it, or answer again?"""
-        draft.pending_rules = [draft.confirmation_key(item) for item in soft]
-        draft.step += 1
+        draft.doubt(soft)
         save_draft(context, draft)
         label = self.deps.form_for(draft.day).field(key).label(turn.locale)
         text = (

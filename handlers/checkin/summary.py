@@ -48,7 +48,7 @@ class Summary:
             parts += ["", violation_text(turn, hard), turn.t("checkin.fix_before_submit")]
         elif soft:
             parts += ["", violation_text(turn, soft), turn.t("checkin.submit_confirms")]
-        draft.step += 1
+        draft.next_step()
         save_draft(context, draft)
         await turn.say("\n".join(parts), self._buttons(turn, draft, blocked=bool(hard)))
         return SUMMARY

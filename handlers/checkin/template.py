@@ -29,7 +29,7 @@ class Template:
 
     async def send(self, turn: Turn, context: Context, draft: Draft) -> str:
         """Send the template, with a button to answer one question at a time instead."""
-        draft.step += 1
+        draft.next_step()
         save_draft(context, draft)
         template = render_template(
             self.deps.form_for(draft.day),
