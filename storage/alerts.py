@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import aiosqlite
 
 from storage.codec import from_db_day, from_db_time, to_db_day, to_db_time, to_json
-from storage.rows import fetch_all, insert_id
+from storage.rows import fetch_all
 
 if TYPE_CHECKING:
     from storage.db import Database
@@ -62,29 +62,32 @@ class AlertRepo:
     async def raise_new(
         self, report_id: int, *, urgent_categories: Collection[str], at: datetime
     ) -> list[Alert]:
-        """Alerts for the urgent incidents of the report's current version that are new.
+        """Record alerts for the urgent incidents of the report's current version that are
+        new, and return every alert of that version (just recorded or recorded before).
 
         An incident is urgent when marked so or when its category is an urgent one; it is new
         when no earlier version of the report had the same category and description, so a
-        correction that keeps an incident does not raise it twice.
+        correction that keeps an incident does not raise it twice. Calling this again records
+        nothing more: the alert rows are the outbox that sending works from (an alert without
+        posts is still to be sent), so the filing use case records them in its own
+        transaction and a crash before sending loses nothing.
         """
         async with self._db.transaction() as conn:
             rows = await _incidents_of_current_version(conn, report_id)
             known = await _earlier_incidents(conn, report_id)
-            created = []
             for row in rows:
                 urgent = bool(row["urgent"]) or row["category"] in urgent_categories
                 if urgent and (row["category"], row["description"]) not in known:
-                    created.append(
-                        await insert_id(
-                            conn,
-                            "INSERT INTO alerts (incident_id, grid_id, day, raised_at)"
-                            " VALUES (?, ?, ?, ?)",
-                            (row["id"], row["grid_id"], row["day"], to_db_time(at)),
-                        )
+                    await conn.execute(
+                        "INSERT INTO alerts (incident_id, grid_id, day, raised_at)"
+                        " VALUES (?, ?, ?, ?) ON CONFLICT (incident_id) DO NOTHING",
+                        (row["id"], row["grid_id"], row["day"], to_db_time(at)),
                     )
+            incident_ids = to_json([row["id"] for row in rows])
             return await _load(
-                conn, " WHERE al.id IN (SELECT value FROM json_each(?))", (to_json(created),)
+                conn,
+                " WHERE al.incident_id IN (SELECT value FROM json_each(?))",
+                (incident_ids,),
             )
 
     async def add_post(

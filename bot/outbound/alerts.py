@@ -15,6 +15,7 @@ from bot.domain.models import Area, Grid, Report
 from bot.i18n import Locale, t
 from bot.outbound.courier import Courier
 from bot.telegram_ui import ack_data, escape, keyboard
+from bot.usecases.alerting import record_alerts
 from storage.alerts import Alert
 from storage.schedule import SendKey
 
@@ -58,13 +59,12 @@ class AlertDesk:
         ]
 
     async def raise_for(self, report: Report) -> list[Alert]:
-        """Post the urgent incidents that are new in the report's current version."""
-        urgent = {item.key for item in self.deps.form.incident_categories if item.urgent}
-        alerts = await self.deps.db.alerts.raise_new(
-            report.id, urgent_categories=urgent, at=self.deps.now()
-        )
+        """Post the urgent incidents that are new in the report's current version (recorded
+        now unless the filing already recorded them) and not posted yet."""
+        alerts = await record_alerts(self.deps.db, self.deps.form, report.id, self.deps.now())
         for alert in alerts:
-            await self.post(alert, level=0)
+            if not alert.posts:
+                await self.post(alert, level=0)
         return alerts
 
     async def post(self, alert: Alert, *, level: int) -> bool:

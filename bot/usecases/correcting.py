@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from bot.dependencies import Dependencies
 from bot.domain.correction import REASON_MAX_CHARS, REASON_MIN_CHARS
 from bot.domain.models import FieldValue, Incident, Report, ReportKind
+from bot.usecases.alerting import record_alerts
 from bot.usecases.errors import ChangedMeanwhile, UseCaseError
 from bot.usecases.unit import unit_of_work
 from storage.reports import VersionConflict
@@ -64,17 +65,20 @@ async def correct_report(
     if not REASON_MIN_CHARS <= len(reason) <= REASON_MAX_CHARS:
         raise UseCaseError("checkin.reason_length", min=REASON_MIN_CHARS, max=REASON_MAX_CHARS)
     try:
-        async with unit_of_work(deps) as db:
-            return await db.reports.correct(
+        async with unit_of_work(deps) as db:  # the version and its urgent alerts together
+            moment = deps.now()
+            report = await db.reports.correct(
                 report_id,
                 kind=kind,
                 values=values,
                 incidents=incidents,
                 baseline=baseline,
                 worker_id=worker_id,
-                at=deps.now(),
+                at=moment,
                 reason=reason,
                 expected_version=expected_version,
             )
+            await record_alerts(db, deps.form_for(report.day), report.id, moment)
+            return report
     except VersionConflict as conflict:
         raise ChangedMeanwhile(conflict.report) from None

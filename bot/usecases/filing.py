@@ -15,6 +15,7 @@ from bot.domain.draft import Draft
 from bot.domain.models import FieldValue, Grid, Incident, Report, ReportKind
 from bot.domain.rules import RuleContext, evaluate, history_from, history_window
 from bot.domain.stocks import needs_baseline, openings_for, zero_values
+from bot.usecases.alerting import record_alerts
 from bot.usecases.errors import RulesRejected
 from bot.usecases.unit import unit_of_work
 from storage.db import Database
@@ -149,6 +150,8 @@ async def _file(
         at=moment,
         late=deps.is_late(day, moment),
     )
+    if created:
+        await record_alerts(db, deps.form, report.id, moment)
     return Filed(report, created)
 
 
