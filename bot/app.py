@@ -14,7 +14,6 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     ContextTypes,
@@ -27,9 +26,10 @@ from bot import logs
 from bot.dependencies import Dependencies
 from bot.i18n import Locale, pick_locale, t
 from bot.outbound.alerts import AlertDesk
-from bot.outbound.courier import DEFAULT_BACKOFF, Courier
+from bot.outbound.courier import Courier
 from bot.outbound.daily import DailyNotices
 from bot.outbound.digests import DigestDesk
+from bot.outbound.retry import DEFAULT_BACKOFF, RetryingRateLimiter
 from bot.webapp.server import WebServer
 from handlers.admin import AdminCommands
 from handlers.checkin import CheckinFlow
@@ -50,6 +50,8 @@ bucket of 30 would allow (the busiest second stays within the limit); the per-gr
 (20 a minute) is the rate limiter's default."""
 LOG_SCOPE_FIRST = -1000
 """Handler group that names the update in the log lines of everything that handles it."""
+OWED_CONFIRMATIONS_FIRST = -500
+"""Handler group that delivers confirmations a chat is still owed before anything else."""
 EDITS_FIRST = -100
 """Handler group that sees edited messages before all others (and stops them there)."""
 PERSIST_AFTER_EVERY_UPDATE = 100
@@ -67,9 +69,9 @@ class Outbound:
     runner: DailyRunner
 
     @classmethod
-    def build(cls, deps: Dependencies, bot: Bot, backoff: Sequence[float]) -> Outbound:
+    def build(cls, deps: Dependencies, bot: Bot) -> Outbound:
         """Everything outbound, sending through ``bot``."""
-        courier = Courier(deps, bot, backoff=backoff)
+        courier = Courier(deps, bot)
         notices, digests = DailyNotices(deps, courier), DigestDesk(deps)
         alerts = AlertDesk(deps, courier)
         runner = DailyRunner(deps, courier, notices, digests, alerts)
@@ -108,20 +110,24 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone))
         .persistence(SQLitePersistence(deps.db))
         .rate_limiter(
-            AIORateLimiter(
+            RetryingRateLimiter(
                 overall_max_rate=1,
                 overall_time_period=1 / OVERALL_PER_SECOND,
-                max_retries=3,
+                backoff=backoff,
             )
         )
         .build()
     )
-    outbound = Outbound.build(deps, application.bot, backoff)
-    application.add_handler(CheckinFlow(deps, outbound.alerts).handler())
+    outbound = Outbound.build(deps, application.bot)
+    checkin = CheckinFlow(deps, outbound.alerts)
+    application.add_handler(checkin.handler())
     application.add_handlers(Supervision(deps, outbound.digests, outbound.alerts).handlers())
     application.add_handlers(AdminCommands(deps).handlers())
     onboarding = Onboarding(deps)
     application.add_handler(TypeHandler(Update, _log_scope), group=LOG_SCOPE_FIRST)
+    application.add_handler(
+        TypeHandler(Update, checkin.confirmations.settle), group=OWED_CONFIRMATIONS_FIRST
+    )
     application.add_handler(onboarding.edit_guard(), group=EDITS_FIRST)
     application.add_handlers(onboarding.handlers())
     application.add_handler(

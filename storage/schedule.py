@@ -115,6 +115,20 @@ class ScheduleRepo:
         async with self._db.read() as conn:
             return [_record(row) for row in await fetch_all(conn, sql, params)]
 
+    async def unfinished(
+        self, kind_prefix: str, *, since: date, target: int | None = None
+    ) -> list[SendRecord]:
+        """Sends of kinds starting with ``kind_prefix``, of ``since`` or later (optionally to
+        one chat), still planned or failed: due, never delivered."""
+        async with self._db.read() as conn:
+            rows = await fetch_all(
+                conn,
+                "SELECT * FROM sends WHERE day >= ? AND status IN ('planned', 'failed')"
+                " AND substr(kind, 1, ?) = ? AND (? IS NULL OR target = ?) ORDER BY id",
+                (to_db_day(since), len(kind_prefix), kind_prefix, target, target),
+            )
+        return [_record(row) for row in rows]
+
     async def blocked(self, day: date, target: int) -> bool:
         """Whether a send to ``target`` on ``day`` already found the chat blocked."""
         async with self._db.read() as conn:

@@ -61,7 +61,8 @@ class AlertDesk:
     async def raise_for(self, report: Report) -> list[Alert]:
         """Post the urgent incidents that are new in the report's current version (recorded
         now unless the filing already recorded them) and not posted yet."""
-        alerts = await record_alerts(self.deps.db, self.deps.form, report.id, self.deps.now())
+        form = self.deps.form_for(report.day)
+        alerts = await record_alerts(self.deps.db, form, report.id, self.deps.now())
         for alert in alerts:
             if not alert.posts:
                 await self.post(alert, level=0)

@@ -2,18 +2,18 @@
 
 A send is keyed by (kind, day, target chat). The send-log row is claimed first; a send that is
 already sent, skipped or blocked is never repeated, so a restart or a second tick sends no
-second copy. Transient failures (network errors, Telegram 5xx, timeouts, 429) are retried
-with backoff; a chat that blocked the bot (or a group that removed it) is recorded as blocked,
-reported to the admins once, and not tried again that day.
+second copy. Transient failures (network errors, Telegram 5xx, timeouts, 429) are retried by
+the one retry policy (:mod:`bot.outbound.retry`); a chat that blocked the bot (or a group
+that removed it) is recorded as blocked, reported to the admins once, and not tried again
+that day.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Generic, TypeVar
 
 from telegram import Bot
@@ -21,14 +21,13 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.dependencies import Dependencies
 from bot.i18n import t
+from bot.outbound.retry import counting
 from storage.schedule import SendKey, SendStatus
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-DEFAULT_BACKOFF = (1.0, 4.0, 15.0)
-"""Pauses between attempts: four tries over about 20 seconds."""
 ONCE_EVER = date(1970, 1, 1)
 """The send-log day of notices that are given once and for all (e.g. "chat X blocked the bot")."""
 
@@ -44,12 +43,9 @@ class Delivery(Generic[T]):
 class Courier:
     """Sends through the send log; shared by the scheduler and the commands."""
 
-    def __init__(
-        self, deps: Dependencies, bot: Bot, *, backoff: Sequence[float] = DEFAULT_BACKOFF
-    ) -> None:
+    def __init__(self, deps: Dependencies, bot: Bot) -> None:
         self.deps = deps
         self.bot = bot
-        self.backoff = tuple(backoff)
 
     async def deliver(
         self,
@@ -60,7 +56,9 @@ class Courier:
         grid_id: int | None = None,
         delayed: bool = False,
     ) -> Delivery[T]:
-        """Send once: claim the send-log row, try with backoff, record the outcome."""
+        """Send once: claim the send-log row, send (the retry policy of
+        :mod:`bot.outbound.retry` tries again on network errors, 5xx and 429), record the
+        outcome."""
         send_log = self.deps.db.schedule
         record = await send_log.claim(key, grid_id=grid_id, planned_at=planned_at)
         if record.status.final:
@@ -71,37 +69,29 @@ class Courier:
                 key, SendStatus.BLOCKED, at=self.deps.now(), attempts=0, error=error
             )
             return Delivery(SendStatus.BLOCKED)
-        attempts, error = 0, ""
-        for pause in (*self.backoff, None):
-            attempts += 1
+        with counting() as attempts:
             try:
                 result = await send()
             except (Forbidden, BadRequest) as failure:
                 if isinstance(failure, BadRequest) and not _unreachable(failure):
                     error = str(failure)
-                    break
-                await self._blocked(key, failure, attempts)
-                return Delivery(SendStatus.BLOCKED)
-            except RetryAfter as failure:
-                error = str(failure)
-                pause = _seconds(failure.retry_after)
-            except NetworkError as failure:
+                else:
+                    await self._blocked(key, failure, attempts.count)
+                    return Delivery(SendStatus.BLOCKED)
+            except (RetryAfter, NetworkError) as failure:  # after the retry policy's tries
                 error = str(failure)
             else:
                 await send_log.finish(
                     key,
                     SendStatus.SENT,
                     at=self.deps.now(),
-                    attempts=attempts,
+                    attempts=attempts.count,
                     delayed=delayed,
                 )
                 return Delivery(SendStatus.SENT, result)
-            log.warning("send %s failed (attempt %d): %s", key, attempts, error)
-            if pause is None:
-                break
-            await asyncio.sleep(pause)
+        log.warning("send %s failed after %d attempts: %s", key, attempts.count, error)
         await send_log.finish(
-            key, SendStatus.FAILED, at=self.deps.now(), attempts=attempts, error=error
+            key, SendStatus.FAILED, at=self.deps.now(), attempts=attempts.count, error=error
         )
         await self.tell_admins_once(
             f"failed:{key.kind}:{key.target}",
@@ -109,7 +99,7 @@ class Courier:
             kind=key.kind,
             chat=await self.describe_chat(key.target),
             day=key.day.isoformat(),
-            attempts=attempts,
+            attempts=attempts.count,
             reason=error,
             day_scoped=key.day,
         )
@@ -193,7 +183,3 @@ def in_order(parts: Sequence[Callable[[], Awaitable[object]]]) -> Callable[[], A
 def _unreachable(failure: BadRequest) -> bool:
     """A chat that does not exist for the bot (never started it, or deleted)."""
     return "chat not found" in failure.message.lower()
-
-
-def _seconds(value: int | timedelta) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)

@@ -151,7 +151,7 @@ async def _file(
         late=deps.is_late(day, moment),
     )
     if created:
-        await record_alerts(db, deps.form, report.id, moment)
+        await record_alerts(db, deps.form_for(day), report.id, moment)
     return Filed(report, created)
 
 

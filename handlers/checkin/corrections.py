@@ -18,6 +18,7 @@ from bot.outbound.alerts import AlertDesk
 from bot.telegram_ui import Button, draft_data, escape, escaped, menu_data, parse_menu_data
 from bot.usecases import correcting
 from bot.usecases.errors import ChangedMeanwhile, UseCaseError
+from bot.usecases.unit import unit_of_work
 from handlers.checkin.entry import Entry
 from handlers.checkin.shared import (
     EDIT_PICK,
@@ -144,21 +145,23 @@ class Corrections:
         ):
             return await self.summary.show(turn, context, draft)
         try:
-            report = await correcting.correct_report(
-                self.deps,
-                worker_id=worker.id,
-                report_id=draft.report_id,
-                kind=report_kind(self.deps.form_for(draft.day), draft, values),
-                values=values,
-                incidents=draft.incident_values(),
-                baseline=draft.baseline,
-                reason=draft.reason,
-                expected_version=draft.base_version,
-            )
+            async with unit_of_work(self.deps) as db:  # the version and its confirmation owed
+                report = await correcting.correct_report(
+                    self.deps,
+                    worker_id=worker.id,
+                    report_id=draft.report_id,
+                    kind=report_kind(self.deps.form_for(draft.day), draft, values),
+                    values=values,
+                    incidents=draft.incident_values(),
+                    baseline=draft.baseline,
+                    reason=draft.reason,
+                    expected_version=draft.base_version,
+                )
+                await self.summary.confirmations.owe(db, report, turn.chat.id)
         except ChangedMeanwhile as conflict:
             return await self._changed_meanwhile(turn, context, draft, conflict.report)
         forget(context)
-        await turn.say(turn.t("checkin.corrected", version=report.current.version))
+        await self.summary.confirmations.send(turn, report)
         await self.alerts.raise_for(report)
         return END
 

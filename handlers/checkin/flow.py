@@ -58,6 +58,7 @@ class CheckinFlow:
         self.filling = Filling(deps, entry, questions, Template(deps), incidents, summary)
         self.zero = ZeroReport(deps, entry, summary)
         self.corrections = Corrections(deps, alerts, entry, summary)
+        self.confirmations = summary.confirmations
         self.incidents = incidents
         self.buttons = Buttons(
             deps, self.filling, questions, incidents, summary, self.corrections, self.zero

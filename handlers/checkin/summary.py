@@ -11,6 +11,8 @@ from bot.outbound.alerts import AlertDesk
 from bot.telegram_ui import Button, draft_data, escape, menu_data
 from bot.usecases import filing
 from bot.usecases.errors import RulesRejected
+from bot.usecases.unit import unit_of_work
+from handlers.checkin.confirmations import Confirmations
 from handlers.checkin.shared import END, SUMMARY, Context, forget, save_draft, violation_text
 from handlers.common import Turn
 
@@ -21,6 +23,7 @@ class Summary:
     def __init__(self, deps: Dependencies, alerts: AlertDesk) -> None:
         self.deps = deps
         self.alerts = alerts
+        self.confirmations = Confirmations(deps, alerts.courier)
 
     async def show(self, turn: Turn, context: Context, draft: Draft) -> str:
         """The summary with what the rules say, and submit (unless blocked), edit and cancel."""
@@ -86,15 +89,18 @@ class Summary:
             await turn.refuse_unknown()
             return END
         try:
-            filed = await filing.file_report(
-                self.deps,
-                worker_id=worker.id,
-                grid_id=draft.grid_id,
-                day=draft.day,
-                values=final_values(self.deps.form_for(draft.day), draft),
-                incidents=draft.incident_values(),
-                baseline=draft.baseline,
-            )
+            async with unit_of_work(self.deps) as db:  # the report and its confirmation owed
+                filed = await filing.file_report(
+                    self.deps,
+                    worker_id=worker.id,
+                    grid_id=draft.grid_id,
+                    day=draft.day,
+                    values=final_values(self.deps.form_for(draft.day), draft),
+                    incidents=draft.incident_values(),
+                    baseline=draft.baseline,
+                )
+                if filed.created:
+                    await self.confirmations.owe(db, filed.report, turn.chat.id)
         except RulesRejected:
             return await self.show(turn, context, draft)
         forget(context)
@@ -102,18 +108,9 @@ class Summary:
             grid = await turn.grid_of(worker)
             await self.tell_already_filed(turn, grid, filed.report)
             return END
-        await turn.say(self.filed_text(turn, filed.report))
+        await self.confirmations.send(turn, filed.report)
         await self.alerts.raise_for(filed.report)
         return END
-
-    def filed_text(self, turn: Turn, report: Report) -> str:
-        """Filed (on time or late), with the day and the time of filing."""
-        key = "checkin.filed_late" if report.late else "checkin.filed"
-        return turn.t(
-            key,
-            day=report.day.isoformat(),
-            time=report.submitted_at.astimezone(self.deps.settings.timezone).strftime("%H:%M"),
-        )
 
     async def tell_already_filed(self, turn: Turn, grid: Grid, report: Report) -> None:
         """Who filed the grid's report of that day and what it says, with a button to correct."""

@@ -13,6 +13,7 @@ from bot.domain.stocks import zero_values
 from bot.domain.summary import summary_lines
 from bot.telegram_ui import draft_data, escape
 from bot.usecases import filing
+from bot.usecases.unit import unit_of_work
 from handlers.checkin.entry import Entry
 from handlers.checkin.shared import END, ZERO_CONFIRM, Context, forget, load_draft
 from handlers.checkin.summary import Summary
@@ -86,14 +87,16 @@ class ZeroReport:
             await turn.refuse_unknown()
             return END
         grid = await turn.grid_of(worker)
-        filed = await filing.file_zero_report(
-            self.deps, worker_id=worker.id, grid_id=grid.id, day=day
-        )
+        confirmations = self.summary.confirmations
+        async with unit_of_work(self.deps) as db:  # the report and its confirmation owed
+            filed = await filing.file_zero_report(
+                self.deps, worker_id=worker.id, grid_id=grid.id, day=day
+            )
+            if filed.created:
+                await confirmations.owe(db, filed.report, turn.chat.id)
         forget(context)
         if not filed.created:
             await self.summary.tell_already_filed(turn, grid, filed.report)
             return END
-        await turn.say(
-            self.summary.filed_text(turn, filed.report) + "\n" + turn.t("checkin.zero_filed_note")
-        )
+        await confirmations.send(turn, filed.report)
         return END
