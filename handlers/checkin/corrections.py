@@ -161,7 +161,7 @@ class Corrections:
         except ChangedMeanwhile as conflict:
             return await self._changed_meanwhile(turn, context, draft, conflict.report)
         forget(context)
-        await self.summary.confirmations.send(turn, report)
+        await self.summary.confirmations.send(turn.chat.id, turn.locale, report)
         await self.alerts.raise_for(report)
         return END
 

@@ -8,11 +8,11 @@ from bot.domain.models import Grid, Report, Values
 from bot.domain.rules import evaluate
 from bot.domain.summary import diff_lines, summary_lines
 from bot.outbound.alerts import AlertDesk
+from bot.outbound.confirmations import Confirmations
 from bot.telegram_ui import Button, draft_data, escape, menu_data
 from bot.usecases import filing
 from bot.usecases.errors import RulesRejected
 from bot.usecases.unit import unit_of_work
-from handlers.checkin.confirmations import Confirmations
 from handlers.checkin.shared import END, SUMMARY, Context, forget, save_draft, violation_text
 from handlers.common import Turn
 
@@ -108,7 +108,7 @@ class Summary:
             grid = await turn.grid_of(worker)
             await self.tell_already_filed(turn, grid, filed.report)
             return END
-        await self.confirmations.send(turn, filed.report)
+        await self.confirmations.send(turn.chat.id, turn.locale, filed.report)
         await self.alerts.raise_for(filed.report)
         return END
 

@@ -98,5 +98,5 @@ class ZeroReport:
         if not filed.created:
             await self.summary.tell_already_filed(turn, grid, filed.report)
             return END
-        await confirmations.send(turn, filed.report)
+        await confirmations.send(turn.chat.id, turn.locale, filed.report)
         return END

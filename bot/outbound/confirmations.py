@@ -11,15 +11,18 @@ it arrive exactly once, whatever fails or restarts in between.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from telegram import Update
 
 from bot.dependencies import Dependencies
 from bot.domain.models import Report, ReportKind
+from bot.i18n import Locale, t
 from bot.outbound.courier import Courier
-from handlers.common import Turn
-from storage.db import Database
 from storage.schedule import SendKey, SendRecord
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 PREFIX = "confirm:"
 OWED_DAYS = 7
@@ -45,41 +48,40 @@ class Confirmations:
         key = confirmation_key(report, chat_id)
         await db.schedule.claim(key, grid_id=report.grid_id, planned_at=self.deps.now())
 
-    async def send(self, turn: Turn, report: Report, extra: str = "") -> None:
-        """Send the confirmation owed for ``report`` now (``extra``: a line after it)."""
-        key = confirmation_key(report, turn.chat.id)
-        text = self.text(turn, report, report.current.version)
-        await self._deliver(turn, key, f"{text}\n{extra}" if extra else text)
+    async def send(self, chat_id: int, locale: Locale, report: Report) -> None:
+        """Send the confirmation owed for ``report`` to ``chat_id`` now."""
+        key = confirmation_key(report, chat_id)
+        await self._deliver(key, self.text(locale, report, report.current.version))
 
     async def settle(self, update: Update, context: object) -> None:
         """Before anything else of a private update: deliver the confirmations this chat is
         still owed (a handler of its own group, ahead of the conversation)."""
-        chat = update.effective_chat
+        chat, user = update.effective_chat, update.effective_user
         if chat is None or chat.type != "private" or chat.id not in await self._owed_chats():
             return
-        turn = Turn.of(update, self.deps)
+        locale = self.deps.locale_for(user.language_code if user else None)
         for record in await self._owed_records(chat.id):
             report_id, version = _parse(record.key.kind)
             report = await self.deps.db.reports.get(record.grid_id or 0, record.key.day)
             if report is None or report.id != report_id or len(report.versions) < version:
                 continue
-            await self._deliver(turn, record.key, self.text(turn, report, version))
+            await self._deliver(record.key, self.text(locale, report, version))
 
-    def text(self, turn: Turn, report: Report, version: int) -> str:
+    def text(self, locale: Locale, report: Report, version: int) -> str:
         """Filed (on time or late, with the time), or corrected (with the version number)."""
         if version > 1:
-            return turn.t("checkin.corrected", version=version)
+            return t(locale, "checkin.corrected", version=version)
         key = "checkin.filed_late" if report.late else "checkin.filed"
         when = report.submitted_at.astimezone(self.deps.settings.timezone).strftime("%H:%M")
-        text = turn.t(key, day=report.day.isoformat(), time=when)
+        text = t(locale, key, day=report.day.isoformat(), time=when)
         if report.versions[0].kind == ReportKind.ZERO:
-            return f"{text}\n{turn.t('checkin.zero_filed_note')}"
+            return f"{text}\n{t(locale, 'checkin.zero_filed_note')}"
         return text
 
-    async def _deliver(self, turn: Turn, key: SendKey, text: str) -> None:
+    async def _deliver(self, key: SendKey, text: str) -> None:
         owed = await self._owed_chats()
         delivery = await self.courier.deliver(
-            key, lambda: turn.say(text), planned_at=self.deps.now()
+            key, lambda: self.courier.bot.send_message(key.target, text), planned_at=self.deps.now()
         )
         if delivery.status.final:
             owed.discard(key.target)
