@@ -1,10 +1,11 @@
-"""A demo worker who fills in the whole report on one screen (the Mini App).
+"""A demo worker who fills in the whole report on one screen (the Mini App), without a
+browser (where there is one, :mod:`bot.demo.browser` drives the page itself).
 
-The demo needs no browser: the worker taps the bot's "fill in on one screen" button (the
-emulator, as Telegram would, hands over ``initData`` signed for the bot) and then does what
-the page's script does, over HTTP to the bot's own web server: load the form, send each
-answer as it is typed (conditional questions only once they appear), the incident, and
-submit. The chat then shows the tap and the bot's confirmation, as in Telegram.
+The worker taps the bot's "fill in on one screen" button (the emulator, as Telegram would,
+hands over ``initData`` signed for the bot) and then does what the page's script does, over
+HTTP to the bot's own web server: load the form, send each answer as it is typed
+(conditional questions only once they appear), the incident, and submit. The chat then shows
+the tap and the bot's confirmation, as in Telegram.
 """
 
 from __future__ import annotations

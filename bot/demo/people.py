@@ -8,6 +8,7 @@ Their own slips are part of the script: a placeholder ``x`` and a full-width num
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from datetime import date
 from enum import StrEnum
 
 from bot.demo.acting import DemoError, Stage, button_labels
+from bot.demo.browser import BrowserUnavailable, fill_in_with_chromium, telegram_stub
 from bot.demo.lines import CORRECTION_REASON, DIFFICULTIES, PLACEHOLDER, IncidentLine
 from bot.demo.page import PageRefused, fill_in_on_one_screen
 from bot.demo.world import DemoGrid, Person, pick
@@ -161,13 +163,33 @@ class Worker:
         """Tap "fill in on one screen" on the bot's newest message, fill in the page, submit."""
         launch, tapped = self.stage.open_page(self.user, t(self.locale, "webapp.button"))
         try:
-            answered = await fill_in_on_one_screen(
-                self.stage.page_url, launch.init_data, self.locale, plan.answers, plan.incident
-            )
+            answered = await self._in_chromium(launch.init_data, plan)
+        except BrowserUnavailable:
+            answered = None
+        try:
+            if answered is None:  # no browser here: what the page's script would send
+                answered = await fill_in_on_one_screen(
+                    self.stage.page_url, launch.init_data, self.locale, plan.answers, plan.incident
+                )
         except PageRefused as refused:
             raise self._lost(str(refused)) from None
         self.stage.note(
             self.user, t(self.locale, "demo.webapp.filled", count=answered), after=tapped + 0.75
+        )
+
+    async def _in_chromium(self, init_data: str, plan: ReportPlan) -> int:
+        """The page in a headless Chromium (BrowserUnavailable where there is none)."""
+        keys = [f"{stock.key}.opening" for stock in self.form.stocks()]
+        keys += [question.key for question in self.form.questions()]
+        incident = plan.incident
+        described = (
+            None
+            if incident is None
+            else (incident.category, incident.urgent, pick(incident.description, self.locale))
+        )
+        stub = telegram_stub(init_data, self.user.user)
+        return await asyncio.to_thread(
+            fill_in_with_chromium, self.stage.page_url, stub, keys, plan.answers, described
         )
 
     async def correct(self, key: str, day: date, added: int) -> None:

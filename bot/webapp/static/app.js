@@ -50,7 +50,24 @@
     return el("p", { class: bad ? "banner bad" : "banner", id: "message", text: text });
   }
 
+  let inFlight = 0;
+
+  function busy(change) {
+    // While the bot is checking something, say so (the cursor; scripts read data-busy).
+    inFlight += change;
+    document.body.dataset.busy = inFlight > 0 ? "1" : "";
+  }
+
   async function api(path, body) {
+    busy(1);
+    try {
+      return await call(path, body);
+    } finally {
+      busy(-1);
+    }
+  }
+
+  async function call(path, body) {
     const headers = { "Content-Type": "application/json", "Authorization": "tma " + tg.initData };
     if (lang) headers["Accept-Language"] = lang;
     const payload = Object.assign({ grid_id: session ? session.grid.id : null }, body || {});
