@@ -15,12 +15,14 @@ from webapp_support import (
     PUBLIC_URL,
     PageClient,
     open_page,
+    page_url,
     with_page,
 )
 from webapp_support import bot as bot  # the fixture
 
 from bot.app import running_bot
 from bot.clock import ManualClock
+from bot.demo.page import fill_in_on_one_screen
 from bot.dependencies import open_dependencies
 from bot.domain.models import Incident, ReportKind
 from bot.emulator import BotApiEmulator, SimUser, sign_init_data
@@ -305,3 +307,14 @@ async def test_a_port_in_use_stops_start_up_with_one_line(
                 pass
     assert f"127.0.0.1:{port}" in raised.value.render("en")
     assert "GRIDBOT_WEBAPP_PORT" in raised.value.render("zh_CN")
+
+
+async def test_the_demos_page_worker_files_through_the_api_without_a_browser(bot: Harness) -> None:
+    wang = worker(bot, WANG_NA)
+    await bot.start_bot(wang)
+    launch = wang.open_web_app(BUTTON_ZH)
+    answers = {**OPENINGS, **ALL_ZERO, "arrivals": "1", "arrivals_risk": "1"}
+    typed = await fill_in_on_one_screen(page_url(bot), launch.init_data, "zh_CN", answers, None)
+    assert typed == len(answers) + 1  # and the optional difficulties, left empty
+    report = await bot.report("QJ-01")
+    assert report is not None and report.current.values["arrivals_risk"] == 1
