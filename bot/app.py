@@ -32,6 +32,7 @@ from bot.outbound.digests import DigestDesk
 from bot.outbound.retry import DEFAULT_BACKOFF, RetryingRateLimiter
 from bot.webapp.server import WebServer
 from handlers.admin import AdminCommands
+from handlers.charts import ChartCommands
 from handlers.checkin import CheckinFlow
 from handlers.menus import register_menus
 from handlers.onboarding import Onboarding
@@ -123,6 +124,7 @@ def build_application(
     application.add_handler(checkin.handler())
     application.add_handlers(Supervision(deps, outbound.digests, outbound.alerts).handlers())
     application.add_handlers(AdminCommands(deps).handlers())
+    application.add_handlers(ChartCommands(deps).handlers())
     onboarding = Onboarding(deps)
     application.add_handler(TypeHandler(Update, _log_scope), group=LOG_SCOPE_FIRST)
     application.add_handler(

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
-from bot import cli_demo, cli_files, cli_form, logs
+from bot import cli_chart, cli_demo, cli_files, cli_form, logs
 from bot.config import ConfigError, Settings, fallback_locale, load_settings
 from bot.dependencies import Dependencies, open_dependencies
 from bot.domain.digest import render_plain
@@ -69,6 +69,7 @@ def build_parser(locale: Locale) -> argparse.ArgumentParser:
     cli_demo.add_arguments(commands.add_parser("demo", help=t(locale, "demo.cli.help")), locale)
     cli_files.add_commands(commands, locale)
     cli_form.add_commands(commands, locale)
+    cli_chart.add_command(commands, locale)
     return parser
 
 
@@ -83,7 +84,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.configure(settings.log_level, settings.secrets())
     try:
         return asyncio.run(_dispatch(args, settings))
-    except (ConfigError, CliError, cli_files.DataCommandError) as error:
+    except (
+        ConfigError,
+        CliError,
+        cli_files.DataCommandError,
+        cli_chart.ChartCommandError,
+    ) as error:
         print(error, file=sys.stderr)
         return EXIT_USAGE
     except (FormError, SchemaTooNewError, DatabaseProblem, StartupError) as error:
@@ -105,6 +111,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "demo": _demo,
         **cli_files.COMMANDS,
         **cli_form.COMMANDS,
+        **cli_chart.COMMANDS,
     }
     return await commands[args.command](args, settings)
 

@@ -21,11 +21,12 @@ from bot.i18n import LOCALES, Locale, short_lang, t
 log = logging.getLogger(__name__)
 
 PRIVATE_COMMANDS = ("report", "zero", "template", "status", "correct", "away", "cancel", "help")
-GROUP_COMMANDS = ("digest", "late", "stats", "excuse", "fix", "bindgroup", "help")
+GROUP_COMMANDS = ("digest", "chart", "late", "stats", "excuse", "fix", "bindgroup", "help")
 ADMIN_COMMANDS = (
     *PRIVATE_COMMANDS,
     "export",
     "stats",
+    "chart",
     "late",
     "grids",
     "invite",

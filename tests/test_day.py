@@ -24,7 +24,7 @@ from harness import (
 )
 from telegram.ext import JobQueue
 
-from bot.emulator import SimGroup, SimUser
+from bot.emulator import SentMessage, SimGroup, SimUser
 from storage.schedule import SendStatus
 
 BOUND = {  # the roster's workers with a Telegram id: telegram id -> (name, grid code)
@@ -260,17 +260,14 @@ async def test_digest_reaches_every_bound_group_once_and_matches_the_command(day
     bot.at(20, 0)
     await bot.tick()
     await bot.tick()
-    digest = day.community.inbox()[-1].plain_text
-    assert "第二网格" in digest  # missing, named
+    assert day.community.last().photo is not None  # the chart comes after the text
+    scheduled = day.community.texts()[-1]
+    assert "第二网格" in scheduled  # missing, named
     records = await bot.deps.db.schedule.records(DAY, "digest")
     assert len(records) == 2 and all(not record.delayed for record in records)
-    scheduled = [
-        message.text
-        for message in day.community.inbox()
-        if message.text == day.community.last().text
-    ]
     await bot.send(day.supervisor, "/digest", chat=day.community)
-    assert day.community.last().text == scheduled[-1]
+    assert day.community.texts()[-1] == scheduled
+    assert day.community.last().photo is not None
 
 
 async def test_excused_grid_and_away_worker(day: Day) -> None:
@@ -330,7 +327,14 @@ async def play_the_day(day: Day, *, restart_at: tuple[int, int] | None) -> dict[
     for hour, minute in ((18, 0), (20, 0), (20, 30)):
         await at(hour, minute)
     chats = [*day.workers.values(), day.community, day.street, day.admin]
-    return {chat.id: [message.plain_text for message in chat.inbox()] for chat in chats}
+    return {chat.id: [_shown(message) for message in chat.inbox()] for chat in chats}
+
+
+def _shown(message: SentMessage) -> str:
+    """A message's text; a photo as ``[photo]`` and its caption."""
+    if message.photo is not None:
+        return f"[photo] {message.photo.caption}"
+    return message.plain_text or ""
 
 
 @pytest.mark.parametrize("restart_at", [None, (12, 0), (17, 0)])
@@ -339,8 +343,8 @@ async def test_acceptance_day_is_the_same_with_or_without_a_restart(
 ) -> None:
     seen = await play_the_day(day, restart_at=restart_at)
     assert {chat: len(seen[chat]) for chat in (day.community.id, day.street.id)} == {
-        day.community.id: 4,  # binding, alert, escalation, digest
-        day.street.id: 3,  # binding, escalation, digest
+        day.community.id: 5,  # binding, alert, escalation, digest, its chart
+        day.street.id: 4,  # binding, escalation, digest, its chart
     }
     assert len(seen[710000002]) == 1  # QJ-01's colleague filed at 09:30: only the prompt
     assert len(seen[710000020]) == 4  # DG-03 never reports: prompt, 2 reminders, late nag
@@ -354,7 +358,8 @@ async def test_acceptance_day_is_the_same_with_or_without_a_restart(
     assert "东关社区" in street_escalation and "第三网格" in street_escalation
     records = await bot.deps.db.schedule.records(DAY, "digest")
     assert len(records) == 2 and {record.status for record in records} == {SendStatus.SENT}
-    digest = "\n".join(community[-3:])
+    assert community[-1].startswith("[photo] 📊 学院南路街道/前进社区")  # the chart, after the text
+    digest = "\n".join(community[-4:-1])
     assert "17:20" in digest  # the late report, with its time
     late_worker = seen[710000013]
     assert sum("提醒" in text for text in late_worker) == 2 and any(

@@ -7,6 +7,7 @@ Chromium comes from Debian's ``chromium`` package; ``make test`` installs it whe
 
 from __future__ import annotations
 
+import base64
 import html
 import shutil
 import struct
@@ -61,8 +62,23 @@ def test_nested_entities_close_inner_first_and_unknown_ones_are_plain() -> None:
 def test_the_page_has_no_script_and_no_external_asset(played: PlayedDemo) -> None:
     page = (played.out / TRANSCRIPT).read_text("utf-8")
     assert "<script" not in page.lower()
-    for reference in ("http://", "https://", "src=", "@import", "url("):
+    for reference in ("http://", "https://", "@import", "url("):
         assert reference not in page
+    sources = page.split(" src=")[1:]
+    assert sources and all(src.startswith('"data:image/png;base64,') for src in sources)
+
+
+def test_each_group_shows_the_chart_it_received_after_its_digest(played: PlayedDemo) -> None:
+    page = (played.out / TRANSCRIPT).read_text("utf-8")
+    for group in played.demo.world.groups:
+        section = page.split(f'id="chat{abs(group.chat_id)}"')[1].split("</section>")[0]
+        day = played.demo.played[0].day
+        name = group.area_path("zh_CN").rsplit("/", 1)[-1]
+        digest_at = section.index(t("zh_CN", "digest.title", area=name, day=day.isoformat()))
+        assert section.find('<img class="photo"', digest_at) > digest_at, group.slug
+        picture = played.out / f"chart-{day}-{group.slug}.png"
+        encoded = base64.b64encode(picture.read_bytes()).decode("ascii")
+        assert encoded in section
 
 
 def test_the_acknowledged_alert_shows_edited_with_its_button_tapped(played: PlayedDemo) -> None:

@@ -22,7 +22,7 @@ from bot.emulator import (
     WebAppLaunch,
 )
 
-SEND_METHODS = frozenset({"sendMessage", "sendDocument"})
+SEND_METHODS = frozenset({"sendMessage", "sendDocument", "sendPhoto"})
 """Bot API methods that create a message."""
 REPLY_TIMEOUT = 60.0
 """Seconds to wait for a background command's answer (a ledger file takes the longest)."""

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.demo.run import Demo
+from bot.demo.run import ZONE, Demo
 from bot.demo.transcript import ChatInfo, build_chats, render_page
 from bot.demo.world import pick
 from bot.domain.digest import render_plain
@@ -40,6 +40,7 @@ def write_outputs(demo: Demo) -> list[Written]:
             text = render_plain(digest, lang) + "\n"
             what = t(lang, "demo.file.digest", area=digest.area.path, day=played.day.isoformat())
             written.append(_write(out / name, text.encode("utf-8"), what))
+    written += _charts(demo)
     for message in demo.people.admin.inbox():
         if message.document is not None:
             what = t(lang, "demo.file.export")
@@ -49,6 +50,25 @@ def write_outputs(demo: Demo) -> list[Written]:
     written.append(_write(out / TRANSCRIPT, page.encode("utf-8"), t(lang, "demo.file.transcript")))
     names = "".join(f"{item.path.name}\n" for item in written)
     (out / MANIFEST).write_text(names, encoding="utf-8")
+    return written
+
+
+def _charts(demo: Demo) -> list[Written]:
+    """Every chart a supervisor group received, as ``chart-DAY-GROUP.png``."""
+    written: list[Written] = []
+    for group in demo.world.groups:
+        area = group.area_path(demo.lang)
+        for message in demo.people.groups[group.slug].inbox():
+            if message.photo is None:
+                continue
+            day = message.date.astimezone(ZONE).date().isoformat()
+            name = f"chart-{day}-{group.slug}.png"
+            taken = {item.path.name for item in written}
+            number = 2
+            while name in taken:
+                name, number = f"chart-{day}-{group.slug}-{number}.png", number + 1
+            what = t(demo.lang, "chart.demo_file", area=area, day=day)
+            written.append(_write(demo.options.out / name, message.photo.content, what))
     return written
 
 

@@ -44,6 +44,7 @@ MORNING = time(7, 0)
 HELLO_AT = time(7, 30)
 HOURLY = tuple(time(hour, 0) for hour in range(9, 21))
 STATS_AT = time(20, 10)
+CHART_AT = time(20, 12)
 EXPORT_AT = time(20, 15)
 DB_NAME = "gridbot-demo.sqlite3"
 PAGE_URL = "https://gridbot.demo.invalid/"
@@ -160,8 +161,9 @@ class Demo:
         return day if missing else yesterday.day
 
     def _closing_moves(self, last: date) -> list[Move]:
-        """After the last digest: the street's supervisor asks for /stats in the group, the
-        admin for the whole demo's ledger (/export, in the private chat)."""
+        """After the last digest: the street's supervisor asks for /stats and for the chart of
+        home isolation in the group, the admin for the whole demo's ledger (/export, in the
+        private chat)."""
         street = self.world.street_group.slug
         supervisor, group = self.people.supervisors[street], self.people.groups[street]
         first = self.played[0].day if self.played else last
@@ -169,10 +171,13 @@ class Demo:
         async def stats() -> None:
             await self.stage.ask(supervisor, "/stats", chat=group)
 
+        async def chart() -> None:
+            await self.stage.ask(supervisor, "/chart 30d home_isolation", chat=group)
+
         async def export() -> None:
             await self.stage.ask(self.people.admin, f"/export {first} {last}", replies=2)
 
-        return [Move(STATS_AT, stats), Move(EXPORT_AT, export)]
+        return [Move(STATS_AT, stats), Move(CHART_AT, chart), Move(EXPORT_AT, export)]
 
     def _supervisor_moves(self, parts: Sequence[Part]) -> list[Move]:
         """The community supervisor acknowledges the urgent alert a few minutes after it."""

@@ -2,13 +2,15 @@
 
 One self-contained page (inline CSS, no scripts, no external assets). Each chat is a section:
 the bot's messages on the left in their final state (after edits), with the inline buttons
-that were offered under them (the tapped one marked), documents as a file chip; what people
-typed or tapped on the right. Every text is HTML-escaped; the bot's formatting is rebuilt
-from Telegram's message entities, never from raw markup.
+that were offered under them (the tapped one marked), documents as a file chip, photos (the
+digest's chart) as images embedded in the page; what people typed or tapped on the right.
+Every text is HTML-escaped; the bot's formatting is rebuilt from Telegram's message
+entities, never from raw markup.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -17,7 +19,7 @@ from datetime import date, datetime
 from itertools import pairwise
 
 from bot.demo.acting import SEND_METHODS, UserEvent
-from bot.emulator import ApiCall, JsonDict, SentMessage
+from bot.emulator import ApiCall, DocumentInfo, JsonDict, SentMessage
 from bot.i18n import Locale, t
 
 Rows = tuple[tuple[str, ...], ...]
@@ -49,7 +51,8 @@ class ChatInfo:
 
 @dataclass(frozen=True, slots=True)
 class Bubble:
-    """One message or tap, ready to show; ``body`` and ``document`` are already safe HTML."""
+    """One message or tap, ready to show; ``body`` and ``document`` are already safe HTML,
+    ``photo`` is a ``data:`` URI of the image."""
 
     from_bot: bool
     sender: str
@@ -58,6 +61,7 @@ class Bubble:
     buttons: Rows = ()
     tapped: frozenset[str] = frozenset()
     document: str | None = None
+    photo: str | None = None
     edited: bool = False
     tap: bool = False
 
@@ -148,6 +152,7 @@ def _bot_bubble(message: SentMessage, sent_as: _AsSent, tapped: set[str], name: 
         buttons=current or sent_as.rows,
         tapped=frozenset(tapped),
         document=None if document is None else _file_chip(document.filename, document.content),
+        photo=None if message.photo is None else _data_uri(message.photo),
         edited=text != sent_as.text,
     )
 
@@ -166,6 +171,11 @@ def _file_chip(filename: str, content: bytes) -> str:
     size = len(content)
     shown = f"{size / 1024:.1f} KB" if size >= 1024 else f"{size} B"
     return f"{html.escape(filename)} · {shown}"
+
+
+def _data_uri(photo: DocumentInfo) -> str:
+    """The image inside the page, so it stays one self-contained file."""
+    return f"data:{photo.mime_type};base64,{base64.b64encode(photo.content).decode('ascii')}"
 
 
 def entities_html(text: str, entities: Sequence[Mapping[str, object]]) -> str:
@@ -250,10 +260,11 @@ def _bubble(bubble: Bubble, group: bool, locale: Locale) -> str:
     if bubble.tap:
         label = html.escape(t(locale, "demo.transcript.tapped"))
         return f'<div class="msg user tap">{sender}<span>{label} {bubble.body}</span>{stamp}</div>'
+    photo = f'<img class="photo" alt="" src="{bubble.photo}">' if bubble.photo else ""
     document = f'<p class="file">📄 {bubble.document}</p>' if bubble.document else ""
     body = f'<div class="text">{bubble.body}</div>' if bubble.body else ""
     return (
-        f'<div class="msg {side}">{sender}{document}{body}{stamp}'
+        f'<div class="msg {side}">{sender}{photo}{document}{body}{stamp}'
         f"{_buttons(bubble.buttons, bubble.tapped)}</div>"
     )
 
@@ -302,6 +313,7 @@ box-shadow:0 1px 1px rgba(0,0,0,.15)}
 .sender{margin:0 0 2px;font-size:13px;font-weight:600;color:#2b7bb9}
 .text{white-space:pre-wrap;word-wrap:break-word}
 .time{display:block;text-align:right;font-size:11px;color:#8a959e}
+.photo{display:block;max-width:100%;height:auto;margin:2px 0 4px;border-radius:8px}
 .file{margin:2px 0 4px;padding:6px 10px;background:#eef3f7;border-radius:8px;font-size:14px}
 .buttons{margin:6px -4px 2px}
 .row{display:flex;gap:4px;margin:4px 0}

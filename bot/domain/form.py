@@ -174,6 +174,8 @@ class FieldDef(_Model):
     ask_if: Comparison | None = None
     max_length: int = Field(default=500, ge=1, le=4000)
     aliases: list[str] = Field(default_factory=list)
+    marker: bool = False
+    """A count of rare events (fever cases): the area chart marks the days it is not 0."""
 
     @model_validator(mode="after")
     def _consistent(self) -> FieldDef:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import copy
+import io
 import mimetypes
 from collections.abc import Awaitable, Callable
 from typing import Any
+
+from PIL import Image
 
 from bot.emulator._markup import caption_text, message_text, validate_commands, validate_markup
 from bot.emulator._records import (
@@ -46,6 +49,27 @@ _CHAT_ACTIONS = frozenset(
         "upload_video_note",
     }
 )
+
+
+PHOTO_MAX_BYTES = 10 * 1024 * 1024
+"""Telegram's limit for a photo upload."""
+PHOTO_MAX_SIDES = 10_000
+"""Telegram's limit for a photo's width + height."""
+
+
+def photo_dimensions(content: bytes) -> tuple[int, int]:
+    """Width and height of an uploaded photo, refused as Telegram refuses it."""
+    if len(content) > PHOTO_MAX_BYTES:
+        raise bad_request("PHOTO_INVALID_DIMENSIONS")
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            image.verify()
+            width, height = image.size
+    except (OSError, SyntaxError, ValueError) as error:
+        raise bad_request("IMAGE_PROCESS_FAILED") from error
+    if width + height > PHOTO_MAX_SIDES or max(width, height) > 20 * min(width, height):
+        raise bad_request("PHOTO_INVALID_DIMENSIONS")
+    return width, height
 
 
 class Params:
@@ -109,6 +133,7 @@ class BotApi:
             "getChatMenuButton": self.get_chat_menu_button,
             "sendMessage": self.send_message,
             "sendDocument": self.send_document,
+            "sendPhoto": self.send_photo,
             "editMessageText": self.edit_message_text,
             "editMessageCaption": self.edit_message_caption,
             "editMessageReplyMarkup": self.edit_message_reply_markup,
@@ -282,6 +307,31 @@ class BotApi:
         reply = self._reply_to(chat, params)
         stored = self._store(document)
         content: JsonDict = {"document": stored.as_document()}
+        if caption:
+            content.update({"caption": caption, **_entities("caption_entities", entities)})
+        record = self._post(chat, content, markup, reply)
+        record.source, record.parse_mode, record.file_id = source, parse_mode, stored.file_id
+        return copy.deepcopy(record.message)
+
+    async def send_photo(self, params: Params) -> JsonDict:
+        """A photo: the upload must be an image Telegram can process (checked with Pillow);
+        the message carries its sizes (one here: the original)."""
+        chat = self.state.writable_chat(params.get("chat_id"))
+        photo = self._input_file(params, "photo")
+        source, parse_mode = params.text("caption"), params.text("parse_mode")
+        caption, entities = caption_text(source, parse_mode, params.json_list("caption_entities"))
+        markup = validate_markup(params.get("reply_markup"))
+        reply = self._reply_to(chat, params)
+        stored = self._store(photo)
+        width, height = photo_dimensions(stored.content)
+        size = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "width": width,
+            "height": height,
+            "file_size": len(stored.content),
+        }
+        content: JsonDict = {"photo": [size]}
         if caption:
             content.update({"caption": caption, **_entities("caption_entities", entities)})
         record = self._post(chat, content, markup, reply)

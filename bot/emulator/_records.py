@@ -80,7 +80,8 @@ class SentMessage:
     """A snapshot of a bot message in its current state (after edits).
 
     ``text`` is the string as the bot sent it (HTML markup included when ``parse_mode`` is HTML);
-    ``plain_text`` is what the user sees. Documents have ``text`` None and a ``document``.
+    ``plain_text`` is what the user sees. Documents have ``text`` None and a ``document``;
+    photos have ``text`` None and a ``photo`` (the uploaded file, its caption).
     ``buttons``/``callback_data`` describe the inline keyboard, ``keyboard`` a reply keyboard.
     """
 
@@ -98,6 +99,7 @@ class SentMessage:
     date: datetime
     deleted: bool
     raw: JsonDict = field(repr=False)
+    photo: DocumentInfo | None = None
 
 
 @dataclass(frozen=True, slots=True)

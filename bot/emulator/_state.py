@@ -261,14 +261,15 @@ class EmulatorState:
             buttons=[[str(button["text"]) for button in row] for row in rows],
             callback_data=[b["callback_data"] for row in rows for b in row if "callback_data" in b],
             keyboard=keyboard_texts(record.markup),
-            document=self._document(record),
+            document=self._file(record) if "document" in record.message else None,
             edits=record.edits,
             date=record.date,
             deleted=record.deleted,
             raw=copy.deepcopy(record.message),
+            photo=self._file(record) if "photo" in record.message else None,
         )
 
-    def _document(self, record: MessageRecord) -> DocumentInfo | None:
+    def _file(self, record: MessageRecord) -> DocumentInfo | None:
         if record.file_id is None:
             return None
         stored = self.files[record.file_id]

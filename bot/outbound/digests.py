@@ -1,15 +1,17 @@
-"""Sending the evening digest: split into messages (and a spreadsheet for big areas), to
-every bound group once, or to one chat for /digest."""
+"""Sending the evening digest: split into messages (and a spreadsheet for big areas), then
+the area's chart as a photo, to every bound group once, or to one chat for /digest."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 
-from telegram import Bot
+from telegram import Bot, Message
 
 from bot.dependencies import Dependencies
+from bot.domain.chart import DIGEST_DAYS, ChartRequest
 from bot.domain.digest import (
     Digest,
     needs_attachment,
@@ -21,19 +23,46 @@ from bot.i18n import Locale
 from bot.outbound.courier import Courier, in_order
 from bot.outbound.daily import ON_TIME_SLACK, gather_limited
 from bot.outbound.tables import grid_table_xlsx
+from bot.usecases.chart import ChartImage, draw_chart
 from bot.usecases.digests import compile_area_digests
-from storage.schedule import SendKey
+from storage.schedule import SendKey, SendStatus
+
+log = logging.getLogger(__name__)
+
+CHART_SUFFIX = "_chart"
+"""The send-log kind of a digest's chart is the digest's kind plus this."""
 
 
 class DigestDesk:
-    """Sends compiled digests (:func:`bot.usecases.digests.compile_area_digests`)."""
+    """Sends compiled digests (:func:`bot.usecases.digests.compile_area_digests`), each
+    followed by its area's chart (:func:`bot.usecases.chart.draw_chart`)."""
 
     def __init__(self, deps: Dependencies) -> None:
         self.deps = deps
 
     async def send(self, bot: Bot, chat: int, digest: Digest, locale: Locale) -> None:
-        """Send a compiled digest to a chat now (the /digest command)."""
+        """Send a compiled digest to a chat now (the /digest command), then its chart."""
         await in_order(self.parts(bot, chat, digest, locale))()
+        chart = await self.chart(digest.area, digest.day, locale)
+        if chart is not None:
+            await self.send_chart(bot, chat, digest.area, chart)
+
+    async def chart(self, area: Area, day: date, locale: Locale) -> ChartImage | None:
+        """The digest's chart: the area over the last reporting days up to ``day``, the day
+        highlighted. None when it cannot be drawn (logged): the text never waits for it."""
+        request = ChartRequest(area, day, DIGEST_DAYS)
+        try:
+            return await draw_chart(self.deps, request, locale, highlight=day)
+        except Exception:
+            log.exception("the chart of %s for %s could not be drawn", area.path, day)
+            return None
+
+    @staticmethod
+    async def send_chart(bot: Bot, chat: int, area: Area, chart: ChartImage) -> Message:
+        """The chart as a photo with a short caption."""
+        return await bot.send_photo(
+            chat, chart.png, caption=chart.caption(area), filename="chart.png", parse_mode=None
+        )
 
     def parts(
         self, bot: Bot, chat: int, digest: Digest, locale: Locale
@@ -86,9 +115,38 @@ class DigestDesk:
     ) -> None:
         key = SendKey(planned.key, planned.day, chat)
         locale = await self.deps.db.groups.language(chat) or self.deps.settings.locale
-        await courier.deliver(
+        delayed = now - planned.at > ON_TIME_SLACK
+        text = await courier.deliver(
             key,
             in_order(self.parts(courier.bot, chat, digest, locale)),
             planned_at=planned.at,
-            delayed=now - planned.at > ON_TIME_SLACK,
+            delayed=delayed,
+        )
+        if text.status == SendStatus.SENT:
+            chart_key = SendKey(f"{planned.key}{CHART_SUFFIX}", planned.day, chat)
+            await self._deliver_chart(courier, chart_key, digest.area, locale, planned, delayed)
+
+    async def _deliver_chart(
+        self,
+        courier: Courier,
+        key: SendKey,
+        area: Area,
+        locale: Locale,
+        planned: PlannedSend,
+        delayed: bool,
+    ) -> None:
+        """The chart after the text, once (its own row in the send log, so a restart repeats
+        neither it nor the text). One that cannot be drawn is logged and recorded as skipped."""
+        record = await self.deps.db.schedule.claim(key, grid_id=None, planned_at=planned.at)
+        if record.status.final:
+            return
+        chart = await self.chart(area, planned.day, locale)
+        if chart is None:
+            await courier.skip(key, planned_at=planned.at)
+            return
+        await courier.deliver(
+            key,
+            partial(self.send_chart, courier.bot, key.target, area, chart),
+            planned_at=planned.at,
+            delayed=delayed,
         )

@@ -1,0 +1,374 @@
+"""The area chart: its data against the digest (the oracle for every day's counts and
+balances), the PNG decoded, the digest's photo (once, across a restart), /chart and the CLI.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import AsyncIterator
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+from harness import ADMIN_ID, DAY, Harness
+from PIL import Image
+
+from bot.charting.render import COLOURS, png_size
+from bot.clock import ManualClock
+from bot.domain.chart import (
+    ChartData,
+    ChartInput,
+    ChartRequest,
+    DayFigures,
+    StatusCounts,
+    build_chart,
+)
+from bot.domain.digest import CountTotal, StockTotal
+from bot.domain.form import load_form
+from bot.domain.models import Area, ReportKind
+from bot.domain.plan import SINCE_KEY
+from bot.domain.status import DayStatus
+from bot.domain.stocks import zero_values
+from bot.emulator import BotApiEmulator, SentMessage, SimGroup, SimUser
+from bot.usecases.chart import chart_input, draw_chart
+from storage.schedule import SendStatus
+
+STREET = "学院南路街道"
+COMMUNITY = "学院南路街道/前进社区"
+FIRST = DAY - timedelta(days=5)
+"""The seeded history: six days, FIRST … DAY."""
+SUPERVISOR = 800_000_001
+
+pytestmark = pytest.mark.filterwarnings("error:Glyph")
+"""A character the font cannot draw (tofu) fails the drawing, and so the test."""
+
+
+# --------------------------------------------------------------------------- seeding
+
+
+@pytest.fixture
+async def bot(
+    emulator: BotApiEmulator, clock: ManualClock, tmp_path: Path
+) -> AsyncIterator[Harness]:
+    """The running bot, its roster imported the day before the seeded history starts."""
+    harness = Harness(emulator, clock, tmp_path / "gridbot.sqlite3")
+    await harness.start()
+    harness.at(9, 0, FIRST - timedelta(days=1))
+    await harness.import_roster()
+    harness.at(9, 0)
+    try:
+        yield harness
+    finally:
+        await harness.stop()
+
+
+async def seed(bot: Harness, first: date = FIRST, last: date = DAY) -> None:
+    """Reports straight into the database: each grid, each day, one of detailed on time,
+    zero, late, excused or missing (by grid and day), with home-isolation flows."""
+    db, form = bot.deps.db, bot.deps.form
+    grids = await db.roster.grids()
+    day, number = first, 0
+    while day <= last:
+        for index, grid in enumerate(grids):
+            pattern = (index + number) % 5
+            worker = (await db.roster.workers_of_grid(grid.id))[0]
+            moment = datetime.combine(day, time(10 if pattern != 2 else 19), tzinfo=bot.clock.tz)
+            if pattern == 3:
+                await db.schedule.excuse(grid.id, day, reason="停电", actor=ADMIN_ID, at=moment)
+                continue
+            if pattern == 4:
+                continue
+            kind = ReportKind.ZERO if pattern == 1 else ReportKind.DETAILED
+            values = dict(zero_values(form))
+            if kind == ReportKind.DETAILED:
+                values |= {"home_iso_in": index % 3 + 1, "home_iso_out": number % 2, "screened": 10}
+                values |= {"fever_found": 1 if index == 0 else 0}
+            first_report = await db.reports.history(grid.id, before=day) == []
+            await db.reports.file(
+                grid_id=grid.id,
+                day=day,
+                kind=kind,
+                values=values,
+                incidents=(),
+                baseline={"home_isolation": 5, "central_isolation": 0} if first_report else {},
+                worker_id=worker.id,
+                at=moment,
+                late=pattern == 2,
+            )
+        day += timedelta(days=1)
+        number += 1
+
+
+async def area(bot: Harness, path: str) -> Area:
+    found = await bot.deps.db.roster.area_by_path(path)
+    assert found is not None
+    return found
+
+
+async def chart_data(bot: Harness, path: str, days: int = 14, **kwargs: object) -> ChartData:
+    request = ChartRequest(await area(bot, path), DAY, days, **kwargs)  # type: ignore[arg-type]
+    return build_chart(await chart_input(bot.deps, request, highlight=DAY), "zh_CN")
+
+
+# --------------------------------------------------------------------------- the data
+
+
+async def test_bars_per_day_are_the_digest_status_counts_and_missing_is_never_zero(
+    bot: Harness,
+) -> None:
+    await seed(bot)
+    data = await chart_data(bot, STREET)
+    assert data.days == tuple(FIRST + timedelta(days=n) for n in range(6))
+    assert data.highlight == 5
+    bars = {bars.status: bars.values for bars in data.bars}
+    desk = bot.running.outbound.digests
+    for index, day in enumerate(data.days):
+        status = (await desk.compile(await area(bot, STREET), day)).status
+        assert bars[DayStatus.MISSING][index] == len(status.missing) > 0
+        assert bars[DayStatus.EXCUSED][index] == len(status.excused) > 0
+        assert bars[DayStatus.LATE][index] == len(status.late) > 0
+        zero_on_time = [d for d in status.zero if not d.is_late]
+        assert bars[DayStatus.ZERO][index] == len(zero_on_time) > 0
+        assert bars[DayStatus.ON_TIME][index] == len(status.on_time) - len(zero_on_time) > 0
+        assert sum(values[index] for values in bars.values()) == 10  # every grid, every day
+
+
+async def test_stock_lines_and_counts_equal_the_digest_totals_each_day(bot: Harness) -> None:
+    await seed(bot)
+    request = ChartRequest(await area(bot, COMMUNITY), DAY, 14)
+    figures = (await chart_input(bot.deps, request, highlight=None)).figures
+    desk = bot.running.outbound.digests
+    for item in figures:
+        totals = (await desk.compile(request.area, item.day)).totals.fields
+        stocks = {t.key: t.current for t in totals if isinstance(t, StockTotal)}
+        counts = {t.key: t.today for t in totals if isinstance(t, CountTotal)}
+        assert dict(item.stocks) == stocks
+        assert item.stocks["home_isolation"] != 0
+        assert {key: value or 0 for key, value in item.counts.items()} == counts
+
+
+async def test_a_day_nobody_reported_is_a_gap_not_zero(bot: Harness) -> None:
+    await seed(bot, FIRST, DAY - timedelta(days=2))  # nothing filed on the last two days
+    await bot.deps.db.meta.set(SINCE_KEY, datetime.combine(FIRST, time(7)).isoformat())
+    data = await chart_data(bot, COMMUNITY)
+    assert len(data.days) == 6
+    fever = next(series for series in data.markers if series.key == "fever_found")
+    assert fever.values[-2:] == (None, None)
+    assert fever.values[0] is not None
+    home = next(series for series in data.lines if series.key == "home_isolation")
+    assert home.values[-1] == home.values[-3] is not None  # carried, like the digest
+    missing = next(bars for bars in data.bars if bars.status == DayStatus.MISSING)
+    assert missing.values[-2:] == (6, 6)
+
+
+async def test_days_before_the_bot_was_in_service_are_left_out(bot: Harness) -> None:
+    await seed(bot)
+    since = datetime.combine(DAY - timedelta(days=2), time(7), tzinfo=bot.clock.tz)
+    await bot.deps.db.meta.set(SINCE_KEY, since.isoformat())
+    data = await chart_data(bot, STREET, days=30)
+    assert data.days == (DAY - timedelta(days=2), DAY - timedelta(days=1), DAY)
+
+
+async def test_sub_area_panels_are_sorted_worst_first(bot: Harness) -> None:
+    await seed(bot)
+    db = bot.deps.db
+    for grid in await db.roster.grids(
+        area_path=COMMUNITY
+    ):  # a day only 前进社区 reported: 东关社区 missed it whole
+        await db.reports.file(
+            grid_id=grid.id,
+            day=DAY - timedelta(days=6),
+            kind=ReportKind.ZERO,
+            values=zero_values(bot.deps.form),
+            incidents=(),
+            baseline={},
+            worker_id=(await db.roster.workers_of_grid(grid.id))[0].id,
+            at=bot.clock.now(),
+            late=False,
+        )
+    data = await chart_data(bot, STREET)
+    assert [panel.label for panel in data.panels] == ["东关社区", "前进社区"]
+    first, second = (panel.overall for panel in data.panels)
+    assert first is not None and second is not None and first < second
+
+
+def test_status_counts_add_up_and_rate_leaves_excused_out() -> None:
+    counts = StatusCounts(on_time=3, zero=1, late=1, excused=2, missing=5)
+    assert counts.expected == 10
+    assert counts.reporting_rate == 0.5
+    assert (counts + counts).missing == 10
+    assert StatusCounts(excused=3).reporting_rate is None
+
+
+def test_latin_only_labels_replace_names_a_latin_font_cannot_draw() -> None:
+    form = load_form()
+    street = Area(1, "学院南路街道", "学院南路街道", None)
+    community = Area(2, "学院南路街道/前进社区", "前进社区", 1)
+    day = DayFigures(DAY, StatusCounts(on_time=1, missing=1), {2: StatusCounts(on_time=1)})
+    data = build_chart(
+        ChartInput(form, ChartRequest(street, DAY), (community,), (day,)), "en", latin_only=True
+    )
+    assert "学院" not in data.title and data.title.startswith("This area")
+    assert [panel.label for panel in data.panels] == ["Sub-area 1"]
+
+
+# --------------------------------------------------------------------------- the picture
+
+
+async def test_the_png_has_its_size_and_shows_the_status_colours(bot: Harness) -> None:
+    await seed(bot)
+    request = ChartRequest(await area(bot, STREET), DAY, 14)
+    chart = await draw_chart(bot.deps, request, "zh_CN", highlight=DAY)
+    image = Image.open(io.BytesIO(chart.png))
+    image.load()
+    assert image.format == "PNG"
+    assert image.size == (chart.width, chart.height) == png_size(chart.png)
+    assert image.width == 1000 and image.height > 600
+    colours = {colour for _, colour in image.convert("RGB").getcolors(maxcolors=1 << 20) or []}
+    assert len(colours) > 50  # not blank
+    for status in (DayStatus.ON_TIME, DayStatus.MISSING, DayStatus.LATE):
+        rgb = tuple(int(COLOURS[status][i : i + 2], 16) for i in (1, 3, 5))
+        assert rgb in colours, status
+
+
+# --------------------------------------------------------------------------- delivery
+
+
+async def street_group(bot: Harness) -> tuple[SimUser, SimUser, SimGroup]:
+    """The admin, a supervisor and the street's group, bound."""
+    admin, supervisor = bot.user(ADMIN_ID, "Admin"), bot.user(SUPERVISOR, "赵主任")
+    group = bot.group(-100_100, "学院南路街道指挥部", admins=(admin,))
+    group.add_member(supervisor)
+    await bot.send(admin, f"/bindgroup {STREET}", chat=group)
+    return admin, supervisor, group
+
+
+async def test_the_digest_brings_one_photo_after_its_text_also_across_a_restart(
+    bot: Harness,
+) -> None:
+    await seed(bot)
+    admin, _, street = await street_group(bot)
+    community = bot.group(-100_101, "前进社区防控群", admins=(admin,))
+    await bot.send(admin, f"/bindgroup {COMMUNITY} en", chat=community)
+    before = {group.id: len(group.inbox()) for group in (street, community)}
+    bot.at(20, 0)
+    await bot.tick()
+    await bot.restart()
+    await bot.tick()
+    for group in (street, community):
+        got = group.inbox()[before[group.id] :]
+        assert [message.photo is not None for message in got][-1] is True
+        photos = [message.photo for message in got if message.photo is not None]
+        assert len(photos) == 1
+        assert got[0].text is not None and got[0].photo is None  # the text comes first
+        Image.open(io.BytesIO(photos[0].content)).verify()
+    assert "学院南路街道" in (street.last().photo.caption or "")  # type: ignore[union-attr]
+    assert "reporting days" in (community.last().photo.caption or "")  # type: ignore[union-attr]
+    records = await bot.deps.db.schedule.records(DAY, "digest_chart")
+    assert {record.status for record in records} == {SendStatus.SENT}
+    assert len(records) == 2
+
+
+async def test_a_chart_that_cannot_be_drawn_never_holds_up_the_text(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: object) -> bytes:
+        raise RuntimeError("no canvas")
+
+    monkeypatch.setattr("bot.usecases.chart.render_png", broken)
+    await seed(bot)
+    _, _, street = await street_group(bot)
+    before = len(street.inbox())
+    bot.at(20, 0)
+    with caplog.at_level(logging.ERROR):
+        await bot.tick()
+        await bot.tick()
+        await bot.restart()
+        await bot.tick()
+    got = street.inbox()[before:]
+    assert got and all(message.photo is None for message in got)
+    assert "汇总" in (got[0].text or "") or "日报" in (got[0].text or "")
+    failures = [record for record in caplog.records if "could not be drawn" in record.message]
+    assert len(failures) == 1
+    [record] = await bot.deps.db.schedule.records(DAY, "digest_chart")
+    assert record.status == SendStatus.SKIPPED
+    [text] = await bot.deps.db.schedule.records(DAY, "digest")
+    assert text.status == SendStatus.SENT
+
+
+async def test_a_failed_photo_upload_is_retried_without_repeating_the_text(
+    bot: Harness,
+) -> None:
+    await seed(bot)
+    _, _, street = await street_group(bot)
+    before = len(street.inbox())
+    bot.emu.fail_next("sendPhoto", status=502)
+    bot.at(20, 0)
+    await bot.tick()
+    got = street.inbox()[before:]
+    assert sum(message.photo is not None for message in got) == 1
+    assert sum(message.text is not None for message in got) == len(got) - 1
+    [record] = await bot.deps.db.schedule.records(DAY, "digest_chart")
+    assert (record.status, record.attempts) == (SendStatus.SENT, 2)
+
+
+# --------------------------------------------------------------------------- /chart
+
+
+async def ask(bot: Harness, user: SimUser, text: str, chat: SimGroup | None = None) -> SentMessage:
+    """Send a command that answers in the background; its one reply."""
+    await bot.send(user, text, chat=chat)
+    [reply] = await (chat or user).wait_for_message(1, timeout=30)
+    return reply
+
+
+async def test_chart_in_the_group_sends_the_area_photo(bot: Harness) -> None:
+    await seed(bot)
+    _, supervisor, street = await street_group(bot)
+    reply = await ask(bot, supervisor, "/chart 7d", street)
+    assert reply.photo is not None
+    assert "学院南路街道" in (reply.photo.caption or "") and "6" in (reply.photo.caption or "")
+    field = await ask(bot, supervisor, "/chart home_isolation 前进社区 30d", street)
+    assert field.photo is not None and "前进社区" in (field.photo.caption or "")
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ("5d", "“5d”不是可用的时间段"),
+        ("14d 30d", "“30d”不是可用的时间段"),
+        ("365", "“365”不是可用的时间段"),
+    ],
+)
+async def test_bad_chart_arguments_get_examples(bot: Harness, args: str, expected: str) -> None:
+    _, supervisor, street = await street_group(bot)
+    reply = await ask(bot, supervisor, f"/chart {args}", street)
+    assert reply.photo is None
+    assert expected in (reply.plain_text or "")
+    assert "/chart 30d home_isolation" in (reply.plain_text or "")  # the examples
+    assert "fever_found" in (reply.plain_text or "")  # the fields
+
+
+async def test_chart_of_an_unknown_or_outside_area_is_refused(bot: Harness) -> None:
+    admin = bot.user(ADMIN_ID, "Admin")
+    supervisor = bot.user(SUPERVISOR, "赵主任")
+    community = bot.group(-100_101, "前进社区防控群", admins=(admin,))
+    community.add_member(supervisor)
+    await bot.send(admin, f"/bindgroup {COMMUNITY}", chat=community)
+    outside = await ask(bot, supervisor, "/chart 东关社区", community)
+    assert outside.photo is None and "东关社区" in (outside.plain_text or "")
+    unknown = await ask(bot, supervisor, "/chart 7d 火星社区", community)
+    assert unknown.photo is None and "火星社区" in (unknown.plain_text or "")
+
+
+async def test_chart_is_for_supervisors_and_admins_only(bot: Harness) -> None:
+    worker = bot.user(710000001, "王娜")
+    reply = await ask(bot, worker, "/chart")
+    assert reply.photo is None
+    admin = bot.user(ADMIN_ID, "Admin")
+    await seed(bot)
+    photo = await ask(bot, admin, "/chart 14d fever_found 东关社区")
+    assert photo.photo is not None and "东关社区" in (photo.photo.caption or "")
+    whole = await ask(bot, admin, "/chart")
+    assert whole.photo is not None and STREET in (whole.photo.caption or "")
