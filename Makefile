@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint install demo browser bench bench-quick
+.PHONY: test lint install demo browser font bench bench-quick
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,13 @@ browser:
 test: lint browser
 	$(BIN)/pytest -n auto --dist loadgroup
 
+# A Chinese font for the charts (Debian's fonts-wqy-zenhei); never fails the run (without
+# one the charts are labelled in English, and the log says so once).
+font:
+	@sh scripts/ensure-chromium.sh --font-only
+
 # The whole product on this machine: a simulated street plays a reporting day (no token).
-demo: $(STAMP)
+demo: $(STAMP) font
 	$(BIN)/gridbot demo
 
 # Every benchmark scenario (long), or the one-minute set; a table and bench/results/latest.json.

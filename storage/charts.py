@@ -1,10 +1,15 @@
 """The figures an area chart is drawn from, per day, by set-based queries.
 
 Each query covers all the chart's days and grids at once (grouped in SQL); nothing walks a
-grid's history in Python. Stock balances come from one window query: every report's change
-of its grid's closing balance (opening = the baseline typed on it, else the previous
-closing), summed per day; a day's balance is the running sum of those changes. Issue-9's
-kept figures can replace :meth:`ChartFigureReader.figures` without touching the chart.
+grid's history in Python. A stock's balance is the running sum, over days, of the changes of
+its grids' closings. A report changes its grid's closing by its net flow (inflows −
+outflows), except a report that carries a typed baseline (a grid's first report, or a stock
+added to the form later): that one sets the opening, so it also changes the closing by
+``baseline − previous closing``. So a balance needs the day's net flows (one grouped scan)
+plus the few rebased reports; only a rebase after a grid's first report needs that grid's
+previous closing (a window query over those grids alone). The scan still reads the area's
+whole history: kept figures (issue 9) can replace :meth:`ChartFigureReader.figures` without
+touching the chart.
 """
 
 from __future__ import annotations
@@ -49,29 +54,21 @@ SELECT day, bucket,
 FROM cells GROUP BY day, bucket
 """
 
-_BALANCE = f"""
+_CLOSINGS = f"""
 WITH flows AS (
-    SELECT r.grid_id, r.day, json_extract(v.baseline, :stock) AS base,
-           (SELECT coalesce(sum(json_extract(v.answers, '$.' || f.value)), 0)
-            FROM json_each(:inflows) f)
-         - (SELECT coalesce(sum(json_extract(v.answers, '$.' || f.value)), 0)
-            FROM json_each(:outflows) f) AS net
+    SELECT r.grid_id, r.day, json_extract(v.baseline, :stock) AS base, {{net}} AS net
     FROM reports r JOIN report_versions v ON v.report_id = r.id AND {_CURRENT}
     WHERE r.day <= :last AND r.grid_id IN (SELECT value FROM json_each(:grids))
 ), segments AS (
     SELECT *, count(base) OVER (PARTITION BY grid_id ORDER BY day) AS segment FROM flows
-), closings AS (
-    SELECT grid_id, day,
-           coalesce(first_value(base) OVER run, 0) + sum(net) OVER run AS closing
-    FROM segments
-    WINDOW run AS (PARTITION BY grid_id, segment ORDER BY day)
-), changes AS (
-    SELECT day, closing - coalesce(lag(closing) OVER (PARTITION BY grid_id ORDER BY day), 0)
-           AS change
-    FROM closings
 )
-SELECT day, sum(change) AS change FROM changes GROUP BY day ORDER BY day
+SELECT grid_id, day, coalesce(first_value(base) OVER run, 0) + sum(net) OVER run AS closing
+FROM segments
+WINDOW run AS (PARTITION BY grid_id, segment ORDER BY day)
+ORDER BY grid_id, day
 """
+"""Every report's closing of one stock, for a few grids (opening: the baseline typed on the
+report, else the previous closing)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,9 +99,7 @@ class ChartFigureReader:
             counts = await _counts(conn, form, grids, days)
             urgent = await _urgent(conn, grids, days)
             active = [grid.grid_id for grid in grids if grid.active]
-            balances = {
-                stock.key: await _balances(conn, stock, active, days) for stock in form.stocks()
-            }
+            balances = await _balances(conn, form, active, days)
         figures = []
         for day in days:
             buckets = status.get(day, {})
@@ -187,22 +182,94 @@ async def _urgent(
 
 
 async def _balances(
-    conn: aiosqlite.Connection, stock: FieldDef, grid_ids: Sequence[int], days: Sequence[date]
-) -> dict[date, int | None]:
-    """The stock's balance summed over the grids at the end of each of ``days``; None
-    until some grid has reported it."""
+    conn: aiosqlite.Connection, form: Form, grid_ids: Sequence[int], days: Sequence[date]
+) -> dict[str, dict[date, int | None]]:
+    """Each stock's balance summed over the grids at the end of each of ``days``; None
+    until some grid has reported."""
+    stocks = form.stocks()
+    if not stocks:
+        return {}
+    scope = {"last": to_db_day(days[-1]), "grids": to_json(list(grid_ids))}
+    changes = await _net_flows(conn, stocks, scope)
+    for stock in stocks:
+        for day, change in await _rebases(conn, stock, scope):
+            changes[stock.key][day] = changes[stock.key].get(day, 0) + change
+    return {key: running_totals(sorted(by_day.items()), days) for key, by_day in changes.items()}
+
+
+async def _net_flows(
+    conn: aiosqlite.Connection, stocks: Sequence[FieldDef], scope: Mapping[str, str]
+) -> dict[str, dict[date, int]]:
+    """Per stock and day, the net flow of the day's reports: one scan for every stock."""
+    params: dict[str, object] = dict(scope)
+    columns = []
+    for number, stock in enumerate(stocks):
+        columns.append(f"sum({_net(stock, f's{number}', params)}) AS s{number}")
     rows = await fetch_all(
         conn,
-        _BALANCE,
-        {
-            "stock": f"$.{stock.key}",
-            "inflows": to_json(stock.inflows),
-            "outflows": to_json(stock.outflows),
-            "last": to_db_day(days[-1]),
-            "grids": to_json(list(grid_ids)),
-        },
+        f"SELECT r.day, {', '.join(columns)} FROM reports r"
+        f" JOIN report_versions v ON v.report_id = r.id AND {_CURRENT}"
+        " WHERE r.day <= :last AND r.grid_id IN (SELECT value FROM json_each(:grids))"
+        " GROUP BY r.day",
+        params,
     )
-    return running_totals([(from_db_day(row["day"]), int(row["change"])) for row in rows], days)
+    return {
+        stock.key: {from_db_day(row["day"]): int(row[f"s{n}"]) for row in rows}
+        for n, stock in enumerate(stocks)
+    }
+
+
+def _net(stock: FieldDef, prefix: str, params: dict[str, object]) -> str:
+    """SQL for a report's inflows − outflows of ``stock`` (paths bound into ``params``)."""
+    terms = []
+    for sign, keys in (("+", stock.inflows), ("-", stock.outflows)):
+        for number, key in enumerate(keys):
+            name = f"{prefix}{'i' if sign == '+' else 'o'}{number}"
+            params[name] = f"$.{key}"
+            terms.append(f"{sign} coalesce(json_extract(v.answers, :{name}), 0)")
+    return f"(0 {' '.join(terms)})"
+
+
+async def _rebases(
+    conn: aiosqlite.Connection, stock: FieldDef, scope: Mapping[str, str]
+) -> list[tuple[date, int]]:
+    """Per report with a typed baseline for ``stock``: its day and ``baseline − previous
+    closing`` (0 before a grid's first report)."""
+    params = {**scope, "stock": f"$.{stock.key}"}
+    rows = await fetch_all(
+        conn,
+        "SELECT r.grid_id, r.day, json_extract(v.baseline, :stock) AS base,"
+        " r.day = (SELECT min(day) FROM reports f WHERE f.grid_id = r.grid_id) AS first"
+        f" FROM reports r JOIN report_versions v ON v.report_id = r.id AND {_CURRENT}"
+        " WHERE r.day <= :last AND r.grid_id IN (SELECT value FROM json_each(:grids))"
+        " AND v.baseline <> '{}' AND json_extract(v.baseline, :stock) IS NOT NULL",
+        params,
+    )
+    later = sorted({int(row["grid_id"]) for row in rows if not row["first"]})
+    previous = await _previous_closings(conn, stock, scope, later) if later else {}
+    return [
+        (
+            from_db_day(row["day"]),
+            int(row["base"]) - previous.get((int(row["grid_id"]), row["day"]), 0),
+        )
+        for row in rows
+    ]
+
+
+async def _previous_closings(
+    conn: aiosqlite.Connection, stock: FieldDef, scope: Mapping[str, str], grid_ids: list[int]
+) -> dict[tuple[int, str], int]:
+    """For these grids, each report's previous closing, keyed by (grid id, report day)."""
+    params: dict[str, object] = {**scope, "grids": to_json(grid_ids), "stock": f"$.{stock.key}"}
+    rows = await fetch_all(conn, _CLOSINGS.format(net=_net(stock, "n", params)), params)
+    previous: dict[tuple[int, str], int] = {}
+    last: tuple[int, int] | None = None
+    for row in rows:
+        grid_id = int(row["grid_id"])
+        if last is not None and last[0] == grid_id:
+            previous[(grid_id, row["day"])] = last[1]
+        last = (grid_id, int(row["closing"]))
+    return previous
 
 
 def running_totals(

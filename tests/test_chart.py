@@ -4,8 +4,10 @@ balances), the PNG decoded, the digest's photo (once, across a restart), /chart 
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
+import os
 from collections.abc import AsyncIterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -13,7 +15,9 @@ from pathlib import Path
 import pytest
 from harness import ADMIN_ID, DAY, Harness
 from PIL import Image
+from test_cli import gridbot
 
+from bot.charting import fonts
 from bot.charting.render import COLOURS, png_size
 from bot.clock import ManualClock
 from bot.domain.chart import (
@@ -146,6 +150,36 @@ async def test_stock_lines_and_counts_equal_the_digest_totals_each_day(bot: Harn
         assert dict(item.stocks) == stocks
         assert item.stocks["home_isolation"] != 0
         assert {key: value or 0 for key, value in item.counts.items()} == counts
+
+
+async def test_a_balance_retyped_later_moves_the_line_like_the_digest(bot: Harness) -> None:
+    await seed(bot)
+    db = bot.deps.db
+    grid = await db.roster.grid_by_code("QJ-01")
+    assert grid is not None
+    report = await db.reports.get(grid.id, DAY - timedelta(days=2))
+    assert report is not None and report.kind == ReportKind.DETAILED
+    await db.reports.correct(
+        report.id,
+        kind=report.kind,
+        values=report.current.values,
+        incidents=(),
+        baseline={"home_isolation": 40},
+        worker_id=report.submitted_by,
+        at=bot.clock.now(),
+        reason="重新核对在管人数",
+    )
+    request = ChartRequest(await area(bot, COMMUNITY), DAY, 14)
+    figures = (await chart_input(bot.deps, request, highlight=None)).figures
+    desk = bot.running.outbound.digests
+    lines = []
+    for item in figures:
+        totals = (await desk.compile(request.area, item.day)).totals.fields
+        stock = next(t for t in totals if isinstance(t, StockTotal) and t.key == "home_isolation")
+        lines.append((item.stocks["home_isolation"], stock.current))
+    assert all(chart == digest for chart, digest in lines), lines
+    assert lines[-3][0] is not None and lines[-4][0] is not None
+    assert lines[-3][0] - lines[-4][0] > 20  # the retyped balance shows on its day
 
 
 async def test_a_day_nobody_reported_is_a_gap_not_zero(bot: Harness) -> None:
@@ -372,3 +406,46 @@ async def test_chart_is_for_supervisors_and_admins_only(bot: Harness) -> None:
     assert photo.photo is not None and "东关社区" in (photo.photo.caption or "")
     whole = await ask(bot, admin, "/chart")
     assert whole.photo is not None and STREET in (whole.photo.caption or "")
+
+
+# --------------------------------------------------------------------------- the CLI
+
+
+async def test_gridbot_chart_writes_the_png_and_refuses_bad_arguments(
+    bot: Harness, tmp_path: Path
+) -> None:
+    await seed(bot)
+    env = {key: value for key, value in os.environ.items() if not key.startswith("GRIDBOT_")}
+    env |= {"GRIDBOT_DB": str(bot.settings.db), "GRIDBOT_LOCALE": "en"}
+    out = tmp_path / "street.png"
+    args = ("chart", "--area", STREET, "--days", "7", "--date", DAY.isoformat(), "--out")
+    done = await asyncio.to_thread(gridbot, env, *args, str(out))
+    assert done.returncode == 0, done.stderr
+    assert f"Chart written to {out} (1000×" in done.stdout and "6 days" in done.stdout
+    with Image.open(out) as image:
+        assert image.width == 1000 and image.height > 600
+    unknown = await asyncio.to_thread(gridbot, env, "chart", "--area", "火星", "--out", str(out))
+    assert unknown.returncode == 2 and "--area 火星: no such area" in unknown.stderr
+    assert "学院南路街道/前进社区" in unknown.stderr
+    days = await asyncio.to_thread(gridbot, env, "chart", "--days", "0", "--out", str(out))
+    assert days.returncode == 2 and "from 1 to 366" in days.stderr
+    field = await asyncio.to_thread(gridbot, env, "chart", "--field", "x", "--out", str(out))
+    assert field.returncode == 2 and "home_isolation" in field.stderr
+
+
+async def test_without_a_chinese_font_the_chart_is_english_and_says_so_once(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(fonts, "cjk_font", lambda: None)  # a machine without one
+    fonts._warn_once.cache_clear()
+    await seed(bot)
+    request = ChartRequest(await area(bot, STREET), DAY, 14)
+    with caplog.at_level(logging.WARNING):
+        first = await draw_chart(bot.deps, request, "zh_CN", highlight=DAY)
+        await draw_chart(bot.deps, request, "zh_CN", highlight=DAY)
+    fonts._warn_once.cache_clear()
+    assert first.locale == "en" and first.data.title.startswith("This area")
+    assert [panel.label for panel in first.data.panels] == ["Sub-area 2", "Sub-area 1"]
+    warnings = [record for record in caplog.records if "no Chinese font" in record.message]
+    assert len(warnings) == 1
+    assert first.caption(request.area).startswith("📊 学院南路街道")  # Telegram draws it
