@@ -1,34 +1,29 @@
-"""The figures an area chart is drawn from, per day, by set-based queries.
+"""The figures an area chart is drawn from, per day, at a cost independent of the history.
 
-Each query covers all the chart's days and grids at once (grouped in SQL); nothing walks a
-grid's history in Python. A stock's balance is the running sum, over days, of the changes of
-its grids' closings. A report changes its grid's closing by its net flow (inflows −
-outflows), except a report that carries a typed baseline (a grid's first report, or a stock
-added to the form later): that one sets the opening, so it also changes the closing by
-``baseline − previous closing``. So a balance needs the day's net flows (one grouped scan)
-plus the few rebased reports; only a rebase after a grid's first report needs that grid's
-previous closing (a window query over those grids alone). The scan still reads the area's
-whole history: kept figures (issue 9) can replace :meth:`ChartFigureReader.figures` without
-touching the chart.
+The reporting status of every grid-day comes from one grouped query over the chart's days
+(reports, excusals, the roster), the urgent incidents from another. The numbers come from the
+kept running figures (:mod:`storage.figures`, the digest's own), summed in SQL per day: each
+count's value (None where nobody answered it, or it was not asked), and each stock's change
+of closing (a grid's closing minus its previous one). A stock's balance on a day is the sum
+of the grids' closings as of the day before the chart plus the changes up to that day. Every
+query reads the chart's days only, so the cost does not grow with the history.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 import aiosqlite
 
 from bot.domain.chart import DayFigures, StatusCounts
-from bot.domain.form import FieldDef, Form
+from bot.domain.form import Form
+from bot.domain.running import FieldRun
 from storage.codec import from_db_day, to_db_day, to_json
 from storage.db import Database
-from storage.rows import fetch_all
-
-_CURRENT = "v.version = (SELECT max(version) FROM report_versions WHERE report_id = r.id)"
-"""Join condition: the current version of report ``r``."""
+from storage.rows import fetch_all, fetch_one
 
 _STATUS = """
 WITH scope AS (
@@ -54,21 +49,9 @@ SELECT day, bucket,
 FROM cells GROUP BY day, bucket
 """
 
-_CLOSINGS = f"""
-WITH flows AS (
-    SELECT r.grid_id, r.day, json_extract(v.baseline, :stock) AS base, {{net}} AS net
-    FROM reports r JOIN report_versions v ON v.report_id = r.id AND {_CURRENT}
-    WHERE r.day <= :last AND r.grid_id IN (SELECT value FROM json_each(:grids))
-), segments AS (
-    SELECT *, count(base) OVER (PARTITION BY grid_id ORDER BY day) AS segment FROM flows
-)
-SELECT grid_id, day, coalesce(first_value(base) OVER run, 0) + sum(net) OVER run AS closing
-FROM segments
-WINDOW run AS (PARTITION BY grid_id, segment ORDER BY day)
-ORDER BY grid_id, day
-"""
-"""Every report's closing of one stock, for a few grids (opening: the baseline typed on the
-report, else the previous closing)."""
+
+_VALUE_INDEX = FieldRun._fields.index("value")
+"""A count's value that day, a stock's closing: the item of a kept run the chart reads."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,23 +79,25 @@ class ChartFigureReader:
             return []
         async with self._db.read() as conn:
             status = await _status(conn, grids, days)
-            counts = await _counts(conn, form, grids, days)
             urgent = await _urgent(conn, grids, days)
-            active = [grid.grid_id for grid in grids if grid.active]
+            ids = to_json([grid.grid_id for grid in grids])
+            active = to_json([grid.grid_id for grid in grids if grid.active])
+            counts_by_day = await _counts(conn, form, ids, days)
             balances = await _balances(conn, form, active, days)
+        form_counts = [field.key for field in form.counts()]
         figures = []
         for day in days:
             buckets = status.get(day, {})
-            day_counts = counts.get(day, {})
+            counts = counts_by_day.get(day) or dict.fromkeys(form_counts, None)
             figures.append(
                 DayFigures(
                     day=day,
                     status=sum(buckets.values(), StatusCounts()),
                     by_sub_area={key: value for key, value in buckets.items() if key is not None},
-                    counts={field.key: day_counts.get(field.key) for field in form.counts()},
-                    stocks={key: series.get(day) for key, series in balances.items()},
-                    inflows={s.key: _flow(day_counts, s.inflows) for s in form.stocks()},
-                    outflows={s.key: _flow(day_counts, s.outflows) for s in form.stocks()},
+                    counts=counts,
+                    stocks=balances[day],
+                    inflows={s.key: _flow(counts, s.inflows) for s in form.stocks()},
+                    outflows={s.key: _flow(counts, s.outflows) for s in form.stocks()},
                     urgent=urgent.get(day, 0),
                 )
             )
@@ -138,33 +123,6 @@ async def _status(
     return found
 
 
-async def _counts(
-    conn: aiosqlite.Connection, form: Form, grids: Sequence[ChartGrid], days: Sequence[date]
-) -> dict[date, dict[str, int | None]]:
-    """Each count field summed over the day's reports; None when no report answered it."""
-    keys = [field.key for field in form.counts()]
-    sums = "".join(f", sum(json_extract(v.answers, :k{n})) AS k{n}" for n in range(len(keys)))
-    params: dict[str, object] = {f"k{n}": f"$.{key}" for n, key in enumerate(keys)}
-    params |= {
-        "days": to_json([to_db_day(day) for day in days]),
-        "grids": to_json([grid.grid_id for grid in grids]),
-    }
-    rows = await fetch_all(
-        conn,
-        f"SELECT r.day{sums} FROM reports r"
-        f" JOIN report_versions v ON v.report_id = r.id AND {_CURRENT}"
-        " WHERE r.day IN (SELECT value FROM json_each(:days))"
-        " AND r.grid_id IN (SELECT value FROM json_each(:grids)) GROUP BY r.day",
-        params,
-    )
-    return {
-        from_db_day(row["day"]): {
-            key: None if row[f"k{n}"] is None else int(row[f"k{n}"]) for n, key in enumerate(keys)
-        }
-        for row in rows
-    }
-
-
 async def _urgent(
     conn: aiosqlite.Connection, grids: Sequence[ChartGrid], days: Sequence[date]
 ) -> dict[date, int]:
@@ -181,112 +139,96 @@ async def _urgent(
     return {from_db_day(row["day"]): int(row["n"]) for row in rows}
 
 
-async def _balances(
-    conn: aiosqlite.Connection, form: Form, grid_ids: Sequence[int], days: Sequence[date]
-) -> dict[str, dict[date, int | None]]:
-    """Each stock's balance summed over the grids at the end of each of ``days``; None
-    until some grid has reported."""
-    stocks = form.stocks()
-    if not stocks:
-        return {}
-    scope = {"last": to_db_day(days[-1]), "grids": to_json(list(grid_ids))}
-    changes = await _net_flows(conn, stocks, scope)
-    for stock in stocks:
-        for day, change in await _rebases(conn, stock, scope):
-            changes[stock.key][day] = changes[stock.key].get(day, 0) + change
-    return {key: running_totals(sorted(by_day.items()), days) for key, by_day in changes.items()}
-
-
-async def _net_flows(
-    conn: aiosqlite.Connection, stocks: Sequence[FieldDef], scope: Mapping[str, str]
-) -> dict[str, dict[date, int]]:
-    """Per stock and day, the net flow of the day's reports: one scan for every stock."""
-    params: dict[str, object] = dict(scope)
-    columns = []
-    for number, stock in enumerate(stocks):
-        columns.append(f"sum({_net(stock, f's{number}', params)}) AS s{number}")
+async def _counts(
+    conn: aiosqlite.Connection, form: Form, grid_ids: str, days: Sequence[date]
+) -> dict[date, dict[str, int | None]]:
+    """Each count summed over the day's reports; None when no report answered it."""
+    keys = [field.key for field in form.counts()]
+    sums = "".join(f", sum(json_extract(runs, :k{n})) AS k{n}" for n in range(len(keys)))
+    params: dict[str, object] = {f"k{n}": _value_path(key) for n, key in enumerate(keys)}
+    params |= {"grids": grid_ids, "first": to_db_day(days[0]), "last": to_db_day(days[-1])}
     rows = await fetch_all(
         conn,
-        f"SELECT r.day, {', '.join(columns)} FROM reports r"
-        f" JOIN report_versions v ON v.report_id = r.id AND {_CURRENT}"
-        " WHERE r.day <= :last AND r.grid_id IN (SELECT value FROM json_each(:grids))"
-        " GROUP BY r.day",
+        f"SELECT day{sums} FROM report_figures"
+        " WHERE grid_id IN (SELECT value FROM json_each(:grids))"
+        " AND day BETWEEN :first AND :last GROUP BY day",
         params,
     )
     return {
-        stock.key: {from_db_day(row["day"]): int(row[f"s{n}"]) for row in rows}
-        for n, stock in enumerate(stocks)
+        from_db_day(row["day"]): {
+            key: None if row[f"k{n}"] is None else int(row[f"k{n}"]) for n, key in enumerate(keys)
+        }
+        for row in rows
     }
 
 
-def _net(stock: FieldDef, prefix: str, params: dict[str, object]) -> str:
-    """SQL for a report's inflows − outflows of ``stock`` (paths bound into ``params``)."""
-    terms = []
-    for sign, keys in (("+", stock.inflows), ("-", stock.outflows)):
-        for number, key in enumerate(keys):
-            name = f"{prefix}{'i' if sign == '+' else 'o'}{number}"
-            params[name] = f"$.{key}"
-            terms.append(f"{sign} coalesce(json_extract(v.answers, :{name}), 0)")
-    return f"(0 {' '.join(terms)})"
+_BEFORE = """
+SELECT g.value AS grid_id, (SELECT f.runs FROM report_figures f WHERE f.grid_id = g.value
+                            AND f.day < :first ORDER BY f.day DESC LIMIT 1) AS runs
+FROM json_each(:grids) g
+"""
+"""Each grid's kept runs as of the day before ``first`` (NULL: none yet)."""
 
 
-async def _rebases(
-    conn: aiosqlite.Connection, stock: FieldDef, scope: Mapping[str, str]
-) -> list[tuple[date, int]]:
-    """Per report with a typed baseline for ``stock``: its day and ``baseline − previous
-    closing`` (0 before a grid's first report)."""
-    params = {**scope, "stock": f"$.{stock.key}"}
+async def _balances(
+    conn: aiosqlite.Connection, form: Form, grid_ids: str, days: Sequence[date]
+) -> dict[date, dict[str, int | None]]:
+    """Each stock's balance (the grids' latest closings summed) at the end of each of
+    ``days``; None until some grid has one. One query for the balances the day before the
+    range, one for every change of a closing within it (a grid's closing minus its previous
+    one: within the range by window, before it from the runs as of the day before)."""
+    keys = [stock.key for stock in form.stocks()]
+    if not keys:
+        return {day: {} for day in days}
+    params: dict[str, object] = {f"s{n}": _value_path(key) for n, key in enumerate(keys)}
+    params |= {"grids": grid_ids, "first": to_db_day(days[0]), "last": to_db_day(days[-1])}
+    totals = ", ".join(f"sum(json_extract(runs, :s{n})) AS s{n}" for n in range(len(keys)))
+    start = await fetch_one(conn, f"WITH before AS ({_BEFORE}) SELECT {totals} FROM before", params)
+    closings = ", ".join(f"json_extract(f.runs, :s{n}) AS s{n}" for n in range(len(keys)))
+    changes = ", ".join(
+        f"s{n} - coalesce(lag(s{n}) OVER run, json_extract(before.runs, :s{n}), 0) AS s{n}"
+        for n in range(len(keys))
+    )
+    sums = ", ".join(f"sum(s{n}) AS s{n}" for n in range(len(keys)))
     rows = await fetch_all(
         conn,
-        "SELECT r.grid_id, r.day, json_extract(v.baseline, :stock) AS base,"
-        " r.day = (SELECT min(day) FROM reports f WHERE f.grid_id = r.grid_id) AS first"
-        f" FROM reports r JOIN report_versions v ON v.report_id = r.id AND {_CURRENT}"
-        " WHERE r.day <= :last AND r.grid_id IN (SELECT value FROM json_each(:grids))"
-        " AND v.baseline <> '{}' AND json_extract(v.baseline, :stock) IS NOT NULL",
+        f"WITH before AS MATERIALIZED ({_BEFORE}), kept AS (SELECT f.grid_id, f.day, {closings}"
+        " FROM report_figures f WHERE f.grid_id IN (SELECT value FROM json_each(:grids))"
+        " AND f.day BETWEEN :first AND :last)"
+        f" SELECT day, {sums} FROM (SELECT kept.day, {changes} FROM kept"
+        " JOIN before ON before.grid_id = kept.grid_id"
+        " WINDOW run AS (PARTITION BY kept.grid_id ORDER BY kept.day)) GROUP BY day",
         params,
     )
-    later = sorted({int(row["grid_id"]) for row in rows if not row["first"]})
-    previous = await _previous_closings(conn, stock, scope, later) if later else {}
-    return [
-        (
-            from_db_day(row["day"]),
-            int(row["base"]) - previous.get((int(row["grid_id"]), row["day"]), 0),
+    series = {}
+    for n, key in enumerate(keys):
+        begin = None if start is None or start[f"s{n}"] is None else int(start[f"s{n}"])
+        steps = sorted(
+            (from_db_day(row["day"]), int(row[f"s{n}"])) for row in rows if row[f"s{n}"] is not None
         )
-        for row in rows
-    ]
-
-
-async def _previous_closings(
-    conn: aiosqlite.Connection, stock: FieldDef, scope: Mapping[str, str], grid_ids: list[int]
-) -> dict[tuple[int, str], int]:
-    """For these grids, each report's previous closing, keyed by (grid id, report day)."""
-    params: dict[str, object] = {**scope, "grids": to_json(grid_ids), "stock": f"$.{stock.key}"}
-    rows = await fetch_all(conn, _CLOSINGS.format(net=_net(stock, "n", params)), params)
-    previous: dict[tuple[int, str], int] = {}
-    last: tuple[int, int] | None = None
-    for row in rows:
-        grid_id = int(row["grid_id"])
-        if last is not None and last[0] == grid_id:
-            previous[(grid_id, row["day"])] = last[1]
-        last = (grid_id, int(row["closing"]))
-    return previous
+        series[key] = running_totals(begin, steps, days)
+    return {day: {key: values[day] for key, values in series.items()} for day in days}
 
 
 def running_totals(
-    changes: Iterable[tuple[date, int]], days: Sequence[date]
+    start: int | None, changes: Sequence[tuple[date, int]], days: Sequence[date]
 ) -> dict[date, int | None]:
-    """The sum of ``changes`` up to each of ``days`` (both in day order); None before the
-    first change."""
-    pending = list(changes)
+    """``start`` plus the ``changes`` up to each of ``days`` (both in day order); None
+    while there is neither a start nor a change."""
     totals: dict[date, int | None] = {}
-    total: int | None = None
-    position = 0
+    total, position = start, 0
     for day in days:
-        while position < len(pending) and pending[position][0] <= day:
-            total = (total or 0) + pending[position][1]
+        while position < len(changes) and changes[position][0] <= day:
+            total = (total or 0) + changes[position][1]
             position += 1
         totals[day] = total
     return totals
+
+
+def _value_path(key: str) -> str:
+    """The JSON path of a field's value in a kept ``runs`` object (a :class:`FieldRun` is
+    stored as the array of its items)."""
+    return f"$.{key}[{_VALUE_INDEX}]"
 
 
 def _flow(counts: Mapping[str, int | None], keys: Sequence[str]) -> int | None:

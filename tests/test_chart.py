@@ -28,7 +28,7 @@ from bot.domain.chart import (
     StatusCounts,
     build_chart,
 )
-from bot.domain.digest import CountTotal, StockTotal
+from bot.domain.digest import CountTotal, Digest, StockTotal
 from bot.domain.form import load_form
 from bot.domain.models import Area, ReportKind
 from bot.domain.plan import SINCE_KEY
@@ -36,6 +36,7 @@ from bot.domain.status import DayStatus
 from bot.domain.stocks import zero_values
 from bot.emulator import BotApiEmulator, SentMessage, SimGroup, SimUser
 from bot.usecases.chart import chart_input, draw_chart
+from bot.usecases.digests import compile_area_digests
 from storage.schedule import SendStatus
 
 STREET = "学院南路街道"
@@ -110,6 +111,11 @@ async def area(bot: Harness, path: str) -> Area:
     return found
 
 
+async def digest_of(bot: Harness, where: Area, day: date) -> Digest:
+    """The area's digest of ``day``, as the evening compiles it (the oracle)."""
+    return (await compile_area_digests(bot.deps, [where], day))[where.id]
+
+
 async def chart_data(bot: Harness, path: str, days: int = 14, **kwargs: object) -> ChartData:
     request = ChartRequest(await area(bot, path), DAY, days, **kwargs)  # type: ignore[arg-type]
     return build_chart(await chart_input(bot.deps, request, highlight=DAY), "zh_CN")
@@ -126,9 +132,8 @@ async def test_bars_per_day_are_the_digest_status_counts_and_missing_is_never_ze
     assert data.days == tuple(FIRST + timedelta(days=n) for n in range(6))
     assert data.highlight == 5
     bars = {bars.status: bars.values for bars in data.bars}
-    desk = bot.running.outbound.digests
     for index, day in enumerate(data.days):
-        status = (await desk.compile(await area(bot, STREET), day)).status
+        status = (await digest_of(bot, await area(bot, STREET), day)).status
         assert bars[DayStatus.MISSING][index] == len(status.missing) > 0
         assert bars[DayStatus.EXCUSED][index] == len(status.excused) > 0
         assert bars[DayStatus.LATE][index] == len(status.late) > 0
@@ -142,9 +147,8 @@ async def test_stock_lines_and_counts_equal_the_digest_totals_each_day(bot: Harn
     await seed(bot)
     request = ChartRequest(await area(bot, COMMUNITY), DAY, 14)
     figures = (await chart_input(bot.deps, request, highlight=None)).figures
-    desk = bot.running.outbound.digests
     for item in figures:
-        totals = (await desk.compile(request.area, item.day)).totals.fields
+        totals = (await digest_of(bot, request.area, item.day)).totals.fields
         stocks = {t.key: t.current for t in totals if isinstance(t, StockTotal)}
         counts = {t.key: t.today for t in totals if isinstance(t, CountTotal)}
         assert dict(item.stocks) == stocks
@@ -168,13 +172,13 @@ async def test_a_balance_retyped_later_moves_the_line_like_the_digest(bot: Harne
         worker_id=report.submitted_by,
         at=bot.clock.now(),
         reason="重新核对在管人数",
+        expected_version=report.current.version,
     )
     request = ChartRequest(await area(bot, COMMUNITY), DAY, 14)
     figures = (await chart_input(bot.deps, request, highlight=None)).figures
-    desk = bot.running.outbound.digests
     lines = []
     for item in figures:
-        totals = (await desk.compile(request.area, item.day)).totals.fields
+        totals = (await digest_of(bot, request.area, item.day)).totals.fields
         stock = next(t for t in totals if isinstance(t, StockTotal) and t.key == "home_isolation")
         lines.append((item.stocks["home_isolation"], stock.current))
     assert all(chart == digest for chart, digest in lines), lines
