@@ -26,6 +26,7 @@ from bot import logs
 from bot.dependencies import Dependencies
 from bot.i18n import Locale, pick_locale, t
 from bot.outbound.alerts import AlertDesk
+from bot.outbound.confirmations import Confirmations
 from bot.outbound.courier import Courier
 from bot.outbound.daily import DailyNotices
 from bot.outbound.digests import DigestDesk
@@ -85,6 +86,8 @@ class RunningBot:
 
     application: Application[Any, Any, Any, Any, Any, Any]
     outbound: Outbound
+    confirmations: Confirmations
+    """The one keeper of owed confirmations: the chat's and the Mini App's filings share it."""
     webapp: WebServer | None = None
     """The Mini App's page and API, listening while the bot runs (GRIDBOT_WEBAPP_URL set)."""
 
@@ -136,7 +139,7 @@ def build_application(
         TypeHandler(Update, _flush_persistence), group=PERSIST_AFTER_EVERY_UPDATE
     )
     application.add_error_handler(_error_handler(settings.locale))
-    return RunningBot(application, outbound)
+    return RunningBot(application, outbound, checkin.confirmations)
 
 
 async def _log_scope(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -208,7 +211,7 @@ async def _serving_webapp(
     if deps.settings.webapp_url is None:
         yield bot
         return
-    server = WebServer.for_bot(deps, bot.application, bot.outbound.alerts, token)
+    server = WebServer.for_bot(deps, bot, token)
     await server.start()
     try:
         yield replace(bot, webapp=server)

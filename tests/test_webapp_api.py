@@ -27,6 +27,7 @@ from bot.dependencies import open_dependencies
 from bot.domain.models import Incident, ReportKind
 from bot.emulator import BotApiEmulator, SimUser, sign_init_data
 from bot.emulator._records import SentMessage
+from bot.i18n import t
 from bot.startup import StartupError
 
 WANG_NA = (710000001, "王娜", "grid_qj01_1")  # QJ-01
@@ -204,7 +205,8 @@ async def test_a_report_filed_from_the_page_is_the_chats_report(bot: Harness) ->
     bot.at(18, 30)
     reply = await client.call("submit", confirm=False)
     assert reply.status == 200, reply
-    assert "逾期" in reply.data["filed"]["text"] or "迟报" in reply.data["filed"]["text"]
+    filed_text = reply.data["filed"]["text"]
+    assert filed_text == t("zh_CN", "checkin.filed_late", day=DAY.isoformat(), time="18:30")
 
     report = await bot.report("QJ-01")
     assert report is not None and report.kind == ReportKind.DETAILED and report.late
@@ -212,14 +214,15 @@ async def test_a_report_filed_from_the_page_is_the_chats_report(bot: Harness) ->
     assert report.current.values["screened"] == 120
     assert report.current.values["arrivals_risk"] == 1
     assert report.current.incidents == (Incident("suspected", "5号楼 林某某 发热", True),)
-    confirmation = wang.last().plain_text or ""
-    assert "已提交" in confirmation and "一屏填报" in confirmation
+    confirmations = [m for m in wang.inbox() if (m.plain_text or "").startswith("✅ 已提交")]
+    assert [m.plain_text for m in confirmations] == [filed_text]  # the chat's, exactly once
     assert "林某某" in supervisor_group.last().plain_text  # urgent alert posted at once
 
     again = await client.call("submit", confirm=True)
     assert again.status == 409 and "已由 王娜" in again.error
     await bot.send(wang, "/correct")  # corrections work on it as on any report
-    assert "排查人数" in texts(wang.inbox()[-3:])
+    offered = [label for row in wang.last().buttons for label in row]
+    assert any(label.startswith("排查人数") for label in offered)
 
 
 async def test_soft_warnings_need_a_yes_before_filing(bot: Harness) -> None:

@@ -51,9 +51,13 @@ async def test_one_grid_files_through_the_page_and_the_transcript_shows_it(
     tapped = [e for e in demo.stage.events if e.chat_id == telegram_id and e.text == button]
     assert len(tapped) == 1 and tapped[0].tapped_message is not None
     confirmation = [m for m in demo.emu.sent if m.chat_id == telegram_id][-1].plain_text or ""
-    assert t(LANG, "webapp.filed_from_page") in confirmation
+    when = report.submitted_at.astimezone(demo.clock.tz).strftime("%H:%M")
+    filed = t(LANG, "checkin.filed", day=report.day.isoformat(), time=when)
+    assert confirmation == filed
 
     page = (played.out / TRANSCRIPT).read_text("utf-8")
     section = page.split(f'id="chat{telegram_id}"')[1].split("</section>")[0]
     assert f"{t(LANG, 'demo.transcript.tapped')} {html.escape(button)}" in section
-    assert html.escape(t(LANG, "webapp.filed_from_page")) in section
+    filled_in_page = t(LANG, "demo.webapp.filled", count=0).split("0")[0]
+    assert html.escape(filled_in_page) in section
+    assert html.escape(filed) in section

@@ -11,14 +11,12 @@ confirm), 422 (an answer or a report that the rules refuse).
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
-from telegram.error import TelegramError
 
 from bot.dependencies import Dependencies
 from bot.domain.draft import Draft, final_values
@@ -26,8 +24,10 @@ from bot.domain.models import Grid, Report, Worker
 from bot.domain.summary import summary_lines
 from bot.i18n import Locale, catalog, t
 from bot.outbound.alerts import AlertDesk
+from bot.outbound.confirmations import Confirmations
 from bot.usecases import filing, people
 from bot.usecases.errors import RulesRejected
+from bot.usecases.unit import unit_of_work
 from bot.webapp.auth import AuthError, Caller, InitDataChecker
 from bot.webapp.drafts import DraftStore
 from bot.webapp.views import (
@@ -76,15 +76,24 @@ class Session:
 Handler = Callable[[Session], Awaitable[Json]]
 
 
+@dataclass(frozen=True)
+class Senders:
+    """What filing sends, shared with the chat: urgent alerts, and the confirmations owed
+    (recorded with the report, delivered exactly once)."""
+
+    alerts: AlertDesk
+    confirmations: Confirmations
+
+
 class WebApi:
     """The API's handlers, bound to the running bot."""
 
     def __init__(
-        self, deps: Dependencies, drafts: DraftStore, alerts: AlertDesk, checker: InitDataChecker
+        self, deps: Dependencies, drafts: DraftStore, senders: Senders, checker: InitDataChecker
     ) -> None:
         self.deps = deps
         self.drafts = drafts
-        self.alerts = alerts
+        self.senders = senders
         self.checker = checker
 
     def routes(self) -> list[web.RouteDef]:
@@ -200,27 +209,32 @@ class WebApi:
             raise ApiError(422, session.t("webapp.error.not_ready"), review=checked)
         if checked["soft"] and session.body.get("confirm") is not True:
             raise ApiError(409, session.t("webapp.error.confirm"), review=checked)
-        skip_unanswered_optional(self.deps.form_for(draft.day), draft)
-        confirm_warnings(self.deps.form_for(draft.day), draft)
+        form = self.deps.form_for(draft.day)
+        skip_unanswered_optional(form, draft)
+        confirm_warnings(form, draft)
         draft.incidents_done = True
+        chat, confirmations = session.caller.telegram_id, self.senders.confirmations
         try:
-            filed = await filing.file_report(
-                self.deps,
-                worker_id=session.worker.id,
-                grid_id=draft.grid_id,
-                day=draft.day,
-                values=final_values(self.deps.form_for(draft.day), draft),
-                incidents=draft.incident_values(),
-                baseline=draft.baseline,
-            )
+            async with unit_of_work(self.deps) as db:  # the report and its confirmation owed
+                filed = await filing.file_report(
+                    self.deps,
+                    worker_id=session.worker.id,
+                    grid_id=draft.grid_id,
+                    day=draft.day,
+                    values=final_values(form, draft),
+                    incidents=draft.incident_values(),
+                    baseline=draft.baseline,
+                )
+                if filed.created:
+                    await confirmations.owe(db, filed.report, chat)
         except RulesRejected:
             raise ApiError(422, session.t("webapp.error.not_ready"), review=checked) from None
-        await self.drafts.forget(session.caller.telegram_id)
+        await self.drafts.forget(chat)
         if not filed.created:
             raise ApiError(409, self._already_filed(session, filed.report), filed=True)
-        text = self._filed_text(session.locale, filed.report)
-        await self._tell_chat(session, text, checked["lines"])
-        await self.alerts.raise_for(filed.report)
+        await confirmations.send(chat, session.locale, filed.report)
+        await self.senders.alerts.raise_for(filed.report)
+        text = confirmations.text(session.locale, filed.report, filed.report.current.version)
         return {"filed": {"text": text, "lines": checked["lines"]}}
 
     # ------------------------------------------------------------------ helpers
@@ -251,11 +265,6 @@ class WebApi:
             **review(self.deps.form_for(draft.day), draft, session.locale),
         }
 
-    def _filed_text(self, locale: Locale, report: Report) -> str:
-        key = "checkin.filed_late" if report.late else "checkin.filed"
-        moment = report.submitted_at.astimezone(self.deps.settings.timezone)
-        return t(locale, key, day=report.day.isoformat(), time=moment.strftime("%H:%M"))
-
     def _already_filed(self, session: Session, report: Report) -> str:
         moment = report.submitted_at.astimezone(self.deps.settings.timezone)
         status = session.t("status.late") if report.late else session.t("status.on_time")
@@ -278,15 +287,6 @@ class WebApi:
             incidents=report.current.incidents,
         )
         return {"text": self._already_filed(session, report), "lines": lines}
-
-    async def _tell_chat(self, session: Session, text: str, lines: list[str]) -> None:
-        """The confirmation in the worker's chat with the bot, as after filing in chat."""
-        parts = [text, session.t("webapp.filed_from_page"), *lines]
-        body = "\n".join(html.escape(part, quote=False) for part in parts)
-        try:
-            await self.alerts.courier.bot.send_message(session.caller.telegram_id, body)
-        except TelegramError as error:
-            log.warning("could not confirm a report filed from the page: %s", error)
 
 
 async def _json_body(request: web.Request, locale: Locale) -> dict[str, Any]:

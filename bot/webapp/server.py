@@ -11,18 +11,20 @@ import logging
 from datetime import timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
 from bot.dependencies import Dependencies
 from bot.i18n import t
-from bot.outbound.alerts import AlertDesk
 from bot.startup import StartupError
-from bot.webapp.api import WebApi
+from bot.webapp.api import Senders, WebApi
 from bot.webapp.auth import InitDataChecker
-from bot.webapp.drafts import AnyApplication, DraftStore
+from bot.webapp.drafts import DraftStore
+
+if TYPE_CHECKING:
+    from bot.app import RunningBot
 
 log = logging.getLogger(__name__)
 
@@ -96,13 +98,12 @@ class WebServer:
         self.port = port
 
     @classmethod
-    def for_bot(
-        cls, deps: Dependencies, application: AnyApplication, alerts: AlertDesk, token: str
-    ) -> WebServer:
+    def for_bot(cls, deps: Dependencies, bot: RunningBot, token: str) -> WebServer:
         """The server for a running bot, configured by the ``GRIDBOT_WEBAPP_*`` settings."""
         settings = deps.settings
         checker = InitDataChecker(token, timedelta(hours=settings.webapp_max_age_hours))
-        api = WebApi(deps, DraftStore(application), alerts, checker)
+        senders = Senders(bot.outbound.alerts, bot.confirmations)
+        api = WebApi(deps, DraftStore(bot.application), senders, checker)
         return cls(build_web_app(api), settings.webapp_host, settings.webapp_port)
 
     async def start(self) -> None:
