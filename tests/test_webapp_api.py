@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from harness import ADMIN_ID, DAY, TOKEN, Harness, answer_questions, texts
+from test_form_versions import new_form_text
 from webapp_support import (
     BUTTON_EN,
     BUTTON_ZH,
@@ -27,6 +29,7 @@ from bot.dependencies import open_dependencies
 from bot.domain.models import Incident, ReportKind
 from bot.emulator import BotApiEmulator, SimUser, sign_init_data
 from bot.emulator._records import SentMessage
+from bot.form_changes import apply_form, check_form
 from bot.i18n import t
 from bot.startup import StartupError
 
@@ -321,3 +324,25 @@ async def test_the_demos_page_worker_files_through_the_api_without_a_browser(bot
     assert typed == len(answers) + 1  # and the optional difficulties, left empty
     report = await bot.report("QJ-01")
     assert report is not None and report.current.values["arrivals_risk"] == 1
+
+
+async def test_the_page_shows_the_form_in_force_for_the_day(bot: Harness) -> None:
+    tomorrow = DAY + timedelta(days=1)
+    deps = bot.deps
+    checked = check_form(deps.db, new_form_text(), "new.toml", DAY)
+    await apply_form(deps.db, checked, since=tomorrow, today=DAY, now=deps.now(), actor=ADMIN_ID)
+    wang = worker(bot, WANG_NA)
+    await bot.start_bot(wang)
+    client = await open_page(bot, wang)
+    today = [field["key"] for field in (await client.open()).data["form"]["fields"]]
+    assert "households_visited" in today and "nat_samples" not in today
+    assert (await client.answer("households_visited", "4")).status == 200
+
+    bot.at(9, 0, tomorrow)
+    opened = (await client.open()).data
+    keys = [field["key"] for field in opened["form"]["fields"]]
+    assert "nat_samples" in keys and "households_visited" not in keys
+    assert opened["state"]["values"] == {}  # yesterday's draft is not today's
+    reply = await client.answer("nat_samples", "35")
+    assert reply.status == 200 and reply.data["state"]["values"]["nat_samples"] == "35"
+    assert (await client.answer("households_visited", "4")).status == 422
