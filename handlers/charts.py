@@ -19,6 +19,7 @@ from bot.domain.chart_args import ChartArgError, field_keys, parse_chart_args
 from bot.domain.models import Area
 from bot.i18n import Locale, t
 from bot.telegram_ui import escape
+from bot.usecases import supervision
 from bot.usecases.chart import draw_chart
 from handlers.common import Turn
 from handlers.roles import Reach, Roles
@@ -63,7 +64,7 @@ class ChartCommands:
             return await self.roles.area(turn, text, within=reach.area)
         if reach.area is not None:
             return reach.area
-        tops = [area for area in await self.deps.db.roster.areas() if area.parent_id is None]
+        tops = await supervision.top_areas(self.deps)
         if len(tops) == 1:
             return tops[0]
         await turn.say(f"{t(reach.locale, 'chart.name_area')}\n\n{self._usage(reach.locale)}")

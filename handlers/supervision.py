@@ -13,10 +13,11 @@ from bot.domain.dates import DateArgError, parse_day
 from bot.domain.models import Area, FieldValue, Supervisor
 from bot.domain.numbers import InputError
 from bot.i18n import listing
-from bot.outbound.alerts import AckResult, AlertDesk
+from bot.outbound.alerts import AlertDesk
 from bot.outbound.digests import DigestDesk
 from bot.telegram_ui import ACK_PREFIX, escape, escaped, parse_ack_data
 from bot.usecases import digests, supervision
+from bot.usecases.alerts import AckResult
 from bot.usecases.errors import RulesRejected, UseCaseError
 from handlers.common import Turn
 

@@ -14,11 +14,12 @@ from telegram.ext import CallbackContext, JobQueue
 
 from bot import logs
 from bot.dependencies import Dependencies
-from bot.domain.plan import SINCE_KEY, DailyTimes, PlannedSend, SendKind, day_plan
+from bot.domain.plan import DailyTimes, PlannedSend, SendKind, day_plan
 from bot.outbound.alerts import AlertDesk
 from bot.outbound.courier import Courier
 from bot.outbound.daily import DailyNotices
 from bot.outbound.digests import DigestDesk
+from bot.usecases.schedule import in_service_since
 
 log = logging.getLogger(__name__)
 
@@ -59,20 +60,13 @@ class DailyRunner:
         """
         async with self._lock:
             now = self.deps.now()
-            since = await self._scheduling_since(now)
+            since = await in_service_since(self.deps, now)
             for planned in self.plan(now):
                 marker = (planned.key, planned.day.isoformat())
                 if planned.at <= now and planned.valid_until > since and marker not in self._done:
                     await self._perform(planned, now)
                     self._done.add(marker)
             await self.alerts.escalate_overdue(now)
-
-    async def _scheduling_since(self, now: datetime) -> datetime:
-        stored = await self.deps.db.meta.get(SINCE_KEY)
-        if stored is None:
-            await self.deps.db.meta.set(SINCE_KEY, now.isoformat())
-            return now
-        return datetime.fromisoformat(stored)
 
     async def _perform(self, planned: PlannedSend, now: datetime) -> None:
         log.info("performing %s of %s (due %s)", planned.key, planned.day, planned.at)

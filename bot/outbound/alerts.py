@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from telegram import Message
 from telegram.error import TelegramError
@@ -15,19 +14,19 @@ from bot.domain.models import Area, Grid, Report
 from bot.i18n import Locale, t
 from bot.outbound.courier import Courier
 from bot.telegram_ui import ack_data, escape, keyboard
+from bot.usecases import supervision
 from bot.usecases.alerting import record_alerts
+from bot.usecases.alerts import (
+    AckResult,
+    acknowledge_alert,
+    alert_grid,
+    record_post,
+    unacknowledged,
+)
 from storage.alerts import Alert
 from storage.schedule import SendKey
 
 log = logging.getLogger(__name__)
-
-
-class AckResult(StrEnum):
-    """What pressing "acknowledged" did."""
-
-    ACKNOWLEDGED = "acknowledged"
-    ALREADY = "already"
-    EXPIRED = "expired"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +47,7 @@ class AlertDesk:
     async def chain(self, grid: Grid) -> list[BoundGroup]:
         """The bound groups above a grid, nearest area first (the grid's community, then its
         street, …)."""
-        bindings = await self.deps.db.groups.bindings()
+        bindings = await supervision.bound_groups(self.deps)
         parts = grid.area_path.split("/")
         prefixes = ["/".join(parts[:size]) for size in range(len(parts), 0, -1)]
         return [
@@ -70,8 +69,7 @@ class AlertDesk:
 
     async def post(self, alert: Alert, *, level: int) -> bool:
         """Post the alert to the ``level``-th bound group above its grid; False if none."""
-        grid = await self.deps.db.roster.grid(alert.grid_id)
-        assert grid is not None
+        grid, reporter = await alert_grid(self.deps, alert)
         chain = await self.chain(grid)
         if level >= len(chain):
             topic = f"alert_unheard:{alert.id}"
@@ -84,8 +82,8 @@ class AlertDesk:
             )
             return False
         group = chain[level]
-        locale = await self.deps.db.groups.language(group.chat_id) or self.deps.settings.locale
-        text = await self._text(alert, grid, locale, escalated=level > 0)
+        locale = await supervision.group_locale(self.deps, group.chat_id)
+        text = self._text(alert, grid, reporter, locale, escalated=level > 0)
         now = self.deps.now()
         delivery = await self.courier.deliver(
             SendKey(f"alert:{alert.id}", alert.day, group.chat_id),
@@ -98,18 +96,18 @@ class AlertDesk:
             grid_id=grid.id,
         )
         if isinstance(delivery.result, Message):
-            await self.deps.db.alerts.add_post(
-                alert.id,
+            await record_post(
+                self.deps,
+                alert,
                 chat_id=group.chat_id,
                 message_id=delivery.result.message_id,
                 level=level,
-                at=now,
             )
         return True
 
-    async def _text(self, alert: Alert, grid: Grid, locale: Locale, *, escalated: bool) -> str:
-        report = await self.deps.db.reports.get(alert.grid_id, alert.day)
-        reporter = report.current.created_by_name if report else ""
+    def _text(
+        self, alert: Alert, grid: Grid, reporter: str, locale: Locale, *, escalated: bool
+    ) -> str:
         category = (
             self.deps.form.category(alert.category).label(locale)
             if self.deps.form.has_category(alert.category)
@@ -133,7 +131,7 @@ class AlertDesk:
     async def escalate_overdue(self, now: datetime) -> None:
         """Re-post alerts nobody acknowledged in time to the next group up the tree."""
         window = timedelta(minutes=self.deps.settings.alert_ack_minutes)
-        for alert in await self.deps.db.alerts.unacknowledged():
+        for alert in await unacknowledged(self.deps):
             if not alert.posts:
                 await self.post(alert, level=0)
                 continue
@@ -146,24 +144,23 @@ class AlertDesk:
     ) -> AckResult:
         """A supervisor in a group the alert was posted to acknowledges it; every posting of
         the alert then shows who did, and when."""
-        alert = await self.deps.db.alerts.get(alert_id)
-        if alert is None or chat_id not in {post.chat_id for post in alert.posts}:
-            return AckResult.EXPIRED
-        alert, changed = await self.deps.db.alerts.acknowledge(
-            alert_id, by=user_id, name=name, at=self.deps.now()
+        result, alert = await acknowledge_alert(
+            self.deps, alert_id, chat_id=chat_id, user_id=user_id, name=name
         )
-        if not changed or alert is None:
-            return AckResult.ALREADY
-        await self._show_acknowledged(alert)
-        return AckResult.ACKNOWLEDGED
+        if alert is not None:
+            await self._show_acknowledged(alert)
+        return result
 
     async def _show_acknowledged(self, alert: Alert) -> None:
-        grid = await self.deps.db.roster.grid(alert.grid_id)
-        assert grid is not None and alert.acknowledged_at is not None
+        grid, reporter = await alert_grid(self.deps, alert)
+        assert alert.acknowledged_at is not None
         when = alert.acknowledged_at.astimezone(self.deps.settings.timezone).strftime("%H:%M")
         for post in alert.posts:
-            locale = await self.deps.db.groups.language(post.chat_id) or self.deps.settings.locale
-            text = await self._text(alert, grid, locale, escalated=post.level > 0)
+            locale = (
+                await supervision.group_language(self.deps, post.chat_id)
+                or self.deps.settings.locale
+            )
+            text = self._text(alert, grid, reporter, locale, escalated=post.level > 0)
             done = t(
                 locale,
                 "outbound.alert_acknowledged",

@@ -15,6 +15,7 @@ from bot.domain.plan import PlannedSend, SendKind
 from bot.i18n import Locale, listing, t
 from bot.outbound.courier import Courier, in_order
 from bot.telegram_ui import escape, keyboard, menu_data, webapp_rows
+from bot.usecases import supervision
 from bot.usecases.standing import MissingGrid, missing_grids
 from storage.schedule import SendKey
 
@@ -100,7 +101,7 @@ class DailyNotices:
         missing = await missing_grids(self.deps, planned.day)
         jobs = [
             self._escalate_to(planned, chat, area, missing, now)
-            for chat, area in await self.deps.db.groups.bindings()
+            for chat, area in await supervision.bound_groups(self.deps)
         ]
         await gather_limited(jobs)
 
@@ -116,9 +117,9 @@ class DailyNotices:
         if now >= planned.valid_until:
             await self.courier.skip(key, planned_at=planned.at)
             return
-        locale = await self.deps.db.groups.language(chat) or self.deps.settings.locale
+        locale = await supervision.group_locale(self.deps, chat)
         mine = [due for due in missing if area.covers(due.grid.area_path)]
-        total = len(await self.deps.db.roster.grids(area_path=area.path))
+        total = await supervision.grid_count(self.deps, area)
         messages = to_messages(self._escalation_lines(planned, area, mine, total, locale))
 
         send = in_order([partial(self.courier.bot.send_message, chat, text) for text in messages])

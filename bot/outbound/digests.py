@@ -23,6 +23,7 @@ from bot.i18n import Locale
 from bot.outbound.courier import Courier, in_order
 from bot.outbound.daily import ON_TIME_SLACK, gather_limited
 from bot.outbound.tables import grid_table_xlsx
+from bot.usecases import supervision
 from bot.usecases.chart import ChartImage, draw_chart
 from bot.usecases.digests import compile_area_digests
 from storage.schedule import SendKey, SendStatus
@@ -85,7 +86,7 @@ class DigestDesk:
         """The scheduled digest to every bound group, once each (late ones marked delayed;
         past the grace period, recorded as skipped and the admins are told). The digests of
         all the groups' areas are compiled together, reading the database once."""
-        bindings = await self.deps.db.groups.bindings()
+        bindings = await supervision.bound_groups(self.deps)
         if now >= planned.valid_until:
             await gather_limited(
                 self._skip(courier, planned, chat, area) for chat, area in bindings
@@ -114,7 +115,7 @@ class DigestDesk:
         self, courier: Courier, planned: PlannedSend, chat: int, digest: Digest, now: datetime
     ) -> None:
         key = SendKey(planned.key, planned.day, chat)
-        locale = await self.deps.db.groups.language(chat) or self.deps.settings.locale
+        locale = await supervision.group_locale(self.deps, chat)
         delayed = now - planned.at > ON_TIME_SLACK
         text = await courier.deliver(
             key,

@@ -51,9 +51,24 @@ async def area_of_group(deps: Dependencies, chat_id: int) -> Area | None:
     return await deps.db.groups.area_of_chat(chat_id)
 
 
+async def bound_groups(deps: Dependencies) -> list[tuple[int, Area]]:
+    """Every supervisor group (chat id) and the area it is bound to."""
+    return await deps.db.groups.bindings()
+
+
+async def grid_count(deps: Dependencies, area: Area) -> int:
+    """How many active grids ``area`` and the areas below it have."""
+    return len(await deps.db.roster.grids(area_path=area.path))
+
+
 async def group_language(deps: Dependencies, chat_id: int) -> Locale | None:
     """The language a group was bound in, if one was chosen."""
     return await deps.db.groups.language(chat_id)
+
+
+async def group_locale(deps: Dependencies, chat_id: int) -> Locale:
+    """The language to write to a group in: the one it was bound in, else GRIDBOT_LOCALE."""
+    return await group_language(deps, chat_id) or deps.settings.locale
 
 
 async def top_areas(deps: Dependencies) -> list[Area]:
