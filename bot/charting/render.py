@@ -32,6 +32,8 @@ GAP_INCHES = 0.85
 """Room between plots for the day labels and the next legend."""
 BOTTOM_INCHES = 0.35
 PANEL_COLUMNS = 5
+MIN_SLOTS = 7
+"""A chart of fewer days (a bot new in service) keeps room for a week: bars stay bar-sized."""
 PANEL_GAP = 0.12
 """Space between sub-area panels, as a fraction of a panel."""
 WEAK_RATE = 0.9
@@ -264,7 +266,7 @@ def _panel(axes: Axes, data: ChartData, panel: RatePanel, left: float, bottom: f
         )
     )
     count = len(panel.rates)
-    step = width / count
+    step = width / max(count, MIN_SLOTS)
 
     def x(index: int) -> float:
         return left + (index + 0.5) * step
@@ -278,7 +280,7 @@ def _panel(axes: Axes, data: ChartData, panel: RatePanel, left: float, bottom: f
     xs = [x(index) for index in range(count)]
     ys = [math.nan if rate is None else bottom + rate * height for rate in panel.rates]
     axes.fill_between(xs, [bottom] * count, ys, color=light, zorder=2, linewidth=0)
-    axes.plot(xs, ys, color=dark, linewidth=1, zorder=3)
+    axes.plot(xs, ys, color=dark, linewidth=1, marker="o", markersize=2, zorder=3)
     shown = "—" if panel.overall is None else f"{panel.overall * 100:.0f}%"
     axes.text(
         left, bottom + height + 0.04, f"{panel.label} {shown}", fontsize=9, color=dark, va="bottom"
@@ -291,7 +293,7 @@ def _days_axis(axes: Axes, data: ChartData) -> None:
     step = max(1, math.ceil(count / 16))
     ticks = [x for x in range(count) if (count - 1 - x) % step == 0]
     axes.set_xticks(ticks, [data.day_labels[x] for x in ticks], fontsize=8)
-    axes.set_xlim(-0.6, count - 0.4)
+    axes.set_xlim(-0.6, max(count, MIN_SLOTS) - 0.4)
     if data.highlight is not None:
         axes.axvspan(data.highlight - 0.5, data.highlight + 0.5, color=HIGHLIGHT, zorder=0)
         for tick, x in zip(axes.get_xticklabels(), ticks, strict=True):
