@@ -43,6 +43,7 @@ def cases(quick: bool) -> list[Case]:
             ),
             *_exports(200, 30, (1, 30)),
             Case("evening", "evening RSS, 1,000 grids × 30 days", {"grids": 1000, "days": 30}),
+            Case("chart", "chart of 1,000 grids, 30 days kept", {"history_days": 30, "repeat": 5}),
         ]
     return [
         Case("updates", "per update, 30 workers, 365 days", {"workers": 30, "history": 365}),
@@ -58,6 +59,7 @@ def cases(quick: bool) -> list[Case]:
         Case("replies", "replies during a 3,000-prompt fan-out", {"prompts": 3000, "repliers": 20}),
         *_exports(1000, 365, (1, 30, 365)),
         Case("evening", "evening RSS, 10,000 grids × 30 days", {"grids": 10_000, "days": 30}),
+        Case("chart", "chart of 1,000 grids, 365 days kept", {"history_days": 365, "repeat": 10}),
     ]
 
 
@@ -149,6 +151,7 @@ HEADLINES = {
     "replies": ("reply_p50_ms", "reply_p99_ms", "fanout_per_s", "lost", "http_429"),
     "export": ("rows_per_s", "wall_s", "peak_rss_mb"),
     "evening": ("idle_rss_mb", "peak_rss_mb", "after_rss_mb", "stall_ms"),
+    "chart": ("render_ms", "render_cpu_ms", "figures_14_days_ms", "draw_ms"),
 }
 
 

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bench.chart import chart
 from bench.loads import all_digests, evening, export
 from bench.replies import replies_during_fanout
 from bench.updates import per_update
@@ -20,6 +21,7 @@ SCENARIOS: dict[str, Callable[..., Awaitable[Any]]] = {
     "replies": replies_during_fanout,
     "export": export,
     "evening": evening,
+    "chart": chart,
 }
 
 
