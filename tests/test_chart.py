@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from harness import ADMIN_ID, DAY, Harness
 from PIL import Image
+from telegram.error import BadRequest
 from test_cli import gridbot
 
 from bot.charting import fonts
@@ -453,3 +454,24 @@ async def test_without_a_chinese_font_the_chart_is_english_and_says_so_once(
     warnings = [record for record in caplog.records if "no Chinese font" in record.message]
     assert len(warnings) == 1
     assert first.caption(request.area).startswith("📊 学院南路街道")  # Telegram draws it
+
+
+# --------------------------------------------------------------------------- the emulator
+
+
+async def test_the_emulator_takes_a_photo_upload_and_refuses_what_is_no_image(
+    bot: Harness,
+) -> None:
+    _, _, street = await street_group(bot)
+    sender = bot.running.application.bot
+    with pytest.raises(BadRequest, match="(?i)image_process_failed"):
+        await sender.send_photo(street.id, b"not an image", filename="chart.png")
+    picture = io.BytesIO()
+    Image.new("RGB", (320, 200), "white").save(picture, format="PNG")
+    sent = await sender.send_photo(street.id, picture.getvalue(), caption="📊 图")
+    assert (sent.photo[-1].width, sent.photo[-1].height) == (320, 200)
+    seen = street.last()
+    assert seen.photo is not None and seen.photo.caption == "📊 图"
+    assert seen.photo.content == picture.getvalue() and seen.text is None
+    call = next(call for call in reversed(bot.emu.calls) if call.method == "sendPhoto")
+    assert call.ok
