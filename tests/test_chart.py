@@ -464,7 +464,7 @@ async def test_the_emulator_takes_a_photo_upload_and_refuses_what_is_no_image(
 ) -> None:
     _, _, street = await street_group(bot)
     sender = bot.running.application.bot
-    with pytest.raises(BadRequest, match="(?i)image_process_failed"):
+    with pytest.raises(BadRequest, match=r"(?i)image_process_failed"):
         await sender.send_photo(street.id, b"not an image", filename="chart.png")
     picture = io.BytesIO()
     Image.new("RGB", (320, 200), "white").save(picture, format="PNG")
