@@ -202,6 +202,21 @@ class Draft(BaseModel):
         self.incidents = []
         self.incidents_done = False
 
+    def take_back(self, key: str) -> None:
+        """The answer to ``key`` is withdrawn (cleared in the one-screen page): a question is
+        unanswered again, an opening balance is to be given again."""
+        if key.endswith(BASELINE_SUFFIX):
+            stock = key.removesuffix(BASELINE_SUFFIX)
+            if self.baseline.pop(stock, None) is not None and stock not in self.pending_baseline:
+                self.pending_baseline.append(stock)
+            return
+        self.values.pop(key, None)
+
+    def replace_incidents(self, incidents: Sequence[DraftIncident]) -> None:
+        """The incidents as listed in the one-screen page (all of them, at once)."""
+        self.incidents = list(incidents)
+        self.incidents_done = True
+
     def give_reason(self, reason: str) -> None:
         """Why the report is corrected."""
         self.reason = reason

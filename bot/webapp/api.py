@@ -212,7 +212,7 @@ class WebApi:
         form = self.deps.form_for(draft.day)
         skip_unanswered_optional(form, draft)
         confirm_warnings(form, draft)
-        draft.incidents_done = True
+        draft.no_more_incidents()
         chat, confirmations = session.caller.telegram_id, self.senders.confirmations
         try:
             async with unit_of_work(self.deps) as db:  # the report and its confirmation owed

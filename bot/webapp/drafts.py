@@ -39,7 +39,7 @@ class DraftStore:
         The step moves on, so buttons of the chat's last question expire: a tap there after
         an edit in the page answers "expired" instead of overwriting it.
         """
-        draft.step += 1
+        draft.next_step()
         data = self._data(telegram_id)
         data[DRAFT_KEY] = draft.to_data()
         await self._persist(telegram_id, data)

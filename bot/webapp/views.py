@@ -78,6 +78,7 @@ def state_view(form: Form, draft: Draft) -> Json:
     ones appear as their condition holds), the live stocks, and the incidents."""
     openings = draft.all_openings()
     return {
+        "day": draft.day.isoformat(),
         "values": {key: _shown(value) for key, value in draft.values.items()},
         "openings": {key + BASELINE_SUFFIX: value for key, value in draft.baseline.items()},
         "asked": shown_fields(form, draft),
@@ -126,18 +127,18 @@ def apply_answer(form: Form, draft: Draft, key: str, raw: str, locale: Locale) -
         raise Refused([])
     field = form.field(key)
     if not raw.strip() and field.kind != "text":
-        draft.values.pop(key, None)
+        draft.take_back(key)
         drop_inapplicable(form, draft)
         return []
     try:
         value = parse_answer(field, raw)
     except InputError as error:
-        draft.values.pop(key, None)
+        draft.take_back(key)
         raise Refused([error.render(locale)]) from None
     violations = evaluate(form, {**draft.values, key: value}, draft.rule_context(), touching=key)
     hard = [item.render(locale) for item in violations if item.severity == "hard"]
     if hard:
-        draft.values.pop(key, None)
+        draft.take_back(key)
         raise Refused(hard)
     record_answer(draft, key, value)
     drop_inapplicable(form, draft)
@@ -149,9 +150,7 @@ def _apply_opening(form: Form, draft: Draft, key: str, raw: str, locale: Locale)
     if stock not in _openings_asked(form, draft):
         raise Refused([])
     if not raw.strip():
-        draft.baseline.pop(stock, None)
-        if stock not in draft.pending_baseline:
-            draft.pending_baseline.append(stock)
+        draft.take_back(key)
         return []
     try:
         record_answer(draft, key, parse_count(raw))
@@ -180,8 +179,7 @@ def set_incidents(form: Form, draft: Draft, items: object, locale: Locale) -> No
         incidents.append(DraftIncident(category=category, description=description, urgent=urgent))
     if problems:
         raise Refused(problems)
-    draft.incidents = incidents
-    draft.incidents_done = True
+    draft.replace_incidents(incidents)
 
 
 def unanswered(form: Form, draft: Draft, locale: Locale) -> list[str]:
@@ -198,7 +196,7 @@ def skip_unanswered_optional(form: Form, draft: Draft) -> None:
     """Optional questions left empty in the page count as skipped (the chat's Skip)."""
     for key in asked_fields(form, draft):
         if key not in draft.values and _skippable(form.field(key)):
-            draft.values[key] = None
+            record_answer(draft, key, None)
 
 
 def _skippable(field: FieldDef) -> bool:
@@ -227,10 +225,7 @@ def review(form: Form, draft: Draft, locale: Locale) -> Json:
 
 def confirm_warnings(form: Form, draft: Draft) -> None:
     """The worker confirmed the soft warnings shown ("are you sure?" → yes)."""
-    draft.confirmed += [
-        draft.confirmation_key(item)
-        for item in evaluate(form, final_values(form, draft), draft.rule_context())
-    ]
+    draft.confirm(evaluate(form, final_values(form, draft), draft.rule_context()))
 
 
 def _rendered(violations: list[Violation], severity: str, locale: Locale) -> list[str]:

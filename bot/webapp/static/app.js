@@ -251,6 +251,7 @@
   }
 
   function update(state) {
+    if (state.day !== session.day) return location.reload(); // a new day: its own form and draft
     session.state = state;
     const asked = new Set(state.asked);
     for (const field of session.form.fields) {
