@@ -19,8 +19,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.domain.export import ExportFormat, Sheet
-from bot.exporting import LedgerRequest, write_ledger
+from bot.domain.ledger_tables import ExportFormat, Sheet
+from bot.ledger_file import LedgerRequest, write_ledger
 
 from bench.world import LAST_DAY, district
 from bot.dependencies import Dependencies

@@ -31,6 +31,7 @@ from bot.outbound.courier import Courier
 from bot.outbound.daily import DailyNotices
 from bot.outbound.digests import DigestDesk
 from bot.outbound.retry import DEFAULT_BACKOFF, RetryingRateLimiter
+from bot.update_order import PerSenderUpdateProcessor
 from bot.webapp.server import WebServer
 from handlers.admin import AdminCommands
 from handlers.charts import ChartCommands
@@ -46,10 +47,6 @@ log = logging.getLogger(__name__)
 DEFAULT_READ_TIMEOUT = 5.0
 """Seconds a Bot API call waits for its answer (python-telegram-bot's own default)."""
 
-OVERALL_PER_SECOND = 30
-"""Telegram's overall limit. One message per 1/30 s, without the initial burst of 30 that a
-bucket of 30 would allow (the busiest second stays within the limit); the per-group limit
-(20 a minute) is the rate limiter's default."""
 LOG_SCOPE_FIRST = -1000
 """Handler group that names the update in the log lines of everything that handles it."""
 OWED_CONFIRMATIONS_FIRST = -500
@@ -113,13 +110,8 @@ def build_application(
         .base_file_url(settings.bot_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone))
         .persistence(SQLitePersistence(deps.db))
-        .rate_limiter(
-            RetryingRateLimiter(
-                overall_max_rate=1,
-                overall_time_period=1 / OVERALL_PER_SECOND,
-                backoff=backoff,
-            )
-        )
+        .rate_limiter(RetryingRateLimiter(backoff=backoff))
+        .concurrent_updates(PerSenderUpdateProcessor())
         .build()
     )
     outbound = Outbound.build(deps, application.bot)

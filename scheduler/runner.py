@@ -19,6 +19,7 @@ from bot.outbound.alerts import AlertDesk
 from bot.outbound.courier import Courier
 from bot.outbound.daily import DailyNotices
 from bot.outbound.digests import DigestDesk
+from bot.outbound.lanes import bulk_sends
 from bot.usecases.schedule import in_service_since
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,12 @@ class DailyRunner:
 
         Sends whose time had already passed before the scheduler first ran on this database
         are not the bot's to catch up (a fresh install does not report yesterday as missed).
+        Everything it sends goes in the bulk lane, behind replies to people.
         """
+        with bulk_sends():
+            await self._tick()
+
+    async def _tick(self) -> None:
         async with self._lock:
             now = self.deps.now()
             since = await in_service_since(self.deps, now)

@@ -1,7 +1,7 @@
 """One retry policy for every message the bot sends: replies in a chat, scheduled sends, alerts.
 
 Every Bot API call passes through the application's rate limiter, so the policy lives there
-(:class:`RetryingRateLimiter`): Telegram's limits (python-telegram-bot's ``AIORateLimiter``,
+(:class:`RetryingRateLimiter`): Telegram's limits (:class:`bot.outbound.lanes.LaneRateLimiter`,
 which waits out a 429 once and pauses every other send meanwhile), and on top of that network
 errors, timeouts and 5xx answers are retried with backoff. Refusals (400 Bad Request, 403
 Forbidden, a rejected token) are never retried: they would fail the same way again.
@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from telegram.error import BadRequest, NetworkError
-from telegram.ext import AIORateLimiter
+
+from bot.outbound.lanes import LaneRateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -63,21 +64,11 @@ def retried(endpoint: str) -> bool:
     return endpoint.startswith(RETRIED_PREFIXES)
 
 
-class RetryingRateLimiter(AIORateLimiter):
+class RetryingRateLimiter(LaneRateLimiter):
     """Telegram's limits and the one retry policy (see the module docstring)."""
 
-    def __init__(
-        self,
-        *,
-        overall_max_rate: float,
-        overall_time_period: float,
-        backoff: Sequence[float] = DEFAULT_BACKOFF,
-    ) -> None:
-        super().__init__(
-            overall_max_rate=overall_max_rate,
-            overall_time_period=overall_time_period,
-            max_retries=1,  # a 429 is waited out once, here and nowhere else
-        )
+    def __init__(self, *, backoff: Sequence[float] = DEFAULT_BACKOFF) -> None:
+        super().__init__(max_retries=1)  # a 429 is waited out once, here and nowhere else
         self.backoff = tuple(backoff)
 
     async def process_request(
@@ -87,7 +78,7 @@ class RetryingRateLimiter(AIORateLimiter):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: int | None,
+        rate_limit_args: None,
     ) -> JSONResult:
         """Send within the limits; retry network errors, timeouts and 5xx with backoff."""
         pauses = (*self.backoff, None) if retried(endpoint) else (None,)

@@ -1,0 +1,200 @@
+"""Interactive first: a rate limiter with two lanes, so a reply to a person never waits
+behind the bot's bulk sends (prompts, nags, escalations, digests).
+
+Both lanes share Telegram's limits, kept here the way the Bot API enforces them: at most 30
+messages in any second overall, a burst of 3 then one a second to one private chat, 20 a
+minute to one group (counted so that network delays cannot bunch sends up, see
+:class:`_Window`). Only calls that create a message count. A send waits first for its
+chat (sends to one chat go out one by one, in order), then for an overall slot; a free slot
+goes to the oldest waiting reply before any bulk send. Bulk sends are the ones made inside
+:func:`bulk_sends` (the scheduler's tick wraps its work in it). A 429 from Telegram pauses
+every send for its ``retry_after`` and the send is tried again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import heapq
+import itertools
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+log = logging.getLogger(__name__)
+
+OVERALL_PER_SECOND = 30
+PRIVATE_BURST = 3
+"""Messages one private chat takes at once; then one a second."""
+GROUP_PER_MINUTE = 20
+POLL = 0.05
+"""Seconds to wait for a place that only a send's answer can free."""
+MESSAGE_ENDPOINTS = frozenset(
+    {"sendMessage", "sendDocument", "sendPhoto", "sendMediaGroup", "copyMessage", "forwardMessage"}
+)
+REPLY, BULK = 0, 1
+"""Lane priorities: lower goes first."""
+
+_lane: contextvars.ContextVar[int] = contextvars.ContextVar("gridbot_send_lane", default=REPLY)
+
+Result = bool | dict[str, Any] | list[dict[str, Any]]
+
+
+@contextmanager
+def bulk_sends() -> Iterator[None]:
+    """Sends made in this block (and in tasks it starts) wait behind replies to people."""
+    token = _lane.set(BULK)
+    try:
+        yield
+    finally:
+        _lane.reset(token)
+
+
+@dataclass
+class _Window:
+    """At most ``limit`` sends in any ``period`` seconds, as Telegram sees them.
+
+    A send counts from the moment it starts until ``period`` after its answer came back: it
+    reached Telegram somewhere in between, so however the network delays one send and not
+    the next, Telegram never sees more than ``limit`` in a period.
+    """
+
+    limit: int
+    period: float
+    times: deque[float] = field(default_factory=deque)
+    in_flight: int = 0
+
+    def wait(self, now: float) -> float:
+        """Seconds until one more send fits (0: now; ``POLL`` when only an answer can free a
+        place)."""
+        while self.times and now - self.times[0] >= self.period:
+            self.times.popleft()
+        if len(self.times) + self.in_flight < self.limit:
+            return 0.0
+        return self.times[0] + self.period - now if self.times else POLL
+
+    def start(self) -> None:
+        self.in_flight += 1
+
+    def done(self, now: float) -> None:
+        self.in_flight -= 1
+        self.times.append(now)
+
+
+@dataclass
+class _Chat:
+    window: _Window
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class LaneRateLimiter(BaseRateLimiter[None]):
+    """Telegram's limits with a priority lane for replies; see the module docstring."""
+
+    def __init__(self, *, max_retries: int = 3, clock: Callable[[], float] = time.monotonic):
+        self._max_retries = max_retries
+        self._clock = clock
+        self._overall = _Window(OVERALL_PER_SECOND, 1.0)
+        self._chats: dict[int | str, _Chat] = {}
+        self._queue: list[tuple[int, int]] = []
+        self._tickets = itertools.count()
+        self._changed = asyncio.Condition()
+        self._paused_until = 0.0
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Result]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: None,
+    ) -> Result:
+        chat_id = data.get("chat_id")
+        if endpoint not in MESSAGE_ENDPOINTS or chat_id is None:
+            return await callback(*args, **kwargs)
+        chat = self._chat(chat_id)
+        async with chat.lock:
+            for attempt in itertools.count():
+                await self._sleep(chat.window.wait(self._clock()))
+                await self._overall_slot(_lane.get())
+                chat.window.start()
+                try:
+                    return await callback(*args, **kwargs)
+                except RetryAfter as error:
+                    if attempt >= self._max_retries:
+                        raise
+                    pause = _seconds(error.retry_after)
+                    log.warning("Telegram asked to wait %.1f s (%s)", pause, endpoint)
+                    self._paused_until = max(self._paused_until, self._clock() + pause)
+                finally:
+                    chat.window.done(self._clock())
+                    await self._answered()
+        raise AssertionError("unreachable")
+
+    def _chat(self, chat_id: object) -> _Chat:
+        key = chat_id if isinstance(chat_id, int | str) else str(chat_id)
+        chat = self._chats.get(key)
+        if chat is None:
+            group = isinstance(key, str) or key < 0
+            window = (
+                _Window(GROUP_PER_MINUTE, 60.0)
+                if group
+                else _Window(PRIVATE_BURST, float(PRIVATE_BURST))
+            )
+            chat = self._chats[key] = _Chat(window)
+        return chat
+
+    async def _overall_slot(self, lane: int) -> None:
+        """Wait until this send is the first in line (replies before bulk, then by arrival)
+        and an overall slot is free; take it."""
+        ticket = (lane, next(self._tickets))
+        heapq.heappush(self._queue, ticket)
+        try:
+            async with self._changed:
+                while True:
+                    now = self._clock()
+                    wait = max(self._overall.wait(now), self._paused_until - now)
+                    if self._queue[0] == ticket and wait <= 0:
+                        heapq.heappop(self._queue)
+                        self._overall.start()
+                        self._changed.notify_all()
+                        return
+                    timeout = wait if self._queue[0] == ticket else None
+                    with suppress(TimeoutError):
+                        await asyncio.wait_for(self._changed.wait(), timeout)
+        except BaseException:
+            if ticket in self._queue:
+                self._queue.remove(ticket)
+                heapq.heapify(self._queue)
+                async with self._changed:
+                    self._changed.notify_all()
+            raise
+
+    async def _answered(self) -> None:
+        """A send's answer came back: its overall place now counts from here."""
+        async with self._changed:
+            self._overall.done(self._clock())
+            self._changed.notify_all()
+
+    async def _sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            await asyncio.sleep(seconds)
+
+
+def _seconds(retry_after: object) -> float:
+    """``RetryAfter.retry_after`` is an int or a timedelta depending on PTB's settings."""
+    total = getattr(retry_after, "total_seconds", None)
+    return float(total()) if callable(total) else float(retry_after)  # type: ignore[arg-type]
