@@ -19,12 +19,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.domain.ledger_tables import ExportFormat, Sheet
-from bot.ledger_file import LedgerRequest, write_ledger
-
 from bench.world import LAST_DAY, district
 from bot.dependencies import Dependencies
 from bot.domain.dates import DayRange
+from bot.domain.ledger_tables import ExportFormat, Sheet
+from bot.ledger_file import LedgerRequest, write_ledger
 from bot.usecases.digests import compile_area_digests
 
 BEAT = 0.005
