@@ -1,6 +1,6 @@
 """Benchmark: the morning prompt fanned out to many workers, through the real application.
 
-The real scheduler tick, courier, send log and the two-lane rate limiter send to the Bot API emulator
+The real scheduler tick, courier, send log and two-lane rate limiter send to the Bot API emulator
 on 127.0.0.1. Reports how long the fan-out took, the send rate, the busiest second (Telegram
 allows about 30 messages a second overall) and that every worker got exactly one prompt.
 
