@@ -13,9 +13,10 @@ HEADER_KEYS = ("area", "code", "grid", "status", "submitted", "reminders", "inci
 
 def grid_table_xlsx(digest: Digest, locale: Locale) -> tuple[bytes, str]:
     """The workbook's bytes and a file name like ``digest-学院南路街道-2026-11-22.xlsx``."""
-    keys = [field.key for field in digest.form.counts()]
+    fields = [field for field in digest.form.fields if field.kind in ("count", "text")]
+    keys = [field.key for field in fields]
     header = [t(locale, f"outbound.table.{key}") for key in HEADER_KEYS]
-    header += [field.label(locale) for field in digest.form.counts()]
+    header += [field.label(locale) for field in fields]
     rows = (_row(line, locale, keys) for line in digest.grids)
     buffer = BytesIO()
     write_xlsx(buffer, [SheetSpec(t(locale, "outbound.table.sheet"), header, rows)], tz=digest.tz)

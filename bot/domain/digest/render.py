@@ -26,6 +26,8 @@ from bot.domain.summary import diff_lines, quantity
 from bot.i18n import Locale, listing, t
 
 ATTACHMENT_THRESHOLD = 30
+LISTED = 20
+"""With the table attached, each list of grids shows this many, then how many more."""
 _DASH = "—"
 _UNSET = object()
 _BLANK = Line("")
@@ -62,14 +64,14 @@ def _lines(digest: Digest, locale: Locale, *, table_attached: bool) -> list[Line
     title = t(locale, "digest.title", area=digest.area.name, day=digest.day.isoformat())
     return [
         Line(title, bold=True),
-        *_status(digest, locale),
+        *_status(digest, locale, bounded=table_attached),
         *_attention(digest, locale),
         *_totals(digest, locale),
         *_roll_up(digest, locale),
         *_grids(digest, locale, attached=table_attached),
         *_corrections(digest, locale),
-        *_requests(digest, locale),
-        *_weekly(digest.weekly, locale),
+        *_requests(digest, locale, bounded=table_attached),
+        *_weekly(digest.weekly, locale, bounded=table_attached),
         _BLANK,
         Line(t(locale, "digest.ledger")),
     ]
@@ -79,7 +81,7 @@ def _heading(text: str) -> list[Line]:
     return [_BLANK, Line(text, bold=True, keep=True)]
 
 
-def _status(digest: Digest, locale: Locale) -> list[Line]:
+def _status(digest: Digest, locale: Locale, *, bounded: bool) -> list[Line]:
     status = digest.status
     now = status.completeness
     summary = t(
@@ -97,18 +99,31 @@ def _status(digest: Digest, locale: Locale) -> list[Line]:
     if status.late:
         lines.append(Line(t(locale, "digest.status.late", count=len(status.late)), keep=True))
         both = "digest.status.item_late_zero"
-        lines.extend(_filed(digest, locale, day, both=both) for day in status.late)
+        lines += _listed(
+            locale, [_filed(digest, locale, d, both=both) for d in status.late], bounded
+        )
     if status.zero:
         lines.append(Line(t(locale, "digest.status.zero", count=len(status.zero)), keep=True))
         both = "digest.status.item_zero_late"
-        lines.extend(_filed(digest, locale, day, both=both) for day in status.zero)
+        lines += _listed(
+            locale, [_filed(digest, locale, d, both=both) for d in status.zero], bounded
+        )
     if status.missing:
         lines.append(Line(t(locale, "digest.status.missing", count=len(status.missing)), keep=True))
-        lines.extend(_missing(locale, missing) for missing in status.missing)
+        lines += _listed(locale, [_missing(locale, item) for item in status.missing], bounded)
     if status.excused:
         lines.append(Line(t(locale, "digest.status.excused", count=len(status.excused)), keep=True))
-        lines.extend(_excused(locale, day) for day in status.excused)
+        lines += _listed(locale, [_excused(locale, day) for day in status.excused], bounded)
     return lines
+
+
+def _listed(locale: Locale, lines: list[Line], bounded: bool) -> list[Line]:
+    """``lines``, or with ``bounded`` the first :data:`LISTED` and how many more the attached
+    table holds (a district's digest stays a few messages)."""
+    if not bounded or len(lines) <= LISTED:
+        return lines
+    more = Line(t(locale, "digest.bounded.more", count=len(lines) - LISTED))
+    return [*lines[:LISTED], more]
 
 
 def _rates(locale: Locale, now: Completeness, before: Completeness | None) -> str:
@@ -364,11 +379,12 @@ def _correction_changes(digest: Digest, locale: Locale, correction: Correction) 
     return changes
 
 
-def _requests(digest: Digest, locale: Locale) -> list[Line]:
+def _requests(digest: Digest, locale: Locale, *, bounded: bool) -> list[Line]:
     lines = _heading(t(locale, "digest.requests.heading"))
     if not digest.requests:
         return [*lines, Line(t(locale, "digest.none"))]
     labelled = sum(field.kind == "text" for field in digest.form.fields) > 1
+    items = []
     for request in digest.requests:
         grid, text = request.grid.name, request.text
         if labelled:
@@ -376,23 +392,27 @@ def _requests(digest: Digest, locale: Locale) -> list[Line]:
             line = t(locale, "digest.requests.item_labelled", grid=grid, label=label, text=text)
         else:
             line = t(locale, "digest.requests.item", grid=grid, text=text)
-        lines.append(Line(line))
-    return lines
+        items.append(Line(line))
+    return [*lines, *_listed(locale, items, bounded)]
 
 
-def _weekly(tally: Tally | None, locale: Locale) -> list[Line]:
+def _weekly(tally: Tally | None, locale: Locale, *, bounded: bool) -> list[Line]:
     if tally is None:
         return []
     first, last = tally.first_day.isoformat(), tally.last_day.isoformat()
     lines = _heading(t(locale, "digest.weekly.heading", first=first, last=last))
     if not tally.offenders:
         return [*lines, Line(t(locale, "digest.weekly.clean"))]
+    items = []
     for row in tally.offenders:
         text = t(
             locale, "digest.weekly.item", grid=row.grid.name, missing=row.missing, late=row.late
         )
-        lines.append(Line(text))
-    return lines
+        items.append(Line(text))
+    if bounded and len(items) > LISTED:
+        more = t(locale, "digest.bounded.more_grids", count=len(items) - LISTED)
+        items = [*items[:LISTED], Line(more)]
+    return [*lines, *items]
 
 
 # --- values --------------------------------------------------------------------------------
