@@ -93,11 +93,9 @@ async def write_ledger(deps: Dependencies, request: LedgerRequest, target: Path)
                 )
                 for layout in tables.layouts()
             }
-            first = await reader.first_report_day(scope)
-            if first is not None and first < request.days.first:
-                before = DayRange(first, request.days.first - timedelta(days=1))
-                async for records in reader.days(scope, before):
-                    tables.carry(records)
+            first = request.days.first
+            eve = await view.figures.as_of(scope.grid_ids, first - timedelta(days=1))
+            tables.start_from(eve, first)
             async for records in reader.days(scope, request.days):
                 for sheet, rows in tables.day(records).items():
                     for row in rows:

@@ -28,6 +28,7 @@ from bot.domain.form import FieldDef
 from bot.domain.form_versions import FormSource, fields_over
 from bot.domain.ledger import DayRecords, Scope
 from bot.domain.models import FieldValue, Grid, Report, ReportKind
+from bot.domain.running import Runs
 from bot.domain.status import DayStatus, GridDay
 from bot.domain.stocks import next_stock_day
 from bot.i18n import Locale, t
@@ -84,8 +85,8 @@ class LedgerTables:
     """Rows of the ledger's tables, fed one day at a time in day order.
 
     Holds each grid's latest stock closings (one small mapping per grid), so a ledger of any
-    length is built in constant memory. Days before the ledger's first day go to
-    :meth:`carry`, so that stocks start from the right balance.
+    length is built in constant memory. :meth:`start_from` gives the balances the ledger's
+    first day starts from.
     """
 
     def __init__(self, forms: FormSource, locale: Locale, scope: Scope, days: DayRange) -> None:
@@ -133,10 +134,15 @@ class LedgerTables:
             ),
         ]
 
-    def carry(self, records: DayRecords) -> None:
-        """Take in a day before the ledger: only its stocks matter."""
-        for report in records.reports.values():
-            self._stocks(report)
+    def start_from(self, runs: Mapping[int, Runs], first: date) -> None:
+        """Start each grid's stocks from its running figures as of the day before the
+        ledger's ``first`` day (by grid id; see :mod:`bot.domain.running`), instead of
+        replaying every earlier day."""
+        stocks = [stock.key for stock in self.forms.form_for(first).stocks()]
+        for grid_id, grid_runs in runs.items():
+            self._closings[grid_id] = {
+                key: run.total for key in stocks if (run := grid_runs.get(key)) is not None
+            }
 
     def day(self, records: DayRecords) -> dict[Sheet, list[Row]]:
         """The rows one day adds to each table."""
