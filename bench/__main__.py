@@ -135,7 +135,10 @@ def machine() -> dict[str, Any]:
 
 
 def commit() -> str:
-    """The commit measured, with ``-dirty`` when the work tree has changes."""
+    """The commit measured, with ``-dirty`` when the work tree has changes (``BENCH_COMMIT``
+    names it when the bench runs from an exported copy of the tree)."""
+    if named := os.environ.get("BENCH_COMMIT"):
+        return named
 
     def git(*args: str) -> str:
         return subprocess.run(
