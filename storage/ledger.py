@@ -20,9 +20,9 @@ import aiosqlite
 from bot.domain.dates import DayRange
 from bot.domain.ledger import DayRecords, RosterGrid, Scope, areas_within, contains
 from bot.domain.models import Area
-from storage.codec import from_db_time
+from storage.codec import from_db_day, from_db_time, to_json
 from storage.db import BUSY_TIMEOUT_MS, Database
-from storage.rows import GRID_COLUMNS, fetch_all, grid_from_row
+from storage.rows import GRID_COLUMNS, fetch_all, fetch_one, grid_from_row
 
 
 def read_only_uri(path: str) -> str:
@@ -73,6 +73,17 @@ class LedgerReader:
                 since = from_db_time(row["created_at"]).astimezone(tz).date()
                 grids.append(RosterGrid(grid, since))
         return Scope(area, tuple(areas), tuple(grids), report_days)
+
+    async def first_report_day(self, scope: Scope) -> date | None:
+        """The earliest day any grid of ``scope`` reported, or None."""
+        async with self._db.read() as conn:
+            row = await fetch_one(
+                conn,
+                "SELECT min(day) AS first FROM reports"
+                " WHERE grid_id IN (SELECT value FROM json_each(?))",
+                (to_json(scope.grid_ids),),
+            )
+        return None if row is None or row["first"] is None else from_db_day(row["first"])
 
     async def day(self, scope: Scope, day: date) -> DayRecords:
         """The reports (with every version), excusals and reminders of ``day`` in ``scope``."""
