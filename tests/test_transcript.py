@@ -143,6 +143,7 @@ def test_the_transcript_loads_in_headless_chromium_and_is_not_blank(
     people = [world.admin, *world.workers]
     for chat_id in [g.chat_id for g in world.groups] + [p.telegram_id for p in people]:
         assert f'id="chat{abs(chat_id)}"' in dom, chat_id
+    assert dom.count('<img class="photo"') > len(world.groups)  # digest charts, and a /chart
 
     shot = tmp_path / "transcript.png"
     width, height = WINDOW
