@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
-from bot import cli_chart, cli_demo, cli_files, cli_form, logs
+from bot import cli_chart, cli_demo, cli_files, cli_form, cli_ops, logs
 from bot.config import ConfigError, Settings, fallback_locale, load_settings
 from bot.dependencies import Dependencies, open_dependencies
 from bot.domain.digest import render_plain
@@ -68,6 +68,7 @@ def build_parser(locale: Locale) -> argparse.ArgumentParser:
 
     cli_demo.add_arguments(commands.add_parser("demo", help=t(locale, "demo.cli.help")), locale)
     cli_files.add_commands(commands, locale)
+    cli_ops.add_commands(commands, locale)
     cli_form.add_commands(commands, locale)
     cli_chart.add_command(commands, locale)
     return parser
@@ -89,6 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         CliError,
         cli_files.DataCommandError,
         cli_chart.ChartCommandError,
+        cli_ops.OpsError,
     ) as error:
         print(error, file=sys.stderr)
         return EXIT_USAGE
@@ -110,6 +112,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         "digest": _digest,
         "demo": _demo,
         **cli_files.COMMANDS,
+        **cli_ops.COMMANDS,
         **cli_form.COMMANDS,
         **cli_chart.COMMANDS,
     }
