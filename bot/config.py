@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     webapp_port: int = Field(default=8080, ge=0, le=65535)
     webapp_max_age_hours: float = Field(default=24.0, gt=0, le=24 * 7)
     log_level: Annotated[str, NoDecode] = "INFO"
+    backup_dir: Path | None = None
+    backup_keep: int = Field(default=14, ge=1, le=3650)
 
     @field_validator("token", mode="before")
     @classmethod

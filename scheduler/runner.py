@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
@@ -20,10 +20,13 @@ from bot.outbound.courier import Courier
 from bot.outbound.daily import DailyNotices
 from bot.outbound.digests import DigestDesk
 from bot.outbound.lanes import bulk_sends
+from bot.usecases.backups import BackupFailed, daily_backup
 from bot.usecases.schedule import in_service_since
 
 log = logging.getLogger(__name__)
 
+BACKUP_AT = time(3, 0)
+"""When the nightly backup runs (with ``GRIDBOT_BACKUP_DIR``), in the configured zone."""
 ALERT_CHECK_SECONDS = 60
 """How often unacknowledged alerts are checked for re-posting."""
 
@@ -92,7 +95,28 @@ class DailyRunner:
                 self._job, job_kwargs={"trigger": trigger}, name=f"daily {moment:%H:%M}"
             )
         job_queue.run_repeating(self._job, interval=ALERT_CHECK_SECONDS, name="alerts")
+        if self.deps.settings.backup_dir is not None:
+            nightly = CronTrigger(
+                hour=BACKUP_AT.hour, minute=BACKUP_AT.minute, timezone=self.times.tz
+            )
+            job_queue.run_custom(self._backup, job_kwargs={"trigger": nightly}, name="backup")
         job_queue.run_once(self._job, when=0, name="catch-up")
+
+    async def _backup(self, context: CallbackContext[Any, Any, Any, Any]) -> None:
+        with logs.scoped("job backup"):
+            await self.back_up()
+
+    async def back_up(self) -> None:
+        """The nightly backup; a failure is told to the admins (once a day)."""
+        try:
+            made = await daily_backup(self.deps)
+        except BackupFailed as failure:
+            log.error("daily backup failed: %s", failure.params["reason"])
+            await self.courier.tell_admins_once(
+                "backup_failed", failure.key, day_scoped=self.deps.today(), **failure.params
+            )
+            return
+        log.info("daily backup %s (%d bytes)", made.file.path, made.file.size)
 
     async def _job(self, context: CallbackContext[Any, Any, Any, Any]) -> None:
         name = context.job.name if context.job else "tick"

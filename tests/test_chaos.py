@@ -26,8 +26,8 @@ from bot.emulator import BotApiEmulator, SimUser
 __all__ = ["env"]
 pytestmark = pytest.mark.soak
 
-KILLS = int(os.environ.get("GRIDBOT_CHAOS_KILLS", "25"))
-WORKERS = int(os.environ.get("GRIDBOT_CHAOS_WORKERS", "60"))
+KILLS = int(os.environ.get("GRIDBOT_CHAOS_KILLS", "20"))
+WORKERS = int(os.environ.get("GRIDBOT_CHAOS_WORKERS", "20"))
 CONFIRM_BUTTON = "✅ 确认提交零报告"
 CONFIRMATION = "✅ 已提交"
 HEADER = "area,grid_code,grid_name,worker_name,worker_username,worker_id,households,population\n"
@@ -79,10 +79,10 @@ async def file_until_stored(user: SimUser, code: str, db: Path) -> int:
         tries += 1
         await user.send("/zero")
         with contextlib.suppress(AssertionError):
-            await user.wait_for_message(timeout=4)
+            await user.wait_for_message(timeout=8)
             if any(CONFIRM_BUTTON in row for row in user.inbox()[-1].buttons):
                 await user.press(CONFIRM_BUTTON)
-                await user.wait_for_message(timeout=4)
+                await user.wait_for_message(timeout=8)
     return tries
 
 

@@ -4,13 +4,13 @@ the bot's own), non-text messages and edited messages. The bot must never raise 
 application's error handler is never reached) and every message it sends must be valid
 Telegram HTML (the emulator refuses anything else with "can't parse entities").
 
-``GRIDBOT_FUZZ_EXAMPLES`` sets the examples per test (default 25; the soak run uses 300).
+25 examples per test in ``make test`` (derandomized: the same each run); 300 fresh random
+ones per test in the soak run (``pytest -m soak``).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 
@@ -23,13 +23,15 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 from bot.emulator import SimGroup, SimUser
 from bot.i18n import t
 
-EXAMPLES = int(os.environ.get("GRIDBOT_FUZZ_EXAMPLES", "25"))
 FUZZ = settings(
-    max_examples=EXAMPLES,
+    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    derandomize=EXAMPLES <= 25,
+    derandomize=True,
 )
+SOAK = settings(FUZZ, max_examples=300, derandomize=False)
+TRIED: dict[str, int] = {}
+"""Inputs tried, by kind (printed at the end of the module's run)."""
 WORKER_ID, OTHER_WORKER_ID, STRANGER_ID, SUPERVISOR_ID = 710000001, 710000005, 555, 880000001
 GROUP_ID = -100777
 NON_TEXT = [
@@ -122,6 +124,7 @@ def inputs(commands: list[str], prefixes: list[str]) -> st.SearchStrategy[Input]
 
 async def act(bot: Harness, user: SimUser, item: Input, chat: SimGroup | None = None) -> None:
     """Do ``item`` as ``user`` (in ``chat`` if given) and wait until the bot handled it."""
+    TRIED[item.kind] = TRIED.get(item.kind, 0) + 1
     where: SimUser | SimGroup = chat or user
     inbox = where.inbox()
     message_id = inbox[-1].message_id if inbox else 1
@@ -189,17 +192,31 @@ def test_states_and_commands_are_found(world: tuple[Harness, SimUser]) -> None:
     assert {"c", "m", "ack"} <= set(prefixes)
 
 
-@FUZZ
-@given(data=st.data())
-async def test_worker_in_every_state(
-    world: tuple[Harness, SimUser], errors: ErrorLog, data: st.DataObject
+async def worker_example(
+    bot: Harness, worker: SimUser, errors: ErrorLog, data: st.DataObject
 ) -> None:
-    bot, worker = world
     state = data.draw(st.sampled_from(sorted(STATES)), label="state")
     await STATES[state](bot, worker)
     for item in data.draw(st.lists(inputs(*commands_and_prefixes(bot)), min_size=1, max_size=3)):
         await act(bot, worker, item)
     assert_clean(bot, errors)
+
+
+@FUZZ
+@given(data=st.data())
+async def test_worker_in_every_state(
+    world: tuple[Harness, SimUser], errors: ErrorLog, data: st.DataObject
+) -> None:
+    await worker_example(*world, errors, data)
+
+
+@pytest.mark.soak
+@SOAK
+@given(data=st.data())
+async def test_worker_in_every_state_soak(
+    world: tuple[Harness, SimUser], errors: ErrorLog, data: st.DataObject
+) -> None:
+    await worker_example(*world, errors, data)
 
 
 @dataclass(frozen=True)
@@ -223,18 +240,37 @@ async def roles(world: tuple[Harness, SimUser]) -> Roles:
     return Roles(admin, bot.user(STRANGER_ID, "路人"), supervisor, group)
 
 
-@FUZZ
-@given(data=st.data())
-async def test_other_roles(
-    world: tuple[Harness, SimUser], roles: Roles, errors: ErrorLog, data: st.DataObject
-) -> None:
-    bot, _ = world
+async def role_example(bot: Harness, roles: Roles, errors: ErrorLog, data: st.DataObject) -> None:
     role = data.draw(st.sampled_from(["admin", "stranger", "supervisor", "admin_in_group"]))
     user = {"stranger": roles.stranger, "supervisor": roles.supervisor}.get(role, roles.admin)
     chat = roles.group if role in {"supervisor", "admin_in_group"} else None
     for item in data.draw(st.lists(inputs(*commands_and_prefixes(bot)), min_size=1, max_size=3)):
         await act(bot, user, item, chat)
     assert_clean(bot, errors)
+
+
+@FUZZ
+@given(data=st.data())
+async def test_other_roles(
+    world: tuple[Harness, SimUser], roles: Roles, errors: ErrorLog, data: st.DataObject
+) -> None:
+    await role_example(world[0], roles, errors, data)
+
+
+@pytest.mark.soak
+@SOAK
+@given(data=st.data())
+async def test_other_roles_soak(
+    world: tuple[Harness, SimUser], roles: Roles, errors: ErrorLog, data: st.DataObject
+) -> None:
+    await role_example(world[0], roles, errors, data)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def tally() -> Iterator[None]:
+    """Print how many inputs of each kind were tried (the README's figures, ``-s``)."""
+    yield
+    print(f"fuzz: {sum(TRIED.values())} inputs tried {dict(sorted(TRIED.items()))}")
 
 
 @pytest.mark.parametrize(
