@@ -294,15 +294,15 @@ def test_status_section_zh() -> None:
         "应报 5 个网格，已报 4 个（按时 2，迟报 2），未报 1 个；免报 1 个（不计入应报）。",
         "报送率 80.0%（昨日 83.3%），及时率 40.0%（昨日 66.7%）。",
         "迟报（2）：",
-        "• 东二网格 18:45",
-        "• 西一网格 19:30（零报告）",
+        "• 东社区·东二网格 18:45",
+        "• 西社区·西一网格 19:30（零报告）",
         "零报告（2，今日无新增、无异常）：",
-        "• <A&B> 15:00",
-        "• 西一网格 19:30（迟报）",
+        "• 东社区·<A&B> 15:00",
+        "• 西社区·西一网格 19:30（迟报）",
         "未报（1）：",
-        "• 西二网格：王五、赵六，已催报 2 次",
+        "• 西社区·西二网格：王五、赵六，已催报 2 次",
         "免报（1）：",
-        "• 西三网格：网格员住院",
+        "• 西社区·西三网格：网格员住院",
     ]
 
 
@@ -311,8 +311,8 @@ def test_status_section_zh() -> None:
 
 def test_attention_unacknowledged_first() -> None:
     assert section(plain(), "二、需要关注") == [
-        "• 🚨 西一网格 14:30 擅自离开居家隔离：5栋 王某某 擅自外出（⚠️ 尚未确认）",
-        "• 🚨 东一网格 11:05 疑似病例：3栋2单元 林某某 发热咳嗽（陈主任 11:20 已确认）",
+        "• 🚨 西社区·西一网格 14:30 擅自离开居家隔离：5栋 王某某 擅自外出（⚠️ 尚未确认）",
+        "• 🚨 东社区·东一网格 11:05 疑似病例：3栋2单元 林某某 发热咳嗽（陈主任 11:20 已确认）",
     ]
     assert DIGEST.attention.negative_stocks == ()
 
@@ -325,7 +325,7 @@ def test_a_negative_stock_needs_attention() -> None:
         (11, "home_isolation", -2)
     ]
     assert section(plain(digest=digest), "二、需要关注") == [
-        "• 东一网格：居家隔离在管为 -2 人，小于 0，请核对并更正"
+        "• 东社区·东一网格：居家隔离在管为 -2 人，小于 0，请核对并更正"
     ]
 
 
@@ -377,7 +377,7 @@ def test_totals_section_zh() -> None:
     assert "• 公共区域消杀次数：今日 3 次（较昨日 −3），累计 9" in lines
     assert "• 居家隔离在管：23 人（较昨日 −1）" in lines
     assert "• 集中隔离在管：4 人（较昨日 +1）" in lines
-    assert lines[-1] == "注：西二网格 今日未报，在管数沿用其最近一次报告。"
+    assert lines[-1] == "注：西社区·西二网格 今日未报，在管数沿用其最近一次报告。"
     assert len(lines) == 15
 
 
@@ -474,8 +474,8 @@ def test_one_line_per_grid_zh() -> None:
 def test_missing_two_days_running_is_said() -> None:
     again = grid_input(G6, None, None, reminders=1, reminders_yesterday=3)
     digest = compile_digest(DigestInput(FORM, STREET, DAY, SHANGHAI, (again,)))
-    assert "• 西三网格：未报（已催报 1 次，昨日也未报）" in plain(digest=digest)
-    assert "• 西三网格：无在册网格员，已催报 1 次，昨日也未报" in plain(digest=digest)
+    assert "• 西社区·西三网格：未报（已催报 1 次，昨日也未报）" in plain(digest=digest)
+    assert "• 西社区·西三网格：无在册网格员，已催报 1 次，昨日也未报" in plain(digest=digest)
 
 
 def test_attachment_replaces_the_table() -> None:
@@ -494,7 +494,7 @@ def test_corrections_since_the_previous_digest() -> None:
     (correction,) = DIGEST.corrections
     assert (correction.grid, correction.day, correction.by) == (G2, YESTERDAY, "李四")
     assert section(plain(), "五、更正情况") == [
-        "• 东二网格 2024-03-04 的报告：李四 09:12 更正，原因：漏填排查人数",
+        "• 东社区·东二网格 2024-03-04 的报告：李四 09:12 更正，原因：漏填排查人数",
         "  排查人数：0 → 80",
     ]
 
@@ -503,9 +503,9 @@ def test_without_a_previous_digest_every_correction_is_listed() -> None:
     data = DigestInput(FORM, STREET, DAY, SHANGHAI, GRIDS)
     lines = section(plain(digest=compile_digest(data)), "五、更正情况")
     assert lines == [
-        "• 东一网格 2024-03-04 的报告：张三 2024-03-04 18:00 更正，原因：少算一轮",
+        "• 东社区·东一网格 2024-03-04 的报告：张三 2024-03-04 18:00 更正，原因：少算一轮",
         "  公共区域消杀次数：1 → 2",
-        "• 东二网格 2024-03-04 的报告：李四 09:12 更正，原因：漏填排查人数",
+        "• 东社区·东二网格 2024-03-04 的报告：李四 09:12 更正，原因：漏填排查人数",
         "  排查人数：0 → 80",
     ]
 
@@ -523,7 +523,7 @@ def test_kind_and_opening_corrections_are_shown() -> None:
         DigestInput(FORM, STREET, DAY, SHANGHAI, (grid_input(G3, corrected, None),))
     )
     assert section(plain(digest=digest), "五、更正情况") == [
-        "• <A&B> 2024-03-05 的报告：张三 21:00 更正",
+        "• 东社区·<A&B> 2024-03-05 的报告：张三 21:00 更正",
         "  报告类型：零报告 → 详细报告",
         "  排查人数：0 → 5",
         "  居家隔离在管（期初）：未填写 → 7",
@@ -532,7 +532,7 @@ def test_kind_and_opening_corrections_are_shown() -> None:
 
 def test_requests_and_ledger() -> None:
     lines = plain()
-    assert section(lines, "六、困难和诉求") == ["• 东一网格：口罩不足，请补充 200 只"]
+    assert section(lines, "六、困难和诉求") == ["• 东社区·东一网格：口罩不足，请补充 200 只"]
     assert lines[-1] == "完整台账（各网格每日明细和更正记录）：发送 /export 导出表格。"
 
 
@@ -553,8 +553,8 @@ def test_weekly_tally_section() -> None:
     data = DigestInput(FORM, STREET, DAY, SHANGHAI, GRIDS, weekly=Tally.from_grid_days(week))
     lines = plain(digest=compile_digest(data))
     assert section(lines, "上周迟报、未报通报（2024-03-03 至 2024-03-04）") == [
-        "• 西二网格：未报 2 天，迟报 0 天",
-        "• 西一网格：未报 0 天，迟报 1 天",
+        "• 西社区·西二网格：未报 2 天，迟报 0 天",
+        "• 西社区·西一网格：未报 0 天，迟报 1 天",
     ]
 
 
@@ -568,9 +568,9 @@ def test_english() -> None:
         "Expected 5 grids, reported 4 (2 on time, 2 late), missing 1; 1 excused (not expected).",
         "Reporting rate 80.0% (yesterday 83.3%), on time 40.0% (yesterday 66.7%).",
     ]
-    assert "• 西二网格: 王五, 赵六, reminded 2 times" in lines
+    assert "• 西二网格, 西社区: 王五, 赵六, reminded 2 times" in lines
     assert (
-        "• 🚨 西一网格 14:30 Left home isolation: 5栋 王某某 擅自外出 (⚠️ NOT acknowledged)" in lines
+        "• 🚨 西一网格, 西社区 14:30 Left home isolation: 5栋 王某某 擅自外出 (⚠️ NOT acknowledged)" in lines
     )
     assert "• People screened: 210 people today (−120 vs yesterday), 540 so far" in lines
     assert "• 西一网格: late 19:30 (zero report) | In central isolation 1 person" in lines

@@ -34,11 +34,11 @@ Bilingual = tuple[str, str]
 """(Chinese, English)."""
 
 STREET: Bilingual = ("学院南路街道", "Xueyuan Road Subdistrict")
-COMMUNITIES: tuple[tuple[str, Bilingual, Bilingual], ...] = (
-    ("QJ", ("前进社区", "Qianjin Community"), ("前进", "Qianjin")),
-    ("HP", ("和平社区", "Heping Community"), ("和平", "Heping")),
+COMMUNITIES: tuple[tuple[str, Bilingual], ...] = (
+    ("QJ", ("前进社区", "Qianjin Community")),
+    ("HP", ("和平社区", "Heping Community")),
 )
-"""Code, name and the short name that starts its grids' names (unique across the street)."""
+"""Code and name. Their grids' names repeat (each has a 第一网格), as in real rosters."""
 GRID_NUMERALS = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十")
 SURNAMES: tuple[Bilingual, ...] = (
     ("王", "Wang"), ("李", "Li"), ("张", "Zhang"), ("刘", "Liu"), ("陈", "Chen"),
@@ -144,7 +144,7 @@ def build_world(rng: random.Random, grids_per_community: int) -> DemoWorld:
         _grid(rng, names, community, number, FIRST_WORKER_ID + 10 * index)
         for index, (community, number) in enumerate(places)
     )
-    areas = [("street", (STREET,))] + [(code, (STREET, name)) for code, name, _ in COMMUNITIES]
+    areas = [("street", (STREET,))] + [(code, (STREET, name)) for code, name in COMMUNITIES]
     groups = tuple(
         SupervisorGroup(
             FIRST_GROUP_ID - index,
@@ -160,12 +160,12 @@ def build_world(rng: random.Random, grids_per_community: int) -> DemoWorld:
 def _grid(
     rng: random.Random,
     names: _NamePool,
-    community: tuple[str, Bilingual, Bilingual],
+    community: tuple[str, Bilingual],
     number: int,
     first_id: int,
 ) -> DemoGrid:
     """Grid ``number`` of a community, with its workers (Telegram ids from ``first_id``)."""
-    code, _, short = community
+    code = community[0]
     grid_code = f"{code}-{number:02d}"
     username = f"grid_{grid_code.replace('-', '').lower()}"
     workers = tuple(
@@ -175,7 +175,7 @@ def _grid(
     households = rng.randrange(280, 900)
     return DemoGrid(
         code=grid_code,
-        name=(f"{short[0]}第{GRID_NUMERALS[number - 1]}网格", f"{short[1]} Grid {number}"),
+        name=(f"第{GRID_NUMERALS[number - 1]}网格", f"Grid {number}"),
         community=code,
         households=households,
         population=int(households * rng.uniform(2.4, 3.1)),

@@ -20,6 +20,7 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.dependencies import Dependencies
+from bot.domain.grid_names import grid_name
 from bot.i18n import t
 from bot.outbound.retry import counting
 from storage.schedule import SendKey, SendStatus
@@ -122,8 +123,8 @@ class Courier:
         worker = await db.roster.worker_by_telegram_id(chat)
         if worker is not None:
             grid = await db.roster.grid(worker.grid_id)
-            grid_name = grid.name if grid else "?"
-            return t(locale, "outbound.chat_worker", name=worker.name, grid=grid_name, id=chat)
+            where = "?" if grid is None else grid_name(grid, locale, within=None)
+            return t(locale, "outbound.chat_worker", name=worker.name, grid=where, id=chat)
         area = await db.groups.area_of_chat(chat)
         if area is not None:
             return t(locale, "outbound.chat_group", area=area.path, id=chat)

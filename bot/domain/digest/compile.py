@@ -25,6 +25,7 @@ from bot.domain.digest.model import (
     Request,
 )
 from bot.domain.form import Form
+from bot.domain.grid_names import clashing
 from bot.domain.models import Area, Grid
 from bot.domain.status import Completeness
 
@@ -71,6 +72,7 @@ def _compile(
         corrections=_corrections(data, items),
         requests=tuple(request for item in items for request in _requests(texts, item)),
         weekly=data.weekly,
+        clashes=clashing(item.grid for item in items),
     )
 
 

@@ -302,6 +302,9 @@ class Digest:
     corrections: tuple[Correction, ...]
     requests: tuple[Request, ...]
     weekly: Tally | None
+    clashes: frozenset[int] = frozenset()
+    """Grids whose community and name together are shared by another grid in the digest:
+    they are named with their code too (see :mod:`bot.domain.grid_names`)."""
 
 
 _ONE_DAY = timedelta(days=1)

@@ -6,7 +6,7 @@ tags and splits into messages.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.domain.digest.model import (
@@ -20,8 +20,9 @@ from bot.domain.digest.model import (
     StockTotal,
 )
 from bot.domain.digest.text import TELEGRAM_LIMIT, Line, to_messages
+from bot.domain.grid_names import grid_name
 from bot.domain.models import Area, Grid, ReportKind
-from bot.domain.status import Completeness, DayStatus, GridDay, Tally, percent
+from bot.domain.status import Completeness, DayStatus, GridDay, percent
 from bot.domain.summary import diff_lines, quantity
 from bot.i18n import Locale, listing, t
 
@@ -71,7 +72,7 @@ def _lines(digest: Digest, locale: Locale, *, table_attached: bool) -> list[Line
         *_grids(digest, locale, attached=table_attached),
         *_corrections(digest, locale),
         *_requests(digest, locale, bounded=table_attached),
-        *_weekly(digest.weekly, locale, bounded=table_attached),
+        *_weekly(digest, locale, bounded=table_attached),
         _BLANK,
         Line(t(locale, "digest.ledger")),
     ]
@@ -110,10 +111,12 @@ def _status(digest: Digest, locale: Locale, *, bounded: bool) -> list[Line]:
         )
     if status.missing:
         lines.append(Line(t(locale, "digest.status.missing", count=len(status.missing)), keep=True))
-        lines += _listed(locale, [_missing(locale, item) for item in status.missing], bounded)
+        lines += _listed(
+            locale, [_missing(digest, locale, item) for item in status.missing], bounded
+        )
     if status.excused:
         lines.append(Line(t(locale, "digest.status.excused", count=len(status.excused)), keep=True))
-        lines += _listed(locale, [_excused(locale, day) for day in status.excused], bounded)
+        lines += _listed(locale, [_excused(digest, locale, day) for day in status.excused], bounded)
     return lines
 
 
@@ -143,10 +146,12 @@ def _rates(locale: Locale, now: Completeness, before: Completeness | None) -> st
 def _filed(digest: Digest, locale: Locale, day: GridDay, *, both: str) -> Line:
     """A late or zero report with its time; ``both`` is the key used when it is late and zero."""
     key = both if day.is_late and day.is_zero else "digest.status.item"
-    return Line(t(locale, key, grid=day.grid.name, time=_clock(digest, day.submitted_at)))
+    return Line(
+        t(locale, key, grid=_name(digest, locale, day.grid), time=_clock(digest, day.submitted_at))
+    )
 
 
-def _missing(locale: Locale, missing: MissingGrid) -> Line:
+def _missing(digest: Digest, locale: Locale, missing: MissingGrid) -> Line:
     workers = listing(locale, missing.workers) or t(locale, "digest.status.no_workers")
     key = (
         "digest.status.missing_item_again"
@@ -154,13 +159,15 @@ def _missing(locale: Locale, missing: MissingGrid) -> Line:
         else "digest.status.missing_item"
     )
     grid_day = missing.day
-    text = t(locale, key, grid=grid_day.grid.name, workers=workers, reminders=grid_day.reminders)
+    name = _name(digest, locale, grid_day.grid)
+    text = t(locale, key, grid=name, workers=workers, reminders=grid_day.reminders)
     return Line(text, bold=True)
 
 
-def _excused(locale: Locale, day: GridDay) -> Line:
+def _excused(digest: Digest, locale: Locale, day: GridDay) -> Line:
     reason = day.excused_reason or ""
-    return Line(t(locale, "digest.status.excused_item", grid=day.grid.name, reason=reason))
+    name = _name(digest, locale, day.grid)
+    return Line(t(locale, "digest.status.excused_item", grid=name, reason=reason))
 
 
 def _attention(digest: Digest, locale: Locale) -> list[Line]:
@@ -170,7 +177,7 @@ def _attention(digest: Digest, locale: Locale) -> list[Line]:
         return [*lines, Line(t(locale, "digest.none"))]
     for incident in attention.incidents:
         params = {
-            "grid": incident.grid.name,
+            "grid": _name(digest, locale, incident.grid),
             "time": _clock(digest, incident.at),
             "category": _category(digest, locale, incident.category),
             "description": incident.description,
@@ -191,7 +198,7 @@ def _attention(digest: Digest, locale: Locale) -> list[Line]:
         text = t(
             locale,
             "digest.attention.negative_stock",
-            grid=negative.grid.name,
+            grid=_name(digest, locale, negative.grid),
             label=field.label(locale),
             value=quantity(field, locale, negative.closing),
         )
@@ -205,7 +212,7 @@ def _totals(digest: Digest, locale: Locale) -> list[Line]:
     for total in digest.totals.fields:
         lines.append(Line(_total(digest, locale, total, compared=compared)))
     if digest.totals.carried:
-        grids = _names(locale, digest.totals.carried)
+        grids = listing(locale, (_name(digest, locale, grid) for grid in digest.totals.carried))
         lines.append(Line(t(locale, "digest.totals.carried", grids=grids)))
     return lines
 
@@ -307,7 +314,8 @@ def _grid_line(digest: Digest, locale: Locale, line: GridLine) -> Line:
     if line.incidents:
         items.append(t(locale, "digest.grids.incidents", count=line.incidents))
     status = _grid_status(digest, locale, line)
-    name = line.today.grid.name
+    inside = None if line.sub_area is None else line.sub_area.path
+    name = _name(digest, locale, line.today.grid, inside=inside)
     if items:
         figures = t(locale, "digest.grids.figure_sep").join(items)
         text = t(locale, "digest.grids.line_figures", grid=name, status=status, figures=figures)
@@ -345,7 +353,7 @@ def _corrections(digest: Digest, locale: Locale) -> list[Line]:
 
 def _correction_head(digest: Digest, locale: Locale, correction: Correction) -> Line:
     params = {
-        "grid": correction.grid.name,
+        "grid": _name(digest, locale, correction.grid),
         "day": correction.day.isoformat(),
         "by": correction.by,
         "at": _clock(digest, correction.at),
@@ -386,7 +394,7 @@ def _requests(digest: Digest, locale: Locale, *, bounded: bool) -> list[Line]:
     labelled = sum(field.kind == "text" for field in digest.form.fields) > 1
     items = []
     for request in digest.requests:
-        grid, text = request.grid.name, request.text
+        grid, text = _name(digest, locale, request.grid), request.text
         if labelled:
             label = digest.form.field(request.key).label(locale)
             line = t(locale, "digest.requests.item_labelled", grid=grid, label=label, text=text)
@@ -396,7 +404,8 @@ def _requests(digest: Digest, locale: Locale, *, bounded: bool) -> list[Line]:
     return [*lines, *_listed(locale, items, bounded)]
 
 
-def _weekly(tally: Tally | None, locale: Locale, *, bounded: bool) -> list[Line]:
+def _weekly(digest: Digest, locale: Locale, *, bounded: bool) -> list[Line]:
+    tally = digest.weekly
     if tally is None:
         return []
     first, last = tally.first_day.isoformat(), tally.last_day.isoformat()
@@ -406,7 +415,11 @@ def _weekly(tally: Tally | None, locale: Locale, *, bounded: bool) -> list[Line]
     items = []
     for row in tally.offenders:
         text = t(
-            locale, "digest.weekly.item", grid=row.grid.name, missing=row.missing, late=row.late
+            locale,
+            "digest.weekly.item",
+            grid=_name(digest, locale, row.grid),
+            missing=row.missing,
+            late=row.late,
         )
         items.append(Line(text))
     if bounded and len(items) > LISTED:
@@ -446,8 +459,9 @@ def _figures(digest: Digest, locale: Locale, figures: Sequence[Figure]) -> str:
     return t(locale, "digest.grids.figure_sep").join(parts)
 
 
-def _names(locale: Locale, grids: Iterable[Grid]) -> str:
-    return listing(locale, (grid.name for grid in grids))
+def _name(digest: Digest, locale: Locale, grid: Grid, *, inside: str | None = None) -> str:
+    """The grid's name as the digest's readers need it (see :mod:`bot.domain.grid_names`)."""
+    return grid_name(grid, locale, within=digest.area.path, clashes=digest.clashes, inside=inside)
 
 
 def _category(digest: Digest, locale: Locale, key: str) -> str:
