@@ -570,7 +570,8 @@ def test_english() -> None:
     ]
     assert "• 西二网格, 西社区: 王五, 赵六, reminded 2 times" in lines
     assert (
-        "• 🚨 西一网格, 西社区 14:30 Left home isolation: 5栋 王某某 擅自外出 (⚠️ NOT acknowledged)" in lines
+        "• 🚨 西一网格, 西社区 14:30 Left home isolation: 5栋 王某某 擅自外出"
+        " (⚠️ NOT acknowledged)" in lines
     )
     assert "• People screened: 210 people today (−120 vs yesterday), 540 so far" in lines
     assert "• 西一网格: late 19:30 (zero report) | In central isolation 1 person" in lines

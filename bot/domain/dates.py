@@ -149,9 +149,10 @@ def split_day_args(args: Sequence[str]) -> tuple[list[str], list[str]]:
 
 
 def time_left(now: datetime, deadline: datetime) -> tuple[int, int] | None:
-    """Whole hours and minutes from ``now`` to ``deadline``; None once it has passed (a
-    report filed at the deadline itself is still on time)."""
+    """Hours and minutes from ``now`` to ``deadline``, to the nearest minute (a reminder
+    sent a moment after 15:00 for 17:00 says 2 hours, not 1 hour 59); None once it has
+    passed (a report filed at the deadline itself is still on time)."""
     if now > deadline:
         return None
-    minutes = int((deadline - now).total_seconds() // 60)
+    minutes = round((deadline - now).total_seconds() / 60)
     return minutes // 60, minutes % 60

@@ -10,8 +10,9 @@ from telegram import Message
 from telegram.error import TelegramError
 
 from bot.dependencies import Dependencies
+from bot.domain.grid_names import grid_name
 from bot.domain.models import Area, Grid, Report
-from bot.i18n import Locale, t
+from bot.i18n import Locale, listing, t
 from bot.outbound.courier import Courier
 from bot.telegram_ui import ack_data, escape, keyboard
 from bot.usecases import supervision
@@ -72,14 +73,7 @@ class AlertDesk:
         grid, reporter = await alert_grid(self.deps, alert)
         chain = await self.chain(grid)
         if level >= len(chain):
-            topic = f"alert_unheard:{alert.id}"
-            await self.courier.tell_admins_once(
-                topic,
-                "outbound.admin_alert_unheard",
-                grid=grid.name,
-                area=grid.area_path,
-                description=alert.description,
-            )
+            await self._tell_admins_unheard(alert, grid, chain)
             return False
         group = chain[level]
         locale = await supervision.group_locale(self.deps, group.chat_id)
@@ -104,6 +98,31 @@ class AlertDesk:
                 level=level,
             )
         return True
+
+    async def _tell_admins_unheard(self, alert: Alert, grid: Grid, chain: list[BoundGroup]) -> None:
+        """No group is left to tell: either none is bound above the grid, or every one was
+        told and nobody acknowledged. The admins hear which, and what to do."""
+        topic = f"alert_unheard:{alert.id}"
+        if not chain:
+            await self.courier.tell_admins_once(
+                topic,
+                "outbound.admin_alert_unheard",
+                grid=grid.name,
+                area=grid.area_path,
+                description=alert.description,
+            )
+            return
+        locale = self.deps.settings.locale
+        await self.courier.tell_admins_once(
+            topic,
+            "notices.alert_unacknowledged",
+            grid=grid_name(grid, locale, within=None),
+            time=alert.raised_at.astimezone(self.deps.settings.timezone).strftime("%H:%M"),
+            description=alert.description,
+            groups=listing(locale, (group.area.name for group in chain)),
+            count=len(chain),
+            minutes=self.deps.settings.alert_ack_minutes,
+        )
 
     def _text(
         self, alert: Alert, grid: Grid, reporter: str, locale: Locale, *, escalated: bool
