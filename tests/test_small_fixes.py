@@ -3,6 +3,7 @@ what happened."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -44,3 +45,23 @@ async def test_an_alert_nobody_acknowledged_tells_the_admins_where_it_went(bot: 
     assert "依次发到 2 个主管群（前进社区、学院南路街道）" in notice
     assert "前进社区·第五网格 10:00" in notice and "核酸阳性" in notice
     assert "没有可以通知的主管群" not in notice
+    bot.at(20, 0)
+    await bot.tick()
+    digest = "\n".join(community.texts()[-2:])
+    assert "核酸阳性，已上报疾控（⚠️ 尚未确认；10:31 已转报上级）" in digest
+
+
+async def test_the_progress_counter_never_goes_back_nor_changes_its_total(bot: Harness) -> None:
+    worker = bot.user(710000011, "徐涛")
+    bot.at(10, 0)
+    await bot.send(worker, "/report")
+    await answer_questions(bot, worker, {**EVERYTHING_ZERO, "arrivals": "0", "fever_found": "0"})
+    counters = [
+        (int(n), int(total))
+        for text in worker.texts()
+        for n, total in re.findall(r"^（(\d+)/(\d+)）", text)
+    ]
+    positions = [n for n, _ in counters]
+    assert positions == sorted(set(positions))  # forward only, each asked once
+    assert {total for _, total in counters} == {13}
+    assert 4 not in positions  # 其中来自中高风险地区 was skipped: 3 → 5, never 3/13 → 4/12

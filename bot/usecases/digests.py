@@ -174,6 +174,9 @@ class _DigestLoader:
                 at=alert.raised_at,
                 acknowledged_by=alert.acknowledged_by_name,
                 acknowledged_at=alert.acknowledged_at,
+                passed_up_at=min(
+                    (post.posted_at for post in alert.posts if post.level > 0), default=None
+                ),
             )
             for alert in await self.deps.db.alerts.on_day(day)
             if alert.grid_id in by_id

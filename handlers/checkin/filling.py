@@ -10,7 +10,6 @@ from bot.domain.answers import parse_answer
 from bot.domain.draft import (
     BASELINE_SUFFIX,
     Draft,
-    asked_fields,
     drop_inapplicable,
     next_question,
     record_answer,
@@ -67,7 +66,7 @@ class Filling:
                 return await self.proceed(turn, context, draft)
             await turn.say(turn.t("checkin.old_draft_dropped", day=draft.day.isoformat()))
         draft = await self.entry.new_draft(grid, day)
-        total = len(asked_fields(self.deps.form_for(draft.day), draft))
+        total = len(self.deps.form_for(draft.day).questions())
         await turn.say(
             turn.t("checkin.intro", grid=escape(grid.name), day=day.isoformat(), total=total),
             webapp_rows(self.deps.settings.webapp_url, turn.locale),

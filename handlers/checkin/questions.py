@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.dependencies import Dependencies
-from bot.domain.draft import BASELINE_SUFFIX, Draft, asked_fields
+from bot.domain.draft import BASELINE_SUFFIX, Draft
 from bot.domain.form import FieldDef
 from bot.domain.rules import Violation
 from bot.telegram_ui import Button, draft_data, escape
@@ -37,9 +37,12 @@ class Questions:
                 help=escape(stock.help(turn.locale)),
             )
             return text, [[("0", draft_data(draft.id, draft.step, "v", "0"))]]
-        field = self.deps.form_for(draft.day).field(key)
-        keys = asked_fields(self.deps.form_for(draft.day), draft)
-        position = keys.index(key) + 1 if key in keys else len(keys)
+        form = self.deps.form_for(draft.day)
+        field = form.field(key)
+        # Counted over every question of the form, so the count never goes back and its total
+        # never changes: a question skipped by its condition is a step jumped over.
+        keys = [question.key for question in form.questions()]
+        position = keys.index(key) + 1
         head = turn.t(
             "checkin.ask_head",
             n=position,

@@ -96,6 +96,8 @@ class UrgentIncident:
     at: datetime
     acknowledged_by: str | None = None
     acknowledged_at: datetime | None = None
+    passed_up_at: datetime | None = None
+    """When nobody had acknowledged it in time and it was first re-posted to a group above."""
 
     @property
     def acknowledged(self) -> bool:

@@ -182,17 +182,26 @@ def _attention(digest: Digest, locale: Locale) -> list[Line]:
             "category": _category(digest, locale, incident.category),
             "description": incident.description,
         }
+        passed_up = incident.passed_up_at is not None
+        params["passed_up_at"] = _clock(digest, incident.passed_up_at)
         if incident.acknowledged:
-            text = t(
-                locale,
-                "digest.attention.incident_acknowledged",
-                by=incident.acknowledged_by,
-                acknowledged_at=_clock(digest, incident.acknowledged_at),
-                **params,
+            key = (
+                "notices.digest.incident_acknowledged_passed_up"
+                if passed_up
+                else "digest.attention.incident_acknowledged"
             )
-            lines.append(Line(text))
+            by = {
+                "by": incident.acknowledged_by,
+                "acknowledged_at": _clock(digest, incident.acknowledged_at),
+            }
+            lines.append(Line(t(locale, key, **by, **params)))
         else:
-            lines.append(Line(t(locale, "digest.attention.incident_open", **params), bold=True))
+            key = (
+                "notices.digest.incident_open_passed_up"
+                if passed_up
+                else "digest.attention.incident_open"
+            )
+            lines.append(Line(t(locale, key, **params), bold=True))
     for negative in attention.negative_stocks:
         field = digest.form.field(negative.key)
         text = t(
