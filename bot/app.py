@@ -36,6 +36,7 @@ from bot.webapp.server import WebServer
 from handlers.admin import AdminCommands
 from handlers.charts import ChartCommands
 from handlers.checkin import CheckinFlow
+from handlers.form_upload import FormUpload
 from handlers.menus import register_menus
 from handlers.onboarding import Onboarding
 from handlers.supervision import Supervision
@@ -118,6 +119,7 @@ def build_application(
     checkin = CheckinFlow(deps, outbound.alerts)
     application.add_handler(checkin.handler())
     application.add_handlers(Supervision(deps, outbound.digests, outbound.alerts).handlers())
+    application.add_handlers(FormUpload(deps).handlers())  # before the roster upload
     application.add_handlers(AdminCommands(deps).handlers())
     application.add_handlers(ChartCommands(deps).handlers())
     onboarding = Onboarding(deps)

@@ -18,9 +18,15 @@ from bot.cli_files import DataCommandError
 from bot.config import Settings
 from bot.dependencies import Dependencies, open_dependencies
 from bot.domain.form import FormError, read_form_text
-from bot.domain.form_diff import render_diff
-from bot.domain.form_versions import FormHistory, FormVersion
-from bot.form_changes import FormChangeError, FormCheck, apply_form, check_form, default_start
+from bot.form_changes import (
+    FormChangeError,
+    FormCheck,
+    apply_form,
+    check_form,
+    default_start,
+    history_lines,
+    preview_lines,
+)
 from bot.i18n import Locale, t
 
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -53,65 +59,14 @@ async def run_form(args: argparse.Namespace, settings: Settings) -> int:
         except FormError as error:
             print(error.render(locale), file=sys.stderr)
             return EXIT_FAILED
-        print("\n".join(preview_lines(deps, checked, str(args.file), since, locale)))
+        lines = preview_lines(deps.forms, checked, str(args.file), since, deps.today(), locale)
+        print("\n".join(lines))
         if checked.diff.unsafe:
             print(checked.diff.unsafe[0].render(locale), file=sys.stderr)
             return EXIT_FAILED
         if args.form_command == "check":
             return EXIT_OK
         return await _apply(deps, checked, since, locale)
-
-
-def preview_lines(
-    deps: Dependencies, checked: FormCheck, name: str, since: date, locale: Locale
-) -> list[str]:
-    """The form in force, what the document would become, and every change, one a line."""
-    current = checked.current
-    forms = deps.forms
-    lines = [
-        t(
-            locale,
-            "formversion.check.in_force",
-            version=current.number,
-            since=_since(current, locale),
-            fields=len(current.form.fields),
-        )
-    ]
-    latest = forms.latest
-    if latest.since is not None and latest.since > deps.today():
-        lines.append(
-            t(
-                locale,
-                "formversion.check.pending",
-                version=latest.number,
-                day=latest.since.isoformat(),
-            )
-        )
-    number = forms.next_number(since)
-    lines.append(
-        t(locale, "formversion.check.would_be", file=name, version=number, day=since.isoformat())
-    )
-    lines.extend(render_diff(checked.diff, locale))
-    return lines
-
-
-def history_lines(forms: FormHistory, today: date, locale: Locale) -> list[str]:
-    """One line per form version, the one in force today marked."""
-    in_force = forms.version_for(today).number
-    lines = []
-    for version in forms.versions:
-        line = t(
-            locale,
-            "formversion.history.line",
-            version=version.number,
-            since=_since(version, locale),
-            fields=len(version.form.fields),
-            hash=version.hash[:12],
-        )
-        if version.number == in_force:
-            line += t(locale, "formversion.history.in_force")
-        lines.append(line)
-    return lines
 
 
 async def _apply(deps: Dependencies, checked: FormCheck, since: date, locale: Locale) -> int:
@@ -130,12 +85,6 @@ async def _apply(deps: Dependencies, checked: FormCheck, since: date, locale: Lo
     day = since.isoformat() if version.since is None else version.since.isoformat()
     print(t(locale, "formversion.apply.applied", version=version.number, day=day))
     return EXIT_OK
-
-
-def _since(version: FormVersion, locale: Locale) -> str:
-    if version.since is None:
-        return t(locale, "formversion.check.in_force_start")
-    return t(locale, "formversion.check.in_force_since", day=version.since.isoformat())
 
 
 def _start_day(text: str | None, today: date, locale: Locale) -> date:

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.domain.form import Form, parse_form
-from bot.domain.form_diff import FormDiff, UnsafeChange, diff_forms
-from bot.domain.form_versions import FormVersion, form_hash
+from bot.domain.form_diff import FormDiff, UnsafeChange, diff_forms, render_diff
+from bot.domain.form_versions import FormHistory, FormVersion, form_hash
 from bot.i18n import Locale, t
 from storage.db import Database
 from storage.forms import FiledOnOrAfterError
@@ -134,3 +134,61 @@ async def adopt_form_file(
         since = default_start(today)
         version = await apply_form(db, checked, since=since, today=today, now=now, actor=None)
     return Adoption(version)
+
+
+def preview_lines(
+    forms: FormHistory, checked: FormCheck, name: str, since: date, today: date, locale: Locale
+) -> list[str]:
+    """The form in force, what the document would become from ``since``, and every change,
+    one a line (``gridbot form check`` and the chat's preview)."""
+    current = checked.current
+    lines = [
+        t(
+            locale,
+            "formversion.check.in_force",
+            version=current.number,
+            since=_since(current, locale),
+            fields=len(current.form.fields),
+        )
+    ]
+    latest = forms.latest
+    if latest.since is not None and latest.since > today:
+        lines.append(
+            t(
+                locale,
+                "formversion.check.pending",
+                version=latest.number,
+                day=latest.since.isoformat(),
+            )
+        )
+    number = forms.next_number(since)
+    lines.append(
+        t(locale, "formversion.check.would_be", file=name, version=number, day=since.isoformat())
+    )
+    lines.extend(render_diff(checked.diff, locale))
+    return lines
+
+
+def history_lines(forms: FormHistory, today: date, locale: Locale) -> list[str]:
+    """One line per form version, the one in force today marked."""
+    in_force = forms.version_for(today).number
+    lines = []
+    for version in forms.versions:
+        line = t(
+            locale,
+            "formversion.history.line",
+            version=version.number,
+            since=_since(version, locale),
+            fields=len(version.form.fields),
+            hash=version.hash[:12],
+        )
+        if version.number == in_force:
+            line += t(locale, "formversion.history.in_force")
+        lines.append(line)
+    return lines
+
+
+def _since(version: FormVersion, locale: Locale) -> str:
+    if version.since is None:
+        return t(locale, "formversion.check.in_force_start")
+    return t(locale, "formversion.check.in_force_since", day=version.since.isoformat())
