@@ -36,6 +36,7 @@ from bot.webapp.server import WebServer
 from handlers.admin import AdminCommands
 from handlers.charts import ChartCommands
 from handlers.checkin import CheckinFlow
+from handlers.checkin.form_change import FormChangeGuard
 from handlers.form_upload import FormUpload
 from handlers.menus import register_menus
 from handlers.onboarding import Onboarding
@@ -54,6 +55,8 @@ OWED_CONFIRMATIONS_FIRST = -500
 """Handler group that delivers confirmations a chat is still owed before anything else."""
 EDITS_FIRST = -100
 """Handler group that sees edited messages before all others (and stops them there)."""
+FORM_CHANGE_FIRST = -50
+"""Handler group that moves a draft onto a form applied since it was started."""
 PERSIST_AFTER_EVERY_UPDATE = 100
 """Handler group that runs after all others: flushes drafts and conversation states at once."""
 
@@ -128,6 +131,9 @@ def build_application(
         TypeHandler(Update, checkin.confirmations.settle), group=OWED_CONFIRMATIONS_FIRST
     )
     application.add_handler(onboarding.edit_guard(), group=EDITS_FIRST)
+    application.add_handler(
+        TypeHandler(Update, FormChangeGuard(deps).settle), group=FORM_CHANGE_FIRST
+    )
     application.add_handlers(onboarding.handlers())
     application.add_handler(
         TypeHandler(Update, _flush_persistence), group=PERSIST_AFTER_EVERY_UPDATE

@@ -1,13 +1,23 @@
-"""A new form sent in chat as a ``.toml`` document: the preview, then ✅ from tomorrow."""
+"""A new form sent in chat as a ``.toml`` document: the preview, then ✅ from tomorrow; a
+draft in progress when a form starts today is told what changed."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from harness import ADMIN_ID, DAY, Harness, texts
+from harness import (
+    ADMIN_ID,
+    DAY,
+    EVERYTHING_ZERO,
+    Harness,
+    answer_questions,
+    current_question,
+    texts,
+)
 from test_form_versions import new_form_text
 
 from bot.emulator import SimUser
+from bot.form_changes import apply_form, check_form
 
 
 async def upload(user: SimUser, name: str, content: bytes) -> str:
@@ -63,3 +73,29 @@ async def test_a_cancelled_preview_changes_nothing_and_workers_cannot_upload(bot
     await worker.wait_for_message(1)
     assert "新增项目" not in worker.texts()[-1]
     assert len(bot.deps.forms.versions) == 1
+
+
+async def test_a_draft_started_under_the_old_form_is_told_what_changed(bot: Harness) -> None:
+    worker = bot.user(710000011, "徐涛")
+    bot.at(9, 0)
+    await bot.send(worker, "/report")
+    while (key := current_question(bot, worker)) != "arrivals":
+        assert key is not None
+        await bot.send(worker, {"screened": "10", "households_visited": "3"}.get(key, "0"))
+    deps = bot.deps
+    checked = check_form(deps.db, new_form_text(), "new.toml", DAY)
+    await apply_form(deps.db, checked, since=DAY, today=DAY, now=deps.now(), actor=ADMIN_ID)
+    before = len(worker.inbox())
+    await bot.send(worker, "5")  # meant for 新增返乡/外来人员 of the old form
+    told = [message.plain_text for message in worker.inbox()[before:]]
+    assert len(told) == 1 and "今天的报告表单有变化（现为第 2 版）" in told[0]
+    assert "+ 新增项目 核酸采样人数（nat_samples，计数）" in told[0]
+    await bot.send(worker, "/report")
+    assert current_question(bot, worker) == "nat_samples"  # screened kept, the new one next
+    await answer_questions(bot, worker, {**EVERYTHING_ZERO, "nat_samples": "7"})
+    await bot.press(worker, "✅ 无异常情况")
+    await bot.press(worker, "✅ 提交")
+    report = await bot.report("QJ-05")
+    assert report is not None and report.current.form_version == 2
+    assert report.current.values["screened"] == 10 and report.current.values["nat_samples"] == 7
+    assert "households_visited" not in report.current.values

@@ -68,6 +68,8 @@ class Draft(BaseModel):
     incidents: list[DraftIncident] = []
     new_incident: DraftIncident | None = None
     reason: str | None = None
+    form_version: int | None = None
+    """The form version the draft was started under (None: before form versions)."""
 
     @classmethod
     def start(cls, *, day: date, grid_id: int, **fields: Any) -> Draft:

@@ -56,6 +56,7 @@ async def start_draft(deps: Dependencies, grid: Grid, day: date) -> Draft:
         pending_baseline=needs_baseline(deps.forms, history, day=day),
         grid_facts=_facts(grid),
         history=history_from(history, day, window) if window else {},
+        form_version=deps.forms.version_for(day).number,
     )
 
 
