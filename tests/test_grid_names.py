@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from harness import ADMIN_ID, Harness
-from ledger_scenario import D1, D3, STREET, ledger_harness
+from ledger_scenario import COMMUNITY, D1, D3, STREET, ledger_harness
 
 from bot.clock import ManualClock
 from bot.domain.digest import render_plain
@@ -64,3 +64,17 @@ def test_names_clash_across_streets_then_the_code_says_which() -> None:
     assert grid_name(one, "zh_CN", within="区", clashes=clashes) == "前进社区·第一网格（A-01）"
     assert grid_name(third, "en", within="区", clashes=clashes) == "第一网格, 和平社区"
     assert grid_name(third, "zh_CN", within="乙街道/和平社区") == "第一网格"
+
+
+async def test_a_grid_has_the_same_line_at_every_level_and_its_fever_case_on_it(
+    bot: Harness,
+) -> None:
+    lines = {}
+    for path in (COMMUNITY, STREET):
+        area = await bot.deps.db.roster.area_by_path(path)
+        assert area is not None
+        text = render_plain(await compile_area_digest(bot.deps, area, D1), "zh_CN")
+        section = text.split("【前进社区】")[-1] if path == STREET else text
+        lines[path] = next(line for line in section.splitlines() if line.startswith("• 第一网格："))
+    assert lines[COMMUNITY] == lines[STREET]
+    assert "发现发热人员 1 人" in lines[STREET] and "居家隔离在管 48 人" in lines[STREET]

@@ -174,6 +174,9 @@ class FieldDef(_Model):
     ask_if: Comparison | None = None
     max_length: int = Field(default=500, ge=1, le=4000)
     aliases: list[str] = Field(default_factory=list)
+    always_shown: bool = False
+    """A count or stock a grid's digest line always shows when it is not 0 (fever cases, the
+    people under management), whatever else is chosen for the line."""
     marker: bool = False
     """A count of rare events (fever cases): the area chart marks the days it is not 0."""
 

@@ -32,6 +32,7 @@ _COMPARED_ATTRIBUTES = (
     "max_length",
     "aliases",
     "unit_one",
+    "always_shown",
 )
 
 

@@ -68,7 +68,7 @@ def _compile(
         attention=_attention(data, numbered),
         totals=totals(data.forms, data.day, _pairs(numbered)),
         sub_areas=_roll_up(data, numbered, ranking, children),
-        grids=tuple(_grid_line(data, item, numbers, ranking) for item, numbers in numbered),
+        grids=tuple(_grid_line(data, item, numbers) for item, numbers in numbered),
         corrections=_corrections(data, items),
         requests=tuple(request for item in items for request in _requests(texts, item)),
         weekly=data.weekly,
@@ -178,17 +178,22 @@ def _area_line(
     )
 
 
-def _grid_line(
-    data: DigestInput, item: GridInput, numbers: GridNumbers, ranking: Ranking
-) -> GridLine:
+def _grid_line(data: DigestInput, item: GridInput, numbers: GridNumbers) -> GridLine:
     report = item.today.report
     return GridLine(
         today=item.today,
         yesterday=item.yesterday,
         sub_area=sub_area_of(item.grid, data.sub_areas),
-        figures=() if report is None else ranking.pick(numbers.figures()),
+        figures=() if report is None else _own_ranking(data, item).pick(numbers.figures()),
         incidents=0 if report is None else len(report.current.incidents),
     )
+
+
+def _own_ranking(data: DigestInput, item: GridInput) -> Ranking:
+    """A grid's line is chosen by how rarely each figure is non-zero in the grid's own
+    reports, so the grid has the same line in its community's digest and every one above."""
+    form = data.forms.form_for(data.day)
+    return Ranking(form, prevalence(form, [item]))
 
 
 def _corrections(data: DigestInput, items: Sequence[GridInput]) -> tuple[Correction, ...]:

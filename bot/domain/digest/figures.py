@@ -124,17 +124,16 @@ class Ranking:
 
     def __init__(self, form: Form, seen: Mapping[str, int]) -> None:
         self._order = [field.key for field in form.fields]
+        self._always = [field.key for field in form.fields if field.always_shown]
         position = {key: index for index, key in enumerate(self._order)}
         self._ranked = sorted(self._order, key=lambda key: (seen.get(key, 0), position[key]))
 
     def pick(self, figures: Mapping[str, int], limit: int = TELLING_FIGURES) -> tuple[Figure, ...]:
-        """The ``limit`` most telling non-zero ``figures``, in form order."""
-        chosen: set[str] = set()
-        for key in self._ranked:
-            if len(chosen) == limit:
-                break
-            if figures.get(key, 0) != 0:
-                chosen.add(key)
+        """The non-zero ``figures`` the form always shows, and the ``limit`` most telling
+        non-zero others, in form order."""
+        always = {key for key in self._always if figures.get(key, 0) != 0}
+        others = [key for key in self._ranked if key not in always and figures.get(key, 0) != 0]
+        chosen = always | set(others[:limit])
         return tuple((key, figures[key]) for key in self._order if key in chosen)
 
 

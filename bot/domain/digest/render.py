@@ -287,7 +287,8 @@ def _area_line(digest: Digest, locale: Locale, line: AreaLine) -> list[Line]:
     lines = [Line(text)]
     if line.figures:
         figures = _figures(digest, locale, line.figures)
-        lines.append(Line(t(locale, "digest.rollup.figures", figures=figures)))
+        name = _area_name(digest, locale, line)
+        lines.append(Line(t(locale, "notices.rollup_figures", area=name, figures=figures)))
     return lines
 
 
