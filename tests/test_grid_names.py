@@ -35,6 +35,7 @@ async def test_the_street_digest_names_every_grid_with_its_community(bot: Harnes
     text = render_plain(await compile_area_digest(bot.deps, street, D3), "zh_CN")
     status = text.split("二、")[0]
     assert "• 前进社区·第四网格：" in status and "• 东关社区·第四网格：" in status
+    assert "• 东关社区·第四网格：张明、张静娟（未绑定，收不到催报，请电话联系）" in status
     assert not [line for line in status.splitlines() if _BARE.match(line)]
     first = render_plain(await compile_area_digest(bot.deps, street, D1), "zh_CN")
     assert "• 东关社区·第一网格 19:00（零报告）" in first  # the zero-report list
@@ -51,6 +52,8 @@ async def test_the_escalation_names_the_community_of_each_missing_grid(bot: Harn
     escalation = "\n".join(message.plain_text for message in group.inbox())
     assert "第四网格（QJ-04，学院南路街道/前进社区）" in escalation
     assert "第四网格（DG-04，学院南路街道/东关社区）" in escalation
+    # who got no reminder because they never bound Telegram is said, so they get a phone call
+    assert "：张明、张静娟（未绑定，收不到催报，请电话联系）；" in escalation
 
 
 def test_names_clash_across_streets_then_the_code_says_which() -> None:

@@ -155,9 +155,13 @@ class DailyNotices:
             )
         ]
         for due in missing:
-            names = listing(locale, (worker.name for worker in due.workers)) or t(
-                locale, "outbound.nobody_bound"
+            shown = (
+                t(locale, "notices.unreachable", worker=worker.name)
+                if worker.telegram_id is None
+                else worker.name
+                for worker in due.workers
             )
+            names = listing(locale, shown) or t(locale, "outbound.nobody_bound")
             lines.append(
                 Line(
                     t(

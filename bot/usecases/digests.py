@@ -148,6 +148,7 @@ class _DigestLoader:
                 runs_before.get(grid.id, {}),
                 tuple(corrected.get(grid.id, ())),
                 tuple(worker.name for worker in workers.get(grid.id, ())),
+                frozenset(w.name for w in workers.get(grid.id, ()) if w.telegram_id is None),
             )
         return items
 

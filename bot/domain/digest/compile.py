@@ -96,7 +96,10 @@ def _status(items: Sequence[GridInput]) -> ReportingStatus:
     yesterdays = [item.yesterday for item in items if item.yesterday is not None]
     missing = tuple(
         MissingGrid(
-            item.today, item.workers, item.yesterday is not None and item.yesterday.is_missing
+            item.today,
+            item.workers,
+            item.yesterday is not None and item.yesterday.is_missing,
+            item.unreachable,
         )
         for item in items
         if item.today.is_missing

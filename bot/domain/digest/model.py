@@ -40,6 +40,9 @@ class GridInput:
     digest lists the corrections made since the previous digest)."""
     workers: tuple[str, ...] = ()
     """Names of the grid's active workers, named when the grid has not reported."""
+    unreachable: frozenset[str] = frozenset()
+    """Those of ``workers`` the bot cannot reach (never bound their Telegram account): they
+    got no reminder, so the supervisor phones them."""
 
     def __post_init__(self) -> None:
         grid_id = self.today.grid.id
@@ -145,6 +148,8 @@ class MissingGrid:
     day: GridDay
     workers: tuple[str, ...]
     missing_yesterday: bool
+    unreachable: frozenset[str] = frozenset()
+    """Workers the bot cannot reach (see :class:`GridInput`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -152,7 +152,11 @@ def _filed(digest: Digest, locale: Locale, day: GridDay, *, both: str) -> Line:
 
 
 def _missing(digest: Digest, locale: Locale, missing: MissingGrid) -> Line:
-    workers = listing(locale, missing.workers) or t(locale, "digest.status.no_workers")
+    shown = (
+        t(locale, "notices.unreachable", worker=name) if name in missing.unreachable else name
+        for name in missing.workers
+    )
+    workers = listing(locale, shown) or t(locale, "digest.status.no_workers")
     key = (
         "digest.status.missing_item_again"
         if missing.missing_yesterday
