@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from harness import DAY, Harness
+from hypothesis import HealthCheck, settings
 
 from bot.clock import ManualClock
 from bot.emulator import BotApiEmulator
@@ -15,6 +16,11 @@ pytest_plugins = ["service_fixtures"]
 """The service-layer fixtures (``deps``: the container on a fresh database)."""
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+settings.register_profile("gridbot", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("gridbot")
+"""Property tests check results, never speed: a per-example time limit only fails on a busy
+machine (two cores shared with the parallel suite). Timing targets live in bench/."""
 
 
 @pytest.fixture
