@@ -48,6 +48,8 @@ SELECT day, bucket,
        sum(report_id IS NULL AND expected AND NOT excused) AS missing
 FROM cells GROUP BY day, bucket
 """
+"""Per day and sub-area (bucket), the grid-days of each status: every grid of the chart
+crossed with every day, its report (current version's kind) and its excusal."""
 
 
 _VALUE_INDEX = FieldRun._fields.index("value")

@@ -293,6 +293,8 @@ async def test_the_digest_brings_one_photo_after_its_text_also_across_a_restart(
     before = {group.id: len(group.inbox()) for group in (street, community)}
     bot.at(20, 0)
     await bot.tick()
+    evening = [message for message in bot.emu.sent if message.chat_id in before][-4:]
+    assert [message.photo is not None for message in evening] == [False, False, True, True]
     await bot.restart()
     await bot.tick()
     for group in (street, community):

@@ -85,7 +85,8 @@ class DigestDesk:
     ) -> None:
         """The scheduled digest to every bound group, once each (late ones marked delayed;
         past the grace period, recorded as skipped and the admins are told). The digests of
-        all the groups' areas are compiled together, reading the database once."""
+        all the groups' areas are compiled together, reading the database once. Every text
+        goes out first, then the charts: drawing them never holds up a group's text."""
         bindings = await supervision.bound_groups(self.deps)
         if now >= planned.valid_until:
             await gather_limited(
@@ -94,11 +95,17 @@ class DigestDesk:
             return
         areas = list({area.id: area for _, area in bindings}.values())
         digests = await compile_area_digests(self.deps, areas, planned.day)
+        delayed = now - planned.at > ON_TIME_SLACK
+        texts_sent: list[tuple[int, Area, Locale]] = []
         jobs = [
-            self._deliver_to(courier, planned, chat, digests[area.id], now)
+            self._deliver_to(courier, planned, chat, digests[area.id], delayed, texts_sent)
             for chat, area in bindings
         ]
         await gather_limited(jobs)
+        await gather_limited(
+            self._deliver_chart(courier, planned, chat, area, locale, delayed)
+            for chat, area, locale in texts_sent
+        )
 
     async def _skip(self, courier: Courier, planned: PlannedSend, chat: int, area: Area) -> None:
         key = SendKey(planned.key, planned.day, chat)
@@ -112,11 +119,18 @@ class DigestDesk:
             )
 
     async def _deliver_to(
-        self, courier: Courier, planned: PlannedSend, chat: int, digest: Digest, now: datetime
+        self,
+        courier: Courier,
+        planned: PlannedSend,
+        chat: int,
+        digest: Digest,
+        delayed: bool,
+        texts_sent: list[tuple[int, Area, Locale]],
     ) -> None:
+        """The digest's text, once; a chat whose text has gone out (now or before a restart)
+        is added to ``texts_sent`` for its chart."""
         key = SendKey(planned.key, planned.day, chat)
         locale = await supervision.group_locale(self.deps, chat)
-        delayed = now - planned.at > ON_TIME_SLACK
         text = await courier.deliver(
             key,
             in_order(self.parts(courier.bot, chat, digest, locale)),
@@ -124,20 +138,20 @@ class DigestDesk:
             delayed=delayed,
         )
         if text.status == SendStatus.SENT:
-            chart_key = SendKey(f"{planned.key}{CHART_SUFFIX}", planned.day, chat)
-            await self._deliver_chart(courier, chart_key, digest.area, locale, planned, delayed)
+            texts_sent.append((chat, digest.area, locale))
 
     async def _deliver_chart(
         self,
         courier: Courier,
-        key: SendKey,
+        planned: PlannedSend,
+        chat: int,
         area: Area,
         locale: Locale,
-        planned: PlannedSend,
         delayed: bool,
     ) -> None:
         """The chart after the text, once (its own row in the send log, so a restart repeats
         neither it nor the text). One that cannot be drawn is logged and recorded as skipped."""
+        key = SendKey(f"{planned.key}{CHART_SUFFIX}", planned.day, chat)
         record = await self.deps.db.schedule.claim(key, grid_id=None, planned_at=planned.at)
         if record.status.final:
             return
