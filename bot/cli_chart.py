@@ -20,6 +20,7 @@ from bot.domain.dates import DateArgError, parse_day
 from bot.domain.ledger import find_area
 from bot.domain.models import Area
 from bot.i18n import Locale, parse_locale, t
+from bot.usecases.stats import all_areas
 
 EXIT_OK = 0
 MAX_DAYS = 366
@@ -86,7 +87,7 @@ async def run_chart(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _area(deps: Dependencies, text: str | None, locale: Locale) -> Area:
-    areas = await deps.db.roster.areas()
+    areas = await all_areas(deps)
     tops = [area for area in areas if area.parent_id is None]
     found = find_area(areas, text) if text else (tops[0] if len(tops) == 1 else None)
     if found is None:

@@ -21,13 +21,12 @@ from bot.domain.form import FormError, read_form_text
 from bot.form_changes import (
     FormChangeError,
     FormCheck,
-    apply_form,
-    check_form,
     default_start,
     history_lines,
     preview_lines,
 )
 from bot.i18n import Locale, t
+from bot.usecases.forms import apply_form_change, check_form_change
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -55,7 +54,7 @@ async def run_form(args: argparse.Namespace, settings: Settings) -> int:
         since = _start_day(args.since, deps.today(), locale)
         text = await _read(args.file)
         try:
-            checked = check_form(deps.db, text, str(args.file), deps.today())
+            checked = check_form_change(deps, text, str(args.file))
         except FormError as error:
             print(error.render(locale), file=sys.stderr)
             return EXIT_FAILED
@@ -71,14 +70,7 @@ async def run_form(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _apply(deps: Dependencies, checked: FormCheck, since: date, locale: Locale) -> int:
     try:
-        version = await apply_form(
-            deps.db,
-            checked,
-            since=since,
-            today=deps.today(),
-            now=deps.now(),
-            actor=None,
-        )
+        version = await apply_form_change(deps, checked, since=since, actor=None)
     except FormChangeError as error:
         print(error.render(locale), file=sys.stderr)
         return EXIT_FAILED

@@ -17,6 +17,7 @@ from bot.domain.form import FormError, load_form
 from bot.i18n import Locale, t
 from bot.usecases.errors import UseCaseError
 from bot.usecases.forgetting import forget
+from bot.usecases.supervision import bound_groups
 from storage.db import schema_version
 from storage.health import DatabaseProblem, probe
 
@@ -115,7 +116,7 @@ async def _groups(settings: Settings, bot: Bot) -> list[Check]:
 
     locale = settings.locale
     async with open_dependencies(settings) as deps:
-        bindings = await deps.db.groups.bindings()
+        bindings = await bound_groups(deps)
     checks = []
     for chat_id, area in bindings:
         try:
