@@ -14,12 +14,11 @@ from bot.domain.form import FormError
 from bot.form_changes import (
     FormChangeError,
     FormCheck,
-    apply_form,
-    check_form,
     default_start,
     preview_lines,
 )
 from bot.telegram_ui import escape
+from bot.usecases.forms import apply_form_change, check_form_change
 from handlers.common import Turn
 from handlers.roles import Roles
 
@@ -106,13 +105,8 @@ class FormUpload:
             return
         today = self.deps.today()
         try:
-            version = await apply_form(
-                self.deps.db,
-                checked,
-                since=default_start(today),
-                today=today,
-                now=self.deps.now(),
-                actor=turn.user.id,
+            version = await apply_form_change(
+                self.deps, checked, since=default_start(today), actor=turn.user.id
             )
         except FormChangeError as error:
             reason = escape(error.render(turn.locale))
@@ -142,7 +136,7 @@ class FormUpload:
             await turn.say(turn.t("formversion.chat.unreadable"))
             return None
         try:
-            return check_form(self.deps.db, text, name, self.deps.today())
+            return check_form_change(self.deps, text, name)
         except FormError as error:
             await turn.say(escape(error.render(turn.locale)))
             return None
