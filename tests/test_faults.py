@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from harness import DAY, Harness
 
-from bot.emulator import BotApiEmulator, SimUser
+from bot.emulator import BotApiEmulator, SimUser, UserAction
 
 CONFIRM_BUTTON = "✅ 确认提交零报告"
 CONFIRMATION = "✅ 已提交"
@@ -61,13 +61,18 @@ def inject(emu: BotApiEmulator, calls: int, seed: int, slow: float) -> Faults:
     return counts
 
 
+async def handled(bot: Harness, action: UserAction) -> None:
+    """Wait until the bot handled ``action`` (slow answers and retries can take a while)."""
+    await bot.emu.wait_processed(bot.running.application.update_queue, action.update_id, 90)
+
+
 async def file_zero_like_a_person(bot: Harness, user: SimUser) -> None:
     """/zero and the confirm button; when the bot's answer never came, try again (a person
     would), at most a few times."""
     for _ in range(4):
-        await bot.send(user, "/zero")
+        await handled(bot, await user.send("/zero"))
         if any(CONFIRM_BUTTON in row for message in user.inbox()[-1:] for row in message.buttons):
-            await bot.press(user, CONFIRM_BUTTON)
+            await handled(bot, await user.press(CONFIRM_BUTTON))
             return
 
 
@@ -93,7 +98,7 @@ async def test_every_stored_report_gets_exactly_one_confirmation(
     owed_before = len(await bot.deps.db.schedule.unfinished("confirm:", since=DAY))
     bot.emu.fail_next("sendMessage", delay=0.0, times=1)  # faults over: the next message
     for user in users:
-        await bot.send(user, "/status")
+        await handled(bot, await user.send("/status"))
 
     stored = {}
     for n, user in enumerate(users):
