@@ -240,6 +240,10 @@ class BotApiEmulator:
         fault = Fault(status, retry_after, delay, description, times)
         self._state.faults.setdefault(method.lower(), []).append(fault)
 
+    def clear_faults(self) -> None:
+        """Drop every fault still waiting (``fail_next``): Telegram works normally again."""
+        self._state.faults.clear()
+
     # records ---------------------------------------------------------------------------------
 
     @property
