@@ -16,11 +16,11 @@ from bot.i18n import Locale, listing, t
 from bot.outbound.courier import Courier
 from bot.telegram_ui import ack_data, escape, keyboard
 from bot.usecases import supervision
-from bot.usecases.alerting import record_alerts
 from bot.usecases.alerts import (
     AckResult,
     acknowledge_alert,
     alert_grid,
+    alerts_of,
     record_post,
     unacknowledged,
 )
@@ -61,8 +61,7 @@ class AlertDesk:
     async def raise_for(self, report: Report) -> list[Alert]:
         """Post the urgent incidents that are new in the report's current version (recorded
         now unless the filing already recorded them) and not posted yet."""
-        form = self.deps.form_for(report.day)
-        alerts = await record_alerts(self.deps.db, form, report.id, self.deps.now())
+        alerts = await alerts_of(self.deps, report)
         for alert in alerts:
             if not alert.posts:
                 await self.post(alert, level=0)

@@ -19,6 +19,8 @@ from bot.dependencies import Dependencies
 from bot.domain.models import Report, ReportKind
 from bot.i18n import Locale, t
 from bot.outbound.courier import Courier
+from bot.usecases.filing import report_of
+from bot.usecases.send_log import unfinished_sends
 from storage.schedule import SendKey, SendRecord
 
 if TYPE_CHECKING:
@@ -62,7 +64,7 @@ class Confirmations:
         locale = self.deps.locale_for(user.language_code if user else None)
         for record in await self._owed_records(chat.id):
             report_id, version = _parse(record.key.kind)
-            report = await self.deps.db.reports.get(record.grid_id or 0, record.key.day)
+            report = await report_of(self.deps, record.grid_id or 0, record.key.day)
             if report is None or report.id != report_id or len(report.versions) < version:
                 continue
             await self._deliver(record.key, self.text(locale, report, version))
@@ -90,7 +92,7 @@ class Confirmations:
 
     async def _owed_chats(self) -> set[int]:
         if self._owed is None:
-            records = await self.deps.db.schedule.unfinished(PREFIX, since=self._since())
+            records = await unfinished_sends(self.deps, PREFIX, since=self._since())
             self._owed = {record.key.target for record in records}
         return self._owed
 
@@ -98,7 +100,7 @@ class Confirmations:
         return self.deps.today() - timedelta(days=OWED_DAYS)
 
     async def _owed_records(self, chat_id: int) -> list[SendRecord]:
-        return await self.deps.db.schedule.unfinished(PREFIX, since=self._since(), target=chat_id)
+        return await unfinished_sends(self.deps, PREFIX, since=self._since(), target=chat_id)
 
 
 def _parse(kind: str) -> tuple[int, int]:

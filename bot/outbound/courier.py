@@ -23,6 +23,9 @@ from bot.dependencies import Dependencies
 from bot.domain.grid_names import grid_name
 from bot.i18n import t
 from bot.outbound.retry import counting
+from bot.usecases.people import grid_of, worker_of
+from bot.usecases.send_log import claim_send, finish_send, found_blocked
+from bot.usecases.supervision import area_of_group
 from storage.schedule import SendKey, SendStatus
 
 log = logging.getLogger(__name__)
@@ -60,15 +63,12 @@ class Courier:
         """Send once: claim the send-log row, send (the retry policy of
         :mod:`bot.outbound.retry` tries again on network errors, 5xx and 429), record the
         outcome."""
-        send_log = self.deps.db.schedule
-        record = await send_log.claim(key, grid_id=grid_id, planned_at=planned_at)
+        record = await claim_send(self.deps, key, grid_id=grid_id, planned_at=planned_at)
         if record.status.final:
             return Delivery(record.status)
-        if await send_log.blocked(key.day, key.target):
+        if await found_blocked(self.deps, key.day, key.target):
             error = "blocked earlier today"
-            await send_log.finish(
-                key, SendStatus.BLOCKED, at=self.deps.now(), attempts=0, error=error
-            )
+            await finish_send(self.deps, key, SendStatus.BLOCKED, attempts=0, error=error)
             return Delivery(SendStatus.BLOCKED)
         with counting() as attempts:
             try:
@@ -82,18 +82,12 @@ class Courier:
             except (RetryAfter, NetworkError) as failure:  # after the retry policy's tries
                 error = str(failure)
             else:
-                await send_log.finish(
-                    key,
-                    SendStatus.SENT,
-                    at=self.deps.now(),
-                    attempts=attempts.count,
-                    delayed=delayed,
+                await finish_send(
+                    self.deps, key, SendStatus.SENT, attempts=attempts.count, delayed=delayed
                 )
                 return Delivery(SendStatus.SENT, result)
         log.warning("send %s failed after %d attempts: %s", key, attempts.count, error)
-        await send_log.finish(
-            key, SendStatus.FAILED, at=self.deps.now(), attempts=attempts.count, error=error
-        )
+        await finish_send(self.deps, key, SendStatus.FAILED, attempts=attempts.count, error=error)
         await self.tell_admins_once(
             f"failed:{key.kind}:{key.target}",
             "outbound.admin_failed",
@@ -107,9 +101,7 @@ class Courier:
         return Delivery(SendStatus.FAILED)
 
     async def _blocked(self, key: SendKey, failure: Exception, attempts: int) -> None:
-        await self.deps.db.schedule.finish(
-            key, SendStatus.BLOCKED, at=self.deps.now(), attempts=attempts, error=str(failure)
-        )
+        await finish_send(self.deps, key, SendStatus.BLOCKED, attempts=attempts, error=str(failure))
         await self.tell_admins_once(
             f"blocked:{key.target}",
             "outbound.admin_blocked",
@@ -119,24 +111,25 @@ class Courier:
 
     async def describe_chat(self, chat: int) -> str:
         """A chat as admins know it: the worker and their grid, or the group's area."""
-        db, locale = self.deps.db, self.deps.settings.locale
-        worker = await db.roster.worker_by_telegram_id(chat)
+        locale = self.deps.settings.locale
+        worker = await worker_of(self.deps, chat)
         if worker is not None:
-            grid = await db.roster.grid(worker.grid_id)
-            where = "?" if grid is None else grid_name(grid, locale, within=None)
+            try:
+                where = grid_name(await grid_of(self.deps, worker), locale, within=None)
+            except LookupError:
+                where = "?"
             return t(locale, "outbound.chat_worker", name=worker.name, grid=where, id=chat)
-        area = await db.groups.area_of_chat(chat)
+        area = await area_of_group(self.deps, chat)
         if area is not None:
             return t(locale, "outbound.chat_group", area=area.path, id=chat)
         return str(chat)
 
     async def skip(self, key: SendKey, *, planned_at: datetime, grid_id: int | None = None) -> bool:
         """Record a send as skipped (its time has passed); False if it was already final."""
-        send_log = self.deps.db.schedule
-        record = await send_log.claim(key, grid_id=grid_id, planned_at=planned_at)
+        record = await claim_send(self.deps, key, grid_id=grid_id, planned_at=planned_at)
         if record.status.final:
             return False
-        await send_log.finish(key, SendStatus.SKIPPED, at=self.deps.now(), attempts=0)
+        await finish_send(self.deps, key, SendStatus.SKIPPED, attempts=0)
         return True
 
     async def tell_admins_once(
@@ -147,24 +140,16 @@ class Courier:
         text = t(settings.locale, text_key, **params)
         for admin in sorted(settings.admins):
             key = SendKey(f"notice:{topic}", day_scoped or ONCE_EVER, admin)
-            record = await self.deps.db.schedule.claim(
-                key, grid_id=None, planned_at=self.deps.now()
-            )
+            record = await claim_send(self.deps, key, planned_at=self.deps.now())
             if record.status.final:
                 continue
             try:
                 await self.bot.send_message(admin, text)
             except (NetworkError, Forbidden, RetryAfter) as failure:
                 log.warning("could not tell admin %s: %s", admin, failure)
-                await self.deps.db.schedule.finish(
-                    key,
-                    SendStatus.FAILED,
-                    at=self.deps.now(),
-                    attempts=1,
-                    error=str(failure),
-                )
+                await finish_send(self.deps, key, SendStatus.FAILED, attempts=1, error=str(failure))
                 continue
-            await self.deps.db.schedule.finish(key, SendStatus.SENT, at=self.deps.now(), attempts=1)
+            await finish_send(self.deps, key, SendStatus.SENT, attempts=1)
 
 
 def in_order(parts: Sequence[Callable[[], Awaitable[object]]]) -> Callable[[], Awaitable[None]]:

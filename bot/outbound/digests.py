@@ -26,6 +26,7 @@ from bot.outbound.tables import grid_table_xlsx
 from bot.usecases import supervision
 from bot.usecases.chart import ChartImage, draw_chart
 from bot.usecases.digests import compile_area_digests
+from bot.usecases.send_log import claim_send
 from storage.schedule import SendKey, SendStatus
 
 log = logging.getLogger(__name__)
@@ -152,7 +153,7 @@ class DigestDesk:
         """The chart after the text, once (its own row in the send log, so a restart repeats
         neither it nor the text). One that cannot be drawn is logged and recorded as skipped."""
         key = SendKey(f"{planned.key}{CHART_SUFFIX}", planned.day, chat)
-        record = await self.deps.db.schedule.claim(key, grid_id=None, planned_at=planned.at)
+        record = await claim_send(self.deps, key, planned_at=planned.at)
         if record.status.final:
             return
         chart = await self.chart(area, planned.day, locale)

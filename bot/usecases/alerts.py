@@ -8,7 +8,8 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.dependencies import Dependencies
-from bot.domain.models import Grid
+from bot.domain.models import Grid, Report
+from bot.usecases.alerting import record_alerts
 from bot.usecases.unit import unit_of_work
 from storage.alerts import Alert
 
@@ -57,3 +58,11 @@ async def acknowledge_alert(
         if not changed or alert is None:
             return AckResult.ALREADY, None
         return AckResult.ACKNOWLEDGED, alert
+
+
+async def alerts_of(deps: Dependencies, report: Report) -> list[Alert]:
+    """The alerts of the report's current version, recorded now unless its filing already
+    recorded them (those keep their posts)."""
+    form = deps.form_for(report.day)
+    async with unit_of_work(deps) as db:
+        return await record_alerts(db, form, report.id, deps.now())
