@@ -18,14 +18,14 @@ from bot.telegram_ui import ack_data, escape, keyboard
 from bot.usecases import supervision
 from bot.usecases.alerts import (
     AckResult,
+    Alert,
     acknowledge_alert,
     alert_grid,
     alerts_of,
     record_post,
     unacknowledged,
 )
-from storage.alerts import Alert
-from storage.schedule import SendKey
+from bot.usecases.send_log import SendKey
 
 log = logging.getLogger(__name__)
 

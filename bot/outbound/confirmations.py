@@ -20,8 +20,7 @@ from bot.domain.models import Report, ReportKind
 from bot.i18n import Locale, t
 from bot.outbound.courier import Courier
 from bot.usecases.filing import report_of
-from bot.usecases.send_log import unfinished_sends
-from storage.schedule import SendKey, SendRecord
+from bot.usecases.send_log import SendKey, SendRecord, unfinished_sends
 
 if TYPE_CHECKING:
     from storage.db import Database

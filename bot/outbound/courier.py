@@ -24,9 +24,8 @@ from bot.domain.grid_names import grid_name
 from bot.i18n import t
 from bot.outbound.retry import counting
 from bot.usecases.people import grid_of, worker_of
-from bot.usecases.send_log import claim_send, finish_send, found_blocked
+from bot.usecases.send_log import SendKey, SendStatus, claim_send, finish_send, found_blocked
 from bot.usecases.supervision import area_of_group
-from storage.schedule import SendKey, SendStatus
 
 log = logging.getLogger(__name__)
 

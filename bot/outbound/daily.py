@@ -16,8 +16,8 @@ from bot.i18n import Locale, listing, t
 from bot.outbound.courier import Courier, in_order
 from bot.telegram_ui import escape, keyboard, menu_data, webapp_rows
 from bot.usecases import supervision
+from bot.usecases.send_log import SendKey
 from bot.usecases.standing import MissingGrid, missing_grids
-from storage.schedule import SendKey
 
 PARALLEL_SENDS = 8
 """Sends in flight at once; the rate limiter keeps them within Telegram's limits."""

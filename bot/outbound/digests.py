@@ -26,8 +26,7 @@ from bot.outbound.tables import grid_table_xlsx
 from bot.usecases import supervision
 from bot.usecases.chart import ChartImage, draw_chart
 from bot.usecases.digests import compile_area_digests
-from bot.usecases.send_log import claim_send
-from storage.schedule import SendKey, SendStatus
+from bot.usecases.send_log import SendKey, SendStatus, claim_send
 
 log = logging.getLogger(__name__)
 

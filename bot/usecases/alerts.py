@@ -13,6 +13,16 @@ from bot.usecases.alerting import record_alerts
 from bot.usecases.unit import unit_of_work
 from storage.alerts import Alert
 
+__all__ = [
+    "AckResult",
+    "Alert",
+    "acknowledge_alert",
+    "alert_grid",
+    "alerts_of",
+    "record_post",
+    "unacknowledged",
+]
+
 
 class AckResult(StrEnum):
     """What pressing "acknowledged" did."""

@@ -2,7 +2,8 @@
 
 A send is claimed (recorded as planned unless it already is) before it goes out, and its
 outcome recorded after; each of these is one transaction, so a crash between them leaves the
-send planned or failed, never sent twice.
+send planned or failed, never sent twice. The send-log types are re-exported for the
+outbound layer, which does not import storage.
 """
 
 from __future__ import annotations
@@ -11,6 +12,16 @@ from datetime import date, datetime
 
 from bot.dependencies import Dependencies
 from storage.schedule import SendKey, SendRecord, SendStatus
+
+__all__ = [
+    "SendKey",
+    "SendRecord",
+    "SendStatus",
+    "claim_send",
+    "finish_send",
+    "found_blocked",
+    "unfinished_sends",
+]
 
 
 async def claim_send(
