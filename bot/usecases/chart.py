@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from bot.charting.fonts import drawing_locale
 from bot.charting.render import png_size, render_png
@@ -20,8 +20,8 @@ from bot.domain.chart import ChartData, ChartInput, ChartRequest, build_chart
 from bot.domain.digest import sub_area_of
 from bot.domain.ledger import Scope
 from bot.domain.models import Area, Grid
-from bot.domain.plan import SINCE_KEY
 from bot.i18n import Locale, t
+from bot.usecases.schedule import first_service_day
 from storage.charts import ChartFigureReader, ChartGrid
 from storage.ledger import LedgerReader
 
@@ -85,10 +85,8 @@ async def chart_input(
 async def _in_service_since(deps: Dependencies, reader: LedgerReader, scope: Scope) -> date | None:
     """The first day the bot was in service: when its scheduler first ran, else the day of
     the area's first report (None: neither yet)."""
-    since = await deps.db.meta.get(SINCE_KEY)
-    if since is not None:
-        return datetime.fromisoformat(since).astimezone(deps.settings.timezone).date()
-    return await reader.first_report_day(scope)
+    first = await first_service_day(deps)
+    return first if first is not None else await reader.first_report_day(scope)
 
 
 def reporting_days(

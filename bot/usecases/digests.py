@@ -7,16 +7,17 @@ import asyncio
 import gc
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from bot.clock import at
 from bot.dependencies import Dependencies
 from bot.domain.digest import Digest, DigestInput, GridInput, UrgentIncident, compile_tree
 from bot.domain.ledger import find_area
 from bot.domain.models import Area, Grid, Report
-from bot.domain.plan import SINCE_KEY, DailyTimes
+from bot.domain.plan import DailyTimes
 from bot.domain.status import GridDay, Tally, TallyRow
 from bot.usecases.errors import FutureDay, UseCaseError
+from bot.usecases.schedule import first_service_day
 
 
 async def compile_area_digest(deps: Dependencies, area: Area, day: date) -> Digest:
@@ -157,10 +158,10 @@ class _DigestLoader:
         bot was already in service (a fresh install has no "yesterday" to compare with)."""
         if not self.times.is_reporting_day(day):
             return False
-        since = await self.deps.db.meta.get(SINCE_KEY)
-        if since is None:
+        first = await first_service_day(self.deps)
+        if first is None:
             return await self.deps.db.reports.any_on(day)
-        return day >= datetime.fromisoformat(since).astimezone(self.times.tz).date()
+        return day >= first
 
     async def _reports(self, day: date) -> dict[int, Report]:
         return {report.grid_id: report for report in await self.deps.db.reports.reports_on(day)}
