@@ -30,6 +30,7 @@ from bot.outbound.confirmations import Confirmations
 from bot.outbound.courier import Courier
 from bot.outbound.daily import DailyNotices
 from bot.outbound.digests import DigestDesk
+from bot.outbound.lanes import TELEGRAM_CHAT_LIMITS, ChatLimits
 from bot.outbound.retry import DEFAULT_BACKOFF, RetryingRateLimiter
 from bot.update_order import PerSenderUpdateProcessor
 from bot.webapp.server import WebServer
@@ -100,12 +101,14 @@ def build_application(
     backoff: Sequence[float] = DEFAULT_BACKOFF,
     read_timeout: float = DEFAULT_READ_TIMEOUT,
     request: BaseRequest | None = None,
+    chat_limits: ChatLimits = TELEGRAM_CHAT_LIMITS,
 ) -> RunningBot:
     """The bot, pointed at ``GRIDBOT_API_BASE_URL``, persisting into the gridbot database.
 
     ``read_timeout`` bounds how long a Bot API call (other than ``getUpdates``) may wait for
     its answer before it counts as failed and is retried by the courier. ``request`` replaces
-    the HTTP client (the benchmarks measure the bot's own CPU with one that answers at once)."""
+    the HTTP client (the benchmarks measure the bot's own CPU with one that answers at once).
+    ``chat_limits`` are Telegram's per-chat limits except in the fast-forwarded demo."""
     settings = deps.settings
     builder = ApplicationBuilder().token(token)
     builder = builder.read_timeout(read_timeout) if request is None else builder.request(request)
@@ -114,7 +117,7 @@ def build_application(
         .base_file_url(settings.bot_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone))
         .persistence(SQLitePersistence(deps.db))
-        .rate_limiter(RetryingRateLimiter(backoff=backoff))
+        .rate_limiter(RetryingRateLimiter(backoff=backoff, chat_limits=chat_limits))
         .concurrent_updates(PerSenderUpdateProcessor())
         .build()
     )
@@ -174,13 +177,16 @@ async def running_bot(
     schedule: bool = True,
     backoff: Sequence[float] = DEFAULT_BACKOFF,
     read_timeout: float = DEFAULT_READ_TIMEOUT,
+    chat_limits: ChatLimits = TELEGRAM_CHAT_LIMITS,
 ) -> AsyncIterator[RunningBot]:
     """The application, initialised, started and polling, until the block ends.
 
     With ``schedule`` the day's plan runs on cron triggers; without it (tests, the demo) the
     caller drives ``outbound.runner.tick()`` with its own clock.
     """
-    bot = build_application(deps, token, backoff=backoff, read_timeout=read_timeout)
+    bot = build_application(
+        deps, token, backoff=backoff, read_timeout=read_timeout, chat_limits=chat_limits
+    )
     application = bot.application
     async with application, _serving_webapp(deps, bot, token) as bot:
         await deps.db.meta.set("bot_username", application.bot.username)

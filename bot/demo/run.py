@@ -30,6 +30,7 @@ from bot.domain.plan import DailyTimes, PlannedSend, day_plan
 from bot.domain.roster import parse_roster
 from bot.emulator import BotApiEmulator, SimGroup, SimUser
 from bot.i18n import Locale, t
+from bot.outbound.lanes import FAST_FORWARD_CHAT_LIMITS
 from bot.usecases import roster, standing
 from bot.usecases.digests import compile_area_digest
 
@@ -290,7 +291,13 @@ async def demo_session(options: DemoOptions) -> AsyncIterator[Demo]:
         settings = demo_settings(options, emu.url, world.admin.telegram_id)
         deps = await stack.enter_async_context(open_dependencies(settings, clock))
         bot = await stack.enter_async_context(
-            running_bot(deps, TOKEN, poll_timeout=1, schedule=False)
+            running_bot(
+                deps,
+                TOKEN,
+                poll_timeout=1,
+                schedule=False,
+                chat_limits=FAST_FORWARD_CHAT_LIMITS,
+            )
         )
         yield _cast(options, world, emu, clock, deps, bot)
 

@@ -57,6 +57,23 @@ def bulk_sends() -> Iterator[None]:
         _lane.reset(token)
 
 
+@dataclass(frozen=True)
+class ChatLimits:
+    """How fast one chat may receive messages: ``private_burst`` messages in any
+    ``private_burst`` seconds to a private chat, ``group_per_minute`` a minute to a group."""
+
+    private_burst: int = PRIVATE_BURST
+    group_per_minute: int = GROUP_PER_MINUTE
+
+
+TELEGRAM_CHAT_LIMITS = ChatLimits()
+"""Telegram's own per-chat limits: what the bot keeps to in production and in the tests."""
+FAST_FORWARD_CHAT_LIMITS = ChatLimits(private_burst=1_000, group_per_minute=60_000)
+"""For the demo, whose simulated people answer at machine speed through days played in
+fast-forward against the local emulator: pacing each chat at one message a second of real
+time would stretch a demo day to minutes. The overall 30 a second still holds."""
+
+
 @dataclass
 class _Window:
     """At most ``limit`` sends in any ``period`` seconds, as Telegram sees them.
@@ -97,8 +114,15 @@ class _Chat:
 class LaneRateLimiter(BaseRateLimiter[None]):
     """Telegram's limits with a priority lane for replies; see the module docstring."""
 
-    def __init__(self, *, max_retries: int = 3, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        *,
+        max_retries: int = 3,
+        clock: Callable[[], float] = time.monotonic,
+        chat_limits: ChatLimits = TELEGRAM_CHAT_LIMITS,
+    ):
         self._max_retries = max_retries
+        self._chat_limits = chat_limits
         self._clock = clock
         self._overall = _Window(OVERALL_PER_SECOND, 1.0)
         self._chats: dict[int | str, _Chat] = {}
@@ -149,10 +173,11 @@ class LaneRateLimiter(BaseRateLimiter[None]):
         chat = self._chats.get(key)
         if chat is None:
             group = isinstance(key, str) or key < 0
+            limits = self._chat_limits
             window = (
-                _Window(GROUP_PER_MINUTE, 60.0)
+                _Window(limits.group_per_minute, 60.0)
                 if group
-                else _Window(PRIVATE_BURST, float(PRIVATE_BURST))
+                else _Window(limits.private_burst, float(limits.private_burst))
             )
             chat = self._chats[key] = _Chat(window)
         return chat

@@ -24,7 +24,7 @@ from typing import Any, Final
 
 from telegram.error import BadRequest, NetworkError
 
-from bot.outbound.lanes import LaneRateLimiter
+from bot.outbound.lanes import TELEGRAM_CHAT_LIMITS, ChatLimits, LaneRateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +67,14 @@ def retried(endpoint: str) -> bool:
 class RetryingRateLimiter(LaneRateLimiter):
     """Telegram's limits and the one retry policy (see the module docstring)."""
 
-    def __init__(self, *, backoff: Sequence[float] = DEFAULT_BACKOFF) -> None:
-        super().__init__(max_retries=1)  # a 429 is waited out once, here and nowhere else
+    def __init__(
+        self,
+        *,
+        backoff: Sequence[float] = DEFAULT_BACKOFF,
+        chat_limits: ChatLimits = TELEGRAM_CHAT_LIMITS,
+    ) -> None:
+        # a 429 is waited out once, here and nowhere else
+        super().__init__(max_retries=1, chat_limits=chat_limits)
         self.backoff = tuple(backoff)
 
     async def process_request(
