@@ -18,6 +18,7 @@ from bot.dependencies import Dependencies, open_dependencies
 from bot.domain.models import Report, Worker
 from bot.domain.roster import parse_roster
 from bot.emulator import BotApiEmulator, SentMessage, SimGroup, SimUser, UserAction
+from bot.outbound.lanes import FAST_FORWARD_CHAT_LIMITS
 
 TOKEN = "7000000001:TEST-TOKEN"
 ADMIN_ID = 900_000_001
@@ -44,6 +45,11 @@ class Harness:
         self._deps: Dependencies | None = None
         self._running: RunningBot | None = None
         self.read_timeout = DEFAULT_READ_TIMEOUT
+        self.chat_limits = FAST_FORWARD_CHAT_LIMITS
+        """Simulated people answer at machine speed while the clock is driven by hand: paced
+        at Telegram's one message a second per chat, a report in chat would take its number
+        of questions in real seconds. The pacing itself is tested in test_chat_limits and
+        measured against the emulator's enforced limits in bench/."""
 
     @property
     def deps(self) -> Dependencies:
@@ -63,6 +69,7 @@ class Harness:
                 schedule=False,
                 backoff=(0, 0, 0),
                 read_timeout=self.read_timeout,
+                chat_limits=self.chat_limits,
             )
         )
         self._stack = stack
