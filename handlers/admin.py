@@ -309,17 +309,10 @@ class AdminCommands:
     async def roster_answer(self, update: Update, context: Context) -> None:
         """The admin confirms (or cancels) the import of the file they sent."""
         turn = Turn.of(update, self.deps)
-        if not self.deps.is_admin(turn.user.id):
-            await turn.refuse_unknown()
-            return
-        await turn.answer_button()
-        await turn.close_buttons()
-        pending = (context.user_data or {}).pop(PENDING_ROSTER, None)
-        if turn.query is None or turn.query.data == ROSTER_NO:
-            await turn.say(turn.t("admin.roster.cancelled"))
-            return
-        if not isinstance(pending, dict):
-            await turn.say(turn.t("admin.roster.expired"))
+        pending = await turn.pending_upload(
+            context.user_data, key=PENDING_ROSTER, cancel_data=ROSTER_NO, messages="admin.roster"
+        )
+        if pending is None:
             return
         name = str(pending["name"])
         parsed = parse_roster(name, await _download(context, str(pending["file_id"])))

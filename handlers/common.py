@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass
 
 from telegram import (
@@ -103,6 +103,31 @@ class Turn:
     async def grid_of(self, worker: Worker) -> Grid:
         """The worker's grid."""
         return await people.grid_of(self.deps, worker)
+
+    async def pending_upload(
+        self,
+        user_data: MutableMapping[str, object] | None,
+        *,
+        key: str,
+        cancel_data: str,
+        messages: str,
+    ) -> dict[str, object] | None:
+        """An admin's ✅ or ✖️ under the preview of a file they sent: the pending upload
+        (kept under ``key``) on ✅; else ``None`` after refusing a non-admin, or saying
+        ``<messages>.cancelled`` or ``<messages>.expired``."""
+        if not self.deps.is_admin(self.user.id):
+            await self.refuse_unknown()
+            return None
+        await self.answer_button()
+        await self.close_buttons()
+        pending = (user_data or {}).pop(key, None)
+        if self.query is None or self.query.data == cancel_data:
+            await self.say(self.t(f"{messages}.cancelled"))
+            return None
+        if not isinstance(pending, dict):
+            await self.say(self.t(f"{messages}.expired"))
+            return None
+        return pending
 
     async def refuse_unknown(self) -> None:
         """The one polite answer an unregistered user gets."""

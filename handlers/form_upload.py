@@ -87,17 +87,10 @@ class FormUpload:
         """✅ applies the document from tomorrow (checked again: the forms may have changed
         since the preview); ✖️ leaves the form as it is."""
         turn = Turn.of(update, self.deps)
-        if not self.deps.is_admin(turn.user.id):
-            await turn.refuse_unknown()
-            return
-        await turn.answer_button()
-        await turn.close_buttons()
-        pending = (context.user_data or {}).pop(PENDING_FORM, None)
-        if turn.query is None or turn.query.data == FORM_NO:
-            await turn.say(turn.t("formversion.chat.cancelled"))
-            return
-        if not isinstance(pending, dict):
-            await turn.say(turn.t("formversion.chat.expired"))
+        pending = await turn.pending_upload(
+            context.user_data, key=PENDING_FORM, cancel_data=FORM_NO, messages="formversion.chat"
+        )
+        if pending is None:
             return
         name = str(pending["name"])
         checked = await self._check(turn, context, str(pending["file_id"]), name, None)
