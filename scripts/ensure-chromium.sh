@@ -1,6 +1,6 @@
 #!/bin/sh
-# Headless Chromium, its WebDriver (chromium-driver, for the Mini App's browser test) and a
-# Chinese font (so screenshots show the text), for tests/test_transcript.py and
+# Headless Chromium, its WebDriver (chromium-driver, for the Mini App's browser test), a
+# Chinese font and a colour emoji font (so screenshots show the text and the ✅ buttons), for tests/test_transcript.py and
 # tests/test_webapp_browser.py, from Debian's packages. With --font-only, just the font (for
 # the charts of `make demo`). Installs only what is missing and never fails the run: without
 # apt-get or root the browser tests skip and charts are labelled in English, saying why.
@@ -15,6 +15,9 @@ else
     fi
     if ! command -v chromedriver >/dev/null 2>&1; then
         missing="$missing chromium-driver"
+    fi
+    if ! fc-list 2>/dev/null | grep -qi "emoji"; then
+        missing="$missing fonts-noto-color-emoji"
     fi
 fi
 if ! fc-list :lang=zh 2>/dev/null | grep -q .; then
