@@ -317,7 +317,7 @@ async def test_a_chart_that_cannot_be_drawn_never_holds_up_the_text(
     def broken(*args: object) -> bytes:
         raise RuntimeError("no canvas")
 
-    monkeypatch.setattr("bot.usecases.chart.render_png", broken)
+    monkeypatch.setattr("bot.charting.render.render_png", broken)
     await seed(bot)
     _, _, street = await street_group(bot)
     before = len(street.inbox())

@@ -19,8 +19,6 @@ from datetime import date, datetime, time
 from pathlib import PurePath
 from typing import TypeVar
 
-import openpyxl
-
 from bot.domain.models import RosterError, RosterRow
 from bot.i18n import Locale, t
 
@@ -131,6 +129,8 @@ def _decode(content: bytes) -> str | None:
 def _read_xlsx(content: bytes) -> list[list[str]] | None:
     """The first sheet's cells as text; None if the file is not a readable workbook."""
     try:
+        import openpyxl  # with numpy and Pillow, about 20 MB: only for .xlsx rosters
+
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         try:
             sheet = workbook.worksheets[0]

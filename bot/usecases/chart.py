@@ -13,8 +13,6 @@ import asyncio
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.charting.fonts import drawing_locale
-from bot.charting.render import png_size, render_png
 from bot.dependencies import Dependencies
 from bot.domain.chart import ChartData, ChartInput, ChartRequest, build_chart
 from bot.domain.digest import sub_area_of
@@ -51,11 +49,13 @@ async def draw_chart(
     deps: Dependencies, request: ChartRequest, locale: Locale, *, highlight: date | None = None
 ) -> ChartImage:
     """The chart ``request`` asks for, labelled in ``locale`` where a font allows."""
+    from bot.charting import fonts, render  # matplotlib (about 50 MB) loads with the first chart
+
     data = await chart_input(deps, request, highlight=highlight)
-    shown, font = drawing_locale(locale)
+    shown, font = fonts.drawing_locale(locale)
     chart = build_chart(data, shown, latin_only=font is None)
-    png = await asyncio.to_thread(render_png, chart, font)
-    width, height = png_size(png)
+    png = await asyncio.to_thread(render.render_png, chart, font)
+    width, height = render.png_size(png)
     return ChartImage(png, width, height, chart, shown)
 
 
