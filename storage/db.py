@@ -141,6 +141,11 @@ class Database:
         async with self._lock:
             await self._conn.close()
 
+    def held_here(self) -> bool:
+        """Whether the running task holds the connection (is inside ``read`` or
+        ``transaction``)."""
+        return self._owner is not None and self._owner is asyncio.current_task()
+
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
         """Hold the connection for a few reads that must not interleave with other tasks."""

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -55,11 +58,27 @@ class SendRecord:
     error: str | None
 
 
+@dataclass(slots=True)
+class _Finishing:
+    """Outcomes of sends waiting to be written together, and whether they were."""
+
+    rows: list[tuple[object, ...]]
+    committed: asyncio.Future[bool]
+
+
+_FINISH = (
+    "UPDATE sends SET status = ?, attempts = attempts + ?, delayed = ?, error = ?,"
+    " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END"
+    " WHERE kind = ? AND day = ? AND target = ?"
+)
+
+
 class ScheduleRepo:
     """Sends, excusals and absences."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._finishing: _Finishing | None = None
 
     async def claim(self, key: SendKey, *, grid_id: int | None, planned_at: datetime) -> SendRecord:
         """Record the send as planned unless it already is; return its current record."""
@@ -77,6 +96,31 @@ class ScheduleRepo:
         assert row is not None
         return _record(row)
 
+    async def claim_many(
+        self, claims: Sequence[tuple[SendKey, int | None]], *, planned_at: datetime
+    ) -> dict[SendKey, SendRecord]:
+        """Record each send (with its grid) as planned unless it already is, all in one
+        transaction; their records as they stand now."""
+        rows = [
+            (key.kind, to_db_day(key.day), key.target, grid_id, to_db_time(planned_at))
+            for key, grid_id in claims
+        ]
+        wanted = json.dumps([row[:3] for row in rows])
+        async with self._db.transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO sends (kind, day, target, grid_id, status, planned_at)"
+                " VALUES (?, ?, ?, ?, 'planned', ?) ON CONFLICT (kind, day, target) DO NOTHING",
+                rows,
+            )
+            found = await fetch_all(
+                conn,
+                "SELECT s.* FROM json_each(?) AS w JOIN sends AS s"
+                " ON s.kind = w.value ->> 0 AND s.day = w.value ->> 1"
+                " AND s.target = w.value ->> 2",
+                (wanted,),
+            )
+        return {record.key: record for record in map(_record, found)}
+
     async def finish(
         self,
         key: SendKey,
@@ -87,24 +131,63 @@ class ScheduleRepo:
         delayed: bool = False,
         error: str | None = None,
     ) -> None:
-        """Record how a send ended (sent, failed after ``attempts`` tries, skipped, blocked)."""
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "UPDATE sends SET status = ?, attempts = attempts + ?, delayed = ?, error = ?,"
-                " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END"
-                " WHERE kind = ? AND day = ? AND target = ?",
-                (
-                    status.value,
-                    attempts,
-                    int(delayed),
-                    error,
-                    status.value,
-                    to_db_time(at),
-                    key.kind,
-                    to_db_day(key.day),
-                    key.target,
-                ),
+        """Record how a send ended (sent, failed after ``attempts`` tries, skipped, blocked).
+
+        Returns once it is committed. Outcomes recorded while another one waits for the
+        database join its transaction: a fan-out's sends, ending a few at a time, share
+        commits instead of queueing one transaction each behind the replies to people.
+        """
+        row = (
+            status.value,
+            attempts,
+            int(delayed),
+            error,
+            status.value,
+            to_db_time(at),
+            key.kind,
+            to_db_day(key.day),
+            key.target,
+        )
+        if self._db.held_here():  # inside the caller's transaction, and part of it
+            async with self._db.transaction() as conn:
+                await conn.execute(_FINISH, row)
+            return
+        batch = self._finishing
+        if batch is None:
+            await self._finish_batch(row)
+            return
+        batch.rows.append(row)
+        if not await asyncio.shield(batch.committed):
+            await self._finish_batch(row)  # the batch failed: this outcome on its own
+
+    async def _finish_batch(self, row: tuple[object, ...]) -> None:
+        """Write ``row`` and the outcomes that join it until this task holds the database."""
+        batch = _Finishing([row], asyncio.get_running_loop().create_future())
+        if self._finishing is None:
+            self._finishing = batch
+        try:
+            async with self._db.transaction() as conn:
+                self._close(batch)  # outcomes from now on start the next batch
+                await conn.executemany(_FINISH, batch.rows)
+        except BaseException:
+            self._close(batch)
+            batch.committed.set_result(False)
+            raise
+        batch.committed.set_result(True)
+
+    def _close(self, batch: _Finishing) -> None:
+        if self._finishing is batch:
+            self._finishing = None
+
+    async def blocked_targets(self, day: date) -> set[int]:
+        """Chats that a send on ``day`` found blocked."""
+        async with self._db.read() as conn:
+            rows = await fetch_all(
+                conn,
+                "SELECT DISTINCT target FROM sends WHERE day = ? AND status = 'blocked'",
+                (to_db_day(day),),
             )
+        return {int(row["target"]) for row in rows}
 
     async def records(self, day: date, kind: str | None = None) -> list[SendRecord]:
         """The send log of ``day`` (optionally one kind), in the order sends were recorded."""

@@ -3,6 +3,7 @@ delivery is built on these; the end-to-end tests prove the sends themselves)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from service_fixtures import DAY
@@ -12,7 +13,9 @@ from bot.usecases import schedule
 from bot.usecases.send_log import (
     SendKey,
     SendStatus,
+    blocked_chats,
     claim_send,
+    claim_sends,
     finish_send,
     found_blocked,
     unfinished_sends,
@@ -44,6 +47,23 @@ async def test_a_failed_send_is_still_owed_and_a_blocked_chat_remembered(
     await finish_send(deps, other, SendStatus.BLOCKED, attempts=1, error="Forbidden")
     assert await found_blocked(deps, DAY, 42)
     assert not await found_blocked(deps, DAY + timedelta(days=1), 42)
+
+
+async def test_a_fan_out_is_claimed_at_once_and_its_outcomes_all_recorded(
+    deps: Dependencies,
+) -> None:
+    """Claimed together (a send already final stays so), finished concurrently: every outcome
+    is committed, whichever transaction carried it."""
+    keys = [SendKey("prompt", DAY, 1000 + n) for n in range(30)]
+    await claim_send(deps, keys[0], planned_at=deps.now())
+    await finish_send(deps, keys[0], SendStatus.BLOCKED, attempts=1, error="Forbidden")
+    claims = await claim_sends(deps, [(key, None) for key in keys], planned_at=deps.now())
+    assert [claims[key].status for key in keys] == [SendStatus.BLOCKED] + [SendStatus.PLANNED] * 29
+    assert await blocked_chats(deps, DAY) == {1000}
+    await asyncio.gather(*(finish_send(deps, key, SendStatus.SENT, attempts=1) for key in keys[1:]))
+    again = await claim_sends(deps, [(key, None) for key in keys], planned_at=deps.now())
+    assert [again[key].status for key in keys] == [SendStatus.BLOCKED] + [SendStatus.SENT] * 29
+    assert await unfinished_sends(deps, "prompt", since=DAY) == []
 
 
 async def test_the_first_service_day_is_the_schedulers_first_run(deps: Dependencies) -> None:

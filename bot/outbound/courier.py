@@ -1,17 +1,18 @@
 """Exactly-once delivery: every send is recorded before it goes out and retried on failure.
 
-A send is keyed by (kind, day, target chat). The send-log row is claimed first; a send that is
-already sent, skipped or blocked is never repeated, so a restart or a second tick sends no
-second copy. Transient failures (network errors, Telegram 5xx, timeouts, 429) are retried by
-the one retry policy (:mod:`bot.outbound.retry`); a chat that blocked the bot (or a group
-that removed it) is recorded as blocked, reported to the admins once, and not tried again
-that day.
+A send is keyed by (kind, day, target chat). The send-log row is claimed first (a fan-out
+claims all of its sends at once, :meth:`Courier.claim_all`); a send that is already sent,
+skipped or blocked is never repeated, so a restart or a second tick sends no second copy.
+Transient failures (network errors, Telegram 5xx, timeouts, 429) are retried by the one retry
+policy (:mod:`bot.outbound.retry`); a chat that blocked the bot (or a group that removed it)
+is recorded as blocked, reported to the admins once, and not tried again that day.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Generic, TypeVar
@@ -24,7 +25,15 @@ from bot.domain.grid_names import grid_name
 from bot.i18n import t
 from bot.outbound.retry import counting
 from bot.usecases.people import grid_of, worker_of
-from bot.usecases.send_log import SendKey, SendStatus, claim_send, finish_send, found_blocked
+from bot.usecases.send_log import (
+    SendKey,
+    SendStatus,
+    blocked_chats,
+    claim_send,
+    claim_sends,
+    finish_send,
+    found_blocked,
+)
 from bot.usecases.supervision import area_of_group
 
 log = logging.getLogger(__name__)
@@ -33,6 +42,19 @@ T = TypeVar("T")
 
 ONCE_EVER = date(1970, 1, 1)
 """The send-log day of notices that are given once and for all (e.g. "chat X blocked the bot")."""
+PARALLEL_SENDS = 8
+"""Sends in flight at once; the rate limiter keeps them within Telegram's limits."""
+
+
+async def gather_limited(jobs: Iterable[Awaitable[object]], limit: int = PARALLEL_SENDS) -> None:
+    """Run the sends concurrently, ``limit`` at a time, so one slow chat blocks no other."""
+    gate = asyncio.Semaphore(limit)
+
+    async def run(job: Awaitable[object]) -> None:
+        async with gate:
+            await job
+
+    await asyncio.gather(*(run(job) for job in jobs))
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +63,15 @@ class Delivery(Generic[T]):
 
     status: SendStatus
     result: T | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A send claimed in the send log: where it stands (a final status means: do not send)
+    and whether its chat was found blocked earlier that day."""
+
+    status: SendStatus
+    blocked: bool
 
 
 class Courier:
@@ -58,14 +89,20 @@ class Courier:
         planned_at: datetime,
         grid_id: int | None = None,
         delayed: bool = False,
+        claim: Claim | None = None,
     ) -> Delivery[T]:
-        """Send once: claim the send-log row, send (the retry policy of
-        :mod:`bot.outbound.retry` tries again on network errors, 5xx and 429), record the
-        outcome."""
-        record = await claim_send(self.deps, key, grid_id=grid_id, planned_at=planned_at)
-        if record.status.final:
-            return Delivery(record.status)
-        if await found_blocked(self.deps, key.day, key.target):
+        """Send once: claim the send-log row (unless ``claim`` says it was, with
+        :meth:`claim_all`), send (the retry policy of :mod:`bot.outbound.retry` tries again on
+        network errors, 5xx and 429), record the outcome."""
+        if claim is None:
+            record = await claim_send(self.deps, key, grid_id=grid_id, planned_at=planned_at)
+            if record.status.final:
+                return Delivery(record.status)
+            blocked = await found_blocked(self.deps, key.day, key.target)
+            claim = Claim(record.status, blocked)
+        if claim.status.final:
+            return Delivery(claim.status)
+        if claim.blocked:
             error = "blocked earlier today"
             await finish_send(self.deps, key, SendStatus.BLOCKED, attempts=0, error=error)
             return Delivery(SendStatus.BLOCKED)
@@ -122,6 +159,30 @@ class Courier:
         if area is not None:
             return t(locale, "outbound.chat_group", area=area.path, id=chat)
         return str(chat)
+
+    async def claim_all(
+        self, sends: Sequence[tuple[SendKey, int | None]], *, planned_at: datetime
+    ) -> dict[SendKey, Claim]:
+        """Claim many sends (each with its grid) in one transaction, for :meth:`deliver`."""
+        records = await claim_sends(self.deps, sends, planned_at=planned_at)
+        blocked = {day: await blocked_chats(self.deps, day) for day in {key.day for key in records}}
+        return {
+            key: Claim(record.status, key.target in blocked[key.day])
+            for key, record in records.items()
+        }
+
+    async def skip_all(
+        self, sends: Sequence[tuple[SendKey, int | None]], *, planned_at: datetime
+    ) -> None:
+        """Record many sends as skipped (their time has passed), unless already final."""
+        claims = await self.claim_all(sends, planned_at=planned_at)
+        await asyncio.gather(
+            *(
+                finish_send(self.deps, key, SendStatus.SKIPPED, attempts=0)
+                for key, claim in claims.items()
+                if not claim.status.final
+            )
+        )
 
     async def skip(self, key: SendKey, *, planned_at: datetime, grid_id: int | None = None) -> bool:
         """Record a send as skipped (its time has passed); False if it was already final."""

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -13,27 +12,14 @@ from bot.domain.digest.text import Line, to_messages
 from bot.domain.models import Area, Grid, Worker
 from bot.domain.plan import PlannedSend, SendKind
 from bot.i18n import Locale, listing, t
-from bot.outbound.courier import Courier, in_order
+from bot.outbound.courier import Claim, Courier, gather_limited, in_order
 from bot.telegram_ui import escape, keyboard, menu_data, webapp_rows
 from bot.usecases import supervision
 from bot.usecases.send_log import SendKey
 from bot.usecases.standing import MissingGrid, missing_grids
 
-PARALLEL_SENDS = 8
-"""Sends in flight at once; the rate limiter keeps them within Telegram's limits."""
 ON_TIME_SLACK = timedelta(minutes=2)
 """A scheduled send later than this is marked as delayed."""
-
-
-async def gather_limited(jobs: Iterable[Awaitable[object]], limit: int = PARALLEL_SENDS) -> None:
-    """Run the sends concurrently, ``limit`` at a time, so one slow chat blocks no other."""
-    gate = asyncio.Semaphore(limit)
-
-    async def run(job: Awaitable[object]) -> None:
-        async with gate:
-            await job
-
-    await asyncio.gather(*(run(job) for job in jobs))
 
 
 class DailyNotices:
@@ -44,23 +30,34 @@ class DailyNotices:
         self.courier = courier
 
     async def nag(self, planned: PlannedSend, now: datetime) -> None:
-        """The prompt, a reminder or the late nag to every worker of every grid still due."""
-        stale = now >= planned.valid_until
-        jobs = [
-            self._nag_worker(planned, due.grid, worker, now, stale=stale)
-            for due in await missing_grids(self.deps, planned.day)
-            for worker in due.reachable
+        """The prompt, a reminder or the late nag to every worker of every grid still due:
+        claimed in the send log all at once, then sent."""
+        due = [
+            (SendKey(planned.key, planned.day, worker.telegram_id), missing.grid, worker)
+            for missing in await missing_grids(self.deps, planned.day)
+            for worker in missing.reachable
+            if worker.telegram_id is not None
         ]
-        await gather_limited(jobs)
+        sends = [(key, grid.id) for key, grid, _ in due]
+        if now >= planned.valid_until:
+            await self.courier.skip_all(sends, planned_at=planned.at)
+            return
+        claims = await self.courier.claim_all(sends, planned_at=planned.at)
+        await gather_limited(
+            self._nag_worker(planned, key, claims[key], grid, worker, now)
+            for key, grid, worker in due
+            if not claims[key].status.final
+        )
 
     async def _nag_worker(
-        self, planned: PlannedSend, grid: Grid, worker: Worker, now: datetime, *, stale: bool
+        self,
+        planned: PlannedSend,
+        key: SendKey,
+        claim: Claim,
+        grid: Grid,
+        worker: Worker,
+        now: datetime,
     ) -> None:
-        assert worker.telegram_id is not None
-        key = SendKey(planned.key, planned.day, worker.telegram_id)
-        if stale:
-            await self.courier.skip(key, planned_at=planned.at, grid_id=grid.id)
-            return
         locale = worker.language or self.deps.settings.locale
         text = self._nag_text(planned, grid, worker, locale, now)
         buttons = keyboard(
@@ -70,13 +67,13 @@ class DailyNotices:
                 [(t(locale, "button.zero"), menu_data("zero"))],
             ]
         )
-        chat = worker.telegram_id
         await self.courier.deliver(
             key,
-            lambda: self.courier.bot.send_message(chat, text, reply_markup=buttons),
+            lambda: self.courier.bot.send_message(key.target, text, reply_markup=buttons),
             planned_at=planned.at,
             grid_id=grid.id,
             delayed=now - planned.at > ON_TIME_SLACK,
+            claim=claim,
         )
 
     def _nag_text(

@@ -20,8 +20,8 @@ from bot.domain.digest import (
 from bot.domain.models import Area
 from bot.domain.plan import PlannedSend
 from bot.i18n import Locale
-from bot.outbound.courier import Courier, in_order
-from bot.outbound.daily import ON_TIME_SLACK, gather_limited
+from bot.outbound.courier import Courier, gather_limited, in_order
+from bot.outbound.daily import ON_TIME_SLACK
 from bot.outbound.tables import grid_table_xlsx
 from bot.usecases import supervision
 from bot.usecases.chart import ChartImage, draw_chart

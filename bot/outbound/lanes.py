@@ -1,12 +1,15 @@
 """Interactive first: a rate limiter with two lanes, so a reply to a person never waits
 behind the bot's bulk sends (prompts, nags, escalations, digests).
 
-Both lanes share Telegram's limits, kept here the way the Bot API enforces them: at most 30
-messages in any second overall, a burst of 3 then one a second to one private chat, 20 a
-minute to one group (counted so that network delays cannot bunch sends up, see
-:class:`_Window`). Only calls that create a message count. A send waits first for its
-chat (sends to one chat go out one by one, in order), then for an overall slot; a free slot
-goes to the oldest waiting reply before any bulk send. Bulk sends are the ones made inside
+Both lanes share Telegram's limits: at most 30 messages in any second overall, a burst of 3
+then one a second to one private chat, 20 a minute to one group. Only calls that create a
+message count, each from the moment it starts until a second after its answer came back
+(:class:`_Overall`, :class:`_Window`): it reached Telegram somewhere in between, so however
+the network or a busy machine delays one send and not the next, Telegram never sees more
+than its limit. Bulk sends also go evenly, one every 1/29 s at most, never in bursts, and
+while replies hold places they leave a few free, so that a burst of replies goes at once.
+A send waits first for its chat (in order), then for an overall place; a place goes to the
+oldest waiting reply before any bulk send. Bulk sends are the ones made inside
 :func:`bulk_sends` (the scheduler's tick wraps its work in it). A 429 from Telegram pauses
 every send for its ``retry_after`` and the send is tried again.
 """
@@ -21,7 +24,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +34,10 @@ from telegram.ext import BaseRateLimiter
 log = logging.getLogger(__name__)
 
 OVERALL_PER_SECOND = 30
+BULK_PER_SECOND = 29
+"""Bulk sends go evenly, at most this many a second."""
+REPLY_ROOM = 4
+"""Places bulk sends leave free, while people are being answered, for a burst of replies."""
 PRIVATE_BURST = 3
 """Messages one private chat takes at once; then one a second."""
 GROUP_PER_MINUTE = 20
@@ -76,7 +83,7 @@ time would stretch a demo day to minutes. The overall 30 a second still holds.""
 
 @dataclass
 class _Window:
-    """At most ``limit`` sends in any ``period`` seconds, as Telegram sees them.
+    """At most ``limit`` sends to one chat in any ``period`` seconds, as Telegram sees them.
 
     A send counts from the moment it starts until ``period`` after its answer came back: it
     reached Telegram somewhere in between, so however the network delays one send and not
@@ -106,6 +113,49 @@ class _Window:
 
 
 @dataclass
+class _Overall:
+    """Telegram's limit on all sends, counted like :class:`_Window`; bulk sends at least
+    ``spacing`` apart and, while replies hold places, leaving ``room`` places free."""
+
+    limit: int = OVERALL_PER_SECOND
+    spacing: float = 1.0 / BULK_PER_SECOND
+    room: int = REPLY_ROOM
+    answered: deque[tuple[float, int]] = field(default_factory=deque)
+    in_flight: list[int] = field(default_factory=lambda: [0, 0])
+    replies: int = 0
+    """Places replies hold (in flight or answered within the last second)."""
+    last_bulk: float = float("-inf")
+
+    def wait(self, now: float, lane: int) -> float:
+        """Seconds until a send of ``lane`` fits (0: now; ``POLL`` when only an answer can
+        free a place)."""
+        while self.answered and now - self.answered[0][0] >= 1.0:
+            _, gone = self.answered.popleft()
+            self.replies -= gone == REPLY
+        keep = self.room if lane == BULK and self.replies else 0
+        free = self.limit - keep - len(self.answered) - sum(self.in_flight)
+        if free > 0:
+            wait = 0.0
+        elif -free < len(self.answered):
+            wait = self.answered[-free][0] + 1.0 - now
+        else:
+            wait = POLL
+        if lane == BULK:
+            wait = max(wait, self.last_bulk + self.spacing - now)
+        return max(wait, 0.0)
+
+    def start(self, now: float, lane: int) -> None:
+        self.in_flight[lane] += 1
+        self.replies += lane == REPLY
+        if lane == BULK:
+            self.last_bulk = now
+
+    def done(self, now: float, lane: int) -> None:
+        self.in_flight[lane] -= 1
+        self.answered.append((now, lane))
+
+
+@dataclass
 class _Chat:
     window: _Window
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -124,7 +174,7 @@ class LaneRateLimiter(BaseRateLimiter[None]):
         self._max_retries = max_retries
         self._chat_limits = chat_limits
         self._clock = clock
-        self._overall = _Window(OVERALL_PER_SECOND, 1.0)
+        self._overall = _Overall()
         self._chats: dict[int | str, _Chat] = {}
         self._queue: list[tuple[int, int]] = []
         self._tickets = itertools.count()
@@ -149,11 +199,11 @@ class LaneRateLimiter(BaseRateLimiter[None]):
         chat_id = data.get("chat_id")
         if endpoint not in MESSAGE_ENDPOINTS or chat_id is None:
             return await callback(*args, **kwargs)
-        chat = self._chat(chat_id)
+        chat, lane = self._chat(chat_id), _lane.get()
         async with chat.lock:
             for attempt in itertools.count():
                 await self._sleep(chat.window.wait(self._clock()))
-                await self._overall_slot(_lane.get())
+                await self._overall_slot(lane)
                 chat.window.start()
                 try:
                     return await callback(*args, **kwargs)
@@ -164,8 +214,9 @@ class LaneRateLimiter(BaseRateLimiter[None]):
                     log.warning("Telegram asked to wait %.1f s (%s)", pause, endpoint)
                     self._paused_until = max(self._paused_until, self._clock() + pause)
                 finally:
-                    chat.window.done(self._clock())
-                    await self._answered()
+                    answered = self._clock()
+                    chat.window.done(answered)
+                    self._overall.done(answered, lane)
         raise AssertionError("unreachable")
 
     def _chat(self, chat_id: object) -> _Chat:
@@ -184,22 +235,21 @@ class LaneRateLimiter(BaseRateLimiter[None]):
 
     async def _overall_slot(self, lane: int) -> None:
         """Wait until this send is the first in line (replies before bulk, then by arrival)
-        and an overall slot is free; take it."""
+        and the pace allows one more; take the slot."""
         ticket = (lane, next(self._tickets))
         heapq.heappush(self._queue, ticket)
         try:
-            async with self._changed:
-                while True:
+            while True:
+                async with self._changed:
+                    await self._changed.wait_for(lambda: self._queue[0] == ticket)
                     now = self._clock()
-                    wait = max(self._overall.wait(now), self._paused_until - now)
-                    if self._queue[0] == ticket and wait <= 0:
+                    wait = max(self._overall.wait(now, lane), self._paused_until - now)
+                    if wait <= 0:
                         heapq.heappop(self._queue)
-                        self._overall.start()
+                        self._overall.start(now, lane)
                         self._changed.notify_all()
                         return
-                    timeout = wait if self._queue[0] == ticket else None
-                    with suppress(TimeoutError):
-                        await asyncio.wait_for(self._changed.wait(), timeout)
+                await self._sleep(wait)
         except BaseException:
             if ticket in self._queue:
                 self._queue.remove(ticket)
@@ -207,12 +257,6 @@ class LaneRateLimiter(BaseRateLimiter[None]):
                 async with self._changed:
                     self._changed.notify_all()
             raise
-
-    async def _answered(self) -> None:
-        """A send's answer came back: its overall place now counts from here."""
-        async with self._changed:
-            self._overall.done(self._clock())
-            self._changed.notify_all()
 
     async def _sleep(self, seconds: float) -> None:
         if seconds > 0:

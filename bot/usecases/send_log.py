@@ -1,13 +1,16 @@
 """The send log behind exactly-once delivery (:mod:`bot.outbound.courier`).
 
 A send is claimed (recorded as planned unless it already is) before it goes out, and its
-outcome recorded after; each of these is one transaction, so a crash between them leaves the
-send planned or failed, never sent twice. The send-log types are re-exported for the
-outbound layer, which does not import storage.
+outcome recorded after, committed before the courier moves on: a send recorded as sent is
+never sent again, even across a crash; one whose outcome a crash kept from being recorded is
+still planned, and owed. A fan-out claims all its sends in one transaction, and outcomes
+that end together share a commit (see ``ScheduleRepo.finish``). The send-log types are
+re-exported for the outbound layer, which does not import storage.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from bot.dependencies import Dependencies
@@ -17,7 +20,9 @@ __all__ = [
     "SendKey",
     "SendRecord",
     "SendStatus",
+    "blocked_chats",
     "claim_send",
+    "claim_sends",
     "finish_send",
     "found_blocked",
     "unfinished_sends",
@@ -30,6 +35,13 @@ async def claim_send(
     """Record the send as planned unless it already is; its record as it stands now (a
     final status means: do not send)."""
     return await deps.db.schedule.claim(key, grid_id=grid_id, planned_at=planned_at)
+
+
+async def claim_sends(
+    deps: Dependencies, claims: Sequence[tuple[SendKey, int | None]], *, planned_at: datetime
+) -> dict[SendKey, SendRecord]:
+    """:func:`claim_send` for many sends (each with its grid) in one transaction."""
+    return await deps.db.schedule.claim_many(claims, planned_at=planned_at)
 
 
 async def finish_send(
@@ -51,6 +63,11 @@ async def finish_send(
 async def found_blocked(deps: Dependencies, day: date, target: int) -> bool:
     """Whether a send to ``target`` on ``day`` already found the chat blocked."""
     return await deps.db.schedule.blocked(day, target)
+
+
+async def blocked_chats(deps: Dependencies, day: date) -> set[int]:
+    """The chats that a send on ``day`` already found blocked."""
+    return await deps.db.schedule.blocked_targets(day)
 
 
 async def unfinished_sends(
