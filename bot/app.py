@@ -151,8 +151,15 @@ async def _log_scope(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 async def _flush_persistence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Write drafts and conversation states now, so a crash cannot lose an answer."""
-    await context.application.update_persistence()
+    """Write drafts and conversation states now, so a crash cannot lose an answer: all of
+    them in one transaction."""
+    application = context.application
+    persistence = application.persistence
+    if not isinstance(persistence, SQLitePersistence):
+        await application.update_persistence()
+        return
+    async with persistence.batched():
+        await application.update_persistence()
 
 
 def _error_handler(default: Locale) -> Any:

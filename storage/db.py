@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -31,6 +31,7 @@ from storage.health import classify, probe
 from storage.meta import MetaRepo
 from storage.reports import ReportRepo
 from storage.roster import RosterRepo
+from storage.rows import Params
 from storage.schedule import ScheduleRepo
 
 BUSY_TIMEOUT_MS = 5000
@@ -169,11 +170,7 @@ class Database:
         """
         async with self.read() as conn:
             depth = self._depth
-            begin, commit, rollback = (
-                ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK")
-                if depth == 0
-                else (f"SAVEPOINT s{depth}", f"RELEASE s{depth}", f"ROLLBACK TO s{depth}")
-            )
+            begin, commit, rollback = _bounds(depth)
             await conn.execute(begin)
             self._depth = depth + 1
             try:
@@ -187,6 +184,44 @@ class Database:
                 raise
             finally:
                 self._depth = depth
+
+    async def write_all(self, statements: Sequence[tuple[str, Params]]) -> None:
+        """Run these writes as one transaction in one trip to the database thread.
+
+        The same as executing each inside :meth:`transaction`, without a round trip through
+        the event loop per statement (BEGIN, each write, COMMIT): for the small writes made
+        after every update. Inside a running transaction they join it (as a savepoint).
+        """
+        async with self.read() as conn:
+            depth = self._depth
+            # aiosqlite has no public way to run several statements in one call to its thread.
+            await conn._execute(_write_all, conn._conn, statements, depth)  # type: ignore[no-untyped-call]
+
+
+def _bounds(depth: int) -> tuple[str, str, str]:
+    """How a transaction at nesting ``depth`` begins, commits and rolls back: the outermost
+    is BEGIN IMMEDIATE … COMMIT, inner ones are savepoints."""
+    if depth == 0:
+        return "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"
+    return f"SAVEPOINT s{depth}", f"RELEASE s{depth}", f"ROLLBACK TO s{depth}"
+
+
+def _write_all(
+    conn: sqlite3.Connection, statements: Sequence[tuple[str, Params]], depth: int
+) -> None:
+    """:meth:`Database.write_all` in the database thread."""
+    begin, commit, rollback = _bounds(depth)
+    conn.execute(begin)
+    try:
+        for sql, params in statements:
+            conn.execute(sql, params)
+        conn.execute(commit)
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute(rollback)
+            if depth:
+                conn.execute(commit)
+        raise
 
 
 async def _migrate(conn: aiosqlite.Connection, path: Path) -> None:

@@ -10,13 +10,16 @@ raises TypeError when the Application saves it.
 from __future__ import annotations
 
 import json
-from collections.abc import MutableMapping
+from collections.abc import AsyncIterator, Callable, MutableMapping
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from telegram.ext import BasePersistence, PersistenceInput
 
 from storage.codec import from_json
-from storage.rows import fetch_all, fetch_one
+from storage.rows import Params, fetch_all, fetch_one
 
 if TYPE_CHECKING:
     from storage.db import Database
@@ -38,6 +41,20 @@ are not (gridbot keeps its shared state in its own tables)."""
 _TABLES = {"user": ("ptb_user_data", "user_id"), "chat": ("ptb_chat_data", "chat_id")}
 
 
+@dataclass(frozen=True)
+class _Write:
+    """A statement to run, and what to remember once it is committed."""
+
+    sql: str
+    params: Params
+    done: Callable[[], object] | None = None
+
+
+_batch: ContextVar[list[_Write] | None] = ContextVar("persistence_batch", default=None)
+"""The writes collected by :meth:`SQLitePersistence.batched` in this task (and the tasks it
+starts, such as those of ``Application.update_persistence``)."""
+
+
 def _dump(what: str, value: object) -> str:
     try:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
@@ -48,8 +65,9 @@ def _dump(what: str, value: object) -> str:
 class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """PTB persistence on the gridbot database (tables ``ptb_*``).
 
-    Every update is written (and committed) at once; writes whose JSON did not change since
-    the last load or save are skipped, so the periodic ``update_persistence`` is cheap.
+    Every write is committed before the call returns, except inside :meth:`batched`, which
+    commits all of its writes in one transaction when it ends. Writes whose JSON did not change
+    since the last load or save are skipped, so the periodic ``update_persistence`` is cheap.
     """
 
     def __init__(
@@ -102,19 +120,24 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         if self._saved.get((kind, ident)) == text:
             return
         table, key = _TABLES[kind]
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                f"INSERT INTO {table} ({key}, data) VALUES (?, ?)"
-                f" ON CONFLICT ({key}) DO UPDATE SET data = excluded.data",
-                (ident, text),
-            )
-        self._saved[(kind, ident)] = text
+
+        def saved() -> None:
+            self._saved[(kind, ident)] = text
+
+        await self._write(
+            f"INSERT INTO {table} ({key}, data) VALUES (?, ?)"
+            f" ON CONFLICT ({key}) DO UPDATE SET data = excluded.data",
+            (ident, text),
+            saved,
+        )
 
     async def _drop(self, kind: str, ident: int) -> None:
         table, key = _TABLES[kind]
-        async with self._db.transaction() as conn:
-            await conn.execute(f"DELETE FROM {table} WHERE {key} = ?", (ident,))
-        self._saved.pop((kind, ident), None)
+        await self._write(
+            f"DELETE FROM {table} WHERE {key} = ?",
+            (ident,),
+            lambda: self._saved.pop((kind, ident), None),
+        )
 
     # --- bot_data --------------------------------------------------------------------------
 
@@ -146,12 +169,11 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         return None if row is None else from_json(row["data"])
 
     async def _save_single(self, table: str, text: str) -> None:
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                f"INSERT INTO {table} (id, data) VALUES (1, ?)"
-                " ON CONFLICT (id) DO UPDATE SET data = excluded.data",
-                (text,),
-            )
+        await self._write(
+            f"INSERT INTO {table} (id, data) VALUES (1, ?)"
+            " ON CONFLICT (id) DO UPDATE SET data = excluded.data",
+            (text,),
+        )
 
     # --- conversations ---------------------------------------------------------------------
 
@@ -167,17 +189,53 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
     ) -> None:
         """Store a conversation's state; None (the conversation ended) removes it."""
         key_text = _dump("conversation key", list(key))
-        async with self._db.transaction() as conn:
-            if new_state is None:
-                await conn.execute(
-                    "DELETE FROM ptb_conversations WHERE name = ? AND key = ?", (name, key_text)
-                )
-                return
-            await conn.execute(
-                "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?)"
-                " ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
-                (name, key_text, _dump(f"state of conversation {name}", new_state)),
+        if new_state is None:
+            await self._write(
+                "DELETE FROM ptb_conversations WHERE name = ? AND key = ?", (name, key_text)
             )
+            return
+        await self._write(
+            "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?)"
+            " ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
+            (name, key_text, _dump(f"state of conversation {name}", new_state)),
+        )
 
     async def flush(self) -> None:
-        """Nothing to do: every update was committed when it was made."""
+        """Nothing to do: every write was committed when it was made."""
+
+    # --- one transaction for many writes ---------------------------------------------------
+
+    @asynccontextmanager
+    async def batched(self) -> AsyncIterator[None]:
+        """Collect the writes made in the block (by this task and the tasks it starts) and
+        commit them together, in one transaction and one trip to the database thread, when
+        the block ends: ``async with persistence.batched(): await app.update_persistence()``.
+
+        If the block raises, nothing of it is written.
+        """
+        writes: list[_Write] = []
+        token = _batch.set(writes)
+        try:
+            yield
+        finally:
+            _batch.reset(token)
+        await self._commit(writes)
+
+    async def _write(
+        self, sql: str, params: Params, done: Callable[[], object] | None = None
+    ) -> None:
+        """Run one write now, or add it to the running batch."""
+        write = _Write(sql, params, done)
+        batch = _batch.get()
+        if batch is None:
+            await self._commit([write])
+        else:
+            batch.append(write)
+
+    async def _commit(self, writes: list[_Write]) -> None:
+        if not writes:
+            return
+        await self._db.write_all([(write.sql, write.params) for write in writes])
+        for write in writes:
+            if write.done is not None:
+                write.done()

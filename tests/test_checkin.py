@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import sqlite3
 from datetime import timedelta
+from pathlib import Path
 
 from harness import (
     DAY,
@@ -308,6 +312,32 @@ async def test_draft_survives_a_restart_mid_conversation(bot: Harness) -> None:
     report = await bot.report("QJ-01")
     assert report is not None
     assert report.current.values["screened"] == 88 and report.current.values["arrivals"] == 5
+
+
+def stored_conversation(path: Path, user_id: int) -> tuple[object, dict[str, object]]:
+    """The check-in state and draft of ``user_id`` as committed to the database file, read
+    through a connection of its own (what a restarted bot would find after a crash)."""
+    with sqlite3.connect(path) as conn:
+        (state,) = conn.execute(
+            "SELECT state FROM ptb_conversations WHERE name = 'checkin' AND key = ?",
+            (f"[{user_id},{user_id}]",),
+        ).fetchone()
+        (data,) = conn.execute(
+            "SELECT data FROM ptb_user_data WHERE user_id = ?", (user_id,)
+        ).fetchone()
+    return json.loads(state), json.loads(json.loads(data)["draft"])
+
+
+async def test_every_answer_is_committed_once_its_update_is_handled(bot: Harness) -> None:
+    wang = worker(bot, WANG_NA)
+    await bot.send(wang, "/report")
+    await answer_questions_until(bot, wang, "households_visited", {"screened": "88"})
+    state, draft = await asyncio.to_thread(stored_conversation, bot.settings.db, WANG_NA[0])
+    assert state == "ask"
+    assert draft["values"] == {"screened": 88} and draft["current"] == "households_visited"
+    await bot.send(wang, "20")
+    _, draft = await asyncio.to_thread(stored_conversation, bot.settings.db, WANG_NA[0])
+    assert draft["values"] == {"screened": 88, "households_visited": 20}
 
 
 async def answer_questions_until(

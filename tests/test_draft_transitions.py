@@ -87,3 +87,16 @@ def test_for_correction_starts_from_the_current_version() -> None:
     )
     draft.give_reason("漏报")
     assert draft.reason == "漏报"
+
+
+def test_a_draft_is_kept_as_its_json_text_and_older_dicts_still_load() -> None:
+    draft = Draft.start(day=DAY, grid_id=1, grid_name="第1网格")
+    draft.ask("screened")
+    draft.values["screened"] = 12
+    text = draft.to_data()
+    assert isinstance(text, str)
+    assert Draft.from_data(text) == draft
+    assert Draft.from_data(draft.model_dump(mode="json")) == draft  # as stored before
+    assert Draft.from_data('{"id": "x"}') is None  # no day, no grid: not a draft
+    assert Draft.from_data("not json") is None
+    assert Draft.from_data(None) is None

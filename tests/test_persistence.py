@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -165,3 +166,32 @@ async def test_data_that_is_not_json_is_refused(tmp_path: Path) -> None:
         with pytest.raises(TypeError, match="user_data of 7"):
             await persistence.update_user_data(7, {"when": object()})
         assert await persistence.get_user_data() == {}
+
+
+async def test_writes_in_a_batch_are_committed_together_when_it_ends(tmp_path: Path) -> None:
+    async with await open_db(tmp_path) as db:
+        persistence = SQLitePersistence(db)
+        async with persistence.batched():
+            await persistence.update_user_data(7, {"draft": "{}"})
+            await persistence.update_conversation("checkin", (7, 7), "asked")
+            assert await persistence.get_user_data() == {}  # nothing written yet
+        assert await persistence.get_user_data() == {7: {"draft": "{}"}}
+        assert await persistence.get_conversations("checkin") == {(7, 7): "asked"}
+
+
+async def test_a_batch_that_fails_writes_nothing_and_is_written_again(tmp_path: Path) -> None:
+    async with await open_db(tmp_path) as db:
+        persistence = SQLitePersistence(db)
+        async with db.transaction() as conn:
+            await conn.execute("ALTER TABLE ptb_chat_data RENAME TO ptb_chat_data_away")
+        with pytest.raises(sqlite3.OperationalError, match="ptb_chat_data"):
+            async with persistence.batched():
+                await persistence.update_user_data(7, {"answer": 1})
+                await persistence.update_conversation("checkin", (7, 7), "asked")
+                await persistence.update_chat_data(7, {"seen": True})
+        assert await persistence.get_user_data() == {}
+        assert await persistence.get_conversations("checkin") == {}
+        async with db.transaction() as conn:
+            await conn.execute("ALTER TABLE ptb_chat_data_away RENAME TO ptb_chat_data")
+        await persistence.update_user_data(7, {"answer": 1})  # not taken for already saved
+        assert await persistence.get_user_data() == {7: {"answer": 1}}

@@ -1,7 +1,8 @@
 """A report being filled in: what has been answered and what to ask next.
 
-The draft lives in PTB's ``user_data`` (persisted in SQLite by storage.persistence), so it is
-stored as plain JSON data; :class:`Draft` validates it back on every update.
+The draft lives in PTB's ``user_data`` (persisted in SQLite by storage.persistence) as its
+JSON text: an immutable string, so the deep copy PTB makes of ``user_data`` before saving it
+copies a reference, not the whole draft. :class:`Draft` validates it back on every update.
 """
 
 from __future__ import annotations
@@ -78,17 +79,20 @@ class Draft(BaseModel):
 
     @classmethod
     def from_data(cls, data: object) -> Draft | None:
-        """Load a stored draft; anything unreadable counts as no draft."""
-        if not isinstance(data, dict):
-            return None
+        """Load a stored draft (its JSON text, or the dict drafts were kept as before);
+        anything unreadable counts as no draft."""
         try:
-            return cls.model_validate(data)
+            if isinstance(data, str):
+                return cls.model_validate_json(data)
+            if isinstance(data, dict):
+                return cls.model_validate(data)
         except ValidationError:
             return None
+        return None
 
-    def to_data(self) -> dict[str, Any]:
-        """JSON-safe data for ``user_data``."""
-        return self.model_dump(mode="json")
+    def to_data(self) -> str:
+        """The draft's JSON text, for ``user_data``."""
+        return self.model_dump_json()
 
     def rebase(self, current: ReportVersion) -> None:
         """Move a correction onto the report's newer ``current`` version: what this draft
