@@ -10,11 +10,13 @@ from __future__ import annotations
 import csv
 import re
 import zipfile
+from collections.abc import Iterable
 from datetime import date, datetime, tzinfo
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
-from bot.xlsx import Cell, Row, SheetSpec, SpooledBook
+from bot.xlsx import Cell, Row, RowSpelling, SheetSpec, SpooledBook
 
 _FILE_BAD = re.compile(r'[\\/:*?"<>|]')
 
@@ -52,6 +54,7 @@ class CsvTable:
         self.path = path
         self.file = path.open("w", encoding="utf-8-sig", newline="")
         self._writer = csv.writer(self.file)
+        self._columns = len(spec.header)
         self._percent = frozenset(i for i, code in spec.formats.items() if code.endswith("%"))
         self._tz = tz
         self._writer.writerow(spec.header)
@@ -62,6 +65,27 @@ class CsvTable:
         """Add one row."""
         self._writer.writerow([self._text(index, value) for index, value in enumerate(row)])
         self.rows_written += 1
+
+    def spelling(self) -> RowSpelling:
+        """How this table spells a row: the same text as :meth:`append` writes."""
+        bare = ("", "")
+        return RowSpelling(
+            numbers=(bare,) * self._columns,
+            texts=(bare,) * self._columns,
+            text=csv_text,
+            separator=",",
+            end="\r\n",
+            serial_dates=False,
+        )
+
+    def extend_spelled(self, rows: Iterable[str]) -> None:
+        """Add rows spelled as :meth:`spelling` says."""
+        lines = list(rows)
+        self.file.write("".join(lines))
+        self.rows_written += len(lines)
+
+    def measure(self, row: Row) -> None:
+        """Nothing: a CSV file has no column widths."""
 
     def _text(self, index: int, value: Cell) -> str | int | float:
         if value is None:
@@ -75,14 +99,31 @@ class CsvTable:
             return value.isoformat()
         if isinstance(value, float) and index in self._percent:
             return f"{value * 100:.1f}%"
-        if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-            return f"'{value}"
+        if isinstance(value, str):
+            return _guarded(value)
         return value
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """What makes a spreadsheet read a CSV cell as a formula: such text (typed by a worker, say)
 gets a leading apostrophe, so it stays text."""
+
+
+def _guarded(value: str) -> str:
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
+_QUOTED = re.compile('[,"\r\n]')
+
+
+@lru_cache(maxsize=16384)
+def csv_text(value: str) -> str:
+    """``value`` as a cell of a CSV row, as :meth:`CsvTable.append` writes it: kept from
+    starting a formula, and quoted when it holds a comma, a quote or a line break."""
+    text = _guarded(value)
+    if _QUOTED.search(text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def _file_name(title: str, taken: set[str]) -> str:

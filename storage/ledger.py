@@ -1,5 +1,6 @@
-"""Reading the ledger (台账) for exports, statistics and "who is late": a consistent snapshot
-of the database, streamed one day at a time.
+"""Reading the ledger (台账) for statistics, charts and "who is late": a consistent snapshot
+of the database, streamed one day at a time (the export reads its own way, see
+:mod:`storage.ledger_export`).
 
 :func:`snapshot` opens a second, read-only connection inside one read transaction. SQLite's
 WAL mode lets it read while the bot keeps writing on its own connection: an export of a year
@@ -10,7 +11,8 @@ day, so memory follows the number of grids, never the length of the range.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import date, tzinfo
 from urllib.parse import quote
@@ -48,6 +50,33 @@ async def snapshot(db: Database) -> AsyncIterator[Database]:
         await conn.close()
 
 
+SCOPE_GRIDS = (
+    f"SELECT {GRID_COLUMNS}, g.created_at FROM grids g"
+    " JOIN areas a ON a.id = g.area_id ORDER BY a.path, g.code"
+)
+"""Every grid, as :func:`scope_of` reads them."""
+
+
+def scope_of(
+    areas: Sequence[Area],
+    grid_rows: Iterable[sqlite3.Row],
+    area: Area | None,
+    tz: tzinfo,
+    report_days: frozenset[int],
+) -> Scope:
+    """The scope of ``area`` (None: the whole tree) among ``areas`` (by path) and the grids
+    selected by :data:`SCOPE_GRIDS`."""
+    if area is not None:
+        areas = areas_within(areas, area)
+    grids = []
+    for row in grid_rows:
+        grid = grid_from_row(row)
+        if area is None or contains(area, grid):
+            since = from_db_time(row["created_at"]).astimezone(tz).date()
+            grids.append(RosterGrid(grid, since))
+    return Scope(area, tuple(areas), tuple(grids), report_days)
+
+
 class LedgerReader:
     """The scope of a command and its records, day by day, from a database (or a snapshot)."""
 
@@ -58,21 +87,9 @@ class LedgerReader:
         """``area`` and everything below it (None: the whole tree), with every grid in it,
         active or not, and the day each joined the roster in zone ``tz``."""
         areas = await self._db.roster.areas()
-        if area is not None:
-            areas = areas_within(areas, area)
         async with self._db.read() as conn:
-            rows = await fetch_all(
-                conn,
-                f"SELECT {GRID_COLUMNS}, g.created_at FROM grids g"
-                " JOIN areas a ON a.id = g.area_id ORDER BY a.path, g.code",
-            )
-        grids = []
-        for row in rows:
-            grid = grid_from_row(row)
-            if area is None or contains(area, grid):
-                since = from_db_time(row["created_at"]).astimezone(tz).date()
-                grids.append(RosterGrid(grid, since))
-        return Scope(area, tuple(areas), tuple(grids), report_days)
+            rows = await fetch_all(conn, SCOPE_GRIDS)
+        return scope_of(areas, rows, area, tz, report_days)
 
     async def first_report_day(self, scope: Scope) -> date | None:
         """The earliest day any grid of ``scope`` reported, or None."""

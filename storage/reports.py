@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -294,14 +295,14 @@ async def _load(conn: aiosqlite.Connection, where: str, params: Params) -> list[
         (report_ids,),
     )
     if len(reports) > _OFF_LOOP:
-        return await asyncio.to_thread(_assemble, reports, version_rows, incident_rows)
-    return _assemble(reports, version_rows, incident_rows)
+        return await asyncio.to_thread(assemble_reports, reports, version_rows, incident_rows)
+    return assemble_reports(reports, version_rows, incident_rows)
 
 
-def _assemble(
-    reports: list[aiosqlite.Row],
-    version_rows: list[aiosqlite.Row],
-    incident_rows: list[aiosqlite.Row],
+def assemble_reports(
+    reports: Sequence[sqlite3.Row],
+    version_rows: Sequence[sqlite3.Row],
+    incident_rows: Sequence[sqlite3.Row],
 ) -> list[Report]:
     """Reports from their rows (in a worker thread when there are many: thousands of JSON
     answers would otherwise hold the event loop)."""

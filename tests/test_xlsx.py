@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from bot.csvzip import CsvZipBook
-from bot.xlsx import SheetSpec, XlsxBook, write_xlsx
+from bot.xlsx import RowSpelling, SheetSpec, XlsxBook, write_xlsx
 
 TZ = ZoneInfo("Asia/Shanghai")
 ROWS = [
@@ -117,3 +117,45 @@ def test_csv_zip_has_a_bom_and_readable_values(tmp_path: Path) -> None:
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
     assert rows[1] == ["2026-11-22", "第一网格 <A&B>", "12", "50.0%", "1", "", "2026-11-22 16:05"]
     assert rows[2][6] == "2026-11-23 09:30"
+
+
+def spell(spelling: RowSpelling, row: list[int | str | None]) -> str:
+    """``row`` spelled as a database would spell it for ``spelling`` (see RowSpelling)."""
+    cells = []
+    for index, value in enumerate(row):
+        if value is None:
+            cells.append("")
+        elif isinstance(value, str):
+            before, after = spelling.texts[index]
+            cells.append(before + spelling.text(value) + after)
+        else:
+            before, after = spelling.numbers[index]
+            cells.append(f"{before}{value}{after}")
+    return spelling.separator.join(cells) + spelling.end
+
+
+def test_spelled_rows_read_back_like_appended_ones(tmp_path: Path) -> None:
+    target = tmp_path / "spelled.xlsx"
+    rows: list[list[int | str | None]] = [[1, "<甲&乙>", None], [2, "bell\x07 _x0041_", 3]]
+    with XlsxBook(target, max_rows=2) as book:  # header + 1 row per part
+        sheet = book.add_sheet(SheetSpec("表", ["n", "text", "m"]))
+        sheet.extend_spelled([spell(sheet.spelling(), row) for row in rows])
+    workbook = read(target)
+    assert workbook.sheetnames == ["表", "表 (2)"]
+    parts = [list(workbook[name].iter_rows(values_only=True)) for name in workbook.sheetnames]
+    assert parts == [
+        [("n", "text", "m"), (1, "<甲&乙>", None)],
+        [("n", "text", "m"), (2, "bell_x0007_ _x005F_x0041_", 3)],  # as Excel escapes
+    ]
+    assert sheet.rows_written == 2
+
+    zipped = tmp_path / "spelled.zip"
+    with CsvZipBook(zipped) as book:
+        table = book.add_sheet(SheetSpec("表", ["n", "text", "m"]))
+        table.extend_spelled([spell(table.spelling(), row) for row in rows])
+        table.append(rows[1])
+    with zipfile.ZipFile(zipped) as archive:
+        content = archive.read("表.csv").decode("utf-8-sig")
+    lines = list(csv.reader(io.StringIO(content, newline="")))
+    assert lines[1:3] == [["1", "<甲&乙>", ""], ["2", "bell\x07 _x0041_", "3"]]
+    assert lines[3] == lines[2]  # the same row appended

@@ -1,5 +1,9 @@
 """The ledger (台账) as four tables, built one day at a time. Pure: no I/O.
 
+The reports table is the big one (a row per grid per day); its rows are spelled by the
+database (:mod:`storage.ledger_export`) from :class:`ReportColumns`, the other tables are
+built here from records.
+
 - **reports**: one row per grid per day: status (on time / late / zero / missing / excused),
   who filed it and when, every form field, the derived stocks. A grid-day without a report is
   a row with status "missing" and empty figures, never zeros. The field columns are every
@@ -9,30 +13,30 @@
 - **completeness**: per area per day, expected, reported, on time… and the rates.
 - **corrections**: one row per changed answer of each correction: old → new, who, when, why.
 
-Statuses and completeness come from :mod:`bot.domain.status`, stocks from
-:func:`bot.domain.stocks.next_stock_day`, corrections from the digest's
-:func:`~bot.domain.digest.corrections_since`: the same computations as everywhere else.
+Statuses and completeness follow :mod:`bot.domain.status`, stocks are the running figures'
+closings (:mod:`bot.domain.running`, as the digest shows them), corrections come from the
+digest's :func:`~bot.domain.digest.corrections_since`: the same computations as everywhere
+else.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
-from enum import StrEnum
+from datetime import date, datetime
+from enum import IntEnum, StrEnum
 from typing import Literal
 
 from bot.domain.dates import DEFAULT_DAYS, DayRange, parse_range, split_day_args
 from bot.domain.digest import Correction, corrections_since
 from bot.domain.form import FieldDef
 from bot.domain.form_versions import FormSource, fields_over
-from bot.domain.ledger import DayRecords, Scope
-from bot.domain.models import FieldValue, Grid, Report, ReportKind
-from bot.domain.running import Runs
-from bot.domain.status import DayStatus, GridDay
-from bot.domain.stocks import next_stock_day
+from bot.domain.ledger import Scope
+from bot.domain.models import Area, FieldValue, Grid, Report, ReportKind
+from bot.domain.status import Completeness, DayStatus
 from bot.i18n import Locale, t
-from bot.xlsx import Cell, Row
+from bot.xlsx import DATE_FORMAT, DATETIME_FORMAT, Cell, Row
 
 ExportFormat = Literal["xlsx", "csv"]
 FORMATS: tuple[ExportFormat, ...] = ("xlsx", "csv")
@@ -46,6 +50,68 @@ class Sheet(StrEnum):
     INCIDENTS = "incidents"
     COMPLETENESS = "completeness"
     CORRECTIONS = "corrections"
+
+
+class GridDayKind(IntEnum):
+    """What a grid-day of the ledger is: its :class:`DayStatus`, and whether a zero report
+    was filed (a late zero report is both late and zero)."""
+
+    ON_TIME = 0
+    LATE = 1
+    ZERO = 2
+    MISSING = 3
+    EXCUSED = 4
+    LATE_ZERO = 5
+
+    @property
+    def status(self) -> DayStatus:
+        """The status shown in the ledger."""
+        return _STATUS_OF[self]
+
+
+_STATUS_OF = {
+    GridDayKind.ON_TIME: DayStatus.ON_TIME,
+    GridDayKind.LATE: DayStatus.LATE,
+    GridDayKind.ZERO: DayStatus.ZERO,
+    GridDayKind.MISSING: DayStatus.MISSING,
+    GridDayKind.EXCUSED: DayStatus.EXCUSED,
+    GridDayKind.LATE_ZERO: DayStatus.LATE,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FieldColumn:
+    """A form field's column in the reports table."""
+
+    key: str
+    stock: bool
+    """A stock: the cell is its closing that day, not an answer."""
+    choices: Mapping[str, str]
+    """A choice's labels by key (an answer shows its label)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReportColumns:
+    """What the reports table's columns are, for the database to spell its rows: ``head``
+    names the fixed columns (day, area…, see ``export.reports.*`` in the catalogs), then
+    come ``fields``; statuses and report kinds are shown by these labels."""
+
+    head: tuple[str, ...]
+    fields: tuple[FieldColumn, ...]
+    statuses: Mapping[GridDayKind, str]
+    kinds: Mapping[ReportKind, str]
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentRecord:
+    """One incident of a report's current version, and where its grid is in the scope."""
+
+    position: int
+    """The grid's index in ``scope.grids``."""
+    category: str
+    urgent: bool
+    description: str
+    submitted_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,25 +148,19 @@ def parse_export_args(args: Sequence[str], today: date) -> ExportArgs:
 
 
 class LedgerTables:
-    """Rows of the ledger's tables, fed one day at a time in day order.
-
-    Holds each grid's latest stock closings (one small mapping per grid), so a ledger of any
-    length is built in constant memory. :meth:`start_from` gives the balances the ledger's
-    first day starts from.
-    """
+    """The ledger's tables, one day at a time in day order: the reports table's columns
+    (spelled by the database, see :class:`ReportColumns`), and the rows the other tables
+    get from a day's records. Holds nothing per day, so a ledger of any length is built in
+    constant memory."""
 
     def __init__(self, forms: FormSource, locale: Locale, scope: Scope, days: DayRange) -> None:
         self.forms = forms
         self.locale = locale
         self.scope = scope
-        self._closings: dict[int, dict[str, int]] = {}
         self._statuses = {status: status.label(locale) for status in DayStatus}
         self._kinds = {kind: t(locale, f"status.kind.{kind.value}") for kind in ReportKind}
         self._columns = fields_over(forms, days.first, days.last)
-        self._fields = [
-            (item.key, item.kind == "stock", {c.key: c.label(locale) for c in item.choices})
-            for item in self._columns
-        ]
+        self._covering = _covering_areas(scope)
 
     def layouts(self) -> list[Layout]:
         """The four tables' titles and headers, in the reader's language."""
@@ -110,11 +170,16 @@ class LedgerTables:
 
         fields = [_field_header(f, self.locale) for f in self._columns]
         rates = {_COMPLETENESS_COLUMNS.index(name): PERCENT for name in _RATES}
+        moments = {
+            _REPORT_COLUMNS.index("day"): DATE_FORMAT,
+            _REPORT_COLUMNS.index("submitted_at"): DATETIME_FORMAT,
+        }
         return [
             Layout(
                 Sheet.REPORTS,
                 self._title(Sheet.REPORTS),
                 [*header(Sheet.REPORTS, _REPORT_COLUMNS), *fields],
+                moments,
             ),
             Layout(
                 Sheet.INCIDENTS,
@@ -134,95 +199,85 @@ class LedgerTables:
             ),
         ]
 
-    def start_from(self, runs: Mapping[int, Runs], first: date) -> None:
-        """Start each grid's stocks from its running figures as of the day before the
-        ledger's ``first`` day (by grid id; see :mod:`bot.domain.running`), instead of
-        replaying every earlier day."""
-        stocks = [stock.key for stock in self.forms.form_for(first).stocks()]
-        for grid_id, grid_runs in runs.items():
-            self._closings[grid_id] = {
-                key: run.total for key in stocks if (run := grid_runs.get(key)) is not None
-            }
+    def report_columns(self) -> ReportColumns:
+        """The reports table's columns, for the database to spell its rows."""
+        fields = tuple(
+            FieldColumn(
+                item.key,
+                item.kind == "stock",
+                {choice.key: choice.label(self.locale) for choice in item.choices},
+            )
+            for item in self._columns
+        )
+        statuses = {kind: self._statuses[kind.status] for kind in GridDayKind}
+        return ReportColumns(_REPORT_COLUMNS, fields, statuses, self._kinds)
 
-    def day(self, records: DayRecords) -> dict[Sheet, list[Row]]:
-        """The rows one day adds to each table."""
-        grid_days = self.scope.grid_days(records)
-        rows: dict[Sheet, list[Row]] = {sheet: [] for sheet in Sheet}
-        for grid_day in grid_days:
-            rows[Sheet.REPORTS].append(self._report_row(grid_day))
-            if grid_day.report is not None:
-                rows[Sheet.INCIDENTS].extend(self._incident_rows(grid_day.grid, grid_day.report))
-                rows[Sheet.CORRECTIONS].extend(
-                    self._correction_rows(grid_day.grid, grid_day.report)
-                )
-        for area, counts in self.scope.completeness(grid_days):
-            rows[Sheet.COMPLETENESS].append(
+    def asked(self, day: date) -> tuple[bool, ...]:
+        """Per field column, whether ``day``'s form asks it (a cell of a day whose form did
+        not ask its field stays empty)."""
+        form = self.forms.form_for(day)
+        return tuple(form.has_field(item.key) for item in self._columns)
+
+    def completeness(self, day: date, tally: Mapping[tuple[int, GridDayKind], int]) -> list[Row]:
+        """The completeness rows of ``day``, one per covered area in scope order, from the
+        number of grid-days of each kind by the id of the area their grid is in."""
+        counts: dict[int, Counter[GridDayKind]] = {area.id: Counter() for area in self.scope.areas}
+        for (area_id, kind), number in tally.items():
+            for area in self._covering.get(area_id, ()):
+                counts[area.id][kind] += number
+        rows: list[Row] = []
+        for area in self.scope.areas:
+            found = _completeness(counts[area.id])
+            rows.append(
                 [
-                    records.day,
+                    day,
                     area.path,
-                    counts.expected,
-                    counts.reported,
-                    counts.on_time,
-                    counts.late,
-                    counts.zero,
-                    counts.missing,
-                    counts.excused,
-                    counts.reporting_rate,
-                    counts.on_time_rate,
+                    found.expected,
+                    found.reported,
+                    found.on_time,
+                    found.late,
+                    found.zero,
+                    found.missing,
+                    found.excused,
+                    found.reporting_rate,
+                    found.on_time_rate,
                 ]
             )
         return rows
 
+    def incidents(self, day: date, records: Iterable[IncidentRecord]) -> list[Row]:
+        """The incident rows of ``day``, from its incidents in scope order."""
+        rows: list[Row] = []
+        last, number = -1, 0
+        for record in records:
+            number = number + 1 if record.position == last else 1
+            last = record.position
+            grid = self.scope.grids[record.position].grid
+            rows.append(
+                [
+                    day,
+                    grid.area_path,
+                    grid.code,
+                    grid.name,
+                    number,
+                    self._category(record.category, day),
+                    self._t("export.yes" if record.urgent else "export.no"),
+                    record.description,
+                    record.submitted_at,
+                ]
+            )
+        return rows
+
+    def corrections(self, reports: Iterable[Report]) -> list[Row]:
+        """The correction rows of corrected reports (with every version), in scope order."""
+        grids = {item.grid.id: item.grid for item in self.scope.grids}
+        return [
+            row
+            for report in reports
+            for row in self._correction_rows(grids[report.grid_id], report)
+        ]
+
     # --- rows ------------------------------------------------------------------------------
-
-    def _report_row(self, grid_day: GridDay) -> Row:
-        grid, report = grid_day.grid, grid_day.report
-        head: list[Cell] = [
-            grid_day.day,
-            grid.area_path,
-            grid.code,
-            grid.name,
-            self._statuses[grid_day.status],
-        ]
-        if report is None:
-            return [*head, None, None, None, None, grid_day.excused_reason, grid_day.reminders]
-        closing = self._stocks(report)
-        values = report.current.values
-        asked = self.forms.form_for(report.day).has_field
-        return [
-            *head,
-            self._kinds[report.kind],
-            report.submitted_at,
-            report.submitted_by_name,
-            len(report.versions) - 1,
-            grid_day.excused_reason,
-            grid_day.reminders,
-            len(report.current.incidents),
-            *(
-                None
-                if not asked(key)
-                else closing.get(key)
-                if stock
-                else _answer(values.get(key), choices)
-                for key, stock, choices in self._fields
-            ),
-        ]
-
-    def _incident_rows(self, grid: Grid, report: Report) -> list[Row]:
-        return [
-            [
-                report.day,
-                grid.area_path,
-                grid.code,
-                grid.name,
-                number,
-                self._category(incident.category, report.day),
-                self._t("export.yes" if incident.urgent else "export.no"),
-                incident.description,
-                report.submitted_at,
-            ]
-            for number, incident in enumerate(report.current.incidents, start=1)
-        ]
 
     def _correction_rows(self, grid: Grid, report: Report) -> list[Row]:
         rows: list[Row] = []
@@ -271,12 +326,6 @@ class LedgerTables:
         return changes
 
     # --- helpers ---------------------------------------------------------------------------
-
-    def _stocks(self, report: Report) -> dict[str, int]:
-        """The report's stock closings, carried on to the grid's next report."""
-        day = next_stock_day(self.forms, report, self._closings.get(report.grid_id, {}))
-        self._closings[report.grid_id] = day.closing
-        return day.closing
 
     def _t(self, key: str, /, **params: object) -> str:
         return t(self.locale, key, **params)
@@ -344,6 +393,26 @@ _CORRECTION_COLUMNS = (
     "old",
     "new",
 )
+
+
+def _covering_areas(scope: Scope) -> dict[int, list[Area]]:
+    """By the id of an area holding grids: the covered areas it lies in, top first."""
+    return {item.grid.area_id: list(scope.areas_of(item.grid)) for item in scope.grids}
+
+
+def _completeness(kinds: Counter[GridDayKind]) -> Completeness:
+    late = kinds[GridDayKind.LATE] + kinds[GridDayKind.LATE_ZERO]
+    on_time = kinds[GridDayKind.ON_TIME] + kinds[GridDayKind.ZERO]
+    missing = kinds[GridDayKind.MISSING]
+    return Completeness(
+        expected=on_time + late + missing,
+        reported=on_time + late,
+        on_time=on_time,
+        late=late,
+        zero=kinds[GridDayKind.ZERO] + kinds[GridDayKind.LATE_ZERO],
+        missing=missing,
+        excused=kinds[GridDayKind.EXCUSED],
+    )
 
 
 def _field_header(definition: FieldDef, locale: Locale) -> str:

@@ -1,0 +1,396 @@
+"""The ledger's rows straight from the database, for exports (:mod:`bot.ledger_file`).
+
+A ledger of a year of a thousand grids is 365,000 rows of 27 cells. Building each row in
+Python (a report object per grid-day, a JSON decode per version, a type check per cell) costs
+about 80 µs a row; here SQLite does that work: one query per day joins the grids in scope
+with that day's reports, current versions, running figures (each stock's closing, kept by
+:mod:`storage.figures`), excusals and reminders, and *spells* each row as the writer would
+(:class:`bot.xlsx.RowSpelling`: an XLSX ``<row>``'s cells or a CSV line), so Python only
+passes whole rows on. Free text goes through the writer's own escaping (registered as the SQL
+function ``cell_text_N``), so the safety rules of both formats are those of the writers.
+
+Everything runs on one read-only connection inside one read transaction
+(:func:`open_snapshot`), in the caller's thread: a worker thread, so the event loop never
+waits for an export. Memory follows the number of grids (one day's rows), never the range.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from itertools import count
+from operator import itemgetter
+from pathlib import Path
+
+from bot.domain.ledger import Scope
+from bot.domain.ledger_tables import GridDayKind, IncidentRecord, ReportColumns
+from bot.domain.models import Area, Report
+from bot.xlsx import RowSpelling
+from storage.codec import from_db_time, to_db_day, to_db_time
+from storage.db import BUSY_TIMEOUT_MS
+from storage.ledger import SCOPE_GRIDS, read_only_uri, scope_of
+from storage.reports import assemble_reports
+from storage.rows import area_from_row
+
+_EXCEL_DAY_0 = date(1899, 12, 30)
+_EXCEL_EPOCH_UNIX_DAYS = 25569
+"""Days from Excel's day 0 (1899-12-30) to 1970-01-01."""
+_tables = count(1)
+
+
+@contextmanager
+def open_snapshot(path: Path) -> Iterator[sqlite3.Connection]:
+    """A read-only connection to the database at ``path`` inside one read transaction: every
+    query sees the database as it was when the first one ran, while the bot keeps writing."""
+    conn = sqlite3.connect(read_only_uri(str(path.resolve())), uri=True, isolation_level=None)
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("BEGIN")
+        yield conn
+    finally:
+        conn.close()
+
+
+def read_scope(
+    conn: sqlite3.Connection, area: Area | None, tz: tzinfo, report_days: frozenset[int]
+) -> Scope:
+    """``area`` and everything below it (None: the whole tree), with every grid in it, active
+    or not, and the day each joined the roster in zone ``tz``."""
+    areas = [area_from_row(row) for row in conn.execute("SELECT * FROM areas ORDER BY path")]
+    return scope_of(areas, conn.execute(SCOPE_GRIDS), area, tz, report_days)
+
+
+class LedgerSource:
+    """A ledger's records day by day, from a snapshot (see :func:`open_snapshot`)."""
+
+    def __init__(self, conn: sqlite3.Connection, scope: Scope) -> None:
+        self._conn = conn
+        self.scope = scope
+        conn.execute(
+            "CREATE TEMP TABLE ledger_grids (pos INTEGER PRIMARY KEY, grid_id INTEGER UNIQUE,"
+            " area_id INTEGER, active INTEGER, since TEXT, area TEXT, code TEXT, name TEXT)"
+        )
+        conn.executemany(
+            "INSERT INTO temp.ledger_grids VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    pos,
+                    item.grid.id,
+                    item.grid.area_id,
+                    int(item.grid.active),
+                    to_db_day(item.since),
+                    item.grid.area_path,
+                    item.grid.code,
+                    item.grid.name,
+                )
+                for pos, item in enumerate(scope.grids)
+            ],
+        )
+
+    def report_rows(
+        self, columns: ReportColumns, spelling: RowSpelling, offsets: Sequence[tuple[str, int]]
+    ) -> ReportRows:
+        """The reports table, spelled with ``spelling``; times are shifted by ``offsets``
+        (see :class:`ReportRows`)."""
+        return ReportRows(self._conn, self.scope, columns, spelling, offsets)
+
+    def incidents(self, day: date) -> list[IncidentRecord]:
+        """The incidents of the current versions of ``day``'s reports, in scope order."""
+        rows = self._conn.execute(
+            "SELECT s.pos, i.category, i.urgent, i.description, r.submitted_at"
+            " FROM reports r JOIN temp.ledger_grids s ON s.grid_id = r.grid_id"
+            f" JOIN report_versions v ON v.report_id = r.id AND {_CURRENT}"
+            " JOIN incidents i ON i.version_id = v.id"
+            " WHERE r.day = ? ORDER BY s.pos, i.position",
+            (to_db_day(day),),
+        )
+        return [
+            IncidentRecord(pos, category, bool(urgent), description, from_db_time(at))
+            for pos, category, urgent, description, at in rows
+        ]
+
+    def corrected(self, day: date) -> list[Report]:
+        """``day``'s reports that have been corrected, with every version, in scope order."""
+        conn = self._conn
+        reports = conn.execute(
+            "SELECT r.*, w.name AS submitted_by_name FROM reports r"
+            " JOIN temp.ledger_grids s ON s.grid_id = r.grid_id"
+            " JOIN workers w ON w.id = r.submitted_by WHERE r.day = ? AND EXISTS"
+            " (SELECT 1 FROM report_versions WHERE report_id = r.id AND version > 1)"
+            " ORDER BY s.pos",
+            (to_db_day(day),),
+        ).fetchall()
+        if not reports:
+            return []
+        ids = [row["id"] for row in reports]
+        marks = ", ".join("?" * len(ids))
+        versions = conn.execute(
+            "SELECT v.*, coalesce(w.name, v.supervisor_name) AS created_by_name"
+            " FROM report_versions v LEFT JOIN workers w ON w.id = v.created_by"
+            f" WHERE v.report_id IN ({marks}) ORDER BY v.report_id, v.version",
+            ids,
+        ).fetchall()
+        incidents = conn.execute(
+            "SELECT i.* FROM incidents i JOIN report_versions v ON v.id = i.version_id"
+            f" WHERE v.report_id IN ({marks}) ORDER BY i.version_id, i.position",
+            ids,
+        ).fetchall()
+        return assemble_reports(reports, versions, incidents)
+
+
+_CURRENT = "v.version = (SELECT max(version) FROM report_versions WHERE report_id = r.id)"
+_KIND = (
+    "CASE WHEN r.id IS NULL THEN (CASE WHEN e.reason IS NULL THEN {missing} ELSE {excused} END)"
+    " WHEN r.late THEN (CASE WHEN v.kind = 'zero' THEN {late_zero} ELSE {late} END)"
+    " WHEN v.kind = 'zero' THEN {zero} ELSE {on_time} END"
+).format(**{kind.name.lower(): int(kind) for kind in GridDayKind})
+"""The grid-day's :class:`GridDayKind`."""
+_FROM = (
+    " FROM temp.ledger_grids s"
+    " JOIN temp.{cells} t ON t.pos = s.pos"
+    " LEFT JOIN reports r ON r.grid_id = s.grid_id AND r.day = :day"
+    f" LEFT JOIN report_versions v ON v.report_id = r.id AND {_CURRENT}"
+    " LEFT JOIN workers w ON w.id = r.submitted_by"
+    " LEFT JOIN excusals e ON e.grid_id = s.grid_id AND e.day = :day"
+    " LEFT JOIN report_figures f ON f.grid_id = s.grid_id AND f.day = :day"
+    " WHERE r.id IS NOT NULL OR (:reporting AND s.active AND s.since <= :day)"
+    " ORDER BY s.pos"
+)
+_REMINDERS = (
+    "(SELECT count(DISTINCT kind) FROM sends WHERE day = :day AND grid_id = s.grid_id"
+    " AND status = 'sent' AND (kind LIKE 'remind%' OR kind = 'late_nag'))"
+)
+
+
+class ReportRows:
+    """The reports table's rows of one day at a time, spelled by the database.
+
+    ``offsets``: the book zone's UTC offsets in seconds, each with the first stored time
+    (UTC, as stored) it applies from; times before the first use the first.
+    """
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        scope: Scope,
+        columns: ReportColumns,
+        spelling: RowSpelling,
+        offsets: Sequence[tuple[str, int]],
+    ) -> None:
+        self._conn = conn
+        self._spelling = spelling
+        self._columns = columns
+        self._constant = _Constant(spelling)
+        number = next(_tables)
+        self._text = f"cell_text_{number}"
+        conn.create_function(self._text, 1, _text_function(spelling), deterministic=True)
+        self._params: dict[str, object] = {}
+        cells = f"ledger_cells_{number}"
+        self._spell_grids(cells, scope)
+        head = len(columns.head)
+        spelled = [self._cell(index, name) for index, name in enumerate(columns.head)]
+        spelled += [self._field(head + n, n) for n in range(len(columns.fields))]
+        row = self._join(spelled)
+        if spelling.end:
+            self._params["row_end"] = spelling.end
+            row = f"{row} || :row_end"
+        self._sql = (
+            f"SELECT s.area_id * 8 + ({_KIND}) AS tally, {row}" + _FROM.format(cells=cells)
+        ).replace("{offset}", self._offset_expression(offsets))
+
+    def day(self, day: date, reporting: bool, asked: Sequence[bool]) -> tuple[list[str], Tally]:
+        """The rows of ``day`` (``reporting``: grids are expected to report that day;
+        ``asked``: per field column, whether the day's form asks it), and how many grid-days
+        of each kind each area (by id) holds."""
+        params = dict(self._params)
+        params.update(day=to_db_day(day), reporting=int(reporting), day_cell=self._day(day))
+        params.update({f"asked{index}": int(flag) for index, flag in enumerate(asked)})
+        found = self._conn.execute(self._sql, params).fetchall()
+        tally = Counter(map(itemgetter(0), found))
+        kinds = {
+            (area_id, GridDayKind(kind)): number
+            for key, number in tally.items()
+            for area_id, kind in [divmod(key, 8)]
+        }
+        return list(map(itemgetter(1), found)), kinds
+
+    # --- spelling --------------------------------------------------------------------------
+
+    def _spell_grids(self, table: str, scope: Scope) -> None:
+        """Each grid's area, code and name, spelled once (columns 1 to 3)."""
+        text = self._constant.text
+        self._conn.execute(f"CREATE TEMP TABLE {table} (pos INTEGER PRIMARY KEY, a, c, n)")
+        self._conn.executemany(
+            f"INSERT INTO temp.{table} VALUES (?, ?, ?, ?)",
+            [
+                (
+                    pos,
+                    text(1, item.grid.area_path),
+                    text(2, item.grid.code),
+                    text(3, item.grid.name),
+                )
+                for pos, item in enumerate(scope.grids)
+            ],
+        )
+
+    def _cell(self, index: int, name: str) -> str:
+        """The SQL expression spelling column ``name`` (at ``index``) of a row."""
+        if name == "day":
+            return ":day_cell"
+        if name in _GRID_CELLS:
+            return f"t.{_GRID_CELLS[name]}"
+        if name == "status":
+            labels = self._columns.statuses
+            return self._pick(index, _KIND, {int(kind): labels[kind] for kind in GridDayKind})
+        if name == "kind":
+            return self._pick(index, "v.kind", {k.value: v for k, v in self._columns.kinds.items()})
+        if name == "submitted_at":
+            return self._moment(index, "r.submitted_at")
+        if name == "submitted_by":
+            return self._wrap(index, f"{self._text}(w.name)", text=True)
+        if name == "corrections":
+            return self._wrap(index, "v.version - 1")
+        if name == "excused":
+            return self._wrap(index, f"{self._text}(e.reason)", text=True)
+        if name == "reminders":
+            return self._wrap(index, f"coalesce({_REMINDERS}, 0)")
+        if name == "incidents":
+            count_sql = "(SELECT count(*) FROM incidents WHERE version_id = v.id)"
+            return self._wrap(index, f"CASE WHEN r.id IS NOT NULL THEN {count_sql} END")
+        raise ValueError(f"no such column of the reports table: {name}")
+
+    def _join(self, cells: list[str]) -> str:
+        """The row: ``cells`` joined as the spelling says (printf takes at most 100 at once)."""
+        spelling = self._spelling
+        if len(cells) <= _PRINTF_ARGS:
+            self._params[f"row{len(cells)}"] = spelling.separator.join(["%s"] * len(cells))
+            return f"printf(:row{len(cells)}, {', '.join(cells)})"
+        parts = [
+            self._join(cells[start : start + _PRINTF_ARGS])
+            for start in range(0, len(cells), _PRINTF_ARGS)
+        ]
+        return self._join(parts)
+
+    def _field(self, index: int, position: int) -> str:
+        field = self._columns.fields[position]
+        path = f"p{index}"
+        self._params[path] = f'$."{field.key}"' + ("[0]" if field.stock else "")
+        if field.stock:
+            value = self._wrap(index, f"json_extract(f.runs, :{path})")
+        else:
+            answer = f"json_extract(v.answers, :{path})"
+            choices = [f"WHEN :k{index}_{n} THEN :l{index}_{n}" for n in range(len(field.choices))]
+            for n, (key, label) in enumerate(field.choices.items()):
+                self._params[f"k{index}_{n}"] = key
+                self._params[f"l{index}_{n}"] = self._spelling.text(label)
+            text = f"{self._text}({answer})"
+            if choices:
+                text = f"CASE {answer} {' '.join(choices)} ELSE {text} END"
+            value = (
+                f"CASE typeof({answer}) WHEN 'integer' THEN {self._wrap(index, answer)}"
+                f" WHEN 'real' THEN {self._wrap(index, answer)}"
+                f" WHEN 'text' THEN {self._wrap(index, text, text=True)} END"
+            )
+        return f"CASE WHEN r.id IS NOT NULL AND :asked{position} THEN {value} END"
+
+    def _wrap(self, index: int, value: str, *, text: bool = False) -> str:
+        """``value`` (NULL: an empty cell) as cell ``index`` of the row."""
+        before, after = (self._spelling.texts if text else self._spelling.numbers)[index]
+        if not before and not after:
+            return value
+        name = f"{'t' if text else 'n'}{index}"
+        self._params[f"{name}b"], self._params[f"{name}e"] = before, after
+        return f"(:{name}b || ({value}) || :{name}e)"
+
+    def _pick(self, index: int, value: str, labels: dict[int, str] | dict[str, str]) -> str:
+        """One of a few fixed labels, each spelled once."""
+        whens = []
+        for n, (key, label) in enumerate(labels.items()):
+            self._params[f"w{index}_{n}"] = key
+            self._params[f"c{index}_{n}"] = self._constant.text(index, label)
+            whens.append(f"WHEN :w{index}_{n} THEN :c{index}_{n}")
+        return f"CASE {value} {' '.join(whens)} END"
+
+    def _moment(self, index: int, stored: str) -> str:
+        if self._spelling.serial_dates:
+            seconds = f"CAST(strftime('%s', {stored}) AS INTEGER) + {{offset}}"
+            return self._wrap(index, f"(({seconds}) / 86400.0 + {_EXCEL_EPOCH_UNIX_DAYS})")
+        shifted = f"strftime('%Y-%m-%d %H:%M', {stored}, ({{offset}}) || ' seconds')"
+        return self._wrap(index, shifted, text=True)
+
+    def _offset_expression(self, offsets: Sequence[tuple[str, int]]) -> str:
+        """The offset of ``r.submitted_at``'s moment, in seconds."""
+        self._params["o0"] = offsets[0][1]
+        whens = []
+        for n, (since, seconds) in enumerate(offsets[1:], start=1):
+            self._params[f"since{n}"], self._params[f"o{n}"] = since, seconds
+            whens.append(f"WHEN r.submitted_at >= :since{n} THEN :o{n}")
+        if not whens:
+            return ":o0"
+        return f"CASE {' '.join(reversed(whens))} ELSE :o0 END"
+
+    def _day(self, day: date) -> str:
+        if self._spelling.serial_dates:
+            return self._constant.number(0, (day - _EXCEL_DAY_0).days)
+        return self._constant.text(0, day.isoformat())
+
+
+_GRID_CELLS = {"area": "a", "grid_code": "c", "grid": "n"}
+_PRINTF_ARGS = 100
+Tally = dict[tuple[int, GridDayKind], int]
+"""Grid-days by (area id, kind)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Constant:
+    """Whole cells of constant values, spelled in Python."""
+
+    spelling: RowSpelling
+
+    def text(self, index: int, value: str) -> str:
+        before, after = self.spelling.texts[index]
+        return before + self.spelling.text(value) + after
+
+    def number(self, index: int, value: int) -> str:
+        before, after = self.spelling.numbers[index]
+        return f"{before}{value}{after}"
+
+
+def _text_function(spelling: RowSpelling) -> Callable[[object], str | None]:
+    escape = spelling.text
+
+    def cell_text(value: object) -> str | None:
+        return None if value is None else escape(str(value))
+
+    return cell_text
+
+
+def utc_offsets(tz: tzinfo, first: datetime, last: datetime) -> list[tuple[str, int]]:
+    """The UTC offsets (in seconds) ``tz`` has from ``first`` to ``last`` (aware), each with
+    the first moment (as stored) it applies from: a day's probe finds each change, bisection
+    its second."""
+
+    def offset(moment: datetime) -> int:
+        delta = moment.astimezone(tz).utcoffset()
+        return 0 if delta is None else int(delta.total_seconds())
+
+    first, last = first.astimezone(UTC), last.astimezone(UTC)  # steps of real time
+    found = [(to_db_time(first), offset(first))]
+    moment = first
+    while moment < last:
+        step = min(moment + timedelta(days=1), last)
+        if offset(step) != found[-1][1]:
+            low, high = int(moment.timestamp()), int(step.timestamp())
+            while high - low > 1:
+                middle = (low + high) // 2
+                same = offset(datetime.fromtimestamp(middle, UTC)) == found[-1][1]
+                low, high = (middle, high) if same else (low, middle)
+            high_moment = datetime.fromtimestamp(high, UTC)
+            found.append((to_db_time(high_moment), offset(high_moment)))
+        moment = step
+    return found
