@@ -126,9 +126,10 @@ class AlertDesk:
     def _text(
         self, alert: Alert, grid: Grid, reporter: str, locale: Locale, *, escalated: bool
     ) -> str:
+        form = self.deps.form_for(alert.day)  # the form the incident was reported under
         category = (
-            self.deps.form.category(alert.category).label(locale)
-            if self.deps.form.has_category(alert.category)
+            form.category(alert.category).label(locale)
+            if form.has_category(alert.category)
             else alert.category
         )
         body = t(
