@@ -15,7 +15,7 @@ from bot.domain.models import Area, BindVia, Grid, RosterChanges, RosterRow, Wor
 from bot.domain.roster import MAX_NAME, normalize_area_path
 from bot.i18n import Locale
 from storage.audit import AuditAction, write_entry
-from storage.codec import to_db_time
+from storage.codec import to_db_time, to_json
 from storage.roster_import import apply_roster
 from storage.rows import (
     GRID_COLUMNS,
@@ -139,11 +139,19 @@ class RosterRepo:
                 f"{_WORKERS} WHERE w.active = 1 OR NOT ? ORDER BY w.id",
                 (active_only,),
             )
-        found: dict[int, list[Worker]] = {}
-        for row in rows:
-            worker = worker_from_row(row)
-            found.setdefault(worker.grid_id, []).append(worker)
-        return found
+        return _by_grid(rows)
+
+    async def active_workers_of(self, grid_ids: Sequence[int]) -> dict[int, list[Worker]]:
+        """The active workers of these grids in roster order, by grid id, in one query (a
+        grid without any is left out)."""
+        async with self._db.read() as conn:
+            rows = await fetch_all(
+                conn,
+                f"{_WORKERS} WHERE w.active = 1"
+                " AND w.grid_id IN (SELECT value FROM json_each(?)) ORDER BY w.id",
+                (to_json(list(grid_ids)),),
+            )
+        return _by_grid(rows)
 
     async def worker(self, worker_id: int) -> Worker | None:
         """A worker by id (active or not)."""
@@ -273,6 +281,14 @@ class RosterRepo:
 
 
 # --- helpers running inside a caller's read or transaction --------------------------------
+
+
+def _by_grid(rows: Sequence[aiosqlite.Row]) -> dict[int, list[Worker]]:
+    found: dict[int, list[Worker]] = {}
+    for row in rows:
+        worker = worker_from_row(row)
+        found.setdefault(worker.grid_id, []).append(worker)
+    return found
 
 
 async def _grid(conn: aiosqlite.Connection, grid_id: int) -> Grid | None:

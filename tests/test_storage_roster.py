@@ -123,6 +123,9 @@ async def test_an_edited_roster_updates_adds_and_deactivates(tmp_path: Path) -> 
         assert grid in await db.roster.grids(include_inactive=True)
         assert await db.roster.workers_of_grid(grid_id) == []
         assert await db.roster.workers_of_grid(grid_id, active_only=False) == [gone]
+        qj03 = renamed.grid_id
+        many = await db.roster.active_workers_of([grid_id, qj03, 999_999])
+        assert many == {qj03: await db.roster.workers_of_grid(qj03)}  # the removed one left out
         report = await db.reports.get(grid_id, date(2024, 5, 1))
         assert report is not None and report.submitted_by_name == "黄刚"
         (entry,) = await audit_entries(db, action=AuditAction.ROSTER_IMPORT, actor=900)

@@ -48,10 +48,12 @@ async def standing(deps: Dependencies, day: date, area: Area | None = None) -> S
     reader = LedgerReader(db)
     scope = await reader.scope(area, settings.timezone, settings.report_days)
     grid_days = scope.grid_days(await reader.day(scope, day))
-    away = await db.schedule.away(day)
+    missing_days = [item for item in grid_days if item.is_missing]
+    away = await db.schedule.away(day) if missing_days else set()
+    workers_of = await db.roster.active_workers_of([item.grid.id for item in missing_days])
     missing = []
-    for grid_day in (item for item in grid_days if item.is_missing):
-        workers = tuple(await db.roster.workers_of_grid(grid_day.grid.id))
+    for grid_day in missing_days:
+        workers = tuple(workers_of.get(grid_day.grid.id, ()))
         reachable = tuple(
             worker for worker in workers if worker.telegram_id is not None and worker.id not in away
         )
