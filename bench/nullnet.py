@@ -21,6 +21,8 @@ class NullNetwork(BaseRequest):
     def __init__(self) -> None:
         self.last: dict[int, dict[str, Any]] = {}
         self.sends = 0
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        """Every call but ``getMe``: its method and parameters, as sent."""
         self._ids = count(1)
 
     @property
@@ -38,6 +40,8 @@ class NullNetwork(BaseRequest):
     ) -> tuple[int, bytes]:
         name = url.rsplit("/", 1)[-1]
         params = {} if request_data is None else request_data.parameters
+        if name != "getMe":
+            self.calls.append((name, params))
         return 200, json.dumps({"ok": True, "result": self._result(name, params)}).encode()
 
     def _result(self, name: str, params: dict[str, Any]) -> object:

@@ -31,7 +31,7 @@ from storage.health import classify, probe
 from storage.meta import MetaRepo
 from storage.reports import ReportRepo
 from storage.roster import RosterRepo
-from storage.rows import Params
+from storage.rows import Params, in_thread
 from storage.schedule import ScheduleRepo
 
 BUSY_TIMEOUT_MS = 5000
@@ -193,9 +193,7 @@ class Database:
         after every update. Inside a running transaction they join it (as a savepoint).
         """
         async with self.read() as conn:
-            depth = self._depth
-            # aiosqlite has no public way to run several statements in one call to its thread.
-            await conn._execute(_write_all, conn._conn, statements, depth)  # type: ignore[no-untyped-call]
+            await in_thread(conn, _write_all, statements, self._depth)
 
 
 def _bounds(depth: int) -> tuple[str, str, str]:

@@ -34,9 +34,10 @@ CDCData = tuple[list[tuple[str, float, dict[str, Any]]], dict[str, str]]
 These three spell out the types of PTB's public ``BasePersistence`` methods, which PTB keeps
 in a private module."""
 
-DEFAULT_STORE = PersistenceInput(bot_data=False, callback_data=False)
-"""By default conversations, user_data and chat_data are kept; bot_data and callback data
-are not (gridbot keeps its shared state in its own tables)."""
+DEFAULT_STORE = PersistenceInput(bot_data=False, chat_data=False, callback_data=False)
+"""By default conversations and user_data are kept; chat_data, bot_data and callback data are
+not (gridbot keeps its shared state in its own tables and uses no chat_data: saving each
+chat's empty dict after every update would be work for nothing)."""
 
 _TABLES = {"user": ("ptb_user_data", "user_id"), "chat": ("ptb_chat_data", "chat_id")}
 
@@ -79,7 +80,9 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
     ) -> None:
         super().__init__(store_data=store_data, update_interval=update_interval)
         self._db = db
-        self._saved: dict[tuple[str, int], str] = {}
+        self._saved: dict[tuple[str, int | str], str] = {}
+        """The JSON last loaded or committed of each user's and chat's data and each
+        conversation's state: writing it again would change nothing."""
 
     # --- user_data / chat_data -------------------------------------------------------------
 
@@ -182,22 +185,36 @@ class SQLitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
             rows = await fetch_all(
                 conn, "SELECT key, state FROM ptb_conversations WHERE name = ?", (name,)
             )
+        for row in rows:
+            self._saved[(f"conversation {name}", row["key"])] = row["state"]
         return {tuple(from_json(row["key"])): from_json(row["state"]) for row in rows}
 
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
-        """Store a conversation's state; None (the conversation ended) removes it."""
+        """Store a conversation's state (unless it is the one stored); None (the conversation
+        ended) removes it."""
         key_text = _dump("conversation key", list(key))
+        slot = (f"conversation {name}", key_text)
         if new_state is None:
             await self._write(
-                "DELETE FROM ptb_conversations WHERE name = ? AND key = ?", (name, key_text)
+                "DELETE FROM ptb_conversations WHERE name = ? AND key = ?",
+                (name, key_text),
+                lambda: self._saved.pop(slot, None),
             )
             return
+        state = _dump(f"state of conversation {name}", new_state)
+        if self._saved.get(slot) == state:
+            return
+
+        def saved() -> None:
+            self._saved[slot] = state
+
         await self._write(
             "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?)"
             " ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
-            (name, key_text, _dump(f"state of conversation {name}", new_state)),
+            (name, key_text, state),
+            saved,
         )
 
     async def flush(self) -> None:

@@ -195,3 +195,17 @@ async def test_a_batch_that_fails_writes_nothing_and_is_written_again(tmp_path: 
             await conn.execute("ALTER TABLE ptb_chat_data_away RENAME TO ptb_chat_data")
         await persistence.update_user_data(7, {"answer": 1})  # not taken for already saved
         assert await persistence.get_user_data() == {7: {"answer": 1}}
+
+
+async def test_a_conversation_state_is_written_only_when_it_changes(tmp_path: Path) -> None:
+    async with await open_db(tmp_path) as db:
+        persistence = SQLitePersistence(db)
+        await persistence.update_conversation("checkin", (7, 7), "ask")
+        async with db.transaction() as conn:  # behind the persistence's back
+            await conn.execute("UPDATE ptb_conversations SET state = '\"edited\"'")
+        await persistence.update_conversation("checkin", (7, 7), "ask")  # the same: not written
+        assert await persistence.get_conversations("checkin") == {(7, 7): "edited"}
+        await persistence.update_conversation("checkin", (7, 7), "summary")
+        await persistence.update_conversation("checkin", (7, 7), None)
+        await persistence.update_conversation("checkin", (7, 7), "summary")  # written again
+        assert await persistence.get_conversations("checkin") == {(7, 7): "summary"}

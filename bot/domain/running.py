@@ -62,7 +62,7 @@ def advance(
         value = answer if isinstance(answer, int) and not isinstance(answer, bool) else None
         runs[field.key] = _count(before.get(field.key), value, day)
     openings = {
-        stock.key: baseline.get(stock.key, _closing(before.get(stock.key)))
+        stock.key: baseline.get(stock.key, closing_of(before.get(stock.key)))
         for stock in form.stocks()
     }
     for key, closing in closings(form, openings, values).items():
@@ -109,5 +109,7 @@ def _stock(before: FieldRun | None, closing: int, day: date) -> FieldRun:
     )
 
 
-def _closing(run: FieldRun | None) -> int:
+def closing_of(run: FieldRun | None) -> int:
+    """A stock's closing balance in its runs of a day: what the grid's next report opens
+    with (0 when the stock has none, or that day's form did not have it)."""
     return 0 if run is None or run.value is None else run.value

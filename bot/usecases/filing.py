@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from bot.dependencies import Dependencies
 from bot.domain.draft import Draft
 from bot.domain.models import FieldValue, Grid, Incident, Report, ReportKind
 from bot.domain.rules import RuleContext, evaluate, history_from, history_window
+from bot.domain.running import closing_of
 from bot.domain.stocks import needs_baseline, openings_for, zero_values
 from bot.usecases.alerting import record_alerts
 from bot.usecases.errors import RulesRejected
@@ -43,28 +44,81 @@ async def report_of(deps: Dependencies, grid_id: int, day: date) -> Report | Non
     return await deps.db.reports.get(grid_id, day)
 
 
+@dataclass(frozen=True, slots=True)
+class StartPoint:
+    """What a grid's history implies for a new report of a day."""
+
+    openings: dict[str, int]
+    """Each stock's opening balance: the closing of the grid's last report before the day."""
+    pending_baseline: list[str]
+    """Stocks with no history: the worker is asked for their current number."""
+    history: dict[str, list[int]]
+    """Per count, the values of the spike rules' window before the day, oldest first."""
+
+
+RECENT_DAYS = 7
+"""Reports of at least this many days before a new one are read to learn which stocks the
+grid already has (those of the spike rules' window when it is longer)."""
+
+
+async def start_point(deps: Dependencies, grid_id: int, day: date) -> StartPoint:
+    """Where a new report of ``day`` starts, without walking the grid's whole history: the
+    openings are the kept running figures of its last report day (:mod:`storage.figures`),
+    the spike history and the known stocks come from the last weeks' reports. Only a grid
+    with a stock that none of those reports knows (its first reports, a stock just added to
+    the form) has its whole history read, to tell whether that stock was ever answered."""
+    form = deps.form_for(day)
+    window = history_window(form)
+    db = deps.db
+    async with db.read():
+        if not db.figures.attached:
+            return _start_from(deps, await db.reports.history(grid_id, before=day), day)
+        recent = await db.reports.history(
+            grid_id, before=day, since=day - timedelta(days=max(window, RECENT_DAYS))
+        )
+        runs = (await db.figures.as_of([grid_id], day - timedelta(days=1))).get(grid_id, {})
+        pending = needs_baseline(deps.forms, recent, day=day)
+        if pending:
+            pending = needs_baseline(
+                deps.forms, await db.reports.history(grid_id, before=day), day=day
+            )
+    return StartPoint(
+        openings={stock.key: closing_of(runs.get(stock.key)) for stock in form.stocks()},
+        pending_baseline=pending,
+        history=history_from(recent, day, window) if window else {},
+    )
+
+
+def _start_from(deps: Dependencies, history: Sequence[Report], day: date) -> StartPoint:
+    """:func:`start_point` from the grid's whole history (its reports before ``day``)."""
+    window = history_window(deps.form_for(day))
+    return StartPoint(
+        openings=openings_for(deps.forms, history, day=day),
+        pending_baseline=needs_baseline(deps.forms, history, day=day),
+        history=history_from(history, day, window) if window else {},
+    )
+
+
 async def start_draft(deps: Dependencies, grid: Grid, day: date) -> Draft:
     """A fresh draft of the grid's report of ``day``, with what its history implies: opening
     balances carried forward, the ones still to ask, recent figures for the spike rules."""
-    history = await deps.db.reports.history(grid.id, before=day)
-    window = history_window(deps.form_for(day))
+    start = await start_point(deps, grid.id, day)
     return Draft.start(
         day=day,
         grid_id=grid.id,
         grid_name=grid.name,
-        openings=openings_for(deps.forms, history, day=day),
-        pending_baseline=needs_baseline(deps.forms, history, day=day),
+        openings=start.openings,
+        pending_baseline=start.pending_baseline,
         grid_facts=_facts(grid),
-        history=history_from(history, day, window) if window else {},
+        history=start.history,
         form_version=deps.forms.version_for(day).number,
     )
 
 
 async def preview_zero_report(deps: Dependencies, grid_id: int, day: date) -> ZeroPreview:
     """What a zero report would carry forward (shown before the worker confirms it)."""
-    history = await deps.db.reports.history(grid_id, before=day)
-    openings = openings_for(deps.forms, history, day=day)
-    return ZeroPreview(openings, bool(needs_baseline(deps.forms, history, day=day)))
+    start = await start_point(deps, grid_id, day)
+    return ZeroPreview(start.openings, bool(start.pending_baseline))
 
 
 async def openings_of(deps: Dependencies, report: Report) -> dict[str, int]:
@@ -96,7 +150,10 @@ async def file_report(
         grid = await db.roster.grid(grid_id)
         if grid is None:
             raise LookupError(f"no grid with id {grid_id}")
-        context = await _rule_context(deps, db, grid, day, baseline)
+        start = await start_point(deps, grid_id, day)
+        context = RuleContext(
+            openings={**start.openings, **baseline}, grid=_facts(grid), history=start.history
+        )
         hard = [
             item
             for item in evaluate(deps.form_for(day), values, context)
@@ -113,8 +170,8 @@ async def file_zero_report(deps: Dependencies, *, worker_id: int, grid_id: int, 
     """File a zero report: every flow 0, no incidents, the stocks carried forward (a grid's
     first report starts them at 0)."""
     async with unit_of_work(deps) as db:
-        history = await db.reports.history(grid_id, before=day)
-        baseline = dict.fromkeys(needs_baseline(deps.forms, history, day=day), 0)
+        start = await start_point(deps, grid_id, day)
+        baseline = dict.fromkeys(start.pending_baseline, 0)
         return await _file(
             deps,
             db,
@@ -154,18 +211,6 @@ async def _file(
     if created:
         await record_alerts(db, deps.form_for(day), report.id, moment)
     return Filed(report, created)
-
-
-async def _rule_context(
-    deps: Dependencies, db: Database, grid: Grid, day: date, baseline: Mapping[str, int]
-) -> RuleContext:
-    history = await db.reports.history(grid.id, before=day)
-    window = history_window(deps.form_for(day))
-    return RuleContext(
-        openings={**openings_for(deps.forms, history, day=day), **baseline},
-        grid=_facts(grid),
-        history=history_from(history, day, window) if window else {},
-    )
 
 
 def _facts(grid: Grid) -> dict[str, int | None]:
