@@ -17,12 +17,14 @@ closing, which is no longer carried on).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
+from bot.domain.form import Form
 from bot.domain.form_versions import FormSource
 from bot.domain.models import FieldValue, Report
-from bot.domain.stocks import closings
+from bot.domain.stocks import flow_total
 
 
 class FieldRun(NamedTuple):
@@ -53,20 +55,35 @@ def advance(
     baseline: Mapping[str, int],
 ) -> Runs:
     """The runs of a report day (its current version's ``values`` and ``baseline``), given
-    those of the grid's previous report day (None for its first), with the form of ``day``."""
-    form = forms.form_for(day)
+    those of the grid's previous report day (None for its first), with the form of ``day``.
+
+    Called for every report day when the figures are rebuilt (millions of times for a big
+    district), hence the plain tuples and the form's fields read once per form."""
+    plan = _plan(forms.form_for(day))
+    first = day.isoformat()
     before = previous or {}
-    runs: Runs = {key: run._replace(value=None) for key, run in before.items()}
-    for field in form.counts():
-        answer = values.get(field.key)
-        value = answer if isinstance(answer, int) and not isinstance(answer, bool) else None
-        runs[field.key] = _count(before.get(field.key), value, day)
-    openings = {
-        stock.key: baseline.get(stock.key, closing_of(before.get(stock.key)))
-        for stock in form.stocks()
+    runs: Runs = {
+        key: _new((None, run[1], run[2], run[3], run[4]))
+        for key, run in before.items()
+        if key not in plan.keys
     }
-    for key, closing in closings(form, openings, values).items():
-        runs[key] = _stock(before.get(key), closing, day)
+    for key in plan.counts:
+        run = before.get(key, _NEVER)
+        value = values.get(key)
+        if type(value) is not int:  # not asked, or not a number (a bool is not a count)
+            runs[key] = _new((None, run[1], run[2], run[3], run[4]))
+        else:
+            runs[key] = _new(
+                (value, run[1] + value, run[2] + 1, run[3] + (value != 0), run[4] or first)
+            )
+    for key, inflows, outflows in plan.stocks:
+        run = before.get(key, _NEVER)
+        closing = (
+            (baseline[key] if key in baseline else closing_of(run))
+            + flow_total(values, inflows)
+            - flow_total(values, outflows)
+        )
+        runs[key] = _new((closing, closing, run[2] + 1, run[3] + (closing != 0), run[4] or first))
     return runs
 
 
@@ -83,30 +100,35 @@ def replay(
 
 
 _NEVER = FieldRun(None, 0, 0, 0, None)
+_new = FieldRun._make
 
 
-def _count(before: FieldRun | None, value: int | None, day: date) -> FieldRun:
-    before = before or _NEVER
-    if value is None:
-        return FieldRun(None, before.total, before.asked, before.nonzero, before.first)
-    return FieldRun(
-        value,
-        before.total + value,
-        before.asked + 1,
-        before.nonzero + (value != 0),
-        before.first or day.isoformat(),
-    )
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What :func:`advance` needs of a form: its count keys, and each stock's key and flows."""
+
+    keys: frozenset[str]
+    counts: tuple[str, ...]
+    stocks: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]
 
 
-def _stock(before: FieldRun | None, closing: int, day: date) -> FieldRun:
-    before = before or _NEVER
-    return FieldRun(
-        closing,
-        closing,
-        before.asked + 1,
-        before.nonzero + (closing != 0),
-        before.first or day.isoformat(),
-    )
+_PLANS: dict[int, tuple[Form, _Plan]] = {}
+_PLANS_KEPT = 64
+
+
+def _plan(form: Form) -> _Plan:
+    """The form's plan, made once per form (by identity: forms are immutable)."""
+    found = _PLANS.get(id(form))
+    if found is None or found[0] is not form:
+        counts = tuple(field.key for field in form.counts())
+        stocks = tuple(
+            (field.key, tuple(field.inflows), tuple(field.outflows)) for field in form.stocks()
+        )
+        found = (form, _Plan(frozenset(counts + tuple(s[0] for s in stocks)), counts, stocks))
+        if len(_PLANS) >= _PLANS_KEPT:
+            _PLANS.clear()
+        _PLANS[id(form)] = found
+    return found[1]
 
 
 def closing_of(run: FieldRun | None) -> int:

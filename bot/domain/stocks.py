@@ -43,8 +43,8 @@ def closings(
     """The closing balance of every stock. A missing opening or flow counts as 0."""
     return {
         stock.key: openings.get(stock.key, 0)
-        + _total(values, stock.inflows)
-        - _total(values, stock.outflows)
+        + flow_total(values, stock.inflows)
+        - flow_total(values, stock.outflows)
         for stock in form.stocks()
     }
 
@@ -75,8 +75,8 @@ def next_stock_day(forms: FormSource, report: Report, previous: Mapping[str, int
     opening = {
         stock.key: version.baseline.get(stock.key, previous.get(stock.key, 0)) for stock in stocks
     }
-    inflow = {stock.key: _total(version.values, stock.inflows) for stock in stocks}
-    outflow = {stock.key: _total(version.values, stock.outflows) for stock in stocks}
+    inflow = {stock.key: flow_total(version.values, stock.inflows) for stock in stocks}
+    outflow = {stock.key: flow_total(version.values, stock.outflows) for stock in stocks}
     return StockDay(
         day=report.day,
         opening=opening,
@@ -233,5 +233,6 @@ class _Resolver:
         return None if pair is None else field.ask_if.holds(*pair)
 
 
-def _total(values: Mapping[str, FieldValue], keys: Sequence[str]) -> int:
+def flow_total(values: Mapping[str, FieldValue], keys: Sequence[str]) -> int:
+    """The sum of these flows' answers (a missing or non-number answer counts as 0)."""
     return sum(value for key in keys if isinstance(value := values.get(key), int))
