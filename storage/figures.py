@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import aiosqlite
@@ -125,17 +126,30 @@ class FigureRepo:
             batch.append((grid_id, row["day"], _encode(runs)))
         await _write(conn, batch)
 
-    async def as_of(self, grid_ids: Iterable[int], day: date) -> dict[int, Runs]:
+    async def as_of(
+        self, grid_ids: Iterable[int], day: date, fields: Collection[str] | None = None
+    ) -> dict[int, Runs]:
         """Each grid's figures as of ``day``: those of its latest report day on or before it
-        (grids with no report by then are left out). One query, whatever the number."""
+        (grids with no report by then are left out); with ``fields`` only those fields'.
+        One query, whatever the number of grids (an index seek each)."""
+        runs = "json(runs)"
+        if fields is not None:
+            runs = (
+                "json((SELECT json_group_object(key, value) FROM json_each(runs)"
+                " WHERE key IN (SELECT value FROM json_each(:fields))))"
+            )
         async with self._db.read() as conn:
             row = await fetch_one(
                 conn,
-                "SELECT json_group_object(grid_id, json(runs)) AS found FROM (SELECT g.value"
+                f"SELECT json_group_object(grid_id, {runs}) AS found FROM (SELECT g.value"
                 " AS grid_id, (SELECT f.runs FROM report_figures f WHERE f.grid_id = g.value"
                 "  AND f.day <= :day ORDER BY f.day DESC LIMIT 1) AS runs FROM json_each(:ids) g)"
                 " WHERE runs IS NOT NULL",
-                {"ids": to_json(list(grid_ids)), "day": to_db_day(day)},
+                {
+                    "ids": to_json(list(grid_ids)),
+                    "day": to_db_day(day),
+                    "fields": to_json(sorted(fields or ())),
+                },
             )
         found: dict[str, dict[str, list[Any]]] = json.loads(row["found"]) if row else {}
         return {int(grid_id): _runs(raw) for grid_id, raw in found.items()}
@@ -190,8 +204,11 @@ def _decode(raw: str) -> Runs:
 
 
 def _runs(data: dict[str, list[Any]]) -> Runs:
-    make = FieldRun._make
-    return {key: make(item) for key, item in data.items()}
+    return dict(zip(data.keys(), map(_field_run, data.values()), strict=True))
+
+
+_field_run = partial(tuple.__new__, FieldRun)
+"""A :class:`FieldRun` from its stored JSON array (without a Python call per item)."""
 
 
 async def _write(conn: aiosqlite.Connection, batch: list[tuple[int, str, str]]) -> int:

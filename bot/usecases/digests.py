@@ -123,7 +123,9 @@ class _DigestLoader:
         reminders = await db.schedule.reminders_sent(day)
         compare = await self._operating_on(before)
         workers = await db.roster.workers_by_grid()
-        runs, runs_before = await db.figures.as_of(ids, day), await db.figures.as_of(ids, before)
+        runs = await db.figures.as_of(ids, day)
+        stocks = {field.key for field in self.deps.forms.form_for(day).stocks()}
+        runs_before = await db.figures.as_of(ids, before, stocks)
         since = at(before, self.times.digest_at, self.times.tz)
         corrected: dict[int, list[Report]] = {}
         for report in await db.reports.corrected_since(since, up_to=day):

@@ -94,6 +94,38 @@ def totals(forms: FormSource, day: date, grids: Sequence[tuple[Grid, GridNumbers
     return Totals(tuple(fields), carried)
 
 
+def combined(parts: Sequence[Totals]) -> Totals:
+    """The totals of disjoint groups of grids on the same day added up (a parent area's
+    from its sub-areas'): the same as :func:`totals` over all their grids."""
+    columns = zip(*(part.fields for part in parts), strict=True)
+    fields = tuple(_added(list(column)) for column in columns)
+    carried = sorted((grid for part in parts for grid in part.carried), key=_grid_order)
+    return Totals(fields, tuple(carried))
+
+
+def _added(column: list[CountTotal | StockTotal]) -> CountTotal | StockTotal:
+    first = column[0]
+    if isinstance(first, CountTotal):
+        counts = [item for item in column if isinstance(item, CountTotal)]
+        return CountTotal(
+            first.key,
+            sum(item.today for item in counts),
+            None if first.yesterday is None else sum(item.yesterday or 0 for item in counts),
+            sum(item.cumulative for item in counts),
+            first.since,
+        )
+    stocks = [item for item in column if isinstance(item, StockTotal)]
+    return StockTotal(
+        first.key,
+        sum(item.current for item in stocks),
+        None if first.yesterday is None else sum(item.yesterday or 0 for item in stocks),
+    )
+
+
+def _grid_order(grid: Grid) -> tuple[str, str]:
+    return grid.area_path, grid.code
+
+
 def prevalence(form: Form, grids: Iterable[GridInput]) -> dict[str, int]:
     """Per count or stock field, in how many reports up to the day it was not zero
     (a count's value, a stock's closing): the lower, the more telling a non-zero value."""

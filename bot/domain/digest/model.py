@@ -34,7 +34,8 @@ class GridInput:
     """Its running figures as of the digest day (empty: no report yet); see
     :mod:`bot.domain.running`. Cumulative totals, stocks and prevalence come from them."""
     runs_yesterday: Runs
-    """The same as of the day before."""
+    """The same as of the day before (the digest reads only its stocks: the loader may leave
+    the other fields out)."""
     corrected: tuple[Report, ...] = ()
     """Its reports up to the digest day that have corrections, with every version (the
     digest lists the corrections made since the previous digest)."""
