@@ -215,7 +215,7 @@ class ReportRepo:
                 "SELECT grid_id, day, late FROM reports WHERE day BETWEEN ? AND ?",
                 (to_db_day(first), to_db_day(last)),
             )
-        return {(int(row["grid_id"]), from_db_day(row["day"])): bool(row["late"]) for row in rows}
+        return await asyncio.to_thread(_filed, rows)
 
     async def corrected_since(self, since: datetime, *, up_to: date) -> list[Report]:
         """Reports of days up to ``up_to`` corrected after ``since``, with every version."""
@@ -297,6 +297,12 @@ async def _load(conn: aiosqlite.Connection, where: str, params: Params) -> list[
     if len(reports) > _OFF_LOOP:
         return await asyncio.to_thread(assemble_reports, reports, version_rows, incident_rows)
     return assemble_reports(reports, version_rows, incident_rows)
+
+
+def _filed(rows: Sequence[sqlite3.Row]) -> dict[tuple[int, date], bool]:
+    """(grid id, day) → late, from the rows of :meth:`ReportRepo.filed_days` (in a worker
+    thread: a week of ten thousand grids is seventy thousand rows)."""
+    return {(int(row["grid_id"]), from_db_day(row["day"])): bool(row["late"]) for row in rows}
 
 
 def assemble_reports(

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from bot.clock import at
 from bot.dependencies import Dependencies
 from bot.domain.digest import Digest, DigestInput, GridInput, UrgentIncident, compile_tree
 from bot.domain.ledger import find_area
-from bot.domain.models import Area, Grid, Report
+from bot.domain.models import Area, Grid, Report, Worker
 from bot.domain.plan import DailyTimes
+from bot.domain.running import Runs
 from bot.domain.status import GridDay, Tally, TallyRow
 from bot.usecases.errors import FutureDay, UseCaseError
 from bot.usecases.schedule import first_service_day
@@ -59,12 +61,20 @@ async def digest_areas(deps: Dependencies, area_path: str | None = None) -> list
 def collection_paused() -> Iterator[None]:
     """No cyclic garbage collection in the block: building the digests of ten thousand grids
     creates a million small objects and no cycles, and the collector's passes over them
-    would double the work. Reference counting still frees everything as usual."""
+    would double the work. Reference counting still frees everything as usual.
+
+    The objects alive at the end are then frozen (:func:`gc.freeze`): otherwise the first
+    pass after the pause walks the million young objects and holds the event loop for a few
+    hundred milliseconds. The previous block's frozen objects are unfrozen when the next
+    block starts (by then freed, or long-lived), so the collector overlooks at most one
+    evening's survivors."""
     was_enabled = gc.isenabled()
+    gc.unfreeze()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
         if was_enabled:
             gc.enable()
 
@@ -92,6 +102,23 @@ class _DigestLoader:
         incidents = await self._urgent(day, grids)
         weekly = await self._last_week(day, grids)
         since = at(day - timedelta(days=1), self.times.digest_at, self.times.tz)
+        return await asyncio.to_thread(
+            self._inputs, areas, day, every_area, (by_path, within), items, incidents, weekly, since
+        )
+
+    def _inputs(
+        self,
+        areas: Sequence[Area],
+        day: date,
+        every_area: Sequence[Area],
+        placed: tuple[dict[str, list[Grid]], dict[int, list[str]]],
+        items: dict[int, GridInput],
+        incidents: tuple[UrgentIncident, ...],
+        weekly: Tally | None,
+        since: datetime,
+    ) -> dict[int, DigestInput]:
+        """Each area's input from what was read (in a worker thread: ten thousand grids)."""
+        by_path, within = placed
         inputs = {}
         for area in areas:
             mine = [grid for path in within[area.id] for grid in by_path[path]]
@@ -130,30 +157,15 @@ class _DigestLoader:
         corrected: dict[int, list[Report]] = {}
         for report in await db.reports.corrected_since(since, up_to=day):
             corrected.setdefault(report.grid_id, []).append(report)
-        items = {}
-        for grid in grids:
-            today = GridDay(
-                grid,
-                day,
-                reports_today.get(grid.id),
-                excused_today.get(grid.id),
-                reminders.get(grid.id, 0),
-            )
-            yesterday = (
-                GridDay(grid, before, reports_before.get(grid.id), excused_before.get(grid.id))
-                if compare
-                else None
-            )
-            items[grid.id] = GridInput(
-                today,
-                yesterday,
-                runs.get(grid.id, {}),
-                runs_before.get(grid.id, {}),
-                tuple(corrected.get(grid.id, ())),
-                tuple(worker.name for worker in workers.get(grid.id, ())),
-                frozenset(w.name for w in workers.get(grid.id, ()) if w.telegram_id is None),
-            )
-        return items
+        facts = _GridFacts(
+            (reports_today, reports_before),
+            (excused_today, excused_before),
+            reminders,
+            (runs, runs_before),
+            corrected,
+            workers,
+        )
+        return await asyncio.to_thread(facts.inputs, grids, day, compare)
 
     async def _operating_on(self, day: date) -> bool:
         """Whether grids were expected to report on ``day``: a reporting day on which the
@@ -199,13 +211,66 @@ class _DigestLoader:
             return None
         filed = await self.deps.db.reports.filed_days(expected[0], expected[-1])
         excused = {other: await self.deps.db.schedule.excused(other) for other in expected}
-        rows = []
+        return await asyncio.to_thread(_tally, grids, expected, filed, excused)
+
+
+def _tally(
+    grids: Sequence[Grid],
+    expected: Sequence[date],
+    filed: Mapping[tuple[int, date], bool],
+    excused: Mapping[date, Mapping[int, str]],
+) -> Tally:
+    """Each grid's late and missing days among the ``expected`` ones (in a worker thread:
+    ten thousand grids by seven days)."""
+    rows = []
+    for grid in grids:
+        late = missing = 0
+        for other in expected:
+            if (grid.id, other) in filed:
+                late += filed[grid.id, other]
+            elif grid.id not in excused[other]:
+                missing += 1
+        rows.append(TallyRow(grid, late, missing))
+    return Tally(expected[0], expected[-1], tuple(rows))
+
+
+@dataclass(frozen=True)
+class _GridFacts:
+    """What was read of every grid for a digest day and the day before (pairs: that day's,
+    the day before's)."""
+
+    reports: tuple[dict[int, Report], dict[int, Report]]
+    excused: tuple[dict[int, str], dict[int, str]]
+    reminders: Mapping[int, int]
+    runs: tuple[dict[int, Runs], dict[int, Runs]]
+    corrected: dict[int, list[Report]]
+    workers: dict[int, list[Worker]]
+
+    def inputs(self, grids: Sequence[Grid], day: date, compare: bool) -> dict[int, GridInput]:
+        """Each grid's input (in a worker thread: ten thousand grids)."""
+        before = day - timedelta(days=1)
+        items = {}
         for grid in grids:
-            late = missing = 0
-            for other in expected:
-                if (grid.id, other) in filed:
-                    late += filed[grid.id, other]
-                elif grid.id not in excused[other]:
-                    missing += 1
-            rows.append(TallyRow(grid, late, missing))
-        return Tally(expected[0], expected[-1], tuple(rows))
+            today = GridDay(
+                grid,
+                day,
+                self.reports[0].get(grid.id),
+                self.excused[0].get(grid.id),
+                self.reminders.get(grid.id, 0),
+            )
+            yesterday = (
+                GridDay(grid, before, self.reports[1].get(grid.id), self.excused[1].get(grid.id))
+                if compare
+                else None
+            )
+            workers = self.workers.get(grid.id, ())
+            items[grid.id] = GridInput(
+                today,
+                yesterday,
+                self.runs[0].get(grid.id, {}),
+                self.runs[1].get(grid.id, {}),
+                tuple(self.corrected.get(grid.id, ())),
+                tuple(worker.name for worker in workers),
+                frozenset(w.name for w in workers if w.telegram_id is None),
+            )
+        return items
