@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 FORM_KEY = "figures_form"
 """Meta key: the fingerprint of the form the kept figures were computed with."""
 _BATCH = 1000
+_OFF_LOOP = 200
+"""Above this many grids, their figures are decoded in a worker thread."""
 _CURRENT = (
     "SELECT r.grid_id, r.day, v.answers, v.baseline FROM reports r"
     " JOIN report_versions v ON v.report_id = r.id"
@@ -152,7 +154,9 @@ class FigureRepo:
                     "fields": to_json(sorted(fields or ())),
                 },
             )
-        return await asyncio.to_thread(_decode_rows, rows)
+        if len(rows) > _OFF_LOOP:
+            return await asyncio.to_thread(_decode_rows, rows)
+        return _decode_rows(rows)
 
     async def daily(self, grid_ids: Iterable[int], days: DayRange) -> dict[date, dict[int, Runs]]:
         """The figures of every report day in ``days`` of these grids, by day and grid: each
