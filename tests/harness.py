@@ -117,16 +117,23 @@ class Harness:
         """Let the scheduler do whatever is due at the clock's current time."""
         await self.running.outbound.runner.tick()
 
-    async def _settle(self, action: UserAction) -> None:
-        await self.emu.wait_processed(self.running.application.update_queue, action.update_id)
+    async def _settle(self, action: UserAction, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        queue = self.running.application.update_queue
+        await self.emu.wait_processed(queue, action.update_id, timeout)
 
     async def send(
-        self, user: SimUser, text: str, *, chat: SimGroup | None = None
+        self,
+        user: SimUser,
+        text: str,
+        *,
+        chat: SimGroup | None = None,
+        timeout: float = 10.0,  # noqa: ASYNC109
     ) -> list[SentMessage]:
-        """``user`` sends ``text``; returns what the bot sent to that chat in reply."""
+        """``user`` sends ``text``; returns what the bot sent to that chat in reply (waiting up
+        to ``timeout`` seconds for the bot to handle it)."""
         where: SimUser | SimGroup = chat or user
         before = len(where.inbox())
-        await self._settle(await user.send(text, chat=chat))
+        await self._settle(await user.send(text, chat=chat), timeout)
         return where.inbox()[before:]
 
     async def start_bot(self, user: SimUser, payload: str | None = None) -> list[SentMessage]:

@@ -71,7 +71,8 @@ async def _file_the_day(bot: Harness) -> None:
 async def _digest_in(bot: Harness, admin: SimUser, area: str, chat_id: int) -> list[SentMessage]:
     group: SimGroup = bot.group(chat_id, area, admins=(admin,))
     await bot.send(admin, f"/bindgroup {area}", chat=group)
-    return await bot.send(admin, "/digest", chat=group)
+    # a thousand grids' digest, table and chart: more than a second's work on a busy machine
+    return await bot.send(admin, "/digest", chat=group, timeout=120)
 
 
 def _texts(sent: list[SentMessage]) -> list[str]:
