@@ -20,7 +20,7 @@ from bot.domain.roster_listing import roster_lines
 from bot.domain.stocks import zero_values
 from bot.ledger_file import LedgerRequest
 from bot.usecases import admins, correcting, filing, groups, roster
-from bot.usecases.errors import ChangedMeanwhile, UseCaseError
+from bot.usecases.errors import ChangedMeanwhile, RulesRejected, UseCaseError
 from bot.usecases.export import backup_database, export_ledger
 
 
@@ -64,6 +64,30 @@ async def test_a_worker_corrects_within_the_window_with_a_reason(deps: Dependenc
     with pytest.raises(ChangedMeanwhile) as stale:  # made from version 1, which is old now
         await correcting.correct_report(deps, reason="再改", **change)  # type: ignore[arg-type]
     assert stale.value.report.current.version == 2
+
+
+async def test_a_correction_breaking_a_hard_rule_is_refused_and_nothing_is_written(
+    deps: Dependencies,
+) -> None:
+    """The hard rules hold on every path that stores a version, not only in the chat."""
+    report_id = await zero_of_qj01(deps, DAY)
+    values = {**zero_values(deps.form), "arrivals": 1, "arrivals_risk": 2}
+    with pytest.raises(RulesRejected) as refused:
+        await correcting.correct_report(
+            deps,
+            worker_id=(await worker(deps)).id,
+            report_id=report_id,
+            kind=ReportKind.DETAILED,
+            values=values,
+            incidents=(),
+            baseline={},
+            reason="漏报",
+            expected_version=1,
+        )
+    assert [item.rule_id for item in refused.value.violations] == ["arrivals_risk_within_arrivals"]
+    stored = await filing.report_of(deps, (await grid(deps, "QJ-01")).id, DAY)
+    assert stored is not None and [v.version for v in stored.versions] == [1]
+    assert stored.current.kind == ReportKind.ZERO
 
 
 async def test_nothing_to_correct_says_so(deps: Dependencies) -> None:

@@ -12,6 +12,7 @@ from bot.domain.correction import REASON_MAX_CHARS, REASON_MIN_CHARS
 from bot.domain.models import FieldValue, Incident, Report, ReportKind
 from bot.usecases.alerting import record_alerts
 from bot.usecases.errors import ChangedMeanwhile, UseCaseError
+from bot.usecases.filing import check_hard_rules
 from bot.usecases.unit import unit_of_work
 from storage.reports import VersionConflict
 
@@ -61,7 +62,8 @@ async def correct_report(
     """Add the worker's corrected version of the report, saying why; returns the report
     with every version. The correction was made from version ``expected_version``: if the
     report has a newer one now, :class:`ChangedMeanwhile` is raised and nothing written.
-    Raises ``checkin.reason_length`` for a reason too short or long."""
+    Raises ``checkin.reason_length`` for a reason too short or long, and
+    :class:`RulesRejected` (nothing written) for values that break a hard rule of the form."""
     if not REASON_MIN_CHARS <= len(reason) <= REASON_MAX_CHARS:
         raise UseCaseError("checkin.reason_length", min=REASON_MIN_CHARS, max=REASON_MAX_CHARS)
     try:
@@ -78,6 +80,11 @@ async def correct_report(
                 reason=reason,
                 expected_version=expected_version,
             )
+            grid = await db.roster.grid(report.grid_id)
+            if grid is None:
+                raise LookupError(f"no grid with id {report.grid_id}")
+            # judged on the version as stored; a rejection rolls the whole unit back
+            await check_hard_rules(deps, grid, report.day, values, baseline)
             await record_alerts(db, deps.form_for(report.day), report.id, moment)
             return report
     except VersionConflict as conflict:

@@ -150,17 +150,7 @@ async def file_report(
         grid = await db.roster.grid(grid_id)
         if grid is None:
             raise LookupError(f"no grid with id {grid_id}")
-        start = await start_point(deps, grid_id, day)
-        context = RuleContext(
-            openings={**start.openings, **baseline}, grid=_facts(grid), history=start.history
-        )
-        hard = [
-            item
-            for item in evaluate(deps.form_for(day), values, context)
-            if item.severity == "hard"
-        ]
-        if hard:
-            raise RulesRejected(hard)
+        await check_hard_rules(deps, grid, day, values, baseline)
         return await _file(
             deps, db, worker_id, grid_id, day, ReportKind.DETAILED, values, incidents, baseline
         )
@@ -211,6 +201,28 @@ async def _file(
     if created:
         await record_alerts(db, deps.form_for(day), report.id, moment)
     return Filed(report, created)
+
+
+async def check_hard_rules(
+    deps: Dependencies,
+    grid: Grid,
+    day: date,
+    values: Mapping[str, FieldValue],
+    baseline: Mapping[str, int],
+) -> None:
+    """Raise :class:`RulesRejected` if ``values`` of the grid's report of ``day`` break a
+    hard rule of that day's form (judged with the grid's history, as the conversation did).
+    Every path that stores a version made by a worker calls it: filing and correcting, from
+    the chat or the Mini App."""
+    start = await start_point(deps, grid.id, day)
+    context = RuleContext(
+        openings={**start.openings, **baseline}, grid=_facts(grid), history=start.history
+    )
+    hard = [
+        item for item in evaluate(deps.form_for(day), values, context) if item.severity == "hard"
+    ]
+    if hard:
+        raise RulesRejected(hard)
 
 
 def _facts(grid: Grid) -> dict[str, int | None]:

@@ -11,13 +11,12 @@ from bot.domain.correction import REASON_MAX_CHARS, REASON_MIN_CHARS
 from bot.domain.dates import DateArgError, parse_day
 from bot.domain.draft import Draft, asked_fields, final_values, report_kind
 from bot.domain.models import Grid, Report
-from bot.domain.rules import evaluate
 from bot.domain.stocks import fill_skipped
 from bot.domain.summary import diff_lines
 from bot.outbound.alerts import AlertDesk
 from bot.telegram_ui import Button, draft_data, escape, escaped, menu_data, parse_menu_data
 from bot.usecases import correcting
-from bot.usecases.errors import ChangedMeanwhile, UseCaseError
+from bot.usecases.errors import ChangedMeanwhile, RulesRejected, UseCaseError
 from bot.usecases.unit import unit_of_work
 from handlers.checkin.entry import Entry
 from handlers.checkin.shared import (
@@ -137,12 +136,7 @@ class Corrections:
             await turn.refuse_unknown()
             return END
         values = final_values(self.deps.form_for(draft.day), draft)
-        violations = evaluate(self.deps.form_for(draft.day), values, draft.rule_context())
-        if (
-            draft.report_id is None
-            or not draft.reason
-            or any(v.severity == "hard" for v in violations)
-        ):
+        if draft.report_id is None or not draft.reason:
             return await self.summary.show(turn, context, draft)
         try:
             async with unit_of_work(self.deps) as db:  # the version and its confirmation owed
@@ -160,6 +154,8 @@ class Corrections:
                 await self.summary.confirmations.owe(db, report, turn.chat.id)
         except ChangedMeanwhile as conflict:
             return await self._changed_meanwhile(turn, context, draft, conflict.report)
+        except RulesRejected:  # the summary shows the broken rules and offers no submit
+            return await self.summary.show(turn, context, draft)
         forget(context)
         await self.summary.confirmations.send(turn.chat.id, turn.locale, report)
         await self.alerts.raise_for(report)
