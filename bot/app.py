@@ -13,9 +13,11 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
+    ApplicationHandlerStop,
     ContextTypes,
     Defaults,
     TypeHandler,
@@ -32,7 +34,9 @@ from bot.outbound.daily import DailyNotices
 from bot.outbound.digests import DigestDesk
 from bot.outbound.lanes import TELEGRAM_CHAT_LIMITS, ChatLimits
 from bot.outbound.retry import DEFAULT_BACKOFF, RetryingRateLimiter
+from bot.outbound.storage_alarm import StorageAlarm
 from bot.update_order import PerSenderUpdateProcessor
+from bot.usecases.errors import WriteRefused
 from bot.webapp.server import WebServer
 from handlers.admin import AdminCommands
 from handlers.charts import ChartCommands
@@ -71,6 +75,7 @@ class Outbound:
     digests: DigestDesk
     alerts: AlertDesk
     runner: DailyRunner
+    storage_alarm: StorageAlarm
 
     @classmethod
     def build(cls, deps: Dependencies, bot: Bot) -> Outbound:
@@ -79,7 +84,7 @@ class Outbound:
         notices, digests = DailyNotices(deps, courier), DigestDesk(deps)
         alerts = AlertDesk(deps, courier)
         runner = DailyRunner(deps, courier, notices, digests, alerts)
-        return cls(courier, notices, digests, alerts, runner)
+        return cls(courier, notices, digests, alerts, runner, StorageAlarm(deps, bot))
 
 
 @dataclass(frozen=True)
@@ -141,7 +146,7 @@ def build_application(
     application.add_handler(
         TypeHandler(Update, _flush_persistence), group=PERSIST_AFTER_EVERY_UPDATE
     )
-    application.add_error_handler(_error_handler(settings.locale))
+    application.add_error_handler(_error_handler(settings.locale, outbound.storage_alarm))
     return RunningBot(application, outbound, checkin.confirmations)
 
 
@@ -162,17 +167,38 @@ async def _flush_persistence(update: Update, context: ContextTypes.DEFAULT_TYPE)
         await application.update_persistence()
 
 
-def _error_handler(default: Locale) -> Any:
-    """Log the error; tell the user something went wrong instead of going silent."""
+def _error_handler(default: Locale, alarm: StorageAlarm) -> Any:
+    """Log the error; tell the user something went wrong instead of going silent.
+
+    A write the disk refused is no bug: one log line, the admins told once (``alarm``), the
+    user told it was not saved, and the update's later handlers (the flush of drafts) skipped.
+    It reaches here from handlers, persistence flushes and scheduler jobs alike."""
 
     async def handle(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         update_id = update.update_id if isinstance(update, Update) else None
-        log.error("error while handling update %s", update_id, exc_info=context.error)
-        if isinstance(update, Update) and update.effective_chat and update.effective_user:
-            locale = pick_locale(update.effective_user.language_code, default)
-            await update.effective_chat.send_message(t(locale, "common.internal_error"))
+        error = context.error
+        if isinstance(error, WriteRefused):
+            await alarm.raise_for(error)
+            log.warning("not saved (update %s): %s", update_id, error.__cause__)
+            await _tell_user(update, default, "reliability.storage.not_saved")
+            if isinstance(update, Update):
+                raise ApplicationHandlerStop
+            return
+        log.error("error while handling update %s", update_id, exc_info=error)
+        await _tell_user(update, default, "common.internal_error")
 
     return handle
+
+
+async def _tell_user(update: object, default: Locale, key: str) -> None:
+    """Say ``key`` in the update's chat, if it has one (a failure to say it is only logged)."""
+    if not (isinstance(update, Update) and update.effective_chat and update.effective_user):
+        return
+    locale = pick_locale(update.effective_user.language_code, default)
+    try:
+        await update.effective_chat.send_message(t(locale, key))
+    except TelegramError as failure:
+        log.warning("could not tell chat %s: %s", update.effective_chat.id, failure)
 
 
 @asynccontextmanager

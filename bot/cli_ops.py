@@ -19,7 +19,7 @@ from bot.usecases.errors import UseCaseError
 from bot.usecases.forgetting import forget
 from bot.usecases.supervision import bound_groups
 from storage.db import schema_version
-from storage.health import DatabaseProblem, probe
+from storage.health import DatabaseProblem, disk_room, probe
 
 if TYPE_CHECKING:
     from telegram import Bot
@@ -51,11 +51,14 @@ def add_commands(commands: Any, locale: Locale) -> None:
 
 
 async def run_doctor(args: argparse.Namespace, settings: Settings) -> int:
-    """Check settings, database, form, token, bound groups and admins; a checklist."""
+    """Check settings, database, the room on its disk, form, token, bound groups and admins;
+    a checklist."""
     locale = settings.locale
     checks = [Check(True, t(locale, "doctor.settings"))]
     database = await _database(settings)
     checks.append(database)
+    if database.ok:
+        checks.append(_disk(settings))
     checks.append(_form(settings))
     token = settings.token.get_secret_value() if settings.token else ""
     if not token:
@@ -80,6 +83,22 @@ async def _database(settings: Settings) -> Check:
         return Check(False, t(locale, "doctor.schema_newer", version=version, code=code))
     key = "doctor.database" if version == code else "doctor.schema_older"
     return Check(True, t(locale, key, path=settings.db, version=version, code=code))
+
+
+def _disk(settings: Settings) -> Check:
+    room = disk_room(settings.db)
+    key = "doctor.disk_low" if room.low else "doctor.disk"
+    return Check(not room.low, t(settings.locale, key, path=settings.db, free=_size(room.free)))
+
+
+def _size(count: int) -> str:
+    """Bytes as people read them: 812 KB, 3.4 MB, 17.0 GB."""
+    value, unit = float(count) / 1000, "KB"
+    for bigger in ("MB", "GB", "TB"):
+        if value < 1000:
+            break
+        value, unit = value / 1000, bigger
+    return f"{value:.0f} {unit}" if unit == "KB" else f"{value:.1f} {unit}"
 
 
 def _form(settings: Settings) -> Check:

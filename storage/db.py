@@ -27,7 +27,7 @@ from storage.audit import AuditRepo
 from storage.figures import FigureRepo
 from storage.forms import FormRepo
 from storage.groups import GroupRepo
-from storage.health import classify, probe
+from storage.health import WRITE_REFUSALS, WriteRefused, classify, probe
 from storage.meta import MetaRepo
 from storage.reports import ReportRepo
 from storage.roster import RosterRepo
@@ -93,6 +93,8 @@ class Database:
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[object] | None = None
         self._depth = 0
+        self._refusing = False
+        self._spells = 0
         self.meta = MetaRepo(self)
         self.audit = AuditRepo(self)
         self.roster = RosterRepo(self)
@@ -171,17 +173,26 @@ class Database:
         async with self.read() as conn:
             depth = self._depth
             begin, commit, rollback = _bounds(depth)
-            await conn.execute(begin)
+            try:
+                await conn.execute(begin)
+            except sqlite3.OperationalError as failure:
+                self._raise_if_refused(failure)
+                raise
             self._depth = depth + 1
             try:
                 yield conn
                 await conn.execute(commit)
-            except BaseException:
+            except BaseException as failure:
                 if conn.in_transaction:  # SQLite may already have rolled back by itself
                     await conn.execute(rollback)
                     if depth:
                         await conn.execute(commit)
+                if isinstance(failure, sqlite3.OperationalError):
+                    self._raise_if_refused(failure)
                 raise
+            else:
+                if depth == 0:
+                    self._refusing = False  # the disk takes writes (again)
             finally:
                 self._depth = depth
 
@@ -193,7 +204,24 @@ class Database:
         after every update. Inside a running transaction they join it (as a savepoint).
         """
         async with self.read() as conn:
-            await in_thread(conn, _write_all, statements, self._depth)
+            depth = self._depth
+            try:
+                await in_thread(conn, _write_all, statements, depth)
+            except sqlite3.OperationalError as failure:
+                self._raise_if_refused(failure)
+                raise
+            if depth == 0:
+                self._refusing = False
+
+    def _raise_if_refused(self, failure: sqlite3.OperationalError) -> None:
+        """A full disk or a read-only database becomes :class:`WriteRefused`."""
+        problem = classify(failure, self.path)
+        if problem.reason not in WRITE_REFUSALS:
+            return
+        if not self._refusing:
+            self._refusing = True
+            self._spells += 1
+        raise WriteRefused(problem, self._spells) from failure
 
 
 def _bounds(depth: int) -> tuple[str, str, str]:

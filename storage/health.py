@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.i18n import Locale, t
@@ -32,6 +34,24 @@ class DatabaseProblem(Exception):
         return self.render("en")
 
 
+class WriteRefused(DatabaseProblem):
+    """The disk refused a write while the bot runs (full, or the database became read-only):
+    the transaction was rolled back, nothing of it is stored, and the connection stays usable,
+    so the next write succeeds once space (or write access) returns.
+
+    ``spell`` numbers the spells of refusals since the database was opened: a new spell starts
+    with the first refusal after a write succeeded, so whoever tells the admins can tell them
+    once per spell."""
+
+    def __init__(self, problem: DatabaseProblem, spell: int) -> None:
+        super().__init__(problem.reason, problem.path, problem.detail)
+        self.spell = spell
+
+
+WRITE_REFUSALS = frozenset({"disk_full", "file_not_writable"})
+"""What :func:`classify` calls the failures that are the disk's, not the data's: they pass."""
+
+
 def probe(path: Path, *, full: bool = False) -> None:
     """Raise :class:`DatabaseProblem` unless ``path`` is (or can become) a readable, writable
     SQLite database; ``full`` also reads every page (``PRAGMA quick_check``)."""
@@ -42,6 +62,8 @@ def probe(path: Path, *, full: bool = False) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as failure:
         raise _folder_problem(failure, folder, path) from None
+    if os.statvfs(folder).f_flag & os.ST_RDONLY:
+        raise DatabaseProblem("file_not_writable", path)
     if not os.access(folder, os.W_OK | os.X_OK):
         raise DatabaseProblem("folder_not_writable", path, folder)
     if path.exists() and not os.access(path, os.R_OK | os.W_OK):
@@ -50,6 +72,28 @@ def probe(path: Path, *, full: bool = False) -> None:
         _read(path, full=full)
     except sqlite3.DatabaseError as failure:
         raise classify(failure, path) from None
+
+
+LOW_DISK_BYTES = 64 * 1024 * 1024
+"""Less free space than this (or than twice the database, which a backup copies) next to the
+database is flagged by ``gridbot doctor`` before the disk fills."""
+
+
+@dataclass(frozen=True, slots=True)
+class DiskRoom:
+    """Free space on the database's disk, and whether it is running out."""
+
+    free: int
+    low: bool
+
+
+def disk_room(path: Path) -> DiskRoom:
+    """How much room the disk holding the database ``path`` has left."""
+    free = shutil.disk_usage(path.parent).free
+    size = sum(
+        part.stat().st_size for part in (path, path.with_name(path.name + "-wal")) if part.exists()
+    )
+    return DiskRoom(free, free < max(LOW_DISK_BYTES, 2 * size))
 
 
 def _read(path: Path, *, full: bool) -> None:

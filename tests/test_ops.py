@@ -31,8 +31,9 @@ async def test_doctor_prints_a_checklist_with_one_fix_per_failing_line(bot: Harn
     healthy = await asyncio.to_thread(gridbot, env, "doctor")
     lines = healthy.stdout.splitlines()
     assert healthy.returncode == 1, healthy.stderr  # one admin never opened the bot
-    assert [line[0] for line in lines] == ["✅"] * 6 + ["❌"]
-    assert "schema version" in lines[1] and "Token: accepted" in lines[3]
+    assert [line[0] for line in lines] == ["✅"] * 7 + ["❌"]
+    assert "schema version" in lines[1] and "free next to the database" in lines[2]
+    assert "Token: accepted" in lines[4]
     assert "900000777 has never opened the bot" in lines[-1] and "/start" in lines[-1]
 
     bot.emu.kick_bot(group.id, by=admin)

@@ -240,6 +240,25 @@ async def test_soft_warnings_need_a_yes_before_filing(bot: Harness) -> None:
     assert await bot.report("QJ-01") is not None
 
 
+async def test_a_database_that_refuses_writes_is_not_saved_and_told(bot: Harness) -> None:
+    """Disk trouble (here a read-only database) in the page: 503 "not saved", the admins
+    told once, and the same submit works once writes do."""
+    wang, admin = worker(bot, WANG_NA), bot.user(ADMIN_ID, "Admin")
+    await bot.start_bot(wang)
+    client = await open_page(bot, wang)
+    await fill_all(client, {})
+    for read_only in (1, 0):
+        async with bot.deps.db.read() as conn:
+            await conn.execute(f"PRAGMA query_only = {read_only}")
+        reply = await client.call("submit", confirm=True)
+        if read_only:
+            assert reply.status == 503 and "未能保存" in reply.error and "稍后再试" in reply.error
+            assert await bot.report("QJ-01") is None
+    assert reply.status == 200, reply
+    assert await bot.report("QJ-01") is not None
+    assert ["只读" in (m.plain_text or "") for m in admin.inbox()] == [True]
+
+
 async def test_missing_answers_block_submitting(bot: Harness) -> None:
     wang = worker(bot, WANG_NA)
     await bot.start_bot(wang)

@@ -7,6 +7,18 @@ from datetime import date
 
 from bot.domain.models import Report
 from bot.domain.rules import Violation
+from storage.health import WriteRefused
+
+__all__ = [
+    "ChangedMeanwhile",
+    "FutureDay",
+    "NotRegistered",
+    "RulesRejected",
+    "UseCaseError",
+    "WriteRefused",
+]
+"""``WriteRefused`` (the disk refused a write: nothing of the use case was stored) is raised
+by any use case that writes; the front ends tell the person it was not saved."""
 
 
 class UseCaseError(Exception):

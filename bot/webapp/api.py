@@ -6,7 +6,8 @@ checked as typed; ``api/incidents`` the incident list; ``api/review`` the summar
 ``api/submit`` file it. ``GET api/strings`` the page's own texts (no sign-in needed).
 Refusals are JSON ``{"error": text}`` in the caller's language: 401 (no, forged or expired
 ``initData``), 403 (not a bound worker, another grid), 409 (already filed, warnings to
-confirm), 422 (an answer or a report that the rules refuse).
+confirm), 422 (an answer or a report that the rules refuse), 503 (not saved: the database
+refuses writes; try again later).
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from bot.domain.summary import summary_lines
 from bot.i18n import Locale, catalog, t
 from bot.outbound.alerts import AlertDesk
 from bot.outbound.confirmations import Confirmations
+from bot.outbound.storage_alarm import StorageAlarm
 from bot.usecases import filing, people
-from bot.usecases.errors import RulesRejected
+from bot.usecases.errors import RulesRejected, WriteRefused
 from bot.usecases.unit import unit_of_work
 from bot.webapp.auth import AuthError, Caller, InitDataChecker
 from bot.webapp.drafts import DraftStore
@@ -83,6 +85,8 @@ class Senders:
 
     alerts: AlertDesk
     confirmations: Confirmations
+    storage_alarm: StorageAlarm
+    """The admins hear once that the database refuses writes (the page says "not saved")."""
 
 
 class WebApi:
@@ -133,6 +137,11 @@ class WebApi:
                 )
             except AuthError as error:
                 return web.json_response({"error": t(fallback, error.key)}, status=error.status)
+            except WriteRefused as refused:
+                await self.senders.storage_alarm.raise_for(refused)
+                log.warning("not saved (%s): %s", request.path, refused.__cause__)
+                not_saved = t(fallback, "reliability.storage.not_saved")
+                return web.json_response({"error": not_saved}, status=503)
 
         return endpoint
 

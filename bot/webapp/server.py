@@ -102,7 +102,7 @@ class WebServer:
         """The server for a running bot, configured by the ``GRIDBOT_WEBAPP_*`` settings."""
         settings = deps.settings
         checker = InitDataChecker(token, timedelta(hours=settings.webapp_max_age_hours))
-        senders = Senders(bot.outbound.alerts, bot.confirmations)
+        senders = Senders(bot.outbound.alerts, bot.confirmations, bot.outbound.storage_alarm)
         api = WebApi(deps, DraftStore(bot.application), senders, checker)
         return cls(build_web_app(api), settings.webapp_host, settings.webapp_port)
 
