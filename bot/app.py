@@ -12,7 +12,7 @@ from telegram import (
     Bot,
     Update,
 )
-from telegram.constants import ParseMode
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -36,6 +36,7 @@ from bot.outbound.lanes import TELEGRAM_CHAT_LIMITS, ChatLimits
 from bot.outbound.retry import DEFAULT_BACKOFF, RetryingRateLimiter
 from bot.outbound.storage_alarm import StorageAlarm
 from bot.update_order import PerSenderUpdateProcessor
+from bot.usecases import reach, redelivery
 from bot.usecases.errors import WriteRefused
 from bot.webapp.server import WebServer
 from handlers.admin import AdminCommands
@@ -56,6 +57,10 @@ DEFAULT_READ_TIMEOUT = 5.0
 
 LOG_SCOPE_FIRST = -1000
 """Handler group that names the update in the log lines of everything that handles it."""
+SKIP_REDELIVERED_FIRST = -900
+"""Handler group that drops an update Telegram delivered again after it was handled."""
+REACH_FIRST = -800
+"""Handler group that notes a person is reachable again (they wrote) or not (they blocked)."""
 OWED_CONFIRMATIONS_FIRST = -500
 """Handler group that delivers confirmations a chat is still owed before anything else."""
 EDITS_FIRST = -100
@@ -136,6 +141,10 @@ def build_application(
     onboarding = Onboarding(deps)
     application.add_handler(TypeHandler(Update, _log_scope), group=LOG_SCOPE_FIRST)
     application.add_handler(
+        TypeHandler(Update, _skip_redelivered(deps)), group=SKIP_REDELIVERED_FIRST
+    )
+    application.add_handler(TypeHandler(Update, _track_reach(deps)), group=REACH_FIRST)
+    application.add_handler(
         TypeHandler(Update, checkin.confirmations.settle), group=OWED_CONFIRMATIONS_FIRST
     )
     application.add_handler(onboarding.edit_guard(), group=EDITS_FIRST)
@@ -144,7 +153,7 @@ def build_application(
     )
     application.add_handlers(onboarding.handlers())
     application.add_handler(
-        TypeHandler(Update, _flush_persistence), group=PERSIST_AFTER_EVERY_UPDATE
+        TypeHandler(Update, _flush_persistence(deps)), group=PERSIST_AFTER_EVERY_UPDATE
     )
     application.add_error_handler(_error_handler(settings.locale, outbound.storage_alarm))
     return RunningBot(application, outbound, checkin.confirmations)
@@ -155,16 +164,49 @@ async def _log_scope(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     logs.set_scope(f"update {update.update_id}")
 
 
-async def _flush_persistence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+def _skip_redelivered(deps: Dependencies) -> Any:
+    """Drop an update that was handled before (Telegram delivers an update again when the
+    bot stopped before confirming it): no second filing, no second reply."""
+
+    async def skip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not await redelivery.begin_update(deps, update.update_id):
+            log.info("update %s was handled before: delivered again, skipped", update.update_id)
+            raise ApplicationHandlerStop
+
+    return skip
+
+
+def _track_reach(deps: Dependencies) -> Any:
+    """Anything from a person's private chat means the bot reaches them again (see
+    :mod:`bot.usecases.reach`), except Telegram's notice that they blocked the bot: the next
+    send to them finds out, is recorded as blocked and told to the admins."""
+
+    async def track(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat, member = update.effective_chat, update.my_chat_member
+        if chat is None or chat.type != ChatType.PRIVATE:
+            return
+        if member is None or member.new_chat_member.status != ChatMemberStatus.BANNED:
+            await reach.wrote(deps, chat.id)
+
+    return track
+
+
+def _flush_persistence(deps: Dependencies) -> Any:
     """Write drafts and conversation states now, so a crash cannot lose an answer: all of
-    them in one transaction."""
-    application = context.application
-    persistence = application.persistence
-    if not isinstance(persistence, SQLitePersistence):
-        await application.update_persistence()
-        return
-    async with persistence.batched():
-        await application.update_persistence()
+    them in one transaction, which also records the update as handled (if nothing it did
+    earlier wrote anything, the record is written on its own)."""
+
+    async def flush(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        application = context.application
+        persistence = application.persistence
+        if isinstance(persistence, SQLitePersistence):
+            async with persistence.batched():
+                await application.update_persistence()
+        else:
+            await application.update_persistence()
+        await redelivery.finish_update(deps)
+
+    return flush
 
 
 def _error_handler(default: Locale, alarm: StorageAlarm) -> Any:

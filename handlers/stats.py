@@ -8,9 +8,11 @@ from telegram.ext import BaseHandler, CommandHandler, ContextTypes
 
 from bot.dependencies import Dependencies
 from bot.domain.dates import DEFAULT_DAYS, DateArgError, parse_range, split_day_args
-from bot.domain.stats import LateGrid, render_late, render_stats
+from bot.domain.models import Worker
+from bot.domain.stats import LateGrid, Reach, render_late, render_stats
 from bot.telegram_ui import escape
 from bot.usecases import standing, stats
+from bot.usecases.standing import MissingGrid
 from handlers.common import Turn
 from handlers.roles import Roles
 
@@ -58,7 +60,7 @@ class StatsCommands:
         late = [
             LateGrid(
                 missing.grid,
-                [(w.name, w.username, w.telegram_id is not None) for w in missing.workers],
+                [(w.name, w.username, reach_of(w, missing)) for w in missing.workers],
                 missing.reminders,
             )
             for missing in now.missing
@@ -73,3 +75,10 @@ class StatsCommands:
         )
         for text in messages:
             await turn.say(text)
+
+
+def reach_of(worker: Worker, missing: MissingGrid) -> Reach:
+    """Whether the bot reaches a missing grid's worker (see :data:`Reach`)."""
+    if worker.telegram_id is None:
+        return "unbound"
+    return "blocked" if worker in missing.blocked else "bound"

@@ -21,14 +21,17 @@ from pathlib import Path
 import aiosqlite
 
 from bot.i18n import Locale, t
+from storage import handled
 from storage.admins import AdminRepo
 from storage.alerts import AlertRepo
 from storage.audit import AuditRepo
 from storage.figures import FigureRepo
 from storage.forms import FormRepo
 from storage.groups import GroupRepo
+from storage.handled import HandledRepo
 from storage.health import WRITE_REFUSALS, WriteRefused, classify, probe
 from storage.meta import MetaRepo
+from storage.reach import ReachRepo
 from storage.reports import ReportRepo
 from storage.roster import RosterRepo
 from storage.rows import Params, in_thread
@@ -105,6 +108,8 @@ class Database:
         self.alerts = AlertRepo(self)
         self.admins = AdminRepo(self)
         self.forms = FormRepo(self)
+        self.handled = HandledRepo(self)
+        self.reach = ReachRepo(self)
 
     @classmethod
     async def open(cls, path: Path) -> Database:
@@ -131,6 +136,8 @@ class Database:
         db = cls(conn, path)
         await db.admins.load()
         await db.forms.load()
+        await db.handled.load()
+        await db.reach.load()
         return db
 
     async def __aenter__(self) -> Database:
@@ -179,8 +186,12 @@ class Database:
                 self._raise_if_refused(failure)
                 raise
             self._depth = depth + 1
+            handling = handled.current() if depth == 0 else None
             try:
                 yield conn
+                if handling is not None and not handling.recorded:
+                    for sql, params in handled.record_statements(handling):
+                        await conn.execute(sql, params)
                 await conn.execute(commit)
             except BaseException as failure:
                 if conn.in_transaction:  # SQLite may already have rolled back by itself
@@ -193,6 +204,8 @@ class Database:
             else:
                 if depth == 0:
                     self._refusing = False  # the disk takes writes (again)
+                if handling is not None:
+                    handling.recorded = True
             finally:
                 self._depth = depth
 
@@ -201,10 +214,17 @@ class Database:
 
         The same as executing each inside :meth:`transaction`, without a round trip through
         the event loop per statement (BEGIN, each write, COMMIT): for the small writes made
-        after every update. Inside a running transaction they join it (as a savepoint).
+        after every update. Inside a running transaction they join it (as a savepoint). Like
+        :meth:`transaction`, the outermost one records the update being handled, if any
+        (:mod:`storage.handled`).
         """
         async with self.read() as conn:
             depth = self._depth
+            handling = handled.current() if depth == 0 else None
+            if handling is not None and not handling.recorded:
+                statements = [*statements, *handled.record_statements(handling)]
+            if not statements:
+                return
             try:
                 await in_thread(conn, _write_all, statements, depth)
             except sqlite3.OperationalError as failure:
@@ -212,6 +232,8 @@ class Database:
                 raise
             if depth == 0:
                 self._refusing = False
+            if handling is not None:
+                handling.recorded = True
 
     def _raise_if_refused(self, failure: sqlite3.OperationalError) -> None:
         """A full disk or a read-only database becomes :class:`WriteRefused`."""

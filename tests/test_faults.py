@@ -8,6 +8,7 @@ of 6 s (the bot's read timeout raised to 10 s for it, so a slow answer is not ab
 
 from __future__ import annotations
 
+import asyncio
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,3 +120,41 @@ async def test_every_stored_report_gets_exactly_one_confirmation(
         f"sendMessage calls {len(calls)}, failed {sum(not call.ok for call in calls)}; "
         f"injected 500×{faults.server_errors} 429×{faults.rate_limits} slow×{faults.slow}"
     )
+
+
+def deliveries(emu: BotApiEmulator, update_id: int) -> int:
+    """How many getUpdates answers carried this update."""
+    return sum(
+        any(update.get("update_id") == update_id for update in call.result or [])
+        for call in emu.calls_to("getUpdates")
+        if call.ok
+    )
+
+
+async def test_an_update_delivered_again_is_neither_filed_nor_answered_twice(
+    bot: Harness,
+) -> None:
+    """The bot handles the worker's confirm, but every getUpdates that would confirm it to
+    Telegram fails (a 502 from a proxy) until the bot restarts: Telegram delivers the update
+    again to the new process. It is recognised and dropped: one report, one confirmation."""
+    wang = bot.user(730000001, "网格员1")
+    await bot.import_roster(roster(bot.settings.db.parent / "faults.csv", 2))
+    await handled(bot, await wang.send("/zero"))
+    await bot.emu.wait_for(lambda: bot.emu.polls_waiting > 0)  # the next poll is held
+    bot.emu.fail_next("getUpdates", status=502, times=1000)
+    press = await wang.press(CONFIRM_BUTTON)
+    await bot.emu.wait_for(lambda: confirmations(wang) == 1)
+    await asyncio.wait_for(bot.running.application.update_queue.join(), 10)
+    seen_before = len(wang.inbox())
+    await bot.stop()  # its last poll, confirming the update, fails too
+    bot.emu.clear_faults()
+    await bot.start()
+    await handled(bot, press)
+
+    assert deliveries(bot.emu, press.update_id) == 2, "Telegram delivered the update again"
+    assert len(wang.inbox()) == seen_before and confirmations(wang) == 1
+    grid = await bot.deps.db.roster.grid_by_code("F-001")
+    assert grid is not None
+    report = await bot.deps.db.reports.get(grid.id, DAY)
+    assert report is not None and [version.version for version in report.versions] == [1]
+    print(f"redelivered: update {press.update_id} delivered 2 times, handled once")

@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, time, tzinfo
+from typing import Literal
 
 from bot.domain.dates import DayRange
 from bot.domain.digest.text import TELEGRAM_LIMIT, Line, to_messages
@@ -223,13 +224,19 @@ def clock_minutes(minute: float | None) -> str:
 # --- who has not reported yet ----------------------------------------------------------------
 
 
+Reach = Literal["bound", "unbound", "blocked"]
+"""Whether the bot reaches a worker: bound to Telegram, not bound, or bound but Telegram
+refuses the bot's messages (they blocked it)."""
+UNREACHABLE_NOTE = {"unbound": "stats.late.unbound", "blocked": "reliability.blocked_late"}
+
+
 @dataclass(frozen=True, slots=True)
 class LateGrid:
     """A grid without a report today, and the workers to chase."""
 
     grid: Grid
-    workers: Sequence[tuple[str, str | None, bool]]
-    """(name, @username or None, whether bound to a Telegram account)."""
+    workers: Sequence[tuple[str, str | None, Reach]]
+    """(name, @username or None, whether the bot can reach them)."""
     reminders: int
 
 
@@ -281,6 +288,6 @@ def render_late(
     return to_messages(lines, max_chars)
 
 
-def _worker(locale: Locale, name: str, username: str | None, bound: bool) -> str:
+def _worker(locale: Locale, name: str, username: str | None, reach: Reach) -> str:
     shown = f"{name} @{username}" if username else name
-    return shown if bound else t(locale, "stats.late.unbound", worker=shown)
+    return shown if reach == "bound" else t(locale, UNREACHABLE_NOTE[reach], worker=shown)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Generic, TypeVar
@@ -25,6 +25,7 @@ from bot.domain.grid_names import grid_name
 from bot.i18n import t
 from bot.outbound.retry import counting
 from bot.usecases.people import grid_of, worker_of
+from bot.usecases.reach import is_unreachable, refused
 from bot.usecases.send_log import (
     SendKey,
     SendStatus,
@@ -98,12 +99,11 @@ class Courier:
             record = await claim_send(self.deps, key, grid_id=grid_id, planned_at=planned_at)
             if record.status.final:
                 return Delivery(record.status)
-            blocked = await found_blocked(self.deps, key.day, key.target)
-            claim = Claim(record.status, blocked)
+            claim = Claim(record.status, await self._refuses(key))
         if claim.status.final:
             return Delivery(claim.status)
         if claim.blocked:
-            error = "blocked earlier today"
+            error = "blocked earlier (a person: until they write to the bot again)"
             await finish_send(self.deps, key, SendStatus.BLOCKED, attempts=0, error=error)
             return Delivery(SendStatus.BLOCKED)
         with counting() as attempts:
@@ -136,8 +136,14 @@ class Courier:
         )
         return Delivery(SendStatus.FAILED)
 
+    async def _refuses(self, key: SendKey) -> bool:
+        """Whether the send's chat refuses the bot's messages (see :func:`_refused`)."""
+        removed = key.target < 0 and await found_blocked(self.deps, key.day, key.target)
+        return _refused(self.deps, key.target, {key.target} if removed else set())
+
     async def _blocked(self, key: SendKey, failure: Exception, attempts: int) -> None:
         await finish_send(self.deps, key, SendStatus.BLOCKED, attempts=attempts, error=str(failure))
+        await refused(self.deps, key.target, str(failure))
         await self.tell_admins_once(
             f"blocked:{key.target}",
             "outbound.admin_blocked",
@@ -167,7 +173,7 @@ class Courier:
         records = await claim_sends(self.deps, sends, planned_at=planned_at)
         blocked = {day: await blocked_chats(self.deps, day) for day in {key.day for key in records}}
         return {
-            key: Claim(record.status, key.target in blocked[key.day])
+            key: Claim(record.status, _refused(self.deps, key.target, blocked[key.day]))
             for key, record in records.items()
         }
 
@@ -229,3 +235,9 @@ def in_order(parts: Sequence[Callable[[], Awaitable[object]]]) -> Callable[[], A
 def _unreachable(failure: BadRequest) -> bool:
     """A chat that does not exist for the bot (never started it, or deleted)."""
     return "chat not found" in failure.message.lower()
+
+
+def _refused(deps: Dependencies, chat: int, groups_blocked: Container[int]) -> bool:
+    """A person who refused the bot's messages, until they write to it again; a group that
+    removed the bot (one of ``groups_blocked``), for the rest of the day."""
+    return is_unreachable(deps, chat) if chat > 0 else chat in groups_blocked

@@ -152,12 +152,7 @@ class DailyNotices:
             )
         ]
         for due in missing:
-            shown = (
-                t(locale, "notices.unreachable", worker=worker.name)
-                if worker.telegram_id is None
-                else worker.name
-                for worker in due.workers
-            )
+            shown = (_shown(locale, due, worker) for worker in due.workers)
             names = listing(locale, shown) or t(locale, "outbound.nobody_bound")
             lines.append(
                 Line(
@@ -173,3 +168,13 @@ class DailyNotices:
                 )
             )
         return lines
+
+
+def _shown(locale: Locale, due: MissingGrid, worker: Worker) -> str:
+    """A missing grid's worker in the supervisors' list, marked when the bot cannot reach
+    them (never bound, or Telegram refuses the bot's messages): they got no reminders."""
+    if worker.telegram_id is None:
+        return t(locale, "notices.unreachable", worker=worker.name)
+    if worker in due.blocked:
+        return t(locale, "reliability.blocked", worker=worker.name)
+    return worker.name

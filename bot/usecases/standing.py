@@ -14,6 +14,7 @@ from datetime import date
 from bot.dependencies import Dependencies
 from bot.domain.models import Area, Grid, Worker
 from bot.domain.status import Completeness, GridDay
+from bot.usecases.reach import is_unreachable
 from storage.ledger import LedgerReader
 
 
@@ -24,8 +25,11 @@ class MissingGrid:
     grid: Grid
     workers: tuple[Worker, ...]
     reachable: tuple[Worker, ...]
-    """Bound to Telegram and not away today."""
+    """Bound to Telegram, not away today and not refusing the bot's messages."""
     reminders: int
+    blocked: tuple[Worker, ...] = ()
+    """Bound to Telegram, but Telegram refuses messages to them (they blocked the bot…):
+    shown as unreachable, never nagged, until they write to the bot again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,10 +58,17 @@ async def standing(deps: Dependencies, day: date, area: Area | None = None) -> S
     missing = []
     for grid_day in missing_days:
         workers = tuple(workers_of.get(grid_day.grid.id, ()))
-        reachable = tuple(
-            worker for worker in workers if worker.telegram_id is not None and worker.id not in away
+        blocked = tuple(
+            worker
+            for worker in workers
+            if worker.telegram_id is not None and is_unreachable(deps, worker.telegram_id)
         )
-        missing.append(MissingGrid(grid_day.grid, workers, reachable, grid_day.reminders))
+        reachable = tuple(
+            worker
+            for worker in workers
+            if worker.telegram_id is not None and worker.id not in away and worker not in blocked
+        )
+        missing.append(MissingGrid(grid_day.grid, workers, reachable, grid_day.reminders, blocked))
     return Standing(day, tuple(grid_days), tuple(missing))
 
 
