@@ -52,8 +52,10 @@ from storage.persistence import SQLitePersistence
 
 log = logging.getLogger(__name__)
 
-DEFAULT_READ_TIMEOUT = 5.0
-"""Seconds a Bot API call waits for its answer (python-telegram-bot's own default)."""
+DEFAULT_READ_TIMEOUT = 20.0
+"""Seconds a Bot API call waits for its answer (python-telegram-bot's default is 5): a send
+given up on may still be delivered by Telegram, late, and sending it again makes it arrive
+twice, so the bot waits long enough for that to be rare (see :mod:`bot.outbound.retry`)."""
 
 LOG_SCOPE_FIRST = -1000
 """Handler group that names the update in the log lines of everything that handles it."""

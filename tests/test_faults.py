@@ -158,3 +158,23 @@ async def test_an_update_delivered_again_is_neither_filed_nor_answered_twice(
     report = await bot.deps.db.reports.get(grid.id, DAY)
     assert report is not None and [version.version for version in report.versions] == [1]
     print(f"redelivered: update {press.update_id} delivered 2 times, handled once")
+
+
+async def test_a_reply_answered_late_is_sent_again_the_trade_off(bot: Harness) -> None:
+    """Replies are retried after a late answer, since losing a confirmation is worse than a
+    second copy: if Telegram's answer is lost in a 504 after the read timeout (shortened from
+    20 s), the retry delivers the one confirmation; if Telegram delivered it late, the worker
+    sees it twice. That is the price; a 20 s read timeout keeps it rare. (Scheduled sends are
+    not sent again: test_day.)"""
+    bot.read_timeout = 0.5
+    await bot.restart()
+    await bot.import_roster(roster(bot.settings.db.parent / "faults.csv", 2))
+    lost, late = bot.user(730000000, "网格员0"), bot.user(730000001, "网格员1")
+    for user, fault in ((lost, {"status": 504}), (late, {})):
+        await handled(bot, await user.send("/zero"))
+        bot.emu.fail_next("sendMessage", delay=1.5, **fault)  # the confirmation
+        await handled(bot, await user.press(CONFIRM_BUTTON))
+        await bot.emu.wait_for(lambda user=user: confirmations(user) >= 1)
+    await bot.emu.wait_for(lambda: confirmations(late) == 2)
+    assert confirmations(lost) == 1
+    print("late answers: a reply lost in a 504 after the timeout once, one delivered late twice")

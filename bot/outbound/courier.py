@@ -23,7 +23,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from bot.dependencies import Dependencies
 from bot.domain.grid_names import grid_name
 from bot.i18n import t
-from bot.outbound.retry import counting
+from bot.outbound.retry import UnconfirmedSend, counting
 from bot.usecases.people import grid_of, worker_of
 from bot.usecases.reach import is_unreachable, refused
 from bot.usecases.send_log import (
@@ -115,6 +115,12 @@ class Courier:
                 else:
                     await self._blocked(key, failure, attempts.count)
                     return Delivery(SendStatus.BLOCKED)
+            except UnconfirmedSend as late:  # most likely delivered: never sent twice
+                log.warning("send %s: %s", key, late)
+                await finish_send(
+                    self.deps, key, SendStatus.SENT, attempts=attempts.count, error=str(late)
+                )
+                return Delivery(SendStatus.SENT)
             except (RetryAfter, NetworkError) as failure:  # after the retry policy's tries
                 error = str(failure)
             else:
@@ -225,9 +231,15 @@ def in_order(parts: Sequence[Callable[[], Awaitable[object]]]) -> Callable[[], A
 
     async def send() -> None:
         nonlocal done
+        late: UnconfirmedSend | None = None
         while done < len(parts):
-            await parts[done]()
+            try:
+                await parts[done]()
+            except UnconfirmedSend as failure:  # most likely delivered: go on with the rest
+                late = failure
             done += 1
+        if late is not None:
+            raise late
 
     return send
 

@@ -64,6 +64,11 @@ def bulk_sends() -> Iterator[None]:
         _lane.reset(token)
 
 
+def in_bulk_lane() -> bool:
+    """Whether the sends made now are scheduled ones (inside :func:`bulk_sends`)."""
+    return _lane.get() == BULK
+
+
 @dataclass(frozen=True)
 class ChatLimits:
     """How fast one chat may receive messages: ``private_burst`` messages in any

@@ -9,6 +9,17 @@ Forbidden, a rejected token) are never retried: they would fail the same way aga
 Only calls that deliver something to a user are retried; ``getUpdates`` has the updater's
 own loop, and start-up calls (``getMe``, command menus) fail fast with one line.
 
+A late answer is the one case where a retry can make a message arrive twice: the request
+reached Telegram whole (the timeout struck while waiting for the answer), so Telegram may
+have delivered it, only late, and the Bot API has no idempotency key. Sends wait long for
+their answer (``DEFAULT_READ_TIMEOUT`` in :mod:`bot.app`, 20 s) so that this is rare, and
+then: a scheduled send (the bulk lane: prompts, reminders, escalations, digests) is not
+sent again — :class:`UnconfirmedSend`, recorded as sent but unconfirmed — since a second
+copy to everyone is worse than the rare one Telegram took and then lost; a reply to a person
+(confirmations, answers, an urgent alert raised by a report) is sent again — a second copy
+is better than silence after someone filed a report. Timeouts before the request was sent
+whole (connecting, waiting for a connection, writing) are retried like network errors.
+
 A caller that records attempts (the courier's send log) counts them with :func:`counting`.
 """
 
@@ -22,9 +33,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Final
 
-from telegram.error import BadRequest, NetworkError
+import httpx
+from telegram.error import BadRequest, NetworkError, TimedOut
 
-from bot.outbound.lanes import TELEGRAM_CHAT_LIMITS, ChatLimits, LaneRateLimiter
+from bot.outbound.lanes import TELEGRAM_CHAT_LIMITS, ChatLimits, LaneRateLimiter, in_bulk_lane
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +76,22 @@ def retried(endpoint: str) -> bool:
     return endpoint.startswith(RETRIED_PREFIXES)
 
 
+class UnconfirmedSend(TimedOut):
+    """A scheduled send's answer did not come in time after the request reached Telegram:
+    most likely delivered late; not sent again (see the module docstring)."""
+
+    def __init__(self, endpoint: str) -> None:
+        super().__init__(
+            f"{endpoint}: no answer in time after the request reached Telegram; most likely"
+            " delivered late, not sent again so that it cannot arrive twice"
+        )
+
+
+def reached_telegram(failure: NetworkError) -> bool:
+    """A timeout that struck while waiting for the answer: the request was sent whole."""
+    return isinstance(failure, TimedOut) and isinstance(failure.__cause__, httpx.ReadTimeout)
+
+
 class RetryingRateLimiter(LaneRateLimiter):
     """Telegram's limits and the one retry policy (see the module docstring)."""
 
@@ -101,6 +129,8 @@ class RetryingRateLimiter(LaneRateLimiter):
             except NetworkError as failure:
                 if pause is None:
                     raise
+                if in_bulk_lane() and reached_telegram(failure):
+                    raise UnconfirmedSend(endpoint) from failure
                 log.warning("%s failed (attempt %d), retrying: %s", endpoint, attempt, failure)
                 await asyncio.sleep(pause)
         raise AssertionError("unreachable: the last attempt returns or raises")
