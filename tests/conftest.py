@@ -6,7 +6,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from harness import DAY, Harness
+from harness import DAY, Harness, started
 from hypothesis import HealthCheck, settings
 
 from bot.clock import ManualClock
@@ -41,10 +41,5 @@ async def bot(
     emulator: BotApiEmulator, clock: ManualClock, tmp_path: Path
 ) -> AsyncIterator[Harness]:
     """The real bot with the sample roster imported, polling the emulator."""
-    harness = Harness(emulator, clock, tmp_path / "gridbot.sqlite3")
-    await harness.start()
-    await harness.import_roster()
-    try:
+    async with started(Harness(emulator, clock, tmp_path / "gridbot.sqlite3")) as harness:
         yield harness
-    finally:
-        await harness.stop()

@@ -7,7 +7,8 @@ storage (a real SQLite file) and persistence are the real ones.
 from __future__ import annotations
 
 import asyncio
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -169,6 +170,18 @@ class Harness:
         grid = await self.deps.db.roster.grid_by_code(grid_code)
         assert grid is not None
         return await self.deps.db.reports.get(grid.id, day)
+
+
+@asynccontextmanager
+async def started(harness: Harness, roster: Path | None = ROSTER) -> AsyncIterator[Harness]:
+    """``harness`` running with ``roster`` imported (None: none), stopped at the end."""
+    await harness.start()
+    try:
+        if roster is not None:
+            await harness.import_roster(roster)
+        yield harness
+    finally:
+        await harness.stop()
 
 
 def texts(messages: list[SentMessage]) -> str:

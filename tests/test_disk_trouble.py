@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import ADMIN_ID, Harness, texts
+from harness import ADMIN_ID, Harness, started, texts
 from test_cli import gridbot
 from test_ops import ops_env
 
@@ -74,13 +74,8 @@ async def on_small_disk(
 ) -> AsyncIterator[Harness]:
     """The real bot with its database on a small disk of its own."""
     with small_disk(tmp_path / "disk") as disk:
-        harness = Harness(emulator, clock, disk / "gridbot.sqlite3")
-        await harness.start()
-        await harness.import_roster()
-        try:
+        async with started(Harness(emulator, clock, disk / "gridbot.sqlite3")) as harness:
             yield harness
-        finally:
-            await harness.stop()
 
 
 async def fill_disk(bot: Harness) -> Path:

@@ -12,7 +12,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
-from harness import ADMIN_ID, DAY, Harness
+from harness import ADMIN_ID, DAY, Harness, started
 from ledger_scenario import counts
 from openpyxl import load_workbook
 
@@ -33,14 +33,10 @@ async def district(
     """The bot with the district roster imported; by 16:00 four grids in five have filed
     (one in four of those a zero report), every fortieth is excused, the rest are missing."""
     harness = Harness(emulator, clock, tmp_path / "gridbot.sqlite3")
-    await harness.start()
-    try:
-        await harness.import_roster(DISTRICT_ROSTER)
+    async with started(harness, DISTRICT_ROSTER):
         harness.at(16, 0)
         await _file_the_day(harness)
         yield harness
-    finally:
-        await harness.stop()
 
 
 async def _file_the_day(bot: Harness) -> None:

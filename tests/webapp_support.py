@@ -10,7 +10,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from harness import Harness
+from harness import Harness, started
 
 from bot.clock import ManualClock
 from bot.config import Settings
@@ -35,12 +35,8 @@ async def bot(
     """The real bot with the sample roster, serving the Mini App on a free loopback port."""
     harness = Harness(emulator, clock, tmp_path / "gridbot.sqlite3")
     harness.settings = with_page(harness.settings)
-    await harness.start()
-    await harness.import_roster()
-    try:
+    async with started(harness):
         yield harness
-    finally:
-        await harness.stop()
 
 
 def page_url(bot: Harness) -> str:
