@@ -63,7 +63,16 @@ class CsvTable:
 
     def append(self, row: Row) -> None:
         """Add one row."""
-        self._writer.writerow([self._text(index, value) for index, value in enumerate(row)])
+        cells: list[object] = []
+        for index, value in enumerate(row):
+            kind = type(value)
+            if kind is str:
+                cells.append(_guarded(value))  # type: ignore[arg-type]
+            elif kind is int or value is None:
+                cells.append(value)  # the csv module writes None as an empty cell
+            else:
+                cells.append(self._text(index, value))
+        self._writer.writerow(cells)
         self.rows_written += 1
 
     def spelling(self) -> RowSpelling:

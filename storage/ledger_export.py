@@ -3,11 +3,15 @@
 A ledger of a year of a thousand grids is 365,000 rows of 27 cells. Building each row in
 Python (a report object per grid-day, a JSON decode per version, a type check per cell) costs
 about 80 µs a row; here SQLite does that work: one query per day joins the grids in scope
-with that day's reports, current versions, running figures (each stock's closing, kept by
-:mod:`storage.figures`), excusals and reminders, and *spells* each row as the writer would
-(:class:`bot.xlsx.RowSpelling`: an XLSX ``<row>``'s cells or a CSV line), so Python only
-passes whole rows on. Free text goes through the writer's own escaping (registered as the SQL
-function ``cell_text_N``), so the safety rules of both formats are those of the writers.
+with that day's reports, their current versions and running figures (each stock's closing,
+kept by :mod:`storage.figures`), excusals and reminders, and *spells* each row as the writer
+would (:class:`bot.xlsx.RowSpelling`: an XLSX ``<row>``'s cells or a CSV line), so Python
+only passes whole rows on. Versions and figures are read from the compact copy triggers keep
+of them (``ledger_reports``, ``ledger_figures``: migration 0008): small JSON arrays by field
+position instead of JSON objects, each report's current version without a lookup, a day's
+figures on a few pages. Free text goes through the writer's own escaping (registered as the
+SQL function ``cell_text_N``; names are spelled once per export), so the safety rules of
+both formats are those of the writers.
 
 Everything runs on one read-only connection inside one read transaction
 (:func:`open_snapshot`), in the caller's thread: a worker thread, so the event loop never
@@ -40,6 +44,9 @@ _EXCEL_DAY_0 = date(1899, 12, 30)
 _EXCEL_EPOCH_UNIX_DAYS = 25569
 """Days from Excel's day 0 (1899-12-30) to 1970-01-01."""
 _tables = count(1)
+_CACHE_KB = 32768
+"""The snapshot's page cache: a day's rows of each table stay in it for the next day's
+(SQLite's default of 2 MB makes every grid's lookup of every day read its pages again)."""
 
 
 @contextmanager
@@ -50,6 +57,7 @@ def open_snapshot(path: Path) -> Iterator[sqlite3.Connection]:
     try:
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute(f"PRAGMA cache_size = -{_CACHE_KB}")
         conn.execute("BEGIN")
         yield conn
     finally:
@@ -104,8 +112,8 @@ class LedgerSource:
         rows = self._conn.execute(
             "SELECT s.pos, i.category, i.urgent, i.description, r.submitted_at"
             " FROM reports r JOIN temp.ledger_grids s ON s.grid_id = r.grid_id"
-            f" JOIN report_versions v ON v.report_id = r.id AND {_CURRENT}"
-            " JOIN incidents i ON i.version_id = v.id"
+            " JOIN ledger_reports v ON v.report_id = r.id"
+            " JOIN incidents i ON i.version_id = v.version_id"
             " WHERE r.day = ? ORDER BY s.pos, i.position",
             (to_db_day(day),),
         )
@@ -120,8 +128,8 @@ class LedgerSource:
         reports = conn.execute(
             "SELECT r.*, w.name AS submitted_by_name FROM reports r"
             " JOIN temp.ledger_grids s ON s.grid_id = r.grid_id"
-            " JOIN workers w ON w.id = r.submitted_by WHERE r.day = ? AND EXISTS"
-            " (SELECT 1 FROM report_versions WHERE report_id = r.id AND version > 1)"
+            " JOIN workers w ON w.id = r.submitted_by JOIN ledger_reports v ON v.report_id = r.id"
+            " WHERE r.day = ? AND v.version > 1"
             " ORDER BY s.pos",
             (to_db_day(day),),
         ).fetchall()
@@ -143,7 +151,6 @@ class LedgerSource:
         return assemble_reports(reports, versions, incidents)
 
 
-_CURRENT = "v.version = (SELECT max(version) FROM report_versions WHERE report_id = r.id)"
 _KIND = (
     "CASE WHEN r.id IS NULL THEN (CASE WHEN e.reason IS NULL THEN {missing} ELSE {excused} END)"
     " WHEN r.late THEN (CASE WHEN v.kind = 'zero' THEN {late_zero} ELSE {late} END)"
@@ -154,10 +161,10 @@ _FROM = (
     " FROM temp.ledger_grids s"
     " JOIN temp.{cells} t ON t.pos = s.pos"
     " LEFT JOIN reports r ON r.grid_id = s.grid_id AND r.day = :day"
-    f" LEFT JOIN report_versions v ON v.report_id = r.id AND {_CURRENT}"
-    " LEFT JOIN workers w ON w.id = r.submitted_by"
+    " LEFT JOIN ledger_reports v ON v.report_id = r.id"
+    " LEFT JOIN temp.{names} w ON w.id = r.submitted_by"
     " LEFT JOIN excusals e ON e.grid_id = s.grid_id AND e.day = :day"
-    " LEFT JOIN report_figures f ON f.grid_id = s.grid_id AND f.day = :day"
+    " LEFT JOIN ledger_figures f ON f.day = :day AND f.grid_id = s.grid_id"
     " WHERE r.id IS NOT NULL OR (:reporting AND s.active AND s.since <= :day)"
     " ORDER BY s.pos"
 )
@@ -190,8 +197,10 @@ class ReportRows:
         self._text = f"cell_text_{number}"
         conn.create_function(self._text, 1, _text_function(spelling), deterministic=True)
         self._params: dict[str, object] = {}
-        cells = f"ledger_cells_{number}"
+        self._positions = {key: position - 1 for position, key in conn.execute(_KEYS)}
+        cells, self._names = f"ledger_cells_{number}", f"ledger_names_{number}"
         self._spell_grids(cells, scope)
+        self._spell_names(columns)
         head = len(columns.head)
         spelled = [self._cell(index, name) for index, name in enumerate(columns.head)]
         spelled += [self._field(head + n, n) for n in range(len(columns.fields))]
@@ -200,7 +209,8 @@ class ReportRows:
             self._params["row_end"] = spelling.end
             row = f"{row} || :row_end"
         self._sql = (
-            f"SELECT s.area_id * 8 + ({_KIND}) AS tally, {row}" + _FROM.format(cells=cells)
+            f"SELECT s.area_id * 8 + ({_KIND}) AS tally, {row}"
+            + _FROM.format(cells=cells, names=self._names)
         ).replace("{offset}", self._offset_expression(offsets))
 
     def day(self, day: date, reporting: bool, asked: Sequence[bool]) -> tuple[list[str], Tally]:
@@ -210,7 +220,9 @@ class ReportRows:
         params = dict(self._params)
         params.update(day=to_db_day(day), reporting=int(reporting), day_cell=self._day(day))
         params.update({f"asked{index}": int(flag) for index, flag in enumerate(asked)})
-        found = self._conn.execute(self._sql, params).fetchall()
+        cursor = self._conn.cursor()
+        cursor.row_factory = None  # plain tuples
+        found = cursor.execute(self._sql, params).fetchall()
         tally = Counter(map(itemgetter(0), found))
         kinds = {
             (area_id, GridDayKind(kind)): number
@@ -238,6 +250,18 @@ class ReportRows:
             ],
         )
 
+    def _spell_names(self, columns: ReportColumns) -> None:
+        """Each worker's name as a whole cell of the "submitted by" column, spelled once."""
+        self._conn.execute(f"CREATE TEMP TABLE {self._names} (id INTEGER PRIMARY KEY, cell)")
+        if "submitted_by" not in columns.head:
+            return
+        index = columns.head.index("submitted_by")
+        text = self._constant.text
+        self._conn.executemany(
+            f"INSERT INTO temp.{self._names} VALUES (?, ?)",
+            [(id_, text(index, name)) for id_, name in self._conn.execute(_WORKERS)],
+        )
+
     def _cell(self, index: int, name: str) -> str:
         """The SQL expression spelling column ``name`` (at ``index``) of a row."""
         if name == "day":
@@ -252,16 +276,16 @@ class ReportRows:
         if name == "submitted_at":
             return self._moment(index, "r.submitted_at")
         if name == "submitted_by":
-            return self._wrap(index, f"{self._text}(w.name)", text=True)
+            return "w.cell"
         if name == "corrections":
             return self._wrap(index, "v.version - 1")
         if name == "excused":
-            return self._wrap(index, f"{self._text}(e.reason)", text=True)
+            reason = f"CASE WHEN e.reason IS NOT NULL THEN {self._text}(e.reason) END"
+            return self._wrap(index, reason, text=True)
         if name == "reminders":
             return self._wrap(index, f"coalesce({_REMINDERS}, 0)")
         if name == "incidents":
-            count_sql = "(SELECT count(*) FROM incidents WHERE version_id = v.id)"
-            return self._wrap(index, f"CASE WHEN r.id IS NOT NULL THEN {count_sql} END")
+            return self._wrap(index, "v.incidents")
         raise ValueError(f"no such column of the reports table: {name}")
 
     def _join(self, cells: list[str]) -> str:
@@ -278,10 +302,12 @@ class ReportRows:
 
     def _field(self, index: int, position: int) -> str:
         field = self._columns.fields[position]
+        if field.key not in self._positions:  # never answered nor figured: empty
+            return "NULL"
         path = f"p{index}"
-        self._params[path] = f'$."{field.key}"' + ("[0]" if field.stock else "")
+        self._params[path] = f"$[{self._positions[field.key]}]"
         if field.stock:
-            value = self._wrap(index, f"json_extract(f.runs, :{path})")
+            value = self._wrap(index, f"json_extract(f.firsts, :{path})")
         else:
             answer = f"json_extract(v.answers, :{path})"
             choices = [f"WHEN :k{index}_{n} THEN :l{index}_{n}" for n in range(len(field.choices))]
@@ -340,6 +366,9 @@ class ReportRows:
         return self._constant.text(0, day.isoformat())
 
 
+_WORKERS = "SELECT id, name FROM workers"
+_KEYS = "SELECT position, key FROM ledger_keys"
+"""Where each field is in the arrays of ``ledger_reports`` and ``ledger_figures``."""
 _GRID_CELLS = {"area": "a", "grid_code": "c", "grid": "n"}
 _PRINTF_ARGS = 100
 Tally = dict[tuple[int, GridDayKind], int]

@@ -71,23 +71,19 @@ def in_bulk_lane() -> bool:
 
 @dataclass(frozen=True)
 class ChatLimits:
-    """How many messages one chat may receive in any window of time, as (messages, seconds):
-    ``private`` to a private chat, ``group`` to a group."""
+    """How fast one chat may receive messages: ``private_burst`` messages in any
+    ``private_burst`` seconds to a private chat, ``group_per_minute`` a minute to a group."""
 
-    private: tuple[int, float] = (PRIVATE_BURST, float(PRIVATE_BURST))
-    """A burst of three, then one a second."""
-    group: tuple[int, float] = (GROUP_PER_MINUTE, 60.0)
+    private_burst: int = PRIVATE_BURST
+    group_per_minute: int = GROUP_PER_MINUTE
 
 
 TELEGRAM_CHAT_LIMITS = ChatLimits()
-"""Telegram's own per-chat limits: what the bot keeps to in production."""
-FAST_FORWARD_CHAT_LIMITS = ChatLimits(
-    private=(OVERALL_PER_SECOND, 1.0), group=(OVERALL_PER_SECOND, 1.0)
-)
-"""For the demo and the tests, whose simulated people answer at machine speed against the
-local emulator, in days played in fast-forward: pacing each chat at one message a second of
-real time would stretch a demo day to minutes. One chat may take as many as the overall limit
-(30 a second), which still holds, however many messages that chat has had before."""
+"""Telegram's own per-chat limits: what the bot keeps to in production and in the tests."""
+FAST_FORWARD_CHAT_LIMITS = ChatLimits(private_burst=1_000, group_per_minute=60_000)
+"""For the demo, whose simulated people answer at machine speed through days played in
+fast-forward against the local emulator: pacing each chat at one message a second of real
+time would stretch a demo day to minutes. The overall 30 a second still holds."""
 
 
 @dataclass
@@ -233,8 +229,13 @@ class LaneRateLimiter(BaseRateLimiter[None]):
         chat = self._chats.get(key)
         if chat is None:
             group = isinstance(key, str) or key < 0
-            limit, period = self._chat_limits.group if group else self._chat_limits.private
-            chat = self._chats[key] = _Chat(_Window(limit, period))
+            limits = self._chat_limits
+            window = (
+                _Window(limits.group_per_minute, 60.0)
+                if group
+                else _Window(limits.private_burst, float(limits.private_burst))
+            )
+            chat = self._chats[key] = _Chat(window)
         return chat
 
     async def _overall_slot(self, lane: int) -> None:
