@@ -206,16 +206,24 @@ class ReportRepo:
             )
         return bool(row and row["filed"])
 
-    async def filed_days(self, first: date, last: date) -> dict[tuple[int, date], bool]:
-        """Every (grid id, day) with a report from ``first`` to ``last``, and whether it was
-        late: what a tally of late and missing days needs, without the reports' contents."""
+    async def late_and_missing(self, days: Sequence[date]) -> dict[int, tuple[int, int]]:
+        """Per grid, on how many of ``days`` its report was late and on how many it had
+        neither a report nor an excusal: what a tally of late and missing days needs, counted
+        by SQLite. A grid left out missed every one of ``days``."""
         async with self._db.read() as conn:
             rows = await fetch_all(
                 conn,
-                "SELECT grid_id, day, late FROM reports WHERE day BETWEEN ? AND ?",
-                (to_db_day(first), to_db_day(last)),
+                "SELECT grid_id, sum(filed) AS filed, sum(late) AS late, sum(excused) AS excused"
+                " FROM (SELECT grid_id, 1 AS filed, late, 0 AS excused FROM reports"
+                "  WHERE day IN (SELECT value FROM json_each(:days))"
+                " UNION ALL SELECT e.grid_id, 0, 0, 1 FROM excusals e"
+                "  WHERE e.day IN (SELECT value FROM json_each(:days)) AND NOT EXISTS"
+                "  (SELECT 1 FROM reports r WHERE r.grid_id = e.grid_id AND r.day = e.day))"
+                " GROUP BY grid_id",
+                {"days": to_json([to_db_day(day) for day in days])},
             )
-        return await asyncio.to_thread(_filed, rows)
+        count = len(days)
+        return {int(row[0]): (int(row[2]), count - int(row[1]) - int(row[3])) for row in rows}
 
     async def corrected_since(self, since: datetime, *, up_to: date) -> list[Report]:
         """Reports of days up to ``up_to`` corrected after ``since``, with every version."""
@@ -297,12 +305,6 @@ async def _load(conn: aiosqlite.Connection, where: str, params: Params) -> list[
     if len(reports) > _OFF_LOOP:
         return await asyncio.to_thread(assemble_reports, reports, version_rows, incident_rows)
     return assemble_reports(reports, version_rows, incident_rows)
-
-
-def _filed(rows: Sequence[sqlite3.Row]) -> dict[tuple[int, date], bool]:
-    """(grid id, day) → late, from the rows of :meth:`ReportRepo.filed_days` (in a worker
-    thread: a week of ten thousand grids is seventy thousand rows)."""
-    return {(int(row["grid_id"]), from_db_day(row["day"])): bool(row["late"]) for row in rows}
 
 
 def assemble_reports(

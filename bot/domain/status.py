@@ -12,6 +12,7 @@ and "timeliness").
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -118,16 +119,16 @@ class Completeness:
         """Count the grid-days of one day, each grid once (ValueError otherwise)."""
         days = list(grid_days)
         _check_one_day(days)
-        reported = sum(day.is_reported for day in days)
-        missing = sum(day.is_missing for day in days)
+        counted = Counter(_counted(day) for day in days)
+        reported = counted[_ON_TIME] + counted[_LATE] + counted[_ON_TIME_ZERO] + counted[_LATE_ZERO]
         return cls(
-            expected=reported + missing,
+            expected=reported + counted[_MISSING],
             reported=reported,
-            on_time=sum(day.is_reported and not day.is_late for day in days),
-            late=sum(day.is_late for day in days),
-            zero=sum(day.is_zero for day in days),
-            missing=missing,
-            excused=sum(day.is_excused for day in days),
+            on_time=counted[_ON_TIME] + counted[_ON_TIME_ZERO],
+            late=counted[_LATE] + counted[_LATE_ZERO],
+            zero=counted[_ON_TIME_ZERO] + counted[_LATE_ZERO],
+            missing=counted[_MISSING],
+            excused=counted[_EXCUSED],
         )
 
     @property
@@ -182,6 +183,17 @@ class Tally:
         """Grids late or missing at least once: most missed first, then most late."""
         flagged = [row for row in self.rows if row.late or row.missing]
         return tuple(sorted(flagged, key=lambda row: (-row.missing, -row.late)))
+
+
+_MISSING, _EXCUSED, _ON_TIME, _LATE, _ON_TIME_ZERO, _LATE_ZERO = range(6)
+
+
+def _counted(day: GridDay) -> int:
+    """Which of the exclusive cases above a grid-day is (a report: its timeliness and kind)."""
+    report = day.report
+    if report is None:
+        return _MISSING if day.excused_reason is None else _EXCUSED
+    return (_LATE if report.late else _ON_TIME) + 2 * (report.kind == ReportKind.ZERO)
 
 
 def _check_one_day(days: Sequence[GridDay]) -> None:

@@ -209,29 +209,10 @@ class _DigestLoader:
         expected = [other for other in last_week if await self._operating_on(other)]
         if not expected:
             return None
-        filed = await self.deps.db.reports.filed_days(expected[0], expected[-1])
-        excused = {other: await self.deps.db.schedule.excused(other) for other in expected}
-        return await asyncio.to_thread(_tally, grids, expected, filed, excused)
-
-
-def _tally(
-    grids: Sequence[Grid],
-    expected: Sequence[date],
-    filed: Mapping[tuple[int, date], bool],
-    excused: Mapping[date, Mapping[int, str]],
-) -> Tally:
-    """Each grid's late and missing days among the ``expected`` ones (in a worker thread:
-    ten thousand grids by seven days)."""
-    rows = []
-    for grid in grids:
-        late = missing = 0
-        for other in expected:
-            if (grid.id, other) in filed:
-                late += filed[grid.id, other]
-            elif grid.id not in excused[other]:
-                missing += 1
-        rows.append(TallyRow(grid, late, missing))
-    return Tally(expected[0], expected[-1], tuple(rows))
+        counts = await self.deps.db.reports.late_and_missing(expected)
+        every_day = (0, len(expected))
+        rows = tuple(TallyRow(grid, *counts.get(grid.id, every_day)) for grid in grids)
+        return Tally(expected[0], expected[-1], rows)
 
 
 @dataclass(frozen=True)

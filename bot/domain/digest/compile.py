@@ -30,8 +30,8 @@ from bot.domain.digest.model import (
 )
 from bot.domain.form import Form
 from bot.domain.grid_names import clashing
-from bot.domain.models import Area, Grid
-from bot.domain.status import Completeness
+from bot.domain.models import Area, Grid, ReportKind
+from bot.domain.status import Completeness, GridDay
 
 _Numbered = tuple[GridInput, GridNumbers]
 
@@ -161,26 +161,34 @@ def sub_area_of(grid: Grid, sub_areas: Sequence[Area]) -> Area | None:
 
 
 def _status(items: Sequence[GridInput]) -> ReportingStatus:
+    """The area's reporting status, its grids sorted into each list in one pass."""
     days = [item.today for item in items]
     yesterdays = [item.yesterday for item in items if item.yesterday is not None]
-    missing = tuple(
-        MissingGrid(
-            item.today,
-            item.workers,
-            item.yesterday is not None and item.yesterday.is_missing,
-            item.unreachable,
-        )
-        for item in items
-        if item.today.is_missing
-    )
+    on_time: list[GridDay] = []
+    late: list[GridDay] = []
+    zero: list[GridDay] = []
+    excused: list[GridDay] = []
+    missing: list[MissingGrid] = []
+    for item in items:
+        day = item.today
+        if day.report is not None:
+            (late if day.report.late else on_time).append(day)
+            if day.report.kind == ReportKind.ZERO:
+                zero.append(day)
+        elif day.excused_reason is not None:
+            excused.append(day)
+        else:
+            before = item.yesterday
+            again = before is not None and before.is_missing
+            missing.append(MissingGrid(day, item.workers, again, item.unreachable))
     return ReportingStatus(
         completeness=Completeness.from_grid_days(days),
         yesterday=Completeness.from_grid_days(yesterdays) if yesterdays else None,
-        on_time=tuple(day for day in days if day.is_reported and not day.is_late),
-        late=tuple(day for day in days if day.is_late),
-        zero=tuple(day for day in days if day.is_zero),
-        missing=missing,
-        excused=tuple(day for day in days if day.is_excused),
+        on_time=tuple(on_time),
+        late=tuple(late),
+        zero=tuple(zero),
+        missing=tuple(missing),
+        excused=tuple(excused),
     )
 
 
@@ -269,7 +277,8 @@ def _line_figures(
     found = cache.get(item.grid.id)
     if found is None:
         form = data.forms.form_for(data.day)
-        found = Ranking(form, prevalence(form, [item])).pick(numbers.figures())
+        seen = {key: run.nonzero for key, run in item.runs.items()}
+        found = Ranking(form, seen).pick(numbers.figures())
         cache[item.grid.id] = found
     return found
 

@@ -21,9 +21,9 @@ from bot.domain.digest.model import (
     StockTotal,
     Totals,
 )
-from bot.domain.form import FieldDef, Form
+from bot.domain.form import Form
 from bot.domain.form_versions import FormSource, first_asked
-from bot.domain.models import FieldValue, Grid, Report
+from bot.domain.models import Grid, Report
 from bot.domain.running import Runs
 
 TELLING_FIGURES = 4
@@ -46,15 +46,17 @@ class GridNumbers:
 
     @classmethod
     def of(cls, form: Form, item: GridInput) -> GridNumbers:
-        """A grid's numbers from its day, yesterday and running figures."""
+        """A grid's numbers from its day, yesterday and running figures (ten thousand grids
+        an evening, at every level of the tree: hence the form's keys read once per form)."""
         yesterday = item.yesterday.report if item.yesterday is not None else None
-        counts, stocks = _keys(form.counts()), _keys(form.stocks())
+        layout = _layout(form)
+        counts, stocks = layout.counts, layout.stocks
         return cls(
             today=_values(counts, item.today.report),
             yesterday=_values(counts, yesterday),
-            cumulative={key: _total(item.runs, key) for key in counts},
-            stocks={key: _total(item.runs, key) for key in stocks},
-            stocks_yesterday={key: _total(item.runs_yesterday, key) for key in stocks},
+            cumulative=_totals(counts, item.runs),
+            stocks=_totals(stocks, item.runs),
+            stocks_yesterday=_totals(stocks, item.runs_yesterday),
             carried=item.today.report is None and bool(item.runs),
         )
 
@@ -151,22 +153,56 @@ def telling(
 
 
 class Ranking:
-    """An area's fields, most telling first (see :func:`telling`): ranked once, then used
-    for every line of the area."""
+    """An area's fields, most telling first (see :func:`telling`): ranked when a line is
+    picked, among the line's non-zero figures only (a line shows a few of a form's fields)."""
 
     def __init__(self, form: Form, seen: Mapping[str, int]) -> None:
-        self._order = [field.key for field in form.fields]
-        self._always = [field.key for field in form.fields if field.always_shown]
-        position = {key: index for index, key in enumerate(self._order)}
-        self._ranked = sorted(self._order, key=lambda key: (seen.get(key, 0), position[key]))
+        self._layout = _layout(form)
+        self._seen = seen
 
     def pick(self, figures: Mapping[str, int], limit: int = TELLING_FIGURES) -> tuple[Figure, ...]:
         """The non-zero ``figures`` the form always shows, and the ``limit`` most telling
         non-zero others, in form order."""
-        always = {key for key in self._always if figures.get(key, 0) != 0}
-        others = [key for key in self._ranked if key not in always and figures.get(key, 0) != 0]
-        chosen = always | set(others[:limit])
-        return tuple((key, figures[key]) for key in self._order if key in chosen)
+        position, seen = self._layout.position, self._seen
+        shown = [key for key, value in figures.items() if value != 0 and key in position]
+        always = {key for key in shown if key in self._layout.always}
+        others = sorted(
+            (key for key in shown if key not in always),
+            key=lambda key: (seen.get(key, 0), position[key]),
+        )
+        chosen = sorted(always.union(others[:limit]), key=position.__getitem__)
+        return tuple((key, figures[key]) for key in chosen)
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """What the digest's numbers need of a form: its count and stock keys, each field's
+    position and the fields always shown."""
+
+    counts: tuple[str, ...]
+    stocks: tuple[str, ...]
+    position: dict[str, int]
+    always: frozenset[str]
+
+
+_LAYOUTS: dict[int, tuple[Form, _Layout]] = {}
+_LAYOUTS_KEPT = 64
+
+
+def _layout(form: Form) -> _Layout:
+    """The form's layout, made once per form (by identity: forms are immutable)."""
+    found = _LAYOUTS.get(id(form))
+    if found is None or found[0] is not form:
+        layout = _Layout(
+            tuple(field.key for field in form.counts()),
+            tuple(field.key for field in form.stocks()),
+            {field.key: index for index, field in enumerate(form.fields)},
+            frozenset(field.key for field in form.fields if field.always_shown),
+        )
+        if len(_LAYOUTS) >= _LAYOUTS_KEPT:
+            _LAYOUTS.clear()
+        found = _LAYOUTS[id(form)] = (form, layout)
+    return found[1]
 
 
 def corrections_since(
@@ -200,17 +236,15 @@ def _values(keys: Sequence[str], report: Report | None) -> dict[str, int]:
     if report is None:
         return dict.fromkeys(keys, 0)
     values = report.current.values
-    return {key: _int(values.get(key)) for key in keys}
+    return {
+        key: value if isinstance(value, int) else 0
+        for key, value in zip(keys, map(values.get, keys), strict=True)
+    }
 
 
-def _keys(fields: Iterable[FieldDef]) -> list[str]:
-    return [field.key for field in fields]
-
-
-def _total(runs: Runs, key: str) -> int:
-    run = runs.get(key)
-    return 0 if run is None else run.total
-
-
-def _int(value: FieldValue) -> int:
-    return value if isinstance(value, int) else 0
+def _totals(keys: Sequence[str], runs: Runs) -> dict[str, int]:
+    """Each of these fields' running total (0 for a field without runs)."""
+    return {
+        key: 0 if run is None else run.total
+        for key, run in zip(keys, map(runs.get, keys), strict=True)
+    }
