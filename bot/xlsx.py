@@ -85,10 +85,10 @@ class RowSpelling:
 
     Cell ``i`` holding a number is ``numbers[i][0] + number + numbers[i][1]``; holding text,
     ``texts[i][0] + text(value) + texts[i][1]``; an empty cell is ``""``. Cells are joined
-    by ``separator`` and a row ends with ``end``. ``text`` is the table's own escaping (the
-    same as :meth:`append` applies). With ``serial_dates`` days and times are Excel serial
-    numbers (days since 1899-12-30 in the book's zone), otherwise ``2026-11-22`` and
-    ``2026-11-22 16:05`` in the book's zone.
+    by ``separator``; a row starts with ``start`` and ends with ``end``. ``text`` is the
+    table's own escaping (the same as :meth:`append` applies). With ``serial_dates`` days
+    and times are Excel serial numbers (days since 1899-12-30 in the book's zone),
+    otherwise ``2026-11-22`` and ``2026-11-22 16:05`` in the book's zone.
     """
 
     numbers: tuple[tuple[str, str], ...]
@@ -97,6 +97,7 @@ class RowSpelling:
     separator: str
     end: str
     serial_dates: bool
+    start: str = ""
 
 
 def write_xlsx(
@@ -291,8 +292,8 @@ class XlsxSheet:
         self.measure(row)
 
     def spelling(self) -> RowSpelling:
-        """How this sheet spells a row (see :class:`RowSpelling`); each cell's reference
-        holds :data:`ROW_NUMBER` for the row's number."""
+        """How this sheet spells a row (see :class:`RowSpelling`): a whole ``<row>``, whose
+        reference and each cell's hold :data:`ROW_NUMBER` for the row's number."""
         styles = self._column_styles
         letters = self._letters
         return RowSpelling(
@@ -309,8 +310,9 @@ class XlsxSheet:
             ),
             text=_xml_text,
             separator="",
-            end="",
+            end="</row>",
             serial_dates=True,
+            start=f'<row r="{ROW_NUMBER}">',
         )
 
     def extend_spelled(self, rows: Iterable[str]) -> None:
@@ -322,9 +324,8 @@ class XlsxSheet:
                 part.body.write("".join(lines))
                 lines.clear()
                 part = self._part = self._start_part()
-            number = part.rows = part.rows + 1
-            text = str(number)
-            lines.append(f'<row r="{text}">{cells.replace(ROW_NUMBER, text)}</row>')
+            part.rows += 1
+            lines.append(cells.replace(ROW_NUMBER, str(part.rows)))
             self.rows_written += 1
         part.body.write("".join(lines))
 

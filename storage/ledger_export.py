@@ -44,9 +44,11 @@ _EXCEL_DAY_0 = date(1899, 12, 30)
 _EXCEL_EPOCH_UNIX_DAYS = 25569
 """Days from Excel's day 0 (1899-12-30) to 1970-01-01."""
 _tables = count(1)
-_CACHE_KB = 32768
-"""The snapshot's page cache: a day's rows of each table stay in it for the next day's
-(SQLite's default of 2 MB makes every grid's lookup of every day read its pages again)."""
+_CACHE_KB_PER_GRID, _CACHE_KB_MIN, _CACHE_KB_MAX = 6, 2048, 65536
+"""The snapshot's page cache, by the grids in scope: enough for the pages a day's lookups
+touch (each grid's entry in the reports' (grid, day) index is on its own page) to be there
+for the next day's; SQLite's default of 2 MB makes a thousand grids read them again every
+day. Bounded, so memory stays flat however long the range."""
 
 
 @contextmanager
@@ -57,7 +59,6 @@ def open_snapshot(path: Path) -> Iterator[sqlite3.Connection]:
     try:
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute(f"PRAGMA cache_size = -{_CACHE_KB}")
         conn.execute("BEGIN")
         yield conn
     finally:
@@ -79,6 +80,8 @@ class LedgerSource:
     def __init__(self, conn: sqlite3.Connection, scope: Scope) -> None:
         self._conn = conn
         self.scope = scope
+        cache = _CACHE_KB_PER_GRID * len(scope.grids)
+        conn.execute(f"PRAGMA cache_size = -{min(max(cache, _CACHE_KB_MIN), _CACHE_KB_MAX)}")
         conn.execute(
             "CREATE TEMP TABLE ledger_grids (pos INTEGER PRIMARY KEY, grid_id INTEGER UNIQUE,"
             " area_id INTEGER, active INTEGER, since TEXT, area TEXT, code TEXT, name TEXT)"
@@ -165,12 +168,11 @@ _FROM = (
     " LEFT JOIN temp.{names} w ON w.id = r.submitted_by"
     " LEFT JOIN excusals e ON e.grid_id = s.grid_id AND e.day = :day"
     " LEFT JOIN ledger_figures f ON f.day = :day AND f.grid_id = s.grid_id"
+    " LEFT JOIN (SELECT grid_id, count(DISTINCT kind) AS sent FROM sends"
+    "  WHERE day = :day AND status = 'sent' AND (kind LIKE 'remind%' OR kind = 'late_nag')"
+    "  GROUP BY grid_id) m ON m.grid_id = s.grid_id"
     " WHERE r.id IS NOT NULL OR (:reporting AND s.active AND s.since <= :day)"
     " ORDER BY s.pos"
-)
-_REMINDERS = (
-    "(SELECT count(DISTINCT kind) FROM sends WHERE day = :day AND grid_id = s.grid_id"
-    " AND status = 'sent' AND (kind LIKE 'remind%' OR kind = 'late_nag'))"
 )
 
 
@@ -204,10 +206,7 @@ class ReportRows:
         head = len(columns.head)
         spelled = [self._cell(index, name) for index, name in enumerate(columns.head)]
         spelled += [self._field(head + n, n) for n in range(len(columns.fields))]
-        row = self._join(spelled)
-        if spelling.end:
-            self._params["row_end"] = spelling.end
-            row = f"{row} || :row_end"
+        row = self._join(spelled, spelling.start, spelling.end)
         self._sql = (
             f"SELECT s.area_id * 8 + ({_KIND}) AS tally, {row}"
             + _FROM.format(cells=cells, names=self._names)
@@ -283,22 +282,24 @@ class ReportRows:
             reason = f"CASE WHEN e.reason IS NOT NULL THEN {self._text}(e.reason) END"
             return self._wrap(index, reason, text=True)
         if name == "reminders":
-            return self._wrap(index, f"coalesce({_REMINDERS}, 0)")
+            return self._wrap(index, "coalesce(m.sent, 0)")
         if name == "incidents":
             return self._wrap(index, "v.incidents")
         raise ValueError(f"no such column of the reports table: {name}")
 
-    def _join(self, cells: list[str]) -> str:
-        """The row: ``cells`` joined as the spelling says (printf takes at most 100 at once)."""
-        spelling = self._spelling
+    def _join(self, cells: list[str], start: str = "", end: str = "") -> str:
+        """``cells`` joined as the spelling says, between ``start`` and ``end`` (printf takes
+        at most 100 at once)."""
         if len(cells) <= _PRINTF_ARGS:
-            self._params[f"row{len(cells)}"] = spelling.separator.join(["%s"] * len(cells))
-            return f"printf(:row{len(cells)}, {', '.join(cells)})"
+            name = "row" if start or end else f"row{len(cells)}"
+            joined = self._spelling.separator.join(["%s"] * len(cells))
+            self._params[name] = _literal(start) + joined + _literal(end)
+            return f"printf(:{name}, {', '.join(cells)})"
         parts = [
-            self._join(cells[start : start + _PRINTF_ARGS])
-            for start in range(0, len(cells), _PRINTF_ARGS)
+            self._join(cells[first : first + _PRINTF_ARGS])
+            for first in range(0, len(cells), _PRINTF_ARGS)
         ]
-        return self._join(parts)
+        return self._join(parts, start, end)
 
     def _field(self, index: int, position: int) -> str:
         field = self._columns.fields[position]
@@ -388,6 +389,11 @@ class _Constant:
     def number(self, index: int, value: int) -> str:
         before, after = self.spelling.numbers[index]
         return f"{before}{value}{after}"
+
+
+def _literal(text: str) -> str:
+    """``text`` as part of a printf format."""
+    return text.replace("%", "%%")
 
 
 def _text_function(spelling: RowSpelling) -> Callable[[object], str | None]:

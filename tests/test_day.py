@@ -23,6 +23,7 @@ from harness import (
     texts,
 )
 from telegram.ext import JobQueue
+from test_export import by_grid_day, export, sheets
 
 from bot.emulator import SentMessage, SimGroup, SimUser
 from storage.schedule import SendStatus
@@ -491,3 +492,13 @@ async def test_cron_triggers_fire_at_the_planned_local_times(bot: Harness) -> No
 async def test_a_typed_day_with_markup_is_shown_back_safely(day: Day) -> None:
     reply = texts(await day.bot.send(day.supervisor, "/digest <b>11-31", chat=day.community))
     assert "<b>11-31" in reply and "看不懂日期" in reply
+
+
+async def test_the_ledger_counts_the_reminders_each_grid_was_sent(day: Day) -> None:
+    await play_the_day(day, restart_at=None)
+    sent = await export(day.bot, day.admin, f"/export {DAY:%m-%d} {DAY:%m-%d}")
+    assert sent.document is not None
+    rows = by_grid_day(sheets(sent.document.content)["日报台账"])
+    assert rows["QJ-01", DAY][10] == 0  # filed at 09:30
+    assert rows["DG-03", DAY][10] == 3  # never reports: two reminders and the late nag
+    assert rows["QJ-06", DAY][10] == 3  # filed late

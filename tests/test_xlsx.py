@@ -131,7 +131,7 @@ def spell(spelling: RowSpelling, row: list[int | str | None]) -> str:
         else:
             before, after = spelling.numbers[index]
             cells.append(f"{before}{value}{after}")
-    return spelling.separator.join(cells) + spelling.end
+    return spelling.start + spelling.separator.join(cells) + spelling.end
 
 
 def test_spelled_rows_read_back_like_appended_ones(tmp_path: Path) -> None:
