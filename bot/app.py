@@ -26,7 +26,7 @@ from telegram.request import BaseRequest
 
 from bot import logs
 from bot.dependencies import Dependencies
-from bot.i18n import Locale, pick_locale, t
+from bot.i18n import LOCALES, Locale, catalog, pick_locale, t
 from bot.outbound.alerts import AlertDesk
 from bot.outbound.confirmations import Confirmations
 from bot.outbound.courier import Courier
@@ -122,6 +122,8 @@ def build_application(
     the HTTP client (the benchmarks measure the bot's own CPU with one that answers at once).
     ``chat_limits`` are Telegram's per-chat limits except in the fast-forwarded demo."""
     settings = deps.settings
+    for locale in LOCALES:  # read now, not while the first person waits for an answer
+        catalog(locale)
     builder = ApplicationBuilder().token(token)
     builder = builder.read_timeout(read_timeout) if request is None else builder.request(request)
     application = (

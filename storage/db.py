@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from functools import partial
 from importlib import resources
 from pathlib import Path
 
@@ -34,7 +35,7 @@ from storage.meta import MetaRepo
 from storage.reach import ReachRepo
 from storage.reports import ReportRepo
 from storage.roster import RosterRepo
-from storage.rows import Params, in_thread
+from storage.rows import Params, in_thread, run_here
 from storage.schedule import ScheduleRepo
 
 BUSY_TIMEOUT_MS = 5000
@@ -119,7 +120,9 @@ class Database:
         :class:`~storage.health.DatabaseProblem` if the file cannot be used.
         """
         await asyncio.to_thread(probe, path)
-        conn = await aiosqlite.connect(path, isolation_level=None)
+        # Used from the event loop's thread too, for savepoints (see ``transaction``); the
+        # lock below keeps every use of the connection one at a time.
+        conn = await aiosqlite.connect(path, isolation_level=None, check_same_thread=False)
         try:
             conn.row_factory = aiosqlite.Row
             await conn.execute("PRAGMA journal_mode = WAL")
@@ -180,8 +183,9 @@ class Database:
         async with self.read() as conn:
             depth = self._depth
             begin, commit, rollback = _bounds(depth)
+            run = _statement(conn, depth)
             try:
-                await conn.execute(begin)
+                await run(begin)
             except sqlite3.OperationalError as failure:
                 self._raise_if_refused(failure)
                 raise
@@ -190,14 +194,15 @@ class Database:
             try:
                 yield conn
                 if handling is not None and not handling.recorded:
-                    for sql, params in handled.record_statements(handling):
-                        await conn.execute(sql, params)
-                await conn.execute(commit)
+                    statements = handled.record_statements(handling)
+                    await in_thread(conn, _run_all, [*statements, (commit, ())])
+                else:
+                    await run(commit)
             except BaseException as failure:
                 if conn.in_transaction:  # SQLite may already have rolled back by itself
-                    await conn.execute(rollback)
+                    await run(rollback)
                     if depth:
-                        await conn.execute(commit)
+                        await run(commit)
                 if isinstance(failure, sqlite3.OperationalError):
                     self._raise_if_refused(failure)
                 raise
@@ -254,6 +259,21 @@ def _bounds(depth: int) -> tuple[str, str, str]:
     return f"SAVEPOINT s{depth}", f"RELEASE s{depth}", f"ROLLBACK TO s{depth}"
 
 
+def _statement(conn: aiosqlite.Connection, depth: int) -> Callable[[str], Awaitable[object]]:
+    """How :meth:`Database.transaction` runs its bounds at nesting ``depth``: BEGIN IMMEDIATE
+    (which may wait for another process's write lock) and COMMIT (which may checkpoint the
+    WAL into the file) in the database thread; a savepoint's, which neither waits nor writes,
+    right here (a trip to the thread costs ten times the statement)."""
+    if depth == 0:
+        return conn.execute
+    return partial(run_here, conn)
+
+
+def _run_all(conn: sqlite3.Connection, statements: Sequence[tuple[str, Params]]) -> None:
+    for sql, params in statements:
+        conn.execute(sql, params)
+
+
 def _write_all(
     conn: sqlite3.Connection, statements: Sequence[tuple[str, Params]], depth: int
 ) -> None:
@@ -261,9 +281,7 @@ def _write_all(
     begin, commit, rollback = _bounds(depth)
     conn.execute(begin)
     try:
-        for sql, params in statements:
-            conn.execute(sql, params)
-        conn.execute(commit)
+        _run_all(conn, [*statements, (commit, ())])
     except BaseException:
         if conn.in_transaction:
             conn.execute(rollback)

@@ -22,7 +22,7 @@ from bot.domain.models import (
 )
 from storage.audit import AuditAction, write_entry
 from storage.codec import from_db_day, from_db_time, from_json, to_db_day, to_db_time, to_json
-from storage.rows import Params, fetch_all, fetch_one, insert_id
+from storage.rows import Params, fetch_all, fetch_one, in_thread, insert_id
 
 if TYPE_CHECKING:
     from storage.db import Database
@@ -285,26 +285,36 @@ async def _telegram_id(conn: aiosqlite.Connection, worker_id: int | None) -> int
 
 async def _load(conn: aiosqlite.Connection, where: str, params: Params) -> list[Report]:
     """Reports matching ``where`` (one of the constants above), with versions and incidents."""
-    reports = await fetch_all(conn, f"{_REPORTS}{where} ORDER BY r.day, r.grid_id", params)
+    reports, version_rows, incident_rows = await in_thread(conn, _rows, where, params)
     if not reports:
         return []
+    if len(reports) > _OFF_LOOP:
+        return await asyncio.to_thread(assemble_reports, reports, version_rows, incident_rows)
+    return assemble_reports(reports, version_rows, incident_rows)
+
+
+_Rows = list[sqlite3.Row]
+
+
+def _rows(conn: sqlite3.Connection, where: str, params: Params) -> tuple[_Rows, _Rows, _Rows]:
+    """:func:`_load`'s three queries, in one trip to the database thread: the reports, their
+    versions and their incidents."""
+    reports = conn.execute(f"{_REPORTS}{where} ORDER BY r.day, r.grid_id", params).fetchall()
+    if not reports:
+        return [], [], []
     report_ids = to_json([row["id"] for row in reports])
-    version_rows = await fetch_all(
-        conn,
+    version_rows = conn.execute(
         "SELECT v.*, coalesce(w.name, v.supervisor_name) AS created_by_name"
         " FROM report_versions v LEFT JOIN workers w ON w.id = v.created_by"
         " WHERE v.report_id IN (SELECT value FROM json_each(?)) ORDER BY v.report_id, v.version",
         (report_ids,),
-    )
-    incident_rows = await fetch_all(
-        conn,
+    ).fetchall()
+    incident_rows = conn.execute(
         "SELECT i.* FROM incidents i JOIN report_versions v ON v.id = i.version_id"
         " WHERE v.report_id IN (SELECT value FROM json_each(?)) ORDER BY i.version_id, i.position",
         (report_ids,),
-    )
-    if len(reports) > _OFF_LOOP:
-        return await asyncio.to_thread(assemble_reports, reports, version_rows, incident_rows)
-    return assemble_reports(reports, version_rows, incident_rows)
+    ).fetchall()
+    return reports, version_rows, incident_rows
 
 
 def assemble_reports(

@@ -166,12 +166,15 @@ class RosterRepo:
 
     async def remember_language(self, telegram_id: int, locale: Locale) -> None:
         """Store the language a bound worker's Telegram client uses."""
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "UPDATE workers SET language = ? WHERE telegram_id = ? AND active = 1"
-                " AND language IS NOT ?",
-                (locale, telegram_id, locale),
-            )
+        await self._db.write_all(
+            [
+                (
+                    "UPDATE workers SET language = ? WHERE telegram_id = ? AND active = 1"
+                    " AND language IS NOT ?",
+                    (locale, telegram_id, locale),
+                )
+            ]
+        )
 
     async def roster_overview(self) -> list[tuple[Grid, list[Worker]]]:
         """Every active grid with its active workers (``gridbot roster show``)."""

@@ -38,6 +38,12 @@ async def in_thread(conn: aiosqlite.Connection, function: Callable[..., T], *arg
     return result
 
 
+async def run_here(conn: aiosqlite.Connection, sql: str) -> None:
+    """Run a statement that neither waits for a lock nor does I/O (a savepoint's) in the
+    event loop's thread, while the task holds the connection: no trip to aiosqlite's thread."""
+    conn._conn.execute(sql)
+
+
 def _first_row(conn: sqlite3.Connection, sql: str, params: Params) -> aiosqlite.Row | None:
     row: aiosqlite.Row | None = conn.execute(sql, params).fetchone()
     return row

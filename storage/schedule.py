@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 import aiosqlite
 
 from storage.codec import from_db_day, from_db_time, to_db_day, to_db_time
-from storage.rows import fetch_all, fetch_one
+from storage.rows import fetch_all, fetch_one, in_thread
 
 if TYPE_CHECKING:
     from storage.db import Database
@@ -82,17 +83,9 @@ class ScheduleRepo:
 
     async def claim(self, key: SendKey, *, grid_id: int | None, planned_at: datetime) -> SendRecord:
         """Record the send as planned unless it already is; return its current record."""
+        where = (key.kind, to_db_day(key.day), key.target)
         async with self._db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO sends (kind, day, target, grid_id, status, planned_at)"
-                " VALUES (?, ?, ?, ?, 'planned', ?) ON CONFLICT (kind, day, target) DO NOTHING",
-                (key.kind, to_db_day(key.day), key.target, grid_id, to_db_time(planned_at)),
-            )
-            row = await fetch_one(
-                conn,
-                "SELECT * FROM sends WHERE kind = ? AND day = ? AND target = ?",
-                (key.kind, to_db_day(key.day), key.target),
-            )
+            row = await in_thread(conn, _claim, (*where, grid_id, to_db_time(planned_at)), where)
         assert row is not None
         return _record(row)
 
@@ -284,3 +277,18 @@ def _record(row: aiosqlite.Row) -> SendRecord:
         delayed=bool(row["delayed"]),
         error=row["error"],
     )
+
+
+def _claim(
+    conn: sqlite3.Connection, row: tuple[object, ...], where: tuple[object, ...]
+) -> sqlite3.Row | None:
+    """:meth:`ScheduleRepo.claim` in one trip to the database thread."""
+    conn.execute(
+        "INSERT INTO sends (kind, day, target, grid_id, status, planned_at)"
+        " VALUES (?, ?, ?, ?, 'planned', ?) ON CONFLICT (kind, day, target) DO NOTHING",
+        row,
+    )
+    found: sqlite3.Row | None = conn.execute(
+        "SELECT * FROM sends WHERE kind = ? AND day = ? AND target = ?", where
+    ).fetchone()
+    return found

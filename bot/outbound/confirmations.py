@@ -50,9 +50,10 @@ class Confirmations:
         await db.schedule.claim(key, grid_id=report.grid_id, planned_at=self.deps.now())
 
     async def send(self, chat_id: int, locale: Locale, report: Report) -> None:
-        """Send the confirmation owed for ``report`` to ``chat_id`` now."""
+        """Send the confirmation owed for ``report`` to ``chat_id`` now (claimed in the send
+        log by :meth:`owe`, in the transaction that stored the report)."""
         key = confirmation_key(report, chat_id)
-        await self._deliver(key, self.text(locale, report, report.current.version))
+        await self._deliver(key, self.text(locale, report, report.current.version), owed=True)
 
     async def settle(self, update: Update, context: object) -> None:
         """Before anything else of a private update: deliver the confirmations this chat is
@@ -79,15 +80,22 @@ class Confirmations:
             return f"{text}\n{t(locale, 'checkin.zero_filed_note')}"
         return text
 
-    async def _deliver(self, key: SendKey, text: str) -> None:
-        owed = await self._owed_chats()
+    async def _deliver(self, key: SendKey, text: str, *, owed: bool = False) -> None:
+        """Send and record the outcome. A confirmation just claimed by :meth:`owe` (``owed``)
+        is not claimed again, unless the chat is owed others: :meth:`settle` may then be
+        delivering it too, and the send log's record decides."""
+        chats = await self._owed_chats()
+        claim = await self.courier.claimed(key) if owed and key.target not in chats else None
         delivery = await self.courier.deliver(
-            key, lambda: self.courier.bot.send_message(key.target, text), planned_at=self.deps.now()
+            key,
+            lambda: self.courier.bot.send_message(key.target, text),
+            planned_at=self.deps.now(),
+            claim=claim,
         )
         if delivery.status.final:
-            owed.discard(key.target)
+            chats.discard(key.target)
         else:
-            owed.add(key.target)
+            chats.add(key.target)
 
     async def _owed_chats(self) -> set[int]:
         if self._owed is None:

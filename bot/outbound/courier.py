@@ -142,6 +142,11 @@ class Courier:
         )
         return Delivery(SendStatus.FAILED)
 
+    async def claimed(self, key: SendKey) -> Claim:
+        """The claim of a send the caller has just claimed in the send log itself (in the
+        transaction of what it is about), for :meth:`deliver`."""
+        return Claim(SendStatus.PLANNED, await self._refuses(key))
+
     async def _refuses(self, key: SendKey) -> bool:
         """Whether the send's chat refuses the bot's messages (see :func:`_refused`)."""
         removed = key.target < 0 and await found_blocked(self.deps, key.day, key.target)

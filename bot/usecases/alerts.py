@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from bot.dependencies import Dependencies
 from bot.domain.models import Grid, Report
-from bot.usecases.alerting import record_alerts
+from bot.usecases.alerting import record_alerts, urgent_categories
 from bot.usecases.unit import unit_of_work
 from storage.alerts import Alert
 
@@ -72,7 +72,11 @@ async def acknowledge_alert(
 
 async def alerts_of(deps: Dependencies, report: Report) -> list[Alert]:
     """The alerts of the report's current version, recorded now unless its filing already
-    recorded them (those keep their posts)."""
+    recorded them (those keep their posts). A version without an urgent incident has none,
+    and costs no query."""
     form = deps.form_for(report.day)
+    urgent = urgent_categories(form)
+    if not any(item.urgent or item.category in urgent for item in report.current.incidents):
+        return []
     async with unit_of_work(deps) as db:
         return await record_alerts(db, form, report.id, deps.now())
