@@ -280,12 +280,20 @@ async def running_bot(
                     "the job queue is missing: install python-telegram-bot[job-queue]"
                 )
             bot.outbound.runner.schedule(application.job_queue)
-        await updater.start_polling(poll_interval=0, timeout=poll_timeout)
+        await updater.start_polling(
+            poll_interval=0, timeout=poll_timeout, error_callback=_polling_failed
+        )
         try:
             yield bot
         finally:
             await updater.stop()
             await application.stop()
+
+
+def _polling_failed(error: TelegramError) -> None:
+    """One line for a getUpdates call that failed (python-telegram-bot's default logs a
+    traceback each time); polling goes on by itself, waiting longer after each failure."""
+    log.warning("polling Telegram for updates failed (%s); trying again", error)
 
 
 @asynccontextmanager

@@ -178,3 +178,22 @@ async def test_a_reply_answered_late_is_sent_again_the_trade_off(bot: Harness) -
     await bot.emu.wait_for(lambda: confirmations(late) == 2)
     assert confirmations(lost) == 1
     print("late answers: a reply lost in a 504 after the timeout once, one delivered late twice")
+
+
+async def test_failed_polls_are_one_line_each_and_polling_goes_on(
+    bot: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Telegram (or a proxy before it) answers getUpdates with 502 twice: each failure is one
+    warning line without a traceback, and the bot goes on polling and answers the worker."""
+    wang = bot.user(730000001, "网格员1")
+    await bot.import_roster(roster(bot.settings.db.parent / "faults.csv", 2))
+    await bot.emu.wait_for(lambda: bot.emu.polls_waiting > 0)
+    bot.emu.fail_next("getUpdates", status=502, times=2)
+    await handled(bot, await wang.send("/zero"))
+
+    failed = [call for call in bot.emu.calls_to("getUpdates") if not call.ok]
+    assert len(failed) == 2
+    assert wang.last().buttons, "the worker was answered"
+    polling = [record for record in caplog.records if "polling Telegram" in record.getMessage()]
+    assert [record.levelname for record in polling] == ["WARNING", "WARNING"]
+    assert [record for record in caplog.records if record.exc_info] == []
