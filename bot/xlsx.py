@@ -89,6 +89,10 @@ class RowSpelling:
     table's own escaping (the same as :meth:`append` applies). With ``serial_dates`` days
     and times are Excel serial numbers (days since 1899-12-30 in the book's zone),
     otherwise ``2026-11-22`` and ``2026-11-22 16:05`` in the book's zone.
+
+    ``shared``, if given, spells a whole cell of text that many rows repeat (a grid's name, a
+    status word): cell ``i`` holding ``value`` is ``shared(i, value)``, spelled once and
+    reused (an XLSX book keeps such text once, in its shared strings).
     """
 
     numbers: tuple[tuple[str, str], ...]
@@ -98,6 +102,14 @@ class RowSpelling:
     end: str
     serial_dates: bool
     start: str = ""
+    shared: Callable[[int, str], str] | None = None
+
+    def repeated(self, index: int, value: str) -> str:
+        """Cell ``index`` holding text ``value`` that many rows repeat, as a whole cell."""
+        if self.shared is not None:
+            return self.shared(index, value)
+        before, after = self.texts[index]
+        return before + self.text(value) + after
 
 
 def write_xlsx(
@@ -175,6 +187,7 @@ class XlsxBook(SpooledBook):
         self._parts: list[_Part] = []
         self._sheets: list[XlsxSheet] = []
         self.styles = _Styles()
+        self.shared = _SharedStrings()
 
     def add_sheet(self, spec: SheetSpec) -> XlsxSheet:
         """A new sheet (``spec.rows`` is ignored: append rows to the returned sheet)."""
@@ -202,11 +215,15 @@ class XlsxBook(SpooledBook):
             sheet.finish()
         parts = [part for sheet in self._sheets for part in sheet.parts]
         with zipfile.ZipFile(self._target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as book:
-            book.writestr("[Content_Types].xml", _content_types(len(parts)))
+            book.writestr("[Content_Types].xml", _content_types(len(parts), bool(self.shared)))
             book.writestr("_rels/.rels", _ROOT_RELS)
             book.writestr("xl/workbook.xml", _workbook([part.title for part in parts]))
-            book.writestr("xl/_rels/workbook.xml.rels", _workbook_rels(len(parts)))
+            book.writestr(
+                "xl/_rels/workbook.xml.rels", _workbook_rels(len(parts), bool(self.shared))
+            )
             book.writestr("xl/styles.xml", self.styles.xml())
+            if self.shared:
+                book.writestr("xl/sharedStrings.xml", self.shared.xml())
             for number, part in enumerate(parts, start=1):
                 with book.open(f"xl/worksheets/sheet{number}.xml", "w", force_zip64=True) as out:
                     out.write(part.head(selected=number == 1).encode("utf-8"))
@@ -293,9 +310,15 @@ class XlsxSheet:
 
     def spelling(self) -> RowSpelling:
         """How this sheet spells a row (see :class:`RowSpelling`): a whole ``<row>``, whose
-        reference and each cell's hold :data:`ROW_NUMBER` for the row's number."""
+        reference and each cell's hold :data:`ROW_NUMBER` for the row's number; repeated
+        text goes to the book's shared strings."""
         styles = self._column_styles
         letters = self._letters
+        shared = self._book.shared
+
+        def repeated(index: int, value: str) -> str:
+            return f'<c r="{letters[index]}{ROW_NUMBER}" t="s"><v>{shared.index(value)}</v></c>'
+
         return RowSpelling(
             numbers=tuple(
                 (f'<c r="{letter}{ROW_NUMBER}"{_style(styles.get(index, 0))}><v>', "</v></c>")
@@ -313,6 +336,7 @@ class XlsxSheet:
             end="</row>",
             serial_dates=True,
             start=f'<row r="{ROW_NUMBER}">',
+            shared=repeated,
         )
 
     def extend_spelled(self, rows: Iterable[str]) -> None:
@@ -395,6 +419,33 @@ class XlsxSheet:
             moment = moment.astimezone(self._book.tz)
         delta = moment.replace(tzinfo=None) - _EPOCH
         return delta.days + delta.seconds / 86_400 + delta.microseconds / 86_400_000_000
+
+
+class _SharedStrings:
+    """The book's shared strings: text many rows repeat, kept once (only what a spelling
+    calls repeated: names, labels; free text stays in its cell, so this stays small)."""
+
+    def __init__(self) -> None:
+        self._indexes: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self._indexes)
+
+    def index(self, value: str) -> int:
+        """The index of ``value`` in the shared strings (added if new)."""
+        found = self._indexes.get(value)
+        if found is None:
+            found = self._indexes[value] = len(self._indexes)
+        return found
+
+    def xml(self) -> str:
+        items = "".join(
+            f'<si><t xml:space="preserve">{_xml_text(value)}</t></si>' for value in self._indexes
+        )
+        return (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<sst xmlns="{_MAIN}" uniqueCount="{len(self._indexes)}">{items}</sst>'
+        )
 
 
 class _Styles:
@@ -508,7 +559,7 @@ def _unique_title(title: str, taken: set[str], number: int = 1) -> str:
         number += 1
 
 
-def _content_types(sheets: int) -> str:
+def _content_types(sheets: int, shared: bool) -> str:
     overrides = "".join(
         f'<Override PartName="/xl/worksheets/sheet{number}.xml" ContentType="{_CT}.worksheet+xml"/>'
         for number in range(1, sheets + 1)
@@ -521,10 +572,11 @@ def _content_types(sheets: int) -> str:
         '<Default Extension="xml" ContentType="application/xml"/>'
         f'<Override PartName="/xl/workbook.xml" ContentType="{_CT}.sheet.main+xml"/>'
         f'<Override PartName="/xl/styles.xml" ContentType="{_CT}.styles+xml"/>'
-        f"{overrides}</Types>"
+        f"{_SHARED_TYPE if shared else ''}{overrides}</Types>"
     )
 
 
+_SHARED_TYPE = f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_CT}.sharedStrings+xml"/>'
 _ROOT_RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     f'<Relationships xmlns="{_PKG_REL}">'
@@ -547,7 +599,7 @@ def _workbook(titles: Sequence[str]) -> str:
     )
 
 
-def _workbook_rels(sheets: int) -> str:
+def _workbook_rels(sheets: int, shared: bool) -> str:
     kind = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     links = "".join(
         f'<Relationship Id="rId{number}" Type="{kind}/worksheet"'
@@ -555,7 +607,13 @@ def _workbook_rels(sheets: int) -> str:
         for number in range(1, sheets + 1)
     )
     styles = f'<Relationship Id="rId{sheets + 1}" Type="{kind}/styles" Target="styles.xml"/>'
+    strings = (
+        f'<Relationship Id="rId{sheets + 2}" Type="{kind}/sharedStrings"'
+        ' Target="sharedStrings.xml"/>'
+        if shared
+        else ""
+    )
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        f'<Relationships xmlns="{_PKG_REL}">{links}{styles}</Relationships>'
+        f'<Relationships xmlns="{_PKG_REL}">{links}{styles}{strings}</Relationships>'
     )

@@ -311,17 +311,17 @@ class ReportRows:
             value = self._wrap(index, f"json_extract(f.firsts, :{path})")
         else:
             answer = f"json_extract(v.answers, :{path})"
+            text = self._wrap(index, f"{self._text}({answer})", text=True)
             choices = [f"WHEN :k{index}_{n} THEN :l{index}_{n}" for n in range(len(field.choices))]
             for n, (key, label) in enumerate(field.choices.items()):
                 self._params[f"k{index}_{n}"] = key
-                self._params[f"l{index}_{n}"] = self._spelling.text(label)
-            text = f"{self._text}({answer})"
+                self._params[f"l{index}_{n}"] = self._constant.text(index, label)
             if choices:
                 text = f"CASE {answer} {' '.join(choices)} ELSE {text} END"
             value = (
                 f"CASE typeof({answer}) WHEN 'integer' THEN {self._wrap(index, answer)}"
                 f" WHEN 'real' THEN {self._wrap(index, answer)}"
-                f" WHEN 'text' THEN {self._wrap(index, text, text=True)} END"
+                f" WHEN 'text' THEN {text} END"
             )
         return f"CASE WHEN r.id IS NOT NULL AND :asked{position} THEN {value} END"
 
@@ -383,8 +383,7 @@ class _Constant:
     spelling: RowSpelling
 
     def text(self, index: int, value: str) -> str:
-        before, after = self.spelling.texts[index]
-        return before + self.spelling.text(value) + after
+        return self.spelling.repeated(index, value)
 
     def number(self, index: int, value: int) -> str:
         before, after = self.spelling.numbers[index]

@@ -159,3 +159,37 @@ def test_spelled_rows_read_back_like_appended_ones(tmp_path: Path) -> None:
     lines = list(csv.reader(io.StringIO(content, newline="")))
     assert lines[1:3] == [["1", "<甲&乙>", ""], ["2", "bell\x07 _x0041_", "3"]]
     assert lines[3] == lines[2]  # the same row appended
+
+
+def test_repeated_text_is_kept_once_in_the_shared_strings(tmp_path: Path) -> None:
+    target = tmp_path / "shared.xlsx"
+    names = ["第一网格 <A&B>", " 前后有空格 ", "第一网格 <A&B>", "bell\x07 _x0041_"]
+    with XlsxBook(target) as book:
+        sheet = book.add_sheet(SheetSpec("表", ["n", "name", "free"]))
+        spelling = sheet.spelling()
+        sheet.extend_spelled(
+            spelling.start
+            + spell(spelling, [number]).removeprefix(spelling.start).removesuffix(spelling.end)
+            + spelling.repeated(1, name)
+            + spell(spelling, [None, None, "free"]).removeprefix(spelling.start)
+            for number, name in enumerate(names)
+        )
+    assert list(read(target)["表"].iter_rows(values_only=True)) == [
+        ("n", "name", "free"),
+        (0, "第一网格 <A&B>", "free"),
+        (1, " 前后有空格 ", "free"),
+        (2, "第一网格 <A&B>", "free"),
+        (3, "bell_x0007_ _x0041_", "free"),  # openpyxl undoes only the _x005F_ escape
+    ]
+    with zipfile.ZipFile(target) as archive:
+        shared = archive.read("xl/sharedStrings.xml").decode()
+    assert shared.count("<si>") == 3 and "&lt;A&amp;B&gt;" in shared
+    assert ">bell_x0007_ _x005F_x0041_<" in shared  # as Excel escapes
+
+    zipped = tmp_path / "shared.zip"
+    with CsvZipBook(zipped) as csv_book:
+        table = csv_book.add_sheet(SheetSpec("表", ["name"]))
+        table.extend_spelled(table.spelling().repeated(0, name) + "\r\n" for name in names)
+    with zipfile.ZipFile(zipped) as archive:
+        content = archive.read("表.csv").decode("utf-8-sig")
+    assert [row[0] for row in csv.reader(io.StringIO(content, newline=""))][1:] == names
