@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 OVERALL_PER_SECOND = 30
 BULK_PER_SECOND = 29
 """Bulk sends go evenly, at most this many a second."""
-REPLY_ROOM = 4
+REPLY_ROOM = 2
 """Places bulk sends leave free, while people are being answered, for a burst of replies."""
 PRIVATE_BURST = 3
 """Messages one private chat takes at once; then one a second."""
