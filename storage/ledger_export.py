@@ -9,9 +9,10 @@ would (:class:`bot.xlsx.RowSpelling`: an XLSX ``<row>``'s cells or a CSV line), 
 only passes whole rows on. Versions and figures are read from the compact copy triggers keep
 of them (``ledger_reports``, ``ledger_figures``: migration 0008): small JSON arrays by field
 position instead of JSON objects, each report's current version without a lookup, a day's
-figures on a few pages. Free text goes through the writer's own escaping (registered as the
-SQL function ``cell_text_N``; names are spelled once per export), so the safety rules of
-both formats are those of the writers.
+figures on a few pages; a field whose answers never held text (marked by migration 0009) is
+spelled as a number with one ``json_extract`` and no test of its type. Free text goes
+through the writer's own escaping (registered as the SQL function ``cell_text_N``; names are
+spelled once per export), so the safety rules of both formats are those of the writers.
 
 Everything runs on one read-only connection inside one read transaction
 (:func:`open_snapshot`), in the caller's thread: a worker thread, so the event loop never
@@ -199,7 +200,9 @@ class ReportRows:
         self._text = f"cell_text_{number}"
         conn.create_function(self._text, 1, _text_function(spelling), deterministic=True)
         self._params: dict[str, object] = {}
-        self._positions = {key: position - 1 for position, key in conn.execute(_KEYS)}
+        keys = conn.execute(_KEYS).fetchall()
+        self._positions = {key: position - 1 for position, key, _ in keys}
+        self._texts = {key for _, key, texts in keys if texts}
         cells, self._names = f"ledger_cells_{number}", f"ledger_names_{number}"
         self._spell_grids(cells, scope)
         self._spell_names(columns)
@@ -309,6 +312,8 @@ class ReportRows:
         self._params[path] = f"$[{self._positions[field.key]}]"
         if field.stock:
             value = self._wrap(index, f"json_extract(f.firsts, :{path})")
+        elif field.key not in self._texts:  # only numbers: no type to test
+            value = self._wrap(index, f"json_extract(v.answers, :{path})")
         else:
             answer = f"json_extract(v.answers, :{path})"
             text = self._wrap(index, f"{self._text}({answer})", text=True)
@@ -368,8 +373,9 @@ class ReportRows:
 
 
 _WORKERS = "SELECT id, name FROM workers"
-_KEYS = "SELECT position, key FROM ledger_keys"
-"""Where each field is in the arrays of ``ledger_reports`` and ``ledger_figures``."""
+_KEYS = "SELECT position, key, texts FROM ledger_keys"
+"""Where each field is in the arrays of ``ledger_reports`` and ``ledger_figures``, and
+whether it ever held text there (migration 0009)."""
 _GRID_CELLS = {"area": "a", "grid_code": "c", "grid": "n"}
 _PRINTF_ARGS = 100
 Tally = dict[tuple[int, GridDayKind], int]

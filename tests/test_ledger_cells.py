@@ -1,7 +1,8 @@
 """The export's compact copy of the reports and running figures (``ledger_reports``,
 ``ledger_figures``, kept by triggers; migration 0008) always equals what it copies: whatever
 is filed and corrected, with incidents or not, after a rebuild of the figures, and in a
-database made before the copy existed."""
+database made before the copy existed. The fields marked as holding text (migration 0009)
+are exactly those whose answers ever held text."""
 
 from __future__ import annotations
 
@@ -67,6 +68,23 @@ def copied(path: Path) -> Kept:
     return reports, figures
 
 
+def marked_texts(path: Path) -> set[str]:
+    """The fields the copy marks as holding text."""
+    with sqlite3.connect(path) as conn:
+        return {key for (key,) in conn.execute("SELECT key FROM ledger_keys WHERE texts")}
+
+
+def held_texts(path: Path) -> set[str]:
+    """The fields whose answers held anything but a number in some version."""
+    with sqlite3.connect(path) as conn:
+        return {
+            key
+            for (answers,) in conn.execute("SELECT answers FROM report_versions")
+            for key, value in json.loads(answers).items()
+            if not isinstance(value, int | float | None)
+        }
+
+
 def _present(values: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value is not None}
 
@@ -76,12 +94,24 @@ async def check(steps: list[Filing | Fix]) -> None:
         await play(services, steps)
         path = services.db.path
         assert kept(path) == copied(path)
+        assert marked_texts(path) == held_texts(path)
         await services.db.figures.rebuild()
         assert kept(path) == copied(path)
 
 
+_TEXT = st.text(st.characters(blacklist_characters="\x00"), max_size=8)
+"""Free text (SQLite's JSON functions cut text at a NUL, which Telegram never sends)."""
+texts = st.builds(
+    Fix,
+    st.integers(0, 50),
+    st.fixed_dictionaries({"difficulties": _TEXT}),
+    st.just({}),
+)
+"""A correction to a free-text answer only."""
+
+
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.one_of(filings, fixes), max_size=20))
+@given(st.lists(st.one_of(filings, fixes, texts), max_size=20))
 def test_the_copy_equals_the_reports_whatever_is_filed_and_corrected(
     steps: list[Filing | Fix],
 ) -> None:
@@ -126,6 +156,7 @@ def test_incidents_count_for_the_current_version_only() -> None:
             reports, _ = kept(services.db.path)
             assert reports[report.id] == (2, "zero", 1, {})
             assert kept(services.db.path) == copied(services.db.path)
+            assert marked_texts(services.db.path) == {"difficulties"}
 
     asyncio.run(run())
 
@@ -136,6 +167,7 @@ def test_a_database_made_before_the_copy_gets_it_when_opened(tmp_path: Path) -> 
         Filing(1, 0, {"screened": 1}, {}),
         Filing(0, 2, {"screened": 7, "home_iso_out": 1}, {}),
         Fix(0, {"screened": 50, "home_iso_in": 4}, {"home_isolation": 10}),
+        Fix(1, {"screened": 1, "difficulties": "口罩不足"}, {}),
     ]
     old = tmp_path / "old.sqlite3"
 
@@ -151,6 +183,7 @@ def test_a_database_made_before_the_copy_gets_it_when_opened(tmp_path: Path) -> 
         assert copied(old) == expected
         assert kept(old) == expected
         assert expected[1]  # the figures were there to copy
+        assert marked_texts(old) == {"difficulties"}
 
     asyncio.run(run())
 
