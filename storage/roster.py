@@ -22,6 +22,7 @@ from storage.rows import (
     WORKER_COLUMNS,
     area_from_row,
     fetch_all,
+    fetch_built,
     fetch_one,
     grid_from_row,
     insert_id,
@@ -87,14 +88,14 @@ class RosterRepo:
         """Grids by area path and code; ``area_path`` also selects its sub-areas."""
         path = None if area_path is None else normalize_area_path(area_path)
         async with self._db.read() as conn:
-            rows = await fetch_all(
+            return await fetch_built(
                 conn,
+                _grids_of,
                 f"{_GRIDS} WHERE (:all OR g.active = 1) AND (:path IS NULL OR a.path = :path"
                 " OR substr(a.path, 1, length(:path) + 1) = :path || '/')"
                 " ORDER BY a.path, g.code",
                 {"all": include_inactive, "path": path},
             )
-        return [grid_from_row(row) for row in rows]
 
     async def grid(self, grid_id: int) -> Grid | None:
         """A grid by id (active or not)."""
@@ -134,24 +135,24 @@ class RosterRepo:
     async def workers_by_grid(self, *, active_only: bool = True) -> dict[int, list[Worker]]:
         """Every grid's workers in roster order, by grid id, in one query."""
         async with self._db.read() as conn:
-            rows = await fetch_all(
+            return await fetch_built(
                 conn,
+                _by_grid,
                 f"{_WORKERS} WHERE w.active = 1 OR NOT ? ORDER BY w.id",
                 (active_only,),
             )
-        return _by_grid(rows)
 
     async def active_workers_of(self, grid_ids: Sequence[int]) -> dict[int, list[Worker]]:
         """The active workers of these grids in roster order, by grid id, in one query (a
         grid without any is left out)."""
         async with self._db.read() as conn:
-            rows = await fetch_all(
+            return await fetch_built(
                 conn,
+                _by_grid,
                 f"{_WORKERS} WHERE w.active = 1"
                 " AND w.grid_id IN (SELECT value FROM json_each(?)) ORDER BY w.id",
                 (to_json(list(grid_ids)),),
             )
-        return _by_grid(rows)
 
     async def worker(self, worker_id: int) -> Worker | None:
         """A worker by id (active or not)."""
@@ -284,6 +285,10 @@ class RosterRepo:
 
 
 # --- helpers running inside a caller's read or transaction --------------------------------
+
+
+def _grids_of(rows: Sequence[aiosqlite.Row]) -> list[Grid]:
+    return [grid_from_row(row) for row in rows]
 
 
 def _by_grid(rows: Sequence[aiosqlite.Row]) -> dict[int, list[Worker]]:
