@@ -15,7 +15,7 @@ import asyncio
 import hashlib
 import json
 from collections.abc import Collection, Iterable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -129,34 +129,45 @@ class FigureRepo:
             batch.append((grid_id, row["day"], _encode(runs)))
         await _write(conn, batch)
 
-    async def as_of(
-        self, grid_ids: Iterable[int], day: date, fields: Collection[str] | None = None
-    ) -> dict[int, Runs]:
+    async def as_of(self, grid_ids: Iterable[int], day: date) -> dict[int, Runs]:
         """Each grid's figures as of ``day``: those of its latest report day on or before it
-        (grids with no report by then are left out); with ``fields`` only those fields'.
-        One query, whatever the number of grids (an index seek each)."""
-        runs = "runs"
-        if fields is not None:
-            runs = (
-                "(SELECT json_group_object(key, value) FROM json_each(runs)"
-                " WHERE key IN (SELECT value FROM json_each(:fields)))"
-            )
+        (grids with no report by then are left out). One query, whatever the number of grids
+        (an index seek each)."""
         async with self._db.read() as conn:
             rows = await fetch_all(
                 conn,
-                f"SELECT grid_id, {runs} AS runs FROM (SELECT g.value AS grid_id,"
+                "SELECT grid_id, runs FROM (SELECT g.value AS grid_id,"
                 " (SELECT f.runs FROM report_figures f WHERE f.grid_id = g.value"
                 "  AND f.day <= :day ORDER BY f.day DESC LIMIT 1) AS runs FROM json_each(:ids) g)"
                 " WHERE runs IS NOT NULL",
-                {
-                    "ids": to_json(list(grid_ids)),
-                    "day": to_db_day(day),
-                    "fields": to_json(sorted(fields or ())),
-                },
+                {"ids": to_json(list(grid_ids)), "day": to_db_day(day)},
             )
         if len(rows) > _OFF_LOOP:
             return await asyncio.to_thread(_decode_rows, rows)
         return _decode_rows(rows)
+
+    async def as_of_and_before(
+        self, grid_ids: Iterable[int], day: date, fields: Collection[str]
+    ) -> tuple[dict[int, Runs], dict[int, Runs]]:
+        """:meth:`as_of` ``day`` and, with at least ``fields`` (a grid that has no report of
+        ``day`` gets the same runs twice), as of the day before: one query reading each
+        grid's last two report days up to ``day``, which lie side by side in the table (two
+        queries cost a second seek per grid into a table of every grid-day)."""
+        async with self._db.read() as conn:
+            rows = await fetch_all(
+                conn,
+                "SELECT g.value AS grid_id, f.day, f.runs FROM json_each(:ids) g"
+                " JOIN report_figures f ON f.grid_id = g.value AND f.day <= :day"
+                " AND f.day >= coalesce((SELECT p.day FROM report_figures p"
+                "  WHERE p.grid_id = g.value AND p.day <= :day"
+                "  ORDER BY p.day DESC LIMIT 1 OFFSET 1), '')"
+                " ORDER BY g.value, f.day",
+                {"ids": to_json(list(grid_ids)), "day": to_db_day(day)},
+            )
+        decode = partial(_decode_pairs, rows, to_db_day(day - timedelta(days=1)), fields)
+        if len(rows) > _OFF_LOOP:
+            return await asyncio.to_thread(decode)
+        return decode()
 
     async def daily(self, grid_ids: Iterable[int], days: DayRange) -> dict[date, dict[int, Runs]]:
         """The figures of every report day in ``days`` of these grids, by day and grid: each
@@ -212,6 +223,29 @@ def _decode_rows(rows: list[aiosqlite.Row]) -> dict[int, Runs]:
     thousand grids take a good part of a second to decode; one JSON text of all of them
     would hold the interpreter, and so the event loop, for all of it)."""
     return {int(row[0]): _decode(row[1]) for row in rows}
+
+
+def _decode_pairs(
+    rows: list[aiosqlite.Row], before: str, fields: Collection[str]
+) -> tuple[dict[int, Runs], dict[int, Runs]]:
+    """:meth:`FigureRepo.as_of_and_before`'s figures from its rows (each grid's, by day)."""
+    latest: dict[int, tuple[str, str]] = {}
+    earlier: dict[int, tuple[str, str]] = {}
+    for grid_id, day, raw in rows:
+        latest[grid_id] = day, raw
+        if day <= before:
+            earlier[grid_id] = day, raw
+    now = {int(grid_id): _decode(raw) for grid_id, (_, raw) in latest.items()}
+    then = {
+        int(grid_id): now[grid_id] if day == latest[grid_id][0] else _decode_only(raw, fields)
+        for grid_id, (day, raw) in earlier.items()
+    }
+    return now, then
+
+
+def _decode_only(raw: str, fields: Collection[str]) -> Runs:
+    data = json.loads(raw)
+    return {key: _field_run(data[key]) for key in fields if key in data}
 
 
 def _runs(data: dict[str, list[Any]]) -> Runs:

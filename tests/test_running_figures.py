@@ -112,15 +112,24 @@ async def street(grids: int) -> AsyncIterator[Dependencies]:
             yield services
 
 
+def only(runs: Runs, keys: list[str]) -> Runs:
+    return {key: run for key, run in runs.items() if key in keys}
+
+
 async def check(steps: list[Filing | Fix]) -> None:
     async with street(2) as services:
         await play(services, steps)
         grid_ids = [grid.id for grid in await services.db.roster.grids()]
         every_day = DayRange(FIRST, FIRST + timedelta(days=DAYS - 1))
+        stocks = ["home_isolation"]
         for day in every_day.days():
             kept = await services.db.figures.as_of(grid_ids, day)
+            now, then = await services.db.figures.as_of_and_before(grid_ids, day, stocks)
+            assert now == kept
             for grid_id in grid_ids:
                 assert kept.get(grid_id, {}) == await from_scratch(services, grid_id, day)
+                before = await from_scratch(services, grid_id, day - timedelta(days=1))
+                assert only(then.get(grid_id, {}), stocks) == only(before, stocks)
         daily = await services.db.figures.daily(grid_ids, every_day)
         await services.db.figures.rebuild()
         assert await services.db.figures.daily(grid_ids, every_day) == daily

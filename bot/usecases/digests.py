@@ -170,9 +170,8 @@ class _DigestLoader:
         reminders = await db.schedule.reminders_sent(day)
         compare = await self._operating_on(before)
         workers = await db.roster.workers_by_grid()
-        runs = await db.figures.as_of(ids, day)
-        stocks = {field.key for field in self.deps.forms.form_for(day).stocks()}
-        runs_before = await db.figures.as_of(ids, before, stocks)
+        stocks = [field.key for field in self.deps.forms.form_for(day).stocks()]
+        runs, runs_before = await db.figures.as_of_and_before(ids, day, stocks)
         since = at(before, self.times.digest_at, self.times.tz)
         corrected: dict[int, list[Report]] = {}
         for report in await db.reports.corrected_since(since, up_to=day):
