@@ -11,8 +11,10 @@ never await Telegram (or anything slow) inside one, since every other task waits
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
@@ -37,6 +39,8 @@ from storage.reports import ReportRepo
 from storage.roster import RosterRepo
 from storage.rows import Params, in_thread, run_here
 from storage.schedule import ScheduleRepo
+
+log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -304,12 +308,27 @@ async def _migrate(conn: aiosqlite.Connection, path: Path) -> None:
         raise SchemaTooNewError(path, current, len(scripts))
     if current == len(scripts):
         return
+    if current:
+        log.info(
+            "updating the database %s from schema version %d to %d (a large database can "
+            "take minutes)",
+            path,
+            current,
+            len(scripts),
+        )
+    started = time.monotonic()
     await conn.execute("PRAGMA foreign_keys = OFF")
     try:
         for version, sql in scripts[current:]:
             await _apply(conn, version, sql)
     finally:
         await conn.execute("PRAGMA foreign_keys = ON")
+    if current:
+        log.info(
+            "the database is at schema version %d (%.0f s)",
+            len(scripts),
+            time.monotonic() - started,
+        )
 
 
 async def _apply(conn: aiosqlite.Connection, version: int, sql: str) -> None:

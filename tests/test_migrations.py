@@ -1,8 +1,11 @@
 """A database made by an older gridbot is migrated without losing anything."""
 
+import logging
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
+
+import pytest
 
 from bot.domain.models import Supervisor
 from storage.db import Database, migrations
@@ -39,10 +42,16 @@ def old_database(path: Path) -> None:
     db.close()
 
 
-async def test_version_3_database_is_migrated_with_its_reports(tmp_path: Path) -> None:
+async def test_version_3_database_is_migrated_with_its_reports(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     path = tmp_path / "old.sqlite3"
     old_database(path)
-    db = await Database.open(path)
+    with caplog.at_level(logging.INFO, logger="storage.db"):
+        db = await Database.open(path)
+    said = [record.getMessage() for record in caplog.records]
+    assert f"from schema version 3 to {len(migrations())}" in said[0]
+    assert said[1].startswith(f"the database is at schema version {len(migrations())}")
     try:
         report = await db.reports.get(1, datetime(2026, 11, 20).date())
         assert report is not None
