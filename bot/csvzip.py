@@ -119,6 +119,9 @@ gets a leading apostrophe, so it stays text."""
 
 
 def _guarded(value: str) -> str:
+    """``value`` kept from starting a formula, a NUL shown as U+FFFD (many CSV readers, and
+    the database's row spelling, stop at a NUL)."""
+    value = value.replace("\x00", "\ufffd")
     return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
@@ -128,7 +131,8 @@ _QUOTED = re.compile('[,"\r\n]')
 @lru_cache(maxsize=16384)
 def csv_text(value: str) -> str:
     """``value`` as a cell of a CSV row, as :meth:`CsvTable.append` writes it: kept from
-    starting a formula, and quoted when it holds a comma, a quote or a line break."""
+    starting a formula, a NUL shown as U+FFFD, and quoted when it holds a comma, a quote or
+    a line break."""
     text = _guarded(value)
     if _QUOTED.search(text):
         return '"' + text.replace('"', '""') + '"'

@@ -35,7 +35,7 @@ from bot.domain.ledger import Scope
 from bot.domain.ledger_tables import GridDayKind, IncidentRecord, ReportColumns
 from bot.domain.models import Area, Report
 from bot.xlsx import RowSpelling
-from storage.codec import from_db_time, to_db_day, to_db_time
+from storage.codec import from_db_time, from_json, to_db_day, to_db_time
 from storage.db import BUSY_TIMEOUT_MS
 from storage.ledger import SCOPE_GRIDS, read_only_uri, scope_of
 from storage.reports import assemble_reports
@@ -199,6 +199,8 @@ class ReportRows:
         number = next(_tables)
         self._text = f"cell_text_{number}"
         conn.create_function(self._text, 1, _text_function(spelling), deterministic=True)
+        self._json_text = f"cell_json_text_{number}"
+        conn.create_function(self._json_text, 1, _json_text_function(spelling), deterministic=True)
         self._params: dict[str, object] = {}
         keys = conn.execute(_KEYS).fetchall()
         self._positions = {key: position - 1 for position, key, _ in keys}
@@ -316,7 +318,8 @@ class ReportRows:
             value = self._wrap(index, f"json_extract(v.answers, :{path})")
         else:
             answer = f"json_extract(v.answers, :{path})"
-            text = self._wrap(index, f"{self._text}({answer})", text=True)
+            token = f"(v.answers -> :{path})"  # whole, where json_extract cuts at a NUL
+            text = self._wrap(index, f"{self._json_text}({token})", text=True)
             choices = [f"WHEN :k{index}_{n} THEN :l{index}_{n}" for n in range(len(field.choices))]
             for n, (key, label) in enumerate(field.choices.items()):
                 self._params[f"k{index}_{n}"] = key
@@ -408,6 +411,16 @@ def _text_function(spelling: RowSpelling) -> Callable[[object], str | None]:
         return None if value is None else escape(str(value))
 
     return cell_text
+
+
+def _json_text_function(spelling: RowSpelling) -> Callable[[str | None], str | None]:
+    """Like :func:`_text_function`, for a JSON string token."""
+    escape = spelling.text
+
+    def cell_json_text(token: str | None) -> str | None:
+        return None if token is None else escape(str(from_json(token)))
+
+    return cell_json_text
 
 
 def utc_offsets(tz: tzinfo, first: datetime, last: datetime) -> list[tuple[str, int]]:

@@ -7,8 +7,11 @@ are exactly those whose answers ever held text."""
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import json
 import sqlite3
+import zipfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_running_figures import AT, FIRST, Filing, Fix, filings, fixes, play, street
 
+from bot.domain.dates import DayRange
 from bot.domain.models import Incident, ReportKind
+from bot.ledger_file import LedgerRequest, write_ledger
 from storage.db import Database, migrations
 
 Kept = tuple[dict[int, tuple[Any, ...]], dict[tuple[str, int], dict[str, Any]]]
@@ -99,12 +104,10 @@ async def check(steps: list[Filing | Fix]) -> None:
         assert kept(path) == copied(path)
 
 
-_TEXT = st.text(st.characters(blacklist_characters="\x00"), max_size=8)
-"""Free text (SQLite's JSON functions cut text at a NUL, which Telegram never sends)."""
 texts = st.builds(
     Fix,
     st.integers(0, 50),
-    st.fixed_dictionaries({"difficulties": _TEXT}),
+    st.fixed_dictionaries({"difficulties": st.text(max_size=8)}),
     st.just({}),
 )
 """A correction to a free-text answer only."""
@@ -161,13 +164,47 @@ def test_incidents_count_for_the_current_version_only() -> None:
     asyncio.run(run())
 
 
+def test_a_free_text_with_a_nul_reaches_both_ledgers_whole(tmp_path: Path) -> None:
+    typed = "口罩\x00不足 _x0041_"
+
+    async def run() -> None:
+        async with street(1) as services:
+            (grid,) = await services.db.roster.grids()
+            (worker,) = await services.db.roster.workers_of_grid(grid.id)
+            await services.db.reports.file(
+                grid_id=grid.id,
+                day=FIRST,
+                kind=ReportKind.DETAILED,
+                values={"screened": 3, "difficulties": typed},
+                incidents=(),
+                baseline={},
+                worker_id=worker.id,
+                at=AT,
+                late=False,
+            )
+            for fmt in ("csv", "xlsx"):
+                request = LedgerRequest(DayRange(FIRST, FIRST), None, fmt, "zh_CN")
+                await write_ledger(services, request, tmp_path / f"ledger.{fmt}")
+
+    asyncio.run(run())
+    with zipfile.ZipFile(tmp_path / "ledger.csv") as archive:
+        content = archive.read("日报台账.csv").decode("utf-8-sig")
+    cells = [cell for row in csv.reader(io.StringIO(content, newline="")) for cell in row]
+    assert [cell for cell in cells if "口罩" in cell] == [typed.replace("\x00", "\ufffd")]
+    with zipfile.ZipFile(tmp_path / "ledger.xlsx") as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert ">口罩_x0000_不足 _x005F_x0041_<" in xml  # as Excel escapes
+
+
 def test_a_database_made_before_the_copy_gets_it_when_opened(tmp_path: Path) -> None:
     steps: list[Filing | Fix] = [
         Filing(0, 0, {"screened": 5, "home_iso_in": 2}, {"home_isolation": 10}),
         Filing(1, 0, {"screened": 1}, {}),
         Filing(0, 2, {"screened": 7, "home_iso_out": 1}, {}),
         Fix(0, {"screened": 50, "home_iso_in": 4}, {"home_isolation": 10}),
-        Fix(1, {"screened": 1, "difficulties": "口罩不足"}, {}),
+        Fix(
+            1, {"screened": 1, "difficulties": "口罩\x00不足"}, {}
+        ),  # cut by 0008, whole since 0010
     ]
     old = tmp_path / "old.sqlite3"
 
