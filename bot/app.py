@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
+from http import HTTPStatus
 from typing import Any
 
 from telegram import (
@@ -13,7 +15,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -21,8 +23,9 @@ from telegram.ext import (
     ContextTypes,
     Defaults,
     TypeHandler,
+    Updater,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import logs
 from bot.dependencies import Dependencies
@@ -102,6 +105,9 @@ class RunningBot:
     outbound: Outbound
     confirmations: Confirmations
     """The one keeper of owed confirmations: the chat's and the Mini App's filings share it."""
+    token_rejected: asyncio.Event
+    """Set when Telegram rejects the token while the bot runs (revoked at @BotFather): polling
+    has stopped, and the bot should stop and say so."""
     webapp: WebServer | None = None
     """The Mini App's page and API, listening while the bot runs (GRIDBOT_WEBAPP_URL set)."""
 
@@ -124,7 +130,8 @@ def build_application(
     settings = deps.settings
     for locale in LOCALES:  # read now, not while the first person waits for an answer
         catalog(locale)
-    builder = ApplicationBuilder().token(token)
+    polls = _WatchedPolls()
+    builder = ApplicationBuilder().token(token).get_updates_request(polls)
     builder = builder.read_timeout(read_timeout) if request is None else builder.request(request)
     application = (
         builder.base_url(settings.bot_api_url)
@@ -160,7 +167,22 @@ def build_application(
         TypeHandler(Update, _flush_persistence(deps)), group=PERSIST_AFTER_EVERY_UPDATE
     )
     application.add_error_handler(_error_handler(settings.locale, outbound.storage_alarm))
-    return RunningBot(application, outbound, checkin.confirmations)
+    return RunningBot(application, outbound, checkin.confirmations, polls.token_rejected)
+
+
+class _WatchedPolls(HTTPXRequest):
+    """The HTTP client of ``getUpdates`` (python-telegram-bot's default: one connection),
+    noticing when Telegram rejects the token: polling then stops for good, with no call back."""
+
+    def __init__(self) -> None:
+        super().__init__(connection_pool_size=1)
+        self.token_rejected = asyncio.Event()
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        code, payload = await super().do_request(*args, **kwargs)
+        if code in (HTTPStatus.UNAUTHORIZED, HTTPStatus.NOT_FOUND):  # PTB's InvalidToken
+            self.token_rejected.set()
+        return code, payload
 
 
 async def _log_scope(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -286,8 +308,18 @@ async def running_bot(
         try:
             yield bot
         finally:
-            await updater.stop()
+            await _stop_polling(updater, bot.token_rejected)
             await application.stop()
+
+
+async def _stop_polling(updater: Updater, token_rejected: asyncio.Event) -> None:
+    """Stop polling; python-telegram-bot raises what ended it, and a rejected token (already
+    told to the operator) is no reason to skip stopping the rest."""
+    try:
+        await updater.stop()
+    except InvalidToken:
+        if not token_rejected.is_set():
+            raise
 
 
 def _polling_failed(error: TelegramError) -> None:

@@ -7,11 +7,11 @@ import asyncio
 import signal
 import sqlite3
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from bot import cli_chart, cli_demo, cli_files, cli_form, cli_ops, logs
 from bot.config import ConfigError, Settings, fallback_locale, load_settings
@@ -120,7 +120,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from telegram.error import TelegramError  # PTB: only for the commands that run the bot
+    from telegram.error import InvalidToken, TelegramError  # PTB: only when the bot runs
 
     from bot.app import running_bot
     from bot.startup import explain
@@ -131,13 +131,27 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     await asyncio.to_thread(probe, settings.db, full=True)
+    logs.explained_elsewhere(InvalidToken)
     try:
-        async with open_dependencies(settings) as deps, running_bot(deps, token):
+        async with open_dependencies(settings) as deps, running_bot(deps, token) as bot:
             print(t(settings.locale, "cli.running", url=settings.api_base_url), file=sys.stderr)
-            await stop.wait()
+            await _first(stop.wait(), bot.token_rejected.wait())
+            rejected = bot.token_rejected.is_set()
     except TelegramError as failure:
         raise explain(failure, url=settings.api_base_url, token=token) from None
+    if rejected:  # revoked while running: polling stopped; say so and stop
+        raise StartupError("token_rejected")
     return EXIT_OK
+
+
+async def _first(*waits: Coroutine[Any, Any, object]) -> None:
+    """Wait until one of ``waits`` is done; cancel the others."""
+    tasks = [asyncio.ensure_future(wait) for wait in waits]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
 
 
 async def _roster(args: argparse.Namespace, settings: Settings) -> int:

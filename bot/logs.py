@@ -26,6 +26,9 @@ colon); tokens of other shapes are redacted by their exact value."""
 FORMAT: Final = "%(asctime)s %(levelname)s %(name)s [%(scope)s]: %(message)s"
 
 _scope: ContextVar[str] = ContextVar("gridbot_log_scope", default="-")
+_explained: set[type[BaseException]] = set()
+"""Exceptions whose meaning the operator is told in one line elsewhere: records carrying one
+lose their traceback (see :func:`explained_elsewhere`)."""
 
 
 def redact(text: str, secrets: tuple[str, ...]) -> str:
@@ -46,6 +49,8 @@ class Redactor(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.scope = getattr(record, "scope", None) or _scope.get()
+        if record.exc_info and isinstance(record.exc_info[1], tuple(_explained)):
+            record.exc_info, record.exc_text = None, None
         record.msg = redact(record.getMessage(), self.secrets)
         record.args = None
         if record.exc_info and not record.exc_text:
@@ -69,6 +74,13 @@ def configure(level: str, secrets: tuple[str, ...] = (), stream: TextIO | None =
     root.addHandler(handler)
     root.setLevel(level)
     logging.getLogger("httpx").setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
+
+
+def explained_elsewhere(*kinds: type[BaseException]) -> None:
+    """Log records carrying one of these exceptions keep their message and lose the traceback:
+    the program says what they mean, and what to do, in one line of its own (a token Telegram
+    rejected while the bot runs: python-telegram-bot logs a traceback as it stops polling)."""
+    _explained.update(kinds)
 
 
 def set_scope(scope: str) -> None:

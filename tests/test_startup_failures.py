@@ -187,3 +187,27 @@ def test_damaged_pages_stop_run_with_one_line(env: dict[str, str]) -> None:
     result = gridbot(env, "run")
     assert result.returncode == 2
     assert_one_line(result.stderr, str(path), "gridbot restore")
+
+
+async def test_a_token_revoked_while_running_stops_the_bot_with_one_line(
+    emu: BotApiEmulator, env: dict[str, str]
+) -> None:
+    """The token is revoked at @BotFather while the bot runs: Telegram answers 401 from then
+    on. Polling cannot go on, so the bot stops with the line that says what to do, exit
+    status 2 (a process that stayed up deaf would look healthy), and no traceback."""
+    await asyncio.to_thread(gridbot, env, "roster", "import", str(ROSTER))
+    env.update(GRIDBOT_TOKEN=TOKEN, GRIDBOT_API_BASE_URL=emu.url)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", env=env, cwd=REPO, stderr=asyncio.subprocess.PIPE
+    )
+    worker = emu.add_user(710000001, "王娜", username="grid_qj01_1")
+    await worker.send("/status")
+    await worker.wait_for_message(timeout=30)
+    emu.fail_next("getUpdates", status=401, times=1000, description="Unauthorized")
+    await worker.send("/status")  # ends the poll being held; the next one is refused
+    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    output = stderr.decode()
+    assert process.returncode == 2, output
+    assert "Traceback" not in output, output
+    assert TOKEN not in output and TOKEN.split(":")[1] not in output, output
+    assert output.rstrip().splitlines()[-1].startswith("Telegram rejected GRIDBOT_TOKEN"), output
