@@ -25,7 +25,7 @@ from bot.domain.dates import DayRange
 from bot.domain.form import Form
 from bot.domain.form_versions import FormHistory, FormSource
 from bot.domain.running import FieldRun, Runs, advance
-from storage.codec import from_db_day, to_db_day, to_json
+from storage.codec import from_db_day, from_json, to_db_day, to_json
 from storage.rows import fetch_all, fetch_one
 
 if TYPE_CHECKING:
@@ -204,8 +204,8 @@ def _advance(form: FormSource, before: Mapping[str, FieldRun] | None, row: aiosq
         form,
         before,
         from_db_day(row[1]),
-        json.loads(row[2]),
-        _NO_BASELINE if baseline == "{}" else json.loads(baseline),
+        from_json(row[2]),
+        _NO_BASELINE if baseline == "{}" else from_json(baseline),
     )
 
 
@@ -215,7 +215,7 @@ _encode = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def _decode(raw: str) -> Runs:
-    return _runs(json.loads(raw))
+    return _runs(from_json(raw))
 
 
 def _decode_rows(rows: list[aiosqlite.Row]) -> dict[int, Runs]:
@@ -244,7 +244,7 @@ def _decode_pairs(
 
 
 def _decode_only(raw: str, fields: Collection[str]) -> Runs:
-    data = json.loads(raw)
+    data = from_json(raw)
     return {key: _field_run(data[key]) for key in fields if key in data}
 
 
