@@ -120,12 +120,14 @@ async def export(grids: int, history: int, days: int, fmt: ExportFormat) -> dict
 
 async def evening(grids: int, days: int) -> dict[str, Any]:
     """RSS of the bot's process idle with the district loaded, at its peak while every digest
-    is compiled, and after the evening (once the garbage is collected)."""
+    is compiled, and after the evening: a second later, as the bot goes on (the step that
+    received the digests has ended), once the garbage is collected."""
     async with district(grids, days) as (deps, _):
         gc.collect()
         idle = rss()
         async with watched() as watch:
             await compile_every_area(deps)
+        await asyncio.sleep(1.0)
         gc.collect()
         after = rss()
     return {
