@@ -15,6 +15,8 @@ from pathlib import Path
 from bot.i18n import Locale, t
 
 DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+MIN_SQLITE = (3, 38, 0)
+"""The oldest SQLite the migrations run on (0010 takes JSON tokens with the ``->`` operator)."""
 
 
 class DatabaseProblem(Exception):
@@ -55,6 +57,8 @@ WRITE_REFUSALS = frozenset({"disk_full", "file_not_writable"})
 def probe(path: Path, *, full: bool = False) -> None:
     """Raise :class:`DatabaseProblem` unless ``path`` is (or can become) a readable, writable
     SQLite database; ``full`` also reads every page (``PRAGMA quick_check``)."""
+    if sqlite3.sqlite_version_info < MIN_SQLITE:
+        raise DatabaseProblem("sqlite_too_old", path, sqlite3.sqlite_version)
     if path.is_dir():
         raise DatabaseProblem("is_directory", path)
     folder = path.parent

@@ -13,6 +13,7 @@ from storage_fixtures import AT, audit_entries, open_db, sample_db
 from bot.i18n import LOCALES
 from storage.audit import AuditAction
 from storage.db import Database, SchemaTooNewError, schema_version
+from storage.health import DatabaseProblem
 
 
 async def scalar(db: Database, sql: str) -> object:
@@ -46,6 +47,22 @@ async def test_a_newer_database_is_refused(tmp_path: Path) -> None:
     for locale in LOCALES:
         message = caught.value.render(locale)
         assert "GRIDBOT_DB" in message and "999" in message and "\n" not in message
+
+
+async def test_an_sqlite_older_than_the_migrations_need_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Python linked with SQLite 3.37 (Ubuntu 22.04's) cannot run migration 0010: the
+    database is not touched, and the line names both versions and the fix."""
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 37, 2))
+    monkeypatch.setattr(sqlite3, "sqlite_version", "3.37.2")
+    path = tmp_path / "gridbot.sqlite3"
+    with pytest.raises(DatabaseProblem) as caught:
+        await Database.open(path)
+    assert not path.exists()
+    for locale in LOCALES:
+        message = caught.value.render(locale)
+        assert "3.38" in message and "3.37.2" in message and "\n" not in message
 
 
 async def test_pragmas_and_strict_tables(tmp_path: Path) -> None:
