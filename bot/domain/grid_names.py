@@ -8,7 +8,7 @@ grids in view (two streets may each have a 前进社区) with the grid's code as
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from bot.domain.models import Grid
 from bot.i18n import Locale, t
@@ -19,11 +19,20 @@ def area_name(grid: Grid) -> str:
     return grid.area_path.rsplit("/", 1)[-1]
 
 
+def name_key(grid: Grid) -> tuple[str, str]:
+    """The name of the grid's own area and the grid's name: what it is called from above."""
+    return area_name(grid), grid.name
+
+
 def clashing(grids: Iterable[Grid]) -> frozenset[int]:
     """The ids of grids whose area name and grid name together are shared by another grid."""
-    unique = {grid.id: grid for grid in grids}.values()
-    counts = Counter((area_name(grid), grid.name) for grid in unique)
-    return frozenset(grid.id for grid in unique if counts[(area_name(grid), grid.name)] > 1)
+    return clashes_among({grid.id: name_key(grid) for grid in grids})
+
+
+def clashes_among(names: Mapping[int, tuple[str, str]]) -> frozenset[int]:
+    """The grid ids (keys) whose name (see :func:`name_key`) another grid shares."""
+    counts = Counter(names.values())
+    return frozenset(grid_id for grid_id, name in names.items() if counts[name] > 1)
 
 
 def grid_name(

@@ -131,6 +131,20 @@ class Completeness:
             excused=counted[_EXCUSED],
         )
 
+    @classmethod
+    def combined(cls, parts: Sequence[Completeness]) -> Completeness:
+        """The completeness of disjoint sets of grids on one day taken together (an area's
+        from its sub-areas')."""
+        return cls(
+            expected=sum(part.expected for part in parts),
+            reported=sum(part.reported for part in parts),
+            on_time=sum(part.on_time for part in parts),
+            late=sum(part.late for part in parts),
+            zero=sum(part.zero for part in parts),
+            missing=sum(part.missing for part in parts),
+            excused=sum(part.excused for part in parts),
+        )
+
     @property
     def reporting_rate(self) -> float | None:
         """Reports received / expected; None when nothing was expected."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from operator import attrgetter
 
 from bot.domain.digest.figures import (
     GridNumbers,
@@ -27,34 +28,102 @@ from bot.domain.digest.model import (
     NegativeStock,
     ReportingStatus,
     Request,
+    Totals,
 )
 from bot.domain.form import Form
-from bot.domain.grid_names import clashing
+from bot.domain.form_versions import FormSource
+from bot.domain.grid_names import clashes_among, name_key
 from bot.domain.models import Area, Grid, ReportKind
 from bot.domain.status import Completeness, GridDay
 
-_Numbered = tuple[GridInput, GridNumbers]
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """One grid of the evening, worked out once for every area that lists it (it is the same
+    at every level): its numbers, its line, its place in the status lists, its corrections,
+    requests and negative stocks."""
+
+    item: GridInput
+    order: tuple[str, str]
+    """Where it comes in an area's lists: by area path, then code."""
+    numbers: GridNumbers
+    figures: tuple[Figure, ...]
+    """Its line's most telling figures (none without a report)."""
+    incidents: int
+    missing: MissingGrid | None
+    """Who to chase, when it has neither a report nor an excuse."""
+    corrections: tuple[Correction, ...]
+    requests: tuple[Request, ...]
+    negative: tuple[NegativeStock, ...]
+    name: tuple[str, str]
+    """Its name as read from above its area (see :func:`name_key`)."""
+
+
+_ORDER = attrgetter("order")
+_AT = attrgetter("at")
 
 
 @dataclass
 class _Tree:
-    """What the digests of one evening share: each grid's numbers and line figures (the same
-    at every level), and each area's digest and prevalence (a parent reuses its sub-areas')."""
+    """What the digests of one evening share (one day, one previous digest): each grid's
+    row, and each area's digest and prevalence (a parent reuses its sub-areas')."""
 
-    numbers: dict[int, GridNumbers] = field(default_factory=dict)
-    lines: dict[int, tuple[Figure, ...]] = field(default_factory=dict)
+    forms: FormSource
+    day: date
+    since: datetime | None
+    rows: dict[int, _Row] = field(default_factory=dict)
     seen: dict[int, dict[str, int]] = field(default_factory=dict)
     digests: dict[int, Digest] = field(default_factory=dict)
+    form: Form = field(init=False)
+    """The form of the day."""
+    texts: tuple[str, ...] = field(init=False)
+    stocks: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.form = self.forms.form_for(self.day)
+        self.texts = tuple(item.key for item in self.form.fields if item.kind == "text")
+        self.stocks = tuple(item.key for item in self.form.stocks())
+
+    def row(self, item: GridInput) -> _Row:
+        """The grid's row (made once per grid input)."""
+        found = self.rows.get(item.grid.id)
+        if found is None or found.item is not item:
+            found = self.rows[item.grid.id] = self._made(item)
+        return found
+
+    def _made(self, item: GridInput) -> _Row:
+        grid, today = item.grid, item.today
+        report = today.report
+        numbers = GridNumbers.of(self.form, item)
+        return _Row(
+            item=item,
+            order=(grid.area_path, grid.code),
+            numbers=numbers,
+            figures=() if report is None else _line_figures(self.form, numbers),
+            incidents=0 if report is None else len(report.current.incidents),
+            missing=_missing(item),
+            corrections=_corrections(item, self.day, self.since),
+            requests=_requests(self.texts, item),
+            negative=tuple(
+                NegativeStock(grid, key, closing)
+                for key, closing in zip(self.stocks, numbers.stocks, strict=True)
+                if closing < 0
+            ),
+            name=name_key(grid),
+        )
 
 
-@dataclass(frozen=True)
-class _Groups:
-    """An area's grids by sub-area, and those directly under it."""
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """A group of an area's grids (a sub-area's, or those directly under the area), with
+    what the area adds up from its groups; a sub-area compiled before lends its own."""
 
-    by_area: dict[int, list[_Numbered]]
-    direct: list[_Numbered]
-    place: Callable[[Grid], Area | None]
-    """The sub-area of a grid (None: directly under the area)."""
+    area: Area
+    direct: bool
+    completeness: Completeness
+    yesterday: Completeness | None
+    totals: Totals
+    seen: dict[str, int]
 
 
 def compile_digest(data: DigestInput) -> Digest:
@@ -63,93 +132,95 @@ def compile_digest(data: DigestInput) -> Digest:
 
 
 def compile_tree(inputs: Sequence[DigestInput]) -> dict[int, Digest]:
-    """The digests of several areas for one day, by area id (the evening's whole tree).
+    """The digests of several areas, by area id (the evening's whole tree).
 
-    Deepest areas first: each grid's numbers and line are computed once for all the areas it
-    lies in, and a parent's totals, prevalence and roll-up line for a sub-area reuse that
-    sub-area's own.
+    Deepest areas first: each grid's numbers and line are worked out once for all the areas
+    it lies in, and a parent's status counts, totals, prevalence and roll-up line for a
+    sub-area reuse that sub-area's own (areas of one day and one previous digest).
     """
-    tree = _Tree()
+    trees: dict[tuple[int, date, datetime | None], _Tree] = {}
+    digests: dict[int, Digest] = {}
     for data in sorted(inputs, key=lambda item: -item.area.path.count("/")):
-        tree.digests[data.area.id] = _compile(data, tree)
-    return tree.digests
+        key = (id(data.forms), data.day, data.corrections_since)
+        tree = trees.get(key)
+        if tree is None:
+            tree = trees[key] = _Tree(data.forms, data.day, data.corrections_since)
+        digests[data.area.id] = tree.digests[data.area.id] = _compile(data, tree)
+    return digests
 
 
 def _compile(data: DigestInput, tree: _Tree) -> Digest:
-    items = sorted(data.grids, key=lambda item: (item.grid.area_path, item.grid.code))
-    form = data.forms.form_for(data.day)
-    numbered = [(item, _numbers(form, item, tree.numbers)) for item in items]
-    groups = _grouped(data.sub_areas, numbered)
-    seen = tree.seen[data.area.id] = _prevalence(form, data, groups, tree)
-    ranking = Ranking(form, seen)
-    sub_areas = _roll_up(data, groups, ranking, tree)
-    texts = [field.key for field in form.fields if field.kind == "text"]
+    rows = sorted(map(tree.row, data.grids), key=_ORDER)
+    places, parts = _parts(data, rows, tree)
+    seen = tree.seen[data.area.id] = _sum([part.seen for part in parts])
     return Digest(
-        form=form,
+        form=tree.form,
         forms=data.forms,
         area=data.area,
         day=data.day,
         tz=data.tz,
-        status=_status(items),
-        attention=_attention(data, numbered),
-        totals=combined([line.totals for line in sub_areas])
-        if sub_areas
-        else totals(data.forms, data.day, _pairs(numbered)),
-        sub_areas=sub_areas,
+        status=_status(rows, parts),
+        attention=_attention(data, rows),
+        totals=_combined(parts),
+        sub_areas=_roll_up(data, parts, Ranking(tree.form, seen)),
         grids=tuple(
-            _grid_line(data, item, numbers, groups.place(item.grid), tree)
-            for item, numbers in numbered
+            GridLine(row.item.today, row.item.yesterday, place, row.figures, row.incidents)
+            for row, place in zip(rows, places, strict=True)
         ),
-        corrections=_corrections(data, items),
-        requests=tuple(request for item in items for request in _requests(texts, item)),
+        corrections=tuple(sorted((item for row in rows for item in row.corrections), key=_AT)),
+        requests=tuple(request for row in rows for request in row.requests),
         weekly=data.weekly,
-        clashes=clashing(item.grid for item in items),
+        clashes=clashes_among({row.item.grid.id: row.name for row in rows}),
     )
 
 
-def _numbers(form: Form, item: GridInput, cache: dict[int, GridNumbers]) -> GridNumbers:
-    found = cache.get(item.grid.id)
-    if found is None:
-        found = cache[item.grid.id] = GridNumbers.of(form, item)
-    return found
-
-
-def _grouped(sub_areas: Sequence[Area], numbered: Sequence[_Numbered]) -> _Groups:
-    """The grids by sub-area (each area path is placed once)."""
+def _parts(
+    data: DigestInput, rows: Sequence[_Row], tree: _Tree
+) -> tuple[list[Area | None], list[_Part]]:
+    """Each row's sub-area (None: directly under the area), and the area's groups: one per
+    sub-area, then the grids directly under it (when there are, or no sub-areas)."""
     placed: dict[str, Area | None] = {}
-
-    def place(grid: Grid) -> Area | None:
-        path = grid.area_path
+    places: list[Area | None] = []
+    by_area: dict[int, list[_Row]] = {area.id: [] for area in data.sub_areas}
+    direct: list[_Row] = []
+    for row in rows:
+        path = row.item.grid.area_path
         if path not in placed:
-            placed[path] = sub_area_of(grid, sub_areas)
-        return placed[path]
-
-    by_area: dict[int, list[_Numbered]] = {area.id: [] for area in sub_areas}
-    direct: list[_Numbered] = []
-    for pair in numbered:
-        area = place(pair[0].grid)
-        (direct if area is None else by_area[area.id]).append(pair)
-    return _Groups(by_area, direct, place)
-
-
-def _reusable(tree: _Tree, area: Area, day: date, group: Sequence[_Numbered]) -> Digest | None:
-    """The sub-area's own digest, when it was compiled for the same day and grids."""
-    child = tree.digests.get(area.id)
-    if child is not None and child.day == day and len(child.grids) == len(group):
-        return child
-    return None
+            placed[path] = sub_area_of(row.item.grid, data.sub_areas)
+        area = placed[path]
+        places.append(area)
+        (direct if area is None else by_area[area.id]).append(row)
+    parts = [_part(area, by_area[area.id], tree) for area in data.sub_areas]
+    if direct or not parts:
+        parts.append(_part(data.area, direct, tree, direct=True))
+    return places, parts
 
 
-def _prevalence(form: Form, data: DigestInput, groups: _Groups, tree: _Tree) -> dict[str, int]:
-    """:func:`prevalence` over the area's grids, added up from its sub-areas' where known."""
-    parts = [prevalence(form, (item for item, _ in groups.direct))]
-    for area in data.sub_areas:
-        group = groups.by_area[area.id]
-        if _reusable(tree, area, data.day, group) is not None:
-            parts.append(tree.seen[area.id])
-        else:
-            parts.append(prevalence(form, (item for item, _ in group)))
+def _part(area: Area, rows: Sequence[_Row], tree: _Tree, *, direct: bool = False) -> _Part:
+    child = None if direct else tree.digests.get(area.id)
+    if child is not None and len(child.grids) == len(rows):  # compiled for the same grids
+        status = child.status
+        return _Part(
+            area, direct, status.completeness, status.yesterday, child.totals, tree.seen[area.id]
+        )
+    items = [row.item for row in rows]
+    yesterdays = [item.yesterday for item in items if item.yesterday is not None]
+    return _Part(
+        area,
+        direct,
+        Completeness.from_grid_days(item.today for item in items),
+        Completeness.from_grid_days(yesterdays) if yesterdays else None,
+        totals(tree.forms, tree.day, [(row.item.grid, row.numbers) for row in rows]),
+        prevalence(tree.form, [row.numbers for row in rows]),
+    )
+
+
+def _sum(parts: Sequence[dict[str, int]]) -> dict[str, int]:
     return {key: sum(part[key] for part in parts) for key in parts[0]}
+
+
+def _combined(parts: Sequence[_Part]) -> Totals:
+    return parts[0].totals if len(parts) == 1 else combined([part.totals for part in parts])
 
 
 def sub_area_of(grid: Grid, sub_areas: Sequence[Area]) -> Area | None:
@@ -160,30 +231,29 @@ def sub_area_of(grid: Grid, sub_areas: Sequence[Area]) -> Area | None:
     return None
 
 
-def _status(items: Sequence[GridInput]) -> ReportingStatus:
-    """The area's reporting status, its grids sorted into each list in one pass."""
-    days = [item.today for item in items]
-    yesterdays = [item.yesterday for item in items if item.yesterday is not None]
+def _status(rows: Sequence[_Row], parts: Sequence[_Part]) -> ReportingStatus:
+    """The area's reporting status: its counts added up from its groups', its grids sorted
+    into each list in one pass."""
     on_time: list[GridDay] = []
     late: list[GridDay] = []
     zero: list[GridDay] = []
     excused: list[GridDay] = []
     missing: list[MissingGrid] = []
-    for item in items:
-        day = item.today
-        if day.report is not None:
-            (late if day.report.late else on_time).append(day)
-            if day.report.kind == ReportKind.ZERO:
+    for row in rows:
+        day = row.item.today
+        report = day.report
+        if report is not None:
+            (late if report.late else on_time).append(day)
+            if report.kind == ReportKind.ZERO:
                 zero.append(day)
-        elif day.excused_reason is not None:
+        elif row.missing is None:
             excused.append(day)
         else:
-            before = item.yesterday
-            again = before is not None and before.is_missing
-            missing.append(MissingGrid(day, item.workers, again, item.unreachable))
+            missing.append(row.missing)
+    yesterdays = [part.yesterday for part in parts if part.yesterday is not None]
     return ReportingStatus(
-        completeness=Completeness.from_grid_days(days),
-        yesterday=Completeness.from_grid_days(yesterdays) if yesterdays else None,
+        completeness=Completeness.combined([part.completeness for part in parts]),
+        yesterday=Completeness.combined(yesterdays) if yesterdays else None,
         on_time=tuple(on_time),
         late=tuple(late),
         zero=tuple(zero),
@@ -192,123 +262,61 @@ def _status(items: Sequence[GridInput]) -> ReportingStatus:
     )
 
 
-def _attention(data: DigestInput, numbered: Sequence[_Numbered]) -> Attention:
+def _missing(item: GridInput) -> MissingGrid | None:
+    """The grid to chase, when it has neither a report nor an excuse."""
+    if not item.today.is_missing:
+        return None
+    before = item.yesterday
+    again = before is not None and before.is_missing
+    return MissingGrid(item.today, item.workers, again, item.unreachable)
+
+
+def _attention(data: DigestInput, rows: Sequence[_Row]) -> Attention:
     incidents = sorted(data.incidents, key=lambda incident: (incident.acknowledged, incident.at))
-    stocks = [stock.key for stock in data.forms.form_for(data.day).stocks()]
-    negative = tuple(
-        NegativeStock(item.grid, key, numbers.stocks[key])
-        for item, numbers in numbered
-        for key in stocks
-        if numbers.stocks[key] < 0
-    )
+    negative = tuple(stock for row in rows for stock in row.negative)
     return Attention(tuple(incidents), negative)
 
 
-def _roll_up(
-    data: DigestInput, groups: _Groups, ranking: Ranking, tree: _Tree
-) -> tuple[AreaLine, ...]:
-    """One line per sub-area, then one for grids directly under the area (when there are).
-    A sub-area whose digest was compiled for the same day lends its totals."""
+def _roll_up(data: DigestInput, parts: Sequence[_Part], ranking: Ranking) -> tuple[AreaLine, ...]:
+    """One line per sub-area, then one for grids directly under the area (when there are)."""
     if not data.sub_areas:
         return ()
-    lines = []
-    for area in data.sub_areas:
-        group = groups.by_area[area.id]
-        child = _reusable(tree, area, data.day, group)
-        if child is not None:
-            lines.append(_reused_line(area, child, ranking))
-        else:
-            lines.append(_area_line(data, area, group, ranking))
-    if groups.direct:
-        lines.append(_area_line(data, data.area, groups.direct, ranking, direct=True))
-    return tuple(lines)
-
-
-def _reused_line(area: Area, child: Digest, ranking: Ranking) -> AreaLine:
-    return AreaLine(
-        area=area,
-        direct=False,
-        completeness=child.status.completeness,
-        totals=child.totals,
-        figures=ranking.pick(child.totals.figures()),
-    )
-
-
-def _area_line(
-    data: DigestInput,
-    area: Area,
-    group: Sequence[_Numbered],
-    ranking: Ranking,
-    *,
-    direct: bool = False,
-) -> AreaLine:
-    area_totals = totals(data.forms, data.day, _pairs(group))
-    return AreaLine(
-        area=area,
-        direct=direct,
-        completeness=Completeness.from_grid_days(item.today for item, _ in group),
-        totals=area_totals,
-        figures=ranking.pick(area_totals.figures()),
-    )
-
-
-def _grid_line(
-    data: DigestInput, item: GridInput, numbers: GridNumbers, sub_area: Area | None, tree: _Tree
-) -> GridLine:
-    report = item.today.report
-    return GridLine(
-        today=item.today,
-        yesterday=item.yesterday,
-        sub_area=sub_area,
-        figures=() if report is None else _line_figures(data, item, numbers, tree.lines),
-        incidents=0 if report is None else len(report.current.incidents),
-    )
-
-
-def _line_figures(
-    data: DigestInput,
-    item: GridInput,
-    numbers: GridNumbers,
-    cache: dict[int, tuple[Figure, ...]],
-) -> tuple[Figure, ...]:
-    """A grid's line is chosen by how rarely each figure is non-zero in the grid's own
-    reports, so the grid has the same line in its community's digest and every one above
-    (chosen once for all of them)."""
-    found = cache.get(item.grid.id)
-    if found is None:
-        form = data.forms.form_for(data.day)
-        seen = {key: run.nonzero for key, run in item.runs.items()}
-        found = Ranking(form, seen).pick(numbers.figures())
-        cache[item.grid.id] = found
-    return found
-
-
-def _corrections(data: DigestInput, items: Sequence[GridInput]) -> tuple[Correction, ...]:
-    found = [
-        correction
-        for item in items
-        for correction in corrections_since(
-            item.grid,
-            (report for report in item.corrected if report.day <= data.day),
-            data.corrections_since,
+    return tuple(
+        AreaLine(
+            area=part.area,
+            direct=part.direct,
+            completeness=part.completeness,
+            totals=part.totals,
+            figures=ranking.pick(part.totals.figures()),
         )
-    ]
-    return tuple(sorted(found, key=lambda correction: correction.at))
+        for part in parts
+    )
 
 
-def _requests(text_keys: Sequence[str], item: GridInput) -> list[Request]:
+def _line_figures(form: Form, numbers: GridNumbers) -> tuple[Figure, ...]:
+    """A grid's line is chosen by how rarely each figure is non-zero in the grid's own
+    reports, so the grid has the same line in its community's digest and every one above."""
+    seen = dict(zip(numbers.keys, numbers.seen, strict=True))
+    return Ranking(form, seen).pick(numbers.figures())
+
+
+def _corrections(item: GridInput, day: date, since: datetime | None) -> tuple[Correction, ...]:
+    """The corrections of the grid's reports up to ``day`` made after ``since``."""
+    if not item.corrected:
+        return ()
+    reports = (report for report in item.corrected if report.day <= day)
+    return tuple(corrections_since(item.grid, reports, since))
+
+
+def _requests(text_keys: Sequence[str], item: GridInput) -> tuple[Request, ...]:
     """The non-empty answers to the form's text fields in the grid's report of the day."""
     report = item.today.report
-    if report is None:
-        return []
+    if report is None or not text_keys:
+        return ()
     values = report.current.values
     requests = []
     for key in text_keys:
         value = values.get(key)
         if isinstance(value, str) and value.strip():
             requests.append(Request(item.grid, key, value.strip()))
-    return requests
-
-
-def _pairs(numbered: Sequence[_Numbered]) -> list[tuple[Grid, GridNumbers]]:
-    return [(item.grid, numbers) for item, numbers in numbered]
+    return tuple(requests)

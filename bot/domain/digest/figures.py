@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import pairwise
+from operator import itemgetter
 
 from bot.domain.digest.model import (
     Correction,
@@ -24,7 +25,7 @@ from bot.domain.digest.model import (
 from bot.domain.form import Form
 from bot.domain.form_versions import FormSource, first_asked
 from bot.domain.models import Grid, Report
-from bot.domain.running import Runs
+from bot.domain.running import FieldRun, Runs
 
 TELLING_FIGURES = 4
 """How many figures a grid or sub-area line shows."""
@@ -32,37 +33,45 @@ TELLING_FIGURES = 4
 
 @dataclass(frozen=True, slots=True)
 class GridNumbers:
-    """One grid's numbers on a day, keyed by field key."""
+    """One grid's numbers on a day, by position: the form's counts in form order for
+    ``today``, ``yesterday`` and ``cumulative``, its stocks in form order for ``stocks`` and
+    ``stocks_yesterday`` (ten thousand grids an evening: tuples add up at C speed)."""
 
-    today: dict[str, int]
+    keys: tuple[str, ...]
+    """The form's count keys, then its stock keys (``seen``'s order)."""
+    today: tuple[int, ...]
     """Counts of the day's report; all 0 without one."""
-    yesterday: dict[str, int]
-    cumulative: dict[str, int]
-    stocks: dict[str, int]
+    yesterday: tuple[int, ...]
+    cumulative: tuple[int, ...]
+    stocks: tuple[int, ...]
     """Current closings: the day's, or the last known ones when ``carried``."""
-    stocks_yesterday: dict[str, int]
+    stocks_yesterday: tuple[int, ...]
+    seen: tuple[int, ...]
+    """Per count, then stock: in how many of the grid's reports so far it was not zero."""
     carried: bool
     """No report on the day, so the stocks come from an earlier day."""
 
     @classmethod
     def of(cls, form: Form, item: GridInput) -> GridNumbers:
-        """A grid's numbers from its day, yesterday and running figures (ten thousand grids
-        an evening, at every level of the tree: hence the form's keys read once per form)."""
+        """A grid's numbers from its day, yesterday and running figures."""
         yesterday = item.yesterday.report if item.yesterday is not None else None
         layout = _layout(form)
         counts, stocks = layout.counts, layout.stocks
+        runs = _runs_of(layout.keys, item.runs)
         return cls(
+            keys=layout.keys,
             today=_values(counts, item.today.report),
             yesterday=_values(counts, yesterday),
-            cumulative=_totals(counts, item.runs),
-            stocks=_totals(stocks, item.runs),
-            stocks_yesterday=_totals(stocks, item.runs_yesterday),
+            cumulative=tuple(map(_TOTAL, runs[: len(counts)])),
+            stocks=tuple(map(_TOTAL, runs[len(counts) :])),
+            stocks_yesterday=tuple(map(_TOTAL, _runs_of(stocks, item.runs_yesterday))),
+            seen=tuple(map(_NONZERO, runs)),
             carried=item.today.report is None and bool(item.runs),
         )
 
     def figures(self) -> dict[str, int]:
         """Each field's headline number: new today for a count, current for a stock."""
-        return {**self.today, **self.stocks}
+        return dict(zip(self.keys, self.today + self.stocks, strict=True))
 
 
 def totals(forms: FormSource, day: date, grids: Sequence[tuple[Grid, GridNumbers]]) -> Totals:
@@ -71,29 +80,34 @@ def totals(forms: FormSource, day: date, grids: Sequence[tuple[Grid, GridNumbers
     A field yesterday's form did not ask has no yesterday (None, never 0), and a count added
     after the first form says since when its cumulative figure runs.
     """
-    fields: list[CountTotal | StockTotal] = []
+    form = forms.form_for(day)
+    layout = _layout(form)
+    numbers = [item for _, item in grids]
+    today = _sums([item.today for item in numbers], len(layout.counts))
+    before = _sums([item.yesterday for item in numbers], len(layout.counts))
+    cumulative = _sums([item.cumulative for item in numbers], len(layout.counts))
+    current = _sums([item.stocks for item in numbers], len(layout.stocks))
+    earlier = _sums([item.stocks_yesterday for item in numbers], len(layout.stocks))
     asked_yesterday = forms.form_for(day - timedelta(days=1)).has_field
-    for field in forms.form_for(day).fields:
+    fields: list[CountTotal | StockTotal] = []
+    for field in form.fields:
         key = field.key
         if field.kind == "count":
-            today = sum(numbers.today[key] for _, numbers in grids)
-            before = sum(numbers.yesterday[key] for _, numbers in grids)
-            cumulative = sum(numbers.cumulative[key] for _, numbers in grids)
-            fields.append(
-                CountTotal(
-                    key,
-                    today,
-                    before if asked_yesterday(key) else None,
-                    cumulative,
-                    first_asked(forms, key, day),
-                )
-            )
+            at = layout.counts.index(key)
+            yesterday = before[at] if asked_yesterday(key) else None
+            since = first_asked(forms, key, day)
+            fields.append(CountTotal(key, today[at], yesterday, cumulative[at], since))
         elif field.kind == "stock":
-            current = sum(numbers.stocks[key] for _, numbers in grids)
-            before = sum(numbers.stocks_yesterday[key] for _, numbers in grids)
-            fields.append(StockTotal(key, current, before if asked_yesterday(key) else None))
-    carried = tuple(grid for grid, numbers in grids if numbers.carried)
+            at = layout.stocks.index(key)
+            yesterday = earlier[at] if asked_yesterday(key) else None
+            fields.append(StockTotal(key, current[at], yesterday))
+    carried = tuple(grid for grid, item in grids if item.carried)
     return Totals(tuple(fields), carried)
+
+
+def _sums(vectors: Sequence[tuple[int, ...]], width: int) -> list[int]:
+    """The sum of each position over ``vectors`` (all ``width`` long)."""
+    return list(map(sum, zip(*vectors, strict=True))) if vectors else [0] * width
 
 
 def combined(parts: Sequence[Totals]) -> Totals:
@@ -128,15 +142,12 @@ def _grid_order(grid: Grid) -> tuple[str, str]:
     return grid.area_path, grid.code
 
 
-def prevalence(form: Form, grids: Iterable[GridInput]) -> dict[str, int]:
+def prevalence(form: Form, numbers: Sequence[GridNumbers]) -> dict[str, int]:
     """Per count or stock field, in how many reports up to the day it was not zero
-    (a count's value, a stock's closing): the lower, the more telling a non-zero value."""
-    seen = {field.key: 0 for field in form.fields if field.kind in ("count", "stock")}
-    for item in grids:
-        for key, run in item.runs.items():
-            if key in seen:
-                seen[key] += run.nonzero
-    return seen
+    (a count's value, a stock's closing) in these grids (their numbers made with ``form``):
+    the lower, the more telling a non-zero value."""
+    keys = _layout(form).keys
+    return dict(zip(keys, _sums([item.seen for item in numbers], len(keys)), strict=True))
 
 
 def telling(
@@ -181,6 +192,8 @@ class _Layout:
 
     counts: tuple[str, ...]
     stocks: tuple[str, ...]
+    keys: tuple[str, ...]
+    """The counts, then the stocks."""
     position: dict[str, int]
     always: frozenset[str]
 
@@ -193,9 +206,12 @@ def _layout(form: Form) -> _Layout:
     """The form's layout, made once per form (by identity: forms are immutable)."""
     found = _LAYOUTS.get(id(form))
     if found is None or found[0] is not form:
+        counts = tuple(field.key for field in form.counts())
+        stocks = tuple(field.key for field in form.stocks())
         layout = _Layout(
-            tuple(field.key for field in form.counts()),
-            tuple(field.key for field in form.stocks()),
+            counts,
+            stocks,
+            counts + stocks,
             {field.key: index for index, field in enumerate(form.fields)},
             frozenset(field.key for field in form.fields if field.always_shown),
         )
@@ -231,20 +247,28 @@ def corrections_since(
     return sorted(found, key=lambda correction: correction.at)
 
 
-def _values(keys: Sequence[str], report: Report | None) -> dict[str, int]:
-    """Each of these counts in ``report``'s current version; all 0 without a report."""
+def _values(keys: tuple[str, ...], report: Report | None) -> tuple[int, ...]:
+    """Each of these counts in ``report``'s current version; all 0 without a report (and
+    for an answer that is not a number)."""
     if report is None:
-        return dict.fromkeys(keys, 0)
-    values = report.current.values
-    return {
-        key: value if isinstance(value, int) else 0
-        for key, value in zip(keys, map(values.get, keys), strict=True)
-    }
+        return (0,) * len(keys)
+    found = tuple(map(report.current.values.get, keys))
+    if _NUMBERS.issuperset(map(type, found)):
+        return found  # type: ignore[return-value]
+    return tuple(value if isinstance(value, int) else 0 for value in found)
 
 
-def _totals(keys: Sequence[str], runs: Runs) -> dict[str, int]:
-    """Each of these fields' running total (0 for a field without runs)."""
-    return {
-        key: 0 if run is None else run.total
-        for key, run in zip(keys, map(runs.get, keys), strict=True)
-    }
+def _runs_of(keys: tuple[str, ...], runs: Runs) -> tuple[FieldRun, ...]:
+    """These fields' runs (a field without runs: as if never answered)."""
+    found = tuple(map(runs.get, keys))
+    if None in found:
+        return tuple(_NEVER if run is None else run for run in found)
+    return found  # type: ignore[return-value]
+
+
+_NUMBERS = frozenset({int})
+_NEVER = FieldRun(None, 0, 0, 0, None)
+_TOTAL = itemgetter(1)
+"""A run's ``total`` (by position: a named tuple's attribute is a Python-level call)."""
+_NONZERO = itemgetter(3)
+"""A run's ``nonzero``."""
