@@ -153,7 +153,14 @@ HEADLINES = {
     "digests": ("wall_s", "cpu_s", "stall_ms"),
     "replies": ("reply_p50_ms", "reply_p99_ms", "fanout_per_s", "lost", "http_429"),
     "export": ("rows_per_s", "wall_s", "peak_rss_mb"),
-    "evening": ("idle_rss_mb", "peak_rss_mb", "after_rss_mb", "stall_ms"),
+    "evening": (
+        "idle_rss_mb",
+        "peak_rss_mb",
+        "after_rss_mb",
+        "stall_ms",
+        "child_cpu_s",
+        "child_peak_rss_mb",
+    ),
     "chart": ("render_ms", "render_cpu_ms", "figures_14_days_ms", "draw_ms"),
 }
 

@@ -45,6 +45,11 @@ class FormRepo:
         versions = [_version(row) for row in rows]
         self._history = FormHistory(tuple(versions)) if versions else None
 
+    def keep(self, history: FormHistory) -> None:
+        """Take ``history`` as read elsewhere (a read-only view in another process is given
+        the bot's own: :func:`storage.ledger.snapshot_at`)."""
+        self._history = history
+
     @property
     def registered(self) -> bool:
         """Whether any form has been registered yet (a brand-new database has none)."""

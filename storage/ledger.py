@@ -15,11 +15,13 @@ import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import date, tzinfo
+from pathlib import Path
 from urllib.parse import quote
 
 import aiosqlite
 
 from bot.domain.dates import DayRange
+from bot.domain.form_versions import FormHistory
 from bot.domain.ledger import DayRecords, RosterGrid, Scope, areas_within, contains
 from bot.domain.models import Area
 from storage.codec import from_db_day, from_db_time, to_json
@@ -39,13 +41,25 @@ async def snapshot(db: Database) -> AsyncIterator[Database]:
     The view has the usual repositories (``view.reports``, ``view.roster``…); only reads
     work on it.
     """
-    uri = read_only_uri(str(db.path.resolve()))
+    async with snapshot_at(db.path.resolve()) as view:
+        yield view
+
+
+@asynccontextmanager
+async def snapshot_at(path: Path, forms: FormHistory | None = None) -> AsyncIterator[Database]:
+    """:func:`snapshot` of the database file at ``path`` (absolute), for another process: it
+    runs no migrations and loads nothing; ``forms``, the form versions the bot holds, become
+    the view's (``view.forms.history``)."""
+    uri = read_only_uri(str(path))
     conn = await aiosqlite.connect(uri, uri=True, isolation_level=None)
     try:
         conn.row_factory = aiosqlite.Row
         await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         await conn.execute("BEGIN")
-        yield Database(conn, db.path)
+        view = Database(conn, path)
+        if forms is not None:
+            view.forms.keep(forms)
+        yield view
     finally:
         await conn.close()
 

@@ -25,7 +25,7 @@ from bot.outbound.daily import ON_TIME_SLACK
 from bot.outbound.tables import grid_table_xlsx
 from bot.usecases import supervision
 from bot.usecases.chart import ChartImage, draw_chart
-from bot.usecases.digests import compile_area_digests
+from bot.usecases.evening_process import compile_evening_digests
 from bot.usecases.send_log import SendKey, SendStatus, claim_send
 
 log = logging.getLogger(__name__)
@@ -35,8 +35,9 @@ CHART_SUFFIX = "_chart"
 
 
 class DigestDesk:
-    """Sends compiled digests (:func:`bot.usecases.digests.compile_area_digests`), each
-    followed by its area's chart (:func:`bot.usecases.chart.draw_chart`)."""
+    """Sends compiled digests (the evening's compiled in a child process:
+    :func:`bot.usecases.evening_process.compile_evening_digests`), each followed by its
+    area's chart (:func:`bot.usecases.chart.draw_chart`)."""
 
     def __init__(self, deps: Dependencies) -> None:
         self.deps = deps
@@ -94,7 +95,7 @@ class DigestDesk:
             )
             return
         areas = list({area.id: area for _, area in bindings}.values())
-        digests = await compile_area_digests(self.deps, areas, planned.day)
+        digests = (await compile_evening_digests(self.deps, areas, planned.day)).digests
         delayed = now - planned.at > ON_TIME_SLACK
         texts_sent: list[tuple[int, Area, Locale]] = []
         jobs = [

@@ -1,0 +1,190 @@
+"""The scheduled evening compiles its digests in a child process (a fresh interpreter reading
+the database read-only): the groups get what ``/digest`` shows; a child that is killed,
+fails, answers garbage or hangs costs one warning line and the digests are compiled in the
+bot's process; cancelling the evening kills the child. Every child here is a real process."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from harness import ADMIN_ID, DAY, Harness
+from ledger_scenario import counts
+
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.dependencies import open_dependencies
+from bot.domain.dates import DayRange
+from bot.emulator import SentMessage, SimGroup, SimUser
+from bot.usecases import evening_process
+from bot.usecases.digests import compile_area_digests
+from bot.usecases.evening_process import compile_evening_digests
+from bot.usecases.send_log import SendStatus
+from storage import synthetic
+
+TZ = ZoneInfo("Asia/Shanghai")
+REAL_CHILD = evening_process.CHILD_ARGS[-1]
+"""The Python code that runs the real child."""
+FAULTY_CHILDREN = {
+    "killed": f"import os, signal; os.kill(os.getpid(), signal.{signal.SIGKILL.name})",
+    "exits 3": "import sys; sys.stdin.buffer.read(); sys.exit(3)",
+    "garbage": "import sys; sys.stdin.buffer.read(); sys.stdout.buffer.write(b'\\x80\\x05xyz')",
+    "raises": f"import aiosqlite; aiosqlite.connect = None; {REAL_CHILD}",
+}
+"""Children that give no digests, each its own way (the last is the real child, whose
+database cannot be opened)."""
+
+
+async def test_the_evening_compiled_in_a_child_equals_the_bots_own_compile(
+    tmp_path: Path,
+) -> None:
+    days = DayRange(date(2026, 3, 2), date(2026, 3, 5))
+    settings = Settings(_env_file=None, db=tmp_path / "tree.sqlite3", timezone=TZ)  # type: ignore[call-arg]
+    clock = ManualClock(datetime(2026, 3, 5, 20, tzinfo=TZ))
+    async with open_dependencies(settings, clock) as deps:
+        answers = counts(screened=10, fever_found=1, home_iso_in=2, home_iso_out=1)
+        joined = datetime(2026, 3, 1, 9, tzinfo=TZ)
+        await synthetic.populate(deps.db, 120, days, answers, joined)
+        await deps.db.figures.rebuild()
+        areas = await deps.db.roster.areas()
+
+        evening = await compile_evening_digests(deps, areas, days.last)
+
+        assert evening.child is not None
+        assert evening.child.compile_cpu_s <= evening.child.cpu_s
+        assert evening.digests == await compile_area_digests(deps, areas, days.last)
+
+
+async def evening_group(bot: Harness) -> tuple[SimUser, SimGroup]:
+    """A group bound to the sample roster's street, and its admin (the bot's)."""
+    admin = bot.user(ADMIN_ID, "Admin")
+    group = bot.group(-100_700, "学院南路街道指挥部", admins=(admin,))
+    await bot.send(admin, "/bindgroup 学院南路街道", chat=group)
+    return admin, group
+
+
+def texts(messages: list[SentMessage]) -> list[str | None]:
+    """The texts among ``messages`` (not the chart)."""
+    return [message.text for message in messages if message.photo is None]
+
+
+async def the_digest_on_demand(bot: Harness, admin: SimUser, group: SimGroup) -> list[str | None]:
+    """The texts ``/digest`` (compiled in the bot's process) shows in ``group`` now."""
+    return texts(await bot.send(admin, "/digest", chat=group))
+
+
+def warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.name == evening_process.__name__ and record.levelno >= logging.WARNING
+    ]
+
+
+async def test_the_scheduled_digest_is_what_digest_shows(
+    bot: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    admin, group = await evening_group(bot)
+    before = len(group.inbox())
+    bot.at(20, 0)
+    with caplog.at_level(logging.INFO, logger=evening_process.__name__):
+        await bot.tick()
+    scheduled = texts(group.inbox()[before:])
+    assert scheduled == await the_digest_on_demand(bot, admin, group)
+    assert any("compiled in a child process" in record.message for record in caplog.records)
+    assert warnings(caplog) == []
+    [record] = await bot.deps.db.schedule.records(DAY, "digest")
+    assert record.status == SendStatus.SENT
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTY_CHILDREN))
+async def test_a_child_that_gives_no_digests_costs_one_warning_and_nothing_else(
+    bot: Harness, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, fault: str
+) -> None:
+    monkeypatch.setattr(evening_process, "CHILD_ARGS", ("-c", FAULTY_CHILDREN[fault]))
+    admin, group = await evening_group(bot)
+    before = len(group.inbox())
+    bot.at(20, 0)
+    await bot.tick()
+    scheduled = texts(group.inbox()[before:])
+    assert scheduled == await the_digest_on_demand(bot, admin, group)
+    [warning] = warnings(caplog)
+    assert "compiling them in the bot's process" in warning
+    [record] = await bot.deps.db.schedule.records(DAY, "digest")
+    assert record.status == SendStatus.SENT and record.attempts == 1
+
+
+def hanging_child(pid_file: Path) -> str:
+    """A child that writes its process id to ``pid_file`` and never answers."""
+    return f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(600)"
+
+
+def gone(pid: int) -> bool:
+    """Whether no process (not even a zombie) has this id any more."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def written_pid(pid_file: Path) -> int | None:
+    text = pid_file.read_text() if pid_file.exists() else ""
+    return int(text) if text else None
+
+
+async def started_child(pid_file: Path, evening: asyncio.Task[None]) -> int:
+    """The hanging child's process id, once it has written it."""
+    while (pid := written_pid(pid_file)) is None:
+        assert not evening.done()
+        await asyncio.sleep(0.02)
+    return pid
+
+
+async def test_a_child_that_never_answers_is_killed_and_the_digest_still_goes(
+    bot: Harness, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    pid_file = tmp_path / "child.pid"
+    monkeypatch.setattr(evening_process, "CHILD_ARGS", ("-c", hanging_child(pid_file)))
+    monkeypatch.setattr(evening_process, "CHILD_TIMEOUT_S", 0.5)
+    admin, group = await evening_group(bot)
+    before = len(group.inbox())
+    bot.at(20, 0)
+    await bot.tick()
+    pid = written_pid(pid_file)
+    assert pid is not None and gone(pid)
+    [warning] = warnings(caplog)
+    assert "no answer in" in warning
+    scheduled = texts(group.inbox()[before:])
+    assert scheduled == await the_digest_on_demand(bot, admin, group)
+
+
+async def test_cancelling_the_evening_kills_the_child_and_a_later_tick_sends_the_digest(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    pid_file = tmp_path / "child.pid"
+    monkeypatch.setattr(evening_process, "CHILD_ARGS", ("-c", hanging_child(pid_file)))
+    admin, group = await evening_group(bot)
+    before = len(group.inbox())
+    bot.at(20, 0)
+    evening = asyncio.create_task(bot.tick())
+    pid = await started_child(pid_file, evening)
+    evening.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await evening
+    assert gone(pid)
+    assert group.inbox()[before:] == []
+    assert await bot.deps.db.schedule.records(DAY, "digest") == []
+
+    monkeypatch.setattr(evening_process, "CHILD_ARGS", ("-c", REAL_CHILD))
+    await bot.restart()
+    await bot.tick()
+    [record] = await bot.deps.db.schedule.records(DAY, "digest")
+    assert record.status == SendStatus.SENT
+    assert texts(group.inbox()[before:]) == await the_digest_on_demand(bot, admin, group)
