@@ -158,6 +158,7 @@ HEADLINES = {
         "peak_rss_mb",
         "after_rss_mb",
         "stall_ms",
+        "bot_cpu_ms",
         "child_cpu_s",
         "child_peak_rss_mb",
     ),

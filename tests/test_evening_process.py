@@ -10,18 +10,21 @@ import logging
 import os
 import signal
 from datetime import date, datetime
+from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from harness import ADMIN_ID, DAY, Harness
 from ledger_scenario import counts
+from openpyxl import load_workbook
 
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.dependencies import open_dependencies
 from bot.domain.dates import DayRange
 from bot.emulator import SentMessage, SimGroup, SimUser
+from bot.outbound.digest_text import DigestText, digest_text
 from bot.usecases import evening_process
 from bot.usecases.digests import compile_area_digests
 from bot.usecases.evening_process import compile_evening_digests
@@ -41,9 +44,7 @@ FAULTY_CHILDREN = {
 database cannot be opened)."""
 
 
-async def test_the_evening_compiled_in_a_child_equals_the_bots_own_compile(
-    tmp_path: Path,
-) -> None:
+async def test_the_evening_made_in_a_child_is_what_the_bot_makes_itself(tmp_path: Path) -> None:
     days = DayRange(date(2026, 3, 2), date(2026, 3, 5))
     settings = Settings(_env_file=None, db=tmp_path / "tree.sqlite3", timezone=TZ)  # type: ignore[call-arg]
     clock = ManualClock(datetime(2026, 3, 5, 20, tzinfo=TZ))
@@ -53,12 +54,27 @@ async def test_the_evening_compiled_in_a_child_equals_the_bots_own_compile(
         await synthetic.populate(deps.db, 120, days, answers, joined)
         await deps.db.figures.rebuild()
         areas = await deps.db.roster.areas()
+        wanted = {(area.id, locale): area for area in areas for locale in ("zh_CN", "en")}
 
-        evening = await compile_evening_digests(deps, areas, days.last)
+        evening = await compile_evening_digests(deps, wanted, days.last, digest_text)
 
         assert evening.child is not None
-        assert evening.child.compile_cpu_s <= evening.child.cpu_s
-        assert evening.digests == await compile_area_digests(deps, areas, days.last)
+        assert evening.child.compile_cpu_s < evening.child.cpu_s
+        digests = await compile_area_digests(deps, areas, days.last)
+        assert evening.made.keys() == wanted.keys()
+        for (area, locale), made in evening.made.items():
+            own = digest_text(digests[area], locale)
+            assert (made.area, made.day, made.messages) == (own.area, own.day, own.messages)
+            assert table_rows(made) == table_rows(own)
+        assert sum(made.table is not None for made in evening.made.values()) == 2  # the district
+
+
+def table_rows(text: DigestText) -> list[tuple[object, ...]] | None:
+    """The per-grid table's rows (the workbook's bytes hold the time it was written)."""
+    if text.table is None:
+        return None
+    content, _ = text.table
+    return list(load_workbook(BytesIO(content)).active.iter_rows(values_only=True))
 
 
 async def evening_group(bot: Harness) -> tuple[SimUser, SimGroup]:
@@ -97,7 +113,7 @@ async def test_the_scheduled_digest_is_what_digest_shows(
         await bot.tick()
     scheduled = texts(group.inbox()[before:])
     assert scheduled == await the_digest_on_demand(bot, admin, group)
-    assert any("compiled in a child process" in record.message for record in caplog.records)
+    assert any("made in a child process" in record.message for record in caplog.records)
     assert warnings(caplog) == []
     [record] = await bot.deps.db.schedule.records(DAY, "digest")
     assert record.status == SendStatus.SENT

@@ -3,6 +3,7 @@ the area's chart as a photo, to every bound group once, or to one chat for /dige
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
@@ -12,17 +13,13 @@ from telegram import Bot, Message
 
 from bot.dependencies import Dependencies
 from bot.domain.chart import DIGEST_DAYS, ChartRequest
-from bot.domain.digest import (
-    Digest,
-    needs_attachment,
-    render_digest,
-)
+from bot.domain.digest import Digest
 from bot.domain.models import Area
 from bot.domain.plan import PlannedSend
 from bot.i18n import Locale
 from bot.outbound.courier import Courier, gather_limited, in_order
 from bot.outbound.daily import ON_TIME_SLACK
-from bot.outbound.tables import grid_table_xlsx
+from bot.outbound.digest_text import DigestText, digest_text
 from bot.usecases import supervision
 from bot.usecases.chart import ChartImage, draw_chart
 from bot.usecases.evening_process import compile_evening_digests
@@ -43,8 +40,10 @@ class DigestDesk:
         self.deps = deps
 
     async def send(self, bot: Bot, chat: int, digest: Digest, locale: Locale) -> None:
-        """Send a compiled digest to a chat now (the /digest command), then its chart."""
-        await in_order(self.parts(bot, chat, digest, locale))()
+        """Send a compiled digest to a chat now (the /digest command), then its chart. It is
+        made into text in a worker thread (a big area's table takes a second or two)."""
+        text = await asyncio.to_thread(digest_text, digest, locale)
+        await in_order(self.parts(bot, chat, text))()
         chart = await self.chart(digest.area, digest.day, locale)
         if chart is not None:
             await self.send_chart(bot, chat, digest.area, chart)
@@ -66,18 +65,15 @@ class DigestDesk:
             chat, chart.png, caption=chart.caption(area), filename="chart.png", parse_mode=None
         )
 
-    def parts(
-        self, bot: Bot, chat: int, digest: Digest, locale: Locale
-    ) -> list[Callable[[], Awaitable[object]]]:
-        """The sends a digest is made of: its messages, split at line boundaries, plus the
-        per-grid table as a spreadsheet when the area has too many grids to list."""
-        attach = needs_attachment(digest)
+    @staticmethod
+    def parts(bot: Bot, chat: int, text: DigestText) -> list[Callable[[], Awaitable[object]]]:
+        """The sends a digest is made of: its messages, plus the per-grid table as a
+        spreadsheet when the area has too many grids to list."""
         parts: list[Callable[[], Awaitable[object]]] = [
-            partial(bot.send_message, chat, message)
-            for message in render_digest(digest, locale, table_attached=attach)
+            partial(bot.send_message, chat, message) for message in text.messages
         ]
-        if attach:
-            content, filename = grid_table_xlsx(digest, locale)
+        if text.table is not None:
+            content, filename = text.table
             parts.append(partial(bot.send_document, chat, content, filename=filename))
         return parts
 
@@ -86,20 +82,29 @@ class DigestDesk:
     ) -> None:
         """The scheduled digest to every bound group, once each (late ones marked delayed;
         past the grace period, recorded as skipped and the admins are told). The digests of
-        all the groups' areas are compiled together, reading the database once. Every text
-        goes out first, then the charts: drawing them never holds up a group's text."""
+        all the groups' areas are compiled together, reading the database once, and made into
+        text in each group's language, in a child process. Every text goes out first, then
+        the charts: drawing them never holds up a group's text."""
         bindings = await supervision.bound_groups(self.deps)
         if now >= planned.valid_until:
             await gather_limited(
                 self._skip(courier, planned, chat, area) for chat, area in bindings
             )
             return
-        areas = list({area.id: area for _, area in bindings}.values())
-        digests = (await compile_evening_digests(self.deps, areas, planned.day)).digests
+        locales = {chat: await supervision.group_locale(self.deps, chat) for chat, _ in bindings}
+        wanted = {(area.id, locales[chat]): area for chat, area in bindings}
+        evening = await compile_evening_digests(self.deps, wanted, planned.day, digest_text)
         delayed = now - planned.at > ON_TIME_SLACK
         texts_sent: list[tuple[int, Area, Locale]] = []
         jobs = [
-            self._deliver_to(courier, planned, chat, digests[area.id], delayed, texts_sent)
+            self._deliver_to(
+                courier,
+                planned,
+                (chat, locales[chat]),
+                evening.made[area.id, locales[chat]],
+                delayed,
+                texts_sent,
+            )
             for chat, area in bindings
         ]
         await gather_limited(jobs)
@@ -123,23 +128,23 @@ class DigestDesk:
         self,
         courier: Courier,
         planned: PlannedSend,
-        chat: int,
-        digest: Digest,
+        to: tuple[int, Locale],
+        text: DigestText,
         delayed: bool,
         texts_sent: list[tuple[int, Area, Locale]],
     ) -> None:
-        """The digest's text, once; a chat whose text has gone out (now or before a restart)
-        is added to ``texts_sent`` for its chart."""
+        """The digest's text to the chat ``to`` (in its language), once; a chat whose text has
+        gone out (now or before a restart) is added to ``texts_sent`` for its chart."""
+        chat, locale = to
         key = SendKey(planned.key, planned.day, chat)
-        locale = await supervision.group_locale(self.deps, chat)
-        text = await courier.deliver(
+        record = await courier.deliver(
             key,
-            in_order(self.parts(courier.bot, chat, digest, locale)),
+            in_order(self.parts(courier.bot, chat, text)),
             planned_at=planned.at,
             delayed=delayed,
         )
-        if text.status == SendStatus.SENT:
-            texts_sent.append((chat, digest.area, locale))
+        if record.status == SendStatus.SENT:
+            texts_sent.append((chat, text.area, locale))
 
     async def _deliver_chart(
         self,

@@ -1,20 +1,23 @@
 """The evening's digests compiled in a child process, so the bot's own never builds them.
 
-Compiling every area's digest of ten thousand grids makes hundreds of thousands of short-lived
-objects; freed, they leave the process's allocators fragmented, pinned by the few objects that
-outlive the evening, and the bot stayed about 90 MB above its idle size. A fresh interpreter
-(started and exec'd like multiprocessing's "spawn", never a fork of the running bot with its
-threads) opens the database read-only at the same path, is given the settings, the form
-versions, the areas and the day, compiles them with the same code the bot runs in-process
-(:func:`bot.usecases.digests.compile_area_digests`) and writes the digests back pickled; the
-bot unpickles them in a worker thread.
+Compiling every area's digest of ten thousand grids makes hundreds of thousands of objects,
+and the digests themselves are most of them (every grid's reports of the day and the day
+before, at every level of the tree: about 77 MB). Freed, they left the process's allocators
+fragmented, pinned by the few objects that outlive the evening: the bot stayed about 90 MB
+above its idle size, and 25 MB even when it only unpickled finished digests. So a fresh
+interpreter (started and exec'd like multiprocessing's "spawn", never a fork of the running
+bot with its threads) opens the database read-only at the same path, is given the settings,
+the form versions, the areas with the languages wanted and the day, compiles the digests
+with the same code the bot runs in-process
+(:func:`bot.usecases.digests.compile_area_digests`), makes each into what is sent with the
+caller's function, and writes those back pickled: text and bytes.
 
 A child that cannot be started, crashes, is killed, answers with something unreadable or not
 within :data:`CHILD_TIMEOUT_S` costs a warning line: the digests are then compiled in the
 bot's process, as before. Cancelling the evening (the bot shutting down) kills the child,
 and every child is waited for, so none is left behind. The child runs in its own session,
 so a Ctrl-C meant for the bot never reaches it; if the bot dies, the child ends when it
-tries to hand over the digests.
+tries to hand over its work.
 
 The child is :func:`main`.
 """
@@ -22,7 +25,6 @@ The child is :func:`main`.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import gc
 import io
 import logging
@@ -31,13 +33,11 @@ import pickle
 import resource
 import sys
 import time
-from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from itertools import repeat
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Generic, TypeVar
 
 from bot import logs
 from bot.clock import ManualClock
@@ -46,10 +46,16 @@ from bot.dependencies import Dependencies
 from bot.domain.digest import Digest
 from bot.domain.form_versions import FormHistory
 from bot.domain.models import Area
-from bot.usecases.digests import collection_paused, compile_area_digests
+from bot.i18n import Locale
+from bot.usecases.digests import compile_area_digests
 from storage.ledger import snapshot_at
 
 log = logging.getLogger(__name__)
+
+Made = TypeVar("Made")
+"""What each digest is made into (the sends of one language: text and bytes)."""
+Wanted = Mapping[tuple[int, Locale], Area]
+"""The digests wanted: each area (by its id) in each language."""
 
 CHILD_ARGS: tuple[str, ...] = ("-c", f"from {__name__} import main; main()")
 """How the child is started: the arguments to the Python interpreter running the bot (the
@@ -63,14 +69,16 @@ _CODE_ROOT = Path(__file__).resolve().parents[2]
 
 @dataclass(frozen=True)
 class EveningJob:
-    """What the child is given: everything but the database's contents, which it reads."""
+    """What the child is given: everything but the database's contents, which it reads.
+    ``make`` is pickled by name (a module's function), so the child imports it."""
 
     db: Path
     settings: Settings
     forms: FormHistory
-    areas: tuple[Area, ...]
+    wanted: dict[tuple[int, Locale], Area]
     day: date
     now: datetime
+    make: Callable[[Digest, Locale], object]
 
 
 @dataclass(frozen=True)
@@ -78,57 +86,84 @@ class ChildFigures:
     """What the evening cost the child."""
 
     cpu_s: float
-    """All its CPU: start, imports, opening the database, compiling, pickling."""
+    """All its CPU: start, imports, opening the database, compiling, making, pickling."""
     ready_cpu_s: float
     """Its CPU before the compile: start, imports, reading the job, opening the database."""
     compile_cpu_s: float
-    """The CPU of the compile alone (:func:`compile_area_digests`)."""
+    """The compile (:func:`compile_area_digests`)."""
+    make_cpu_s: float
+    """Making the digests into what is sent."""
     peak_rss: int
     """Its peak resident memory, in bytes."""
 
 
 @dataclass(frozen=True)
-class Evening:
-    """The evening's digests by area id, and what they cost the child (None: they were
-    compiled in the bot's own process, the child having failed)."""
+class Evening(Generic[Made]):
+    """What each wanted digest was made into, and what the child spent on them (None: they
+    were compiled in the bot's own process, the child having failed)."""
 
-    digests: dict[int, Digest]
+    made: dict[tuple[int, Locale], Made]
     child: ChildFigures | None
 
 
 class ChildFailed(Exception):
-    """The child gave no digests (the reason is the message)."""
+    """The child gave nothing (the reason is the message)."""
 
 
-async def compile_evening_digests(deps: Dependencies, areas: Sequence[Area], day: date) -> Evening:
-    """The digests of ``areas`` for ``day`` (the scheduled evening's), compiled in a child
-    process; in the bot's process if the child fails (one warning line)."""
+async def compile_evening_digests(
+    deps: Dependencies, wanted: Wanted, day: date, make: Callable[[Digest, Locale], Made]
+) -> Evening[Made]:
+    """The digests of the ``wanted`` areas for ``day`` (the scheduled evening's), each made
+    with ``make`` (a module's function) in each language wanted, in a child process; in the
+    bot's process if the child fails (one warning line)."""
     job = EveningJob(
-        deps.db.path.resolve(), deps.settings, deps.forms, tuple(areas), day, deps.now()
+        deps.db.path.resolve(), deps.settings, deps.forms, dict(wanted), day, deps.now(), make
     )
     try:
-        evening = await _in_child(job)
+        made, child = await _in_child(job)
     except ChildFailed as failure:
         log.warning(
             "the evening's digests were not compiled in a child process (%s): compiling them "
             "in the bot's process",
             failure,
         )
-        return Evening(await compile_area_digests(deps, areas, day), None)
-    if evening.child is not None:
-        log.info(
-            "the digests of %d areas compiled in a child process: %.2f s of its CPU (the "
-            "compile %.2f s), peak %.0f MB",
-            len(evening.digests),
-            evening.child.cpu_s,
-            evening.child.compile_cpu_s,
-            evening.child.peak_rss / 1e6,
-        )
-    return evening
+        return Evening(await _made(deps, job.wanted, day, make), None)
+    log.info(
+        "the evening's %d digests made in a child process: %.2f s of its CPU (the compile "
+        "%.2f s, making them %.2f s), peak %.0f MB",
+        len(made),
+        child.cpu_s,
+        child.compile_cpu_s,
+        child.make_cpu_s,
+        child.peak_rss / 1e6,
+    )
+    return Evening(made, child)
 
 
-async def _in_child(job: EveningJob) -> Evening:
+async def _made(
+    deps: Dependencies, wanted: Wanted, day: date, make: Callable[[Digest, Locale], Made]
+) -> dict[tuple[int, Locale], Made]:
+    """Compile the wanted digests and make each (in a worker thread: the per-grid tables of
+    ten thousand grids)."""
+    digests = await _compiled(deps, wanted, day)
+    return await asyncio.to_thread(_make_all, digests, wanted, make)
+
+
+async def _compiled(deps: Dependencies, wanted: Wanted, day: date) -> dict[int, Digest]:
+    """The digest of every wanted area, by area id."""
+    areas = list({area.id: area for area in wanted.values()}.values())
+    return await compile_area_digests(deps, areas, day)
+
+
+def _make_all(
+    digests: dict[int, Digest], wanted: Wanted, make: Callable[[Digest, Locale], Made]
+) -> dict[tuple[int, Locale], Made]:
+    return {(area, locale): make(digests[area], locale) for area, locale in wanted}
+
+
+async def _in_child(job: EveningJob) -> tuple[dict[tuple[int, Locale], Any], ChildFigures]:
     """Start the child, give it ``job``, wait for it to end and read what it wrote."""
+    given = _pickled(job)
     try:
         child = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -142,7 +177,7 @@ async def _in_child(job: EveningJob) -> Evening:
         raise ChildFailed(f"it could not be started: {failure}") from failure
     try:
         async with asyncio.timeout(CHILD_TIMEOUT_S):
-            output, _ = await child.communicate(pickle.dumps(job))
+            output, _ = await child.communicate(given)
     except TimeoutError:
         raise ChildFailed(f"no answer in {CHILD_TIMEOUT_S:.0f} s") from None
     finally:
@@ -154,77 +189,37 @@ async def _in_child(job: EveningJob) -> Evening:
     return await asyncio.to_thread(_evening_from, output)
 
 
+def _pickled(job: EveningJob) -> bytes:
+    try:
+        return pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError) as failure:
+        raise ChildFailed(f"its job cannot be pickled: {failure}") from failure
+
+
 def _python_path() -> str:
     """The child's PYTHONPATH: the bot's code first, then whatever the bot was given."""
     given = os.environ.get("PYTHONPATH")
     return os.pathsep.join([str(_CODE_ROOT), given] if given else [str(_CODE_ROOT)])
 
 
-def _evening_from(output: bytes) -> Evening:
-    """The child's output read back (in a worker thread: the unpickling runs Python code for
-    each object, so the event loop gets its turns meanwhile)."""
+def _evening_from(output: bytes) -> tuple[dict[tuple[int, Locale], Any], ChildFigures]:
+    """The child's output read back: what it made, and its figures."""
     stream = io.BytesIO(output)
     try:
-        with collection_paused():
-            digests = pickle.load(stream)
+        made = pickle.load(stream)
         figures = pickle.load(stream)
     except Exception as failure:
         raise ChildFailed(f"its output could not be read: {failure!r}") from failure
-    if not isinstance(figures, ChildFigures) or not isinstance(digests, dict):
-        raise ChildFailed("its output is not digests")
-    return Evening(digests, figures)
-
-
-def _peak_rss() -> int:
-    """This process's peak resident memory, in bytes: Linux's ``VmHWM``, which starts afresh
-    with the program (``ru_maxrss`` keeps the bot's size at the moment it started the child)."""
-    try:
-        with open("/proc/self/status", "rb") as status:
-            for line in status:
-                if line.startswith(b"VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-
-class _Pickler(pickle.Pickler):
-    """Pickles frozen dataclasses with slots (most of the domain's) as their class and field
-    values, rebuilt by :func:`_rebuilt`: their own ``__setstate__`` is Python code that lists
-    the class's fields again for every object, and took most of the time (1.5 s to unpickle
-    the digests of ten thousand grids; 0.45 s this way)."""
-
-    def reducer_override(self, obj: Any) -> Any:
-        kind = type(obj)
-        if "__slots__" not in kind.__dict__ or not dataclasses.is_dataclass(kind):
-            return NotImplemented
-        return _rebuilt, (kind, tuple([getattr(obj, name) for name in _field_names(kind)]))
-
-
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
-
-
-def _field_names(kind: type) -> tuple[str, ...]:
-    names = _FIELD_NAMES.get(kind)
-    if names is None:
-        names = _FIELD_NAMES[kind] = tuple(field.name for field in dataclasses.fields(kind))
-    return names
-
-
-def _rebuilt(kind: type, values: tuple[object, ...]) -> object:
-    """An instance of the dataclass ``kind`` with these field values, set as its own
-    ``__setstate__`` sets them (``object.__setattr__``, which a frozen one allows), the loop
-    in C."""
-    made: object = object.__new__(kind)
-    deque(map(object.__setattr__, repeat(made), _field_names(kind), values), maxlen=0)
-    return made
+    if not isinstance(figures, ChildFigures) or not isinstance(made, dict):
+        raise ChildFailed("its output is not the evening's")
+    return made, figures
 
 
 def main() -> None:
-    """The child: an :class:`EveningJob` pickled on standard input; the digests, then the
+    """The child: an :class:`EveningJob` pickled on standard input; what was made, then the
     :class:`ChildFigures`, pickled on standard output; exit status 1 (and the traceback
     logged) if anything fails. Anything else printed goes to standard error, the log."""
-    gc.disable()  # a process that lives for one compile: reference counting frees enough
+    gc.disable()  # a process that lives for one evening: reference counting frees enough
     output = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     job: EveningJob = pickle.load(sys.stdin.buffer)
@@ -240,9 +235,26 @@ async def _child(job: EveningJob, output: IO[bytes]) -> None:
     async with snapshot_at(job.db, job.forms) as view:
         deps = Dependencies(job.settings, view, ManualClock(job.now))
         ready = time.process_time()
-        digests = await compile_area_digests(deps, job.areas, job.day)
-        compiled = time.process_time() - ready
+        digests = await _compiled(deps, job.wanted, job.day)
+    compiled = time.process_time()
+    made = _make_all(digests, job.wanted, job.make)
+    done = time.process_time()
     with output:
-        _Pickler(output, protocol=pickle.HIGHEST_PROTOCOL).dump(digests)
-        figures = ChildFigures(time.process_time(), ready, compiled, _peak_rss())
+        pickle.dump(made, output, protocol=pickle.HIGHEST_PROTOCOL)
+        figures = ChildFigures(
+            time.process_time(), ready, compiled - ready, done - compiled, _peak_rss()
+        )
         pickle.dump(figures, output, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _peak_rss() -> int:
+    """This process's peak resident memory, in bytes: Linux's ``VmHWM``, which starts afresh
+    with the program (``ru_maxrss`` keeps the bot's size at the moment it started the child)."""
+    try:
+        with open("/proc/self/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
