@@ -170,3 +170,38 @@ async def test_history_and_reports_on(tmp_path: Path) -> None:
         assert [r.grid_id for r in await db.reports.reports_on(day_two, [qj03.id])] == [qj03.id]
         assert await db.reports.reports_on(day_two, []) == []
         assert await db.reports.reports_on(DAY + timedelta(days=3)) == []
+
+
+async def test_current_on_reads_each_report_as_it_stands(tmp_path: Path) -> None:
+    """The digest's read of a day (the ledger's copy of each current version) says what the
+    whole reports say now: kind, answers (text, numbers, unanswered), incidents, late."""
+    async with await sample_db(tmp_path) as db:
+        qj01, (wang, chao, _) = await grid_and_workers(db)
+        qj03, (wang_xj, *_) = await grid_and_workers(db, "QJ-03")
+        filed, _ = await file_detailed(db, qj01, wang)
+        await file_detailed(db, qj03, wang_xj, DAY - timedelta(days=1))
+        await db.reports.correct(
+            filed.id,
+            kind=ReportKind.ZERO,
+            values={"screened": 0, "note": "补报：无新增"},
+            incidents=[FEVER],
+            baseline={},
+            worker_id=chao.id,
+            at=AT + timedelta(hours=2),
+            reason="其实无新增",
+            expected_version=1,
+        )
+        whole = await db.reports.reports_on(DAY)
+
+        current = await db.reports.current_on(DAY)
+
+        assert [report.id for report in current] == [report.id for report in whole] == [filed.id]
+        [now], [report] = current, whole
+        assert (now.grid_id, now.day, now.submitted_at, now.late) == (qj01.id, DAY, AT, False)
+        assert (now.kind, now.incident_count) == (report.kind, report.incident_count)
+        assert (now.kind, now.incident_count) == (ReportKind.ZERO, 1)
+        keys = {"screened", "note", "optional"}
+        answers = {key: now.values.get(key) for key in keys}
+        assert answers == {key: report.values.get(key) for key in keys}
+        assert answers == {"screened": 0, "note": "补报：无新增", "optional": None}
+        assert await db.reports.current_on(DAY + timedelta(days=1)) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TypeAlias
+from typing import Protocol, TypeAlias
 
 from bot.i18n import Locale
 
@@ -138,6 +138,56 @@ class Report:
     def corrected(self) -> bool:
         """Whether the report has been corrected since it was filed."""
         return len(self.versions) > 1
+
+    @property
+    def values(self) -> Values:
+        """The answers of the current version."""
+        return self.current.values
+
+    @property
+    def incident_count(self) -> int:
+        """How many incidents the current version lists."""
+        return len(self.current.incidents)
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentReport:
+    """A grid's report for one day as it stands now (its current version's kind, answers
+    and number of incidents), without its history: what a day's digest reads of ten
+    thousand reports."""
+
+    id: int
+    grid_id: int
+    day: date
+    submitted_at: datetime
+    late: bool
+    kind: ReportKind
+    values: Values
+    incident_count: int
+
+
+class Filed(Protocol):
+    """What a grid-day's status and the digest read of a report: a whole :class:`Report` or
+    a :class:`CurrentReport`."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def grid_id(self) -> int: ...
+    @property
+    def day(self) -> date: ...
+    @property
+    def submitted_at(self) -> datetime:
+        """When it was first filed (corrections do not move it)."""
+
+    @property
+    def late(self) -> bool: ...
+    @property
+    def kind(self) -> ReportKind: ...
+    @property
+    def values(self) -> Values: ...
+    @property
+    def incident_count(self) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)

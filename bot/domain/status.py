@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from bot.domain.models import Grid, Report, ReportKind
+from bot.domain.models import Filed, Grid, ReportKind
 from bot.i18n import Locale, t
 
 
@@ -45,7 +45,7 @@ class GridDay:
 
     grid: Grid
     day: date
-    report: Report | None = None
+    report: Filed | None = None
     excused_reason: str | None = None
     reminders: int = 0
 

@@ -25,7 +25,7 @@ def grid_table_xlsx(digest: Digest, locale: Locale) -> tuple[bytes, str]:
 
 def _row(line: GridLine, locale: Locale, keys: list[str]) -> Row:
     day = line.today
-    values = day.report.current.values if day.report else {}
+    values = day.report.values if day.report else {}
     return [
         day.grid.area_path,
         day.grid.code,

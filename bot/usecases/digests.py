@@ -14,7 +14,7 @@ from bot.clock import at
 from bot.dependencies import Dependencies
 from bot.domain.digest import Digest, DigestInput, GridInput, UrgentIncident, compile_tree
 from bot.domain.ledger import find_area
-from bot.domain.models import Area, Grid, Report, Worker
+from bot.domain.models import Area, CurrentReport, Grid, Report, Worker
 from bot.domain.plan import DailyTimes
 from bot.domain.running import Runs
 from bot.domain.status import GridDay, Tally, TallyRow
@@ -196,8 +196,11 @@ class _DigestLoader:
             return await self.deps.db.reports.any_on(day)
         return day >= first
 
-    async def _reports(self, day: date) -> dict[int, Report]:
-        return {report.grid_id: report for report in await self.deps.db.reports.reports_on(day)}
+    async def _reports(self, day: date) -> dict[int, CurrentReport]:
+        """The day's reports by grid, as they stand (the digest reads no report's history
+        but the corrected ones')."""
+        reports = await self.deps.db.reports.current_on(day)
+        return {report.grid_id: report for report in reports}
 
     async def _urgent(self, day: date, grids: list[Grid]) -> tuple[UrgentIncident, ...]:
         by_id = {grid.id: grid for grid in grids}
@@ -247,7 +250,7 @@ class _GridFacts:
     """What was read of every grid for a digest day and the day before (pairs: that day's,
     the day before's)."""
 
-    reports: tuple[dict[int, Report], dict[int, Report]]
+    reports: tuple[dict[int, CurrentReport], dict[int, CurrentReport]]
     excused: tuple[dict[int, str], dict[int, str]]
     reminders: Mapping[int, int]
     runs: tuple[dict[int, Runs], dict[int, Runs]]

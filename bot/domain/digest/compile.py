@@ -100,7 +100,7 @@ class _Tree:
             order=(grid.area_path, grid.code),
             numbers=numbers,
             figures=() if report is None else _line_figures(self.form, numbers),
-            incidents=0 if report is None else len(report.current.incidents),
+            incidents=0 if report is None else report.incident_count,
             missing=_missing(item),
             corrections=_corrections(item, self.day, self.since),
             requests=_requests(self.texts, item),
@@ -313,7 +313,7 @@ def _requests(text_keys: Sequence[str], item: GridInput) -> tuple[Request, ...]:
     report = item.today.report
     if report is None or not text_keys:
         return ()
-    values = report.current.values
+    values = report.values
     requests = []
     for key in text_keys:
         value = values.get(key)

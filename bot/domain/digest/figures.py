@@ -24,7 +24,7 @@ from bot.domain.digest.model import (
 )
 from bot.domain.form import Form
 from bot.domain.form_versions import FormSource, first_asked
-from bot.domain.models import Grid, Report
+from bot.domain.models import Filed, Grid, Report
 from bot.domain.running import FieldRun, Runs
 
 TELLING_FIGURES = 4
@@ -247,12 +247,12 @@ def corrections_since(
     return sorted(found, key=lambda correction: correction.at)
 
 
-def _values(keys: tuple[str, ...], report: Report | None) -> tuple[int, ...]:
+def _values(keys: tuple[str, ...], report: Filed | None) -> tuple[int, ...]:
     """Each of these counts in ``report``'s current version; all 0 without a report (and
     for an answer that is not a number)."""
     if report is None:
         return (0,) * len(keys)
-    found = tuple(map(report.current.values.get, keys))
+    found = tuple(map(report.values.get, keys))
     if _NUMBERS.issuperset(map(type, found)):
         return found  # type: ignore[return-value]
     return tuple(value if isinstance(value, int) else 0 for value in found)
