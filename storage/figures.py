@@ -15,7 +15,7 @@ import asyncio
 import hashlib
 import json
 from collections.abc import Collection, Iterable, Mapping
-from datetime import date, timedelta
+from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -149,22 +149,25 @@ class FigureRepo:
     async def as_of_and_before(
         self, grid_ids: Iterable[int], day: date, fields: Collection[str]
     ) -> tuple[dict[int, Runs], dict[int, Runs]]:
-        """:meth:`as_of` ``day`` and, with at least ``fields`` (a grid that has no report of
-        ``day`` gets the same runs twice), as of the day before: one query reading each
-        grid's last two report days up to ``day``, which lie side by side in the table (two
-        queries cost a second seek per grid into a table of every grid-day)."""
+        """:meth:`as_of` ``day`` and, of ``fields`` only, as of the day before: one query
+        reading each grid's latest report day up to ``day`` whole and, of the latest before
+        it, only those fields (SQLite takes them out of the stored text)."""
+        keys = sorted(fields)
+        taken = ", ".join(f"f.runs -> :f{n}" for n in range(len(keys)))
+        earlier = f"json_array({taken})" if keys else "NULL"
+        params: dict[str, object] = {f"f{n}": f'$."{key}"' for n, key in enumerate(keys)}
         async with self._db.read() as conn:
             rows = await fetch_all(
                 conn,
-                "SELECT g.value AS grid_id, f.day, f.runs FROM json_each(:ids) g"
-                " JOIN report_figures f ON f.grid_id = g.value AND f.day <= :day"
-                " AND f.day >= coalesce((SELECT p.day FROM report_figures p"
-                "  WHERE p.grid_id = g.value AND p.day <= :day"
-                "  ORDER BY p.day DESC LIMIT 1 OFFSET 1), '')"
-                " ORDER BY g.value, f.day",
-                {"ids": to_json(list(grid_ids)), "day": to_db_day(day)},
+                "SELECT g.value,"
+                " (SELECT f.runs FROM report_figures f WHERE f.grid_id = g.value"
+                "  AND f.day <= :day ORDER BY f.day DESC LIMIT 1),"
+                f" (SELECT {earlier} FROM report_figures f WHERE f.grid_id = g.value"
+                "  AND f.day < :day ORDER BY f.day DESC LIMIT 1)"
+                " FROM json_each(:ids) g",
+                {**params, "ids": to_json(list(grid_ids)), "day": to_db_day(day)},
             )
-        decode = partial(_decode_pairs, rows, to_db_day(day - timedelta(days=1)), fields)
+        decode = partial(_decode_pairs, rows, keys)
         if len(rows) > _OFF_LOOP:
             return await asyncio.to_thread(decode)
         return decode()
@@ -226,26 +229,22 @@ def _decode_rows(rows: list[aiosqlite.Row]) -> dict[int, Runs]:
 
 
 def _decode_pairs(
-    rows: list[aiosqlite.Row], before: str, fields: Collection[str]
+    rows: list[aiosqlite.Row], keys: list[str]
 ) -> tuple[dict[int, Runs], dict[int, Runs]]:
-    """:meth:`FigureRepo.as_of_and_before`'s figures from its rows (each grid's, by day)."""
-    latest: dict[int, tuple[str, str]] = {}
-    earlier: dict[int, tuple[str, str]] = {}
-    for grid_id, day, raw in rows:
-        latest[grid_id] = day, raw
-        if day <= before:
-            earlier[grid_id] = day, raw
-    now = {int(grid_id): _decode(raw) for grid_id, (_, raw) in latest.items()}
-    then = {
-        int(grid_id): now[grid_id] if day == latest[grid_id][0] else _decode_only(raw, fields)
-        for grid_id, (day, raw) in earlier.items()
-    }
+    """:meth:`FigureRepo.as_of_and_before`'s figures from its rows (grid, runs as of the
+    day, the runs of ``keys`` as of the day before)."""
+    now: dict[int, Runs] = {}
+    then: dict[int, Runs] = {}
+    for grid_id, raw, earlier in rows:
+        if raw is not None:
+            now[grid_id] = _decode(raw)
+        if earlier is not None:
+            then[grid_id] = {
+                key: _field_run(run)
+                for key, run in zip(keys, from_json(earlier), strict=True)
+                if run is not None
+            }
     return now, then
-
-
-def _decode_only(raw: str, fields: Collection[str]) -> Runs:
-    data = from_json(raw)
-    return {key: _field_run(data[key]) for key in fields if key in data}
 
 
 def _runs(data: dict[str, list[Any]]) -> Runs:
