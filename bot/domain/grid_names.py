@@ -32,6 +32,8 @@ def clashing(grids: Iterable[Grid]) -> frozenset[int]:
 def clashes_among(names: Mapping[int, tuple[str, str]]) -> frozenset[int]:
     """The grid ids (keys) whose name (see :func:`name_key`) another grid shares."""
     counts = Counter(names.values())
+    if len(counts) == len(names):
+        return frozenset()
     return frozenset(grid_id for grid_id, name in names.items() if counts[name] > 1)
 
 

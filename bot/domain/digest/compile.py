@@ -44,6 +44,7 @@ class _Row:
     requests and negative stocks."""
 
     item: GridInput
+    grid: Grid
     order: tuple[str, str]
     """Where it comes in an area's lists: by area path, then code."""
     numbers: GridNumbers
@@ -86,9 +87,10 @@ class _Tree:
 
     def row(self, item: GridInput) -> _Row:
         """The grid's row (made once per grid input)."""
-        found = self.rows.get(item.grid.id)
+        grid_id = item.today.grid.id
+        found = self.rows.get(grid_id)
         if found is None or found.item is not item:
-            found = self.rows[item.grid.id] = self._made(item)
+            found = self.rows[grid_id] = self._made(item)
         return found
 
     def _made(self, item: GridInput) -> _Row:
@@ -97,9 +99,10 @@ class _Tree:
         numbers = GridNumbers.of(self.form, item)
         return _Row(
             item=item,
+            grid=grid,
             order=(grid.area_path, grid.code),
             numbers=numbers,
-            figures=() if report is None else _line_figures(self.form, numbers),
+            figures=() if report is None else numbers.line(self.form),
             incidents=0 if report is None else report.incident_count,
             missing=_missing(item),
             corrections=_corrections(item, self.day, self.since),
@@ -170,7 +173,7 @@ def _compile(data: DigestInput, tree: _Tree) -> Digest:
         corrections=tuple(sorted((item for row in rows for item in row.corrections), key=_AT)),
         requests=tuple(request for row in rows for request in row.requests),
         weekly=data.weekly,
-        clashes=clashes_among({row.item.grid.id: row.name for row in rows}),
+        clashes=clashes_among({row.grid.id: row.name for row in rows}),
     )
 
 
@@ -184,9 +187,9 @@ def _parts(
     by_area: dict[int, list[_Row]] = {area.id: [] for area in data.sub_areas}
     direct: list[_Row] = []
     for row in rows:
-        path = row.item.grid.area_path
+        path = row.grid.area_path
         if path not in placed:
-            placed[path] = sub_area_of(row.item.grid, data.sub_areas)
+            placed[path] = sub_area_of(row.grid, data.sub_areas)
         area = placed[path]
         places.append(area)
         (direct if area is None else by_area[area.id]).append(row)
@@ -210,7 +213,7 @@ def _part(area: Area, rows: Sequence[_Row], tree: _Tree, *, direct: bool = False
         direct,
         Completeness.from_grid_days(item.today for item in items),
         Completeness.from_grid_days(yesterdays) if yesterdays else None,
-        totals(tree.forms, tree.day, [(row.item.grid, row.numbers) for row in rows]),
+        totals(tree.forms, tree.day, [(row.grid, row.numbers) for row in rows]),
         prevalence(tree.form, [row.numbers for row in rows]),
     )
 
@@ -291,13 +294,6 @@ def _roll_up(data: DigestInput, parts: Sequence[_Part], ranking: Ranking) -> tup
         )
         for part in parts
     )
-
-
-def _line_figures(form: Form, numbers: GridNumbers) -> tuple[Figure, ...]:
-    """A grid's line is chosen by how rarely each figure is non-zero in the grid's own
-    reports, so the grid has the same line in its community's digest and every one above."""
-    seen = dict(zip(numbers.keys, numbers.seen, strict=True))
-    return Ranking(form, seen).pick(numbers.figures())
 
 
 def _corrections(item: GridInput, day: date, since: datetime | None) -> tuple[Correction, ...]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from itertools import pairwise
+from itertools import compress, pairwise
 from operator import itemgetter
 
 from bot.domain.digest.model import (
@@ -69,9 +69,11 @@ class GridNumbers:
             carried=item.today.report is None and bool(item.runs),
         )
 
-    def figures(self) -> dict[str, int]:
-        """Each field's headline number: new today for a count, current for a stock."""
-        return dict(zip(self.keys, self.today + self.stocks, strict=True))
+    def line(self, form: Form) -> tuple[Figure, ...]:
+        """The grid's line: its most telling headline numbers (new today for a count, current
+        for a stock), chosen by how rarely each is non-zero in the grid's own reports, so the
+        grid has the same line at every level of the tree."""
+        return _chosen(_layout(form), self.today + self.stocks, self.seen, TELLING_FIGURES)
 
 
 def totals(forms: FormSource, day: date, grids: Sequence[tuple[Grid, GridNumbers]]) -> Totals:
@@ -169,20 +171,26 @@ class Ranking:
 
     def __init__(self, form: Form, seen: Mapping[str, int]) -> None:
         self._layout = _layout(form)
-        self._seen = seen
+        self._seen = tuple(seen.get(key, 0) for key in self._layout.keys)
 
     def pick(self, figures: Mapping[str, int], limit: int = TELLING_FIGURES) -> tuple[Figure, ...]:
         """The non-zero ``figures`` the form always shows, and the ``limit`` most telling
         non-zero others, in form order."""
-        position, seen = self._layout.position, self._seen
-        shown = [key for key, value in figures.items() if value != 0 and key in position]
-        always = {key for key in shown if key in self._layout.always}
-        others = sorted(
-            (key for key in shown if key not in always),
-            key=lambda key: (seen.get(key, 0), position[key]),
-        )
-        chosen = sorted(always.union(others[:limit]), key=position.__getitem__)
-        return tuple((key, figures[key]) for key in chosen)
+        values = tuple(figures.get(key, 0) for key in self._layout.keys)
+        return _chosen(self._layout, values, self._seen, limit)
+
+
+def _chosen(
+    layout: _Layout, values: tuple[int, ...], seen: tuple[int, ...], limit: int
+) -> tuple[Figure, ...]:
+    """:meth:`Ranking.pick` by position in ``layout.keys`` (``values`` and ``seen`` too): a
+    grid's line is picked from its own numbers, ten thousand an evening."""
+    shown = list(compress(range(len(values)), values))  # the non-zero ones
+    always, order = layout.always, layout.order
+    others = sorted((seen[at], order[at], at) for at in shown if not always[at])
+    chosen = [at for at in shown if always[at]] + [at for _, _, at in others[:limit]]
+    chosen.sort(key=order.__getitem__)
+    return tuple((layout.keys[at], values[at]) for at in chosen)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,8 +202,10 @@ class _Layout:
     stocks: tuple[str, ...]
     keys: tuple[str, ...]
     """The counts, then the stocks."""
-    position: dict[str, int]
-    always: frozenset[str]
+    order: tuple[int, ...]
+    """Each of ``keys``' position among the form's fields."""
+    always: tuple[bool, ...]
+    """Whether each of ``keys`` is always shown (when not zero)."""
 
 
 _LAYOUTS: dict[int, tuple[Form, _Layout]] = {}
@@ -208,12 +218,15 @@ def _layout(form: Form) -> _Layout:
     if found is None or found[0] is not form:
         counts = tuple(field.key for field in form.counts())
         stocks = tuple(field.key for field in form.stocks())
+        keys = counts + stocks
+        position = {field.key: index for index, field in enumerate(form.fields)}
+        shown = {field.key for field in form.fields if field.always_shown}
         layout = _Layout(
             counts,
             stocks,
-            counts + stocks,
-            {field.key: index for index, field in enumerate(form.fields)},
-            frozenset(field.key for field in form.fields if field.always_shown),
+            keys,
+            tuple(position[key] for key in keys),
+            tuple(key in shown for key in keys),
         )
         if len(_LAYOUTS) >= _LAYOUTS_KEPT:
             _LAYOUTS.clear()

@@ -51,7 +51,7 @@ class GridInput:
             self.yesterday.grid.id != grid_id or self.yesterday.day != self.today.day - _ONE_DAY
         ):
             raise ValueError(f"yesterday of grid {grid_id} is another grid's or day's")
-        if any(report.grid_id != grid_id for report in self.corrected):
+        if self.corrected and any(report.grid_id != grid_id for report in self.corrected):
             raise ValueError(f"the corrected reports of grid {grid_id} include another grid's")
 
     @classmethod
