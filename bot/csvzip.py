@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import re
 import zipfile
-from collections.abc import Iterable
 from datetime import date, datetime, tzinfo
 from functools import lru_cache
 from pathlib import Path
@@ -87,11 +86,10 @@ class CsvTable:
             serial_dates=False,
         )
 
-    def extend_spelled(self, rows: Iterable[str]) -> None:
-        """Add rows spelled as :meth:`spelling` says."""
-        lines = list(rows)
-        self.file.write("".join(lines))
-        self.rows_written += len(lines)
+    def extend_spelled(self, text: str, rows: int) -> None:
+        """Add ``rows`` rows spelled as :meth:`spelling` says, joined in ``text``."""
+        self.file.write(text)
+        self.rows_written += rows
 
     def measure(self, row: Row) -> None:
         """Nothing: a CSV file has no column widths."""

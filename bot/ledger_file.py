@@ -3,29 +3,39 @@ CSVs. One path for ``/export`` and ``gridbot export``.
 
 The export runs in a worker thread on its own snapshot of the database
 (:mod:`storage.ledger_export`), one day at a time, and appends each day's rows to all four
-tables at once, so neither the database reads nor the file writing hold more than a day in
-memory, however long the range. The reports table's rows come spelled by the database.
+tables at once; meanwhile two more worker threads read the next days, on two connections
+sharing the snapshot (every other day each: the database spelling the reports table's rows
+is most of the work, and it runs without Python's lock, so an export uses two cores). Neither
+the reads nor the file writing hold more than a few days in memory, however long the range.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Protocol
 
+from bot.ahead import made_ahead
 from bot.csvzip import CsvZipBook
 from bot.dependencies import Dependencies
 from bot.domain.dates import DayRange
 from bot.domain.form_versions import FormSource
-from bot.domain.ledger_tables import ExportFormat, LedgerTables, Sheet
-from bot.domain.models import Area
+from bot.domain.ledger_tables import ExportFormat, IncidentRecord, LedgerTables, Sheet
+from bot.domain.models import Area, Report
 from bot.i18n import Locale, t
 from bot.xlsx import WIDTH_SAMPLE, Row, RowSpelling, SheetSpec, XlsxBook
-from storage.ledger_export import LedgerSource, open_snapshot, read_scope, utc_offsets
+from storage.ledger_export import (
+    LedgerSource,
+    ReportRows,
+    SpelledRows,
+    open_snapshot,
+    read_scope,
+    utc_offsets,
+)
 
 _FILE_BAD = re.compile(r'[\\/:*?"<>|\s]+')
 
@@ -37,7 +47,7 @@ class _Table(Protocol):
 
     def spelling(self) -> RowSpelling: ...
 
-    def extend_spelled(self, rows: Iterable[str]) -> None: ...
+    def extend_spelled(self, text: str, rows: int) -> None: ...
 
     def measure(self, row: Row) -> None: ...
 
@@ -108,9 +118,9 @@ class _Job:
 
     def write(self, target: Path) -> dict[Sheet, int]:
         request = self.request
-        with open_snapshot(self.db) as conn:
-            scope = read_scope(conn, request.area, self.tz, self.report_days)
-            source = LedgerSource(conn, scope)
+        with open_snapshot(self.db, _READERS) as conns:
+            scope = read_scope(conns[0], request.area, self.tz, self.report_days)
+            sources = [LedgerSource(conn, scope) for conn in conns]
             tables = LedgerTables(self.forms, request.locale, scope, request.days)
             book: _Book = (
                 XlsxBook(target, tz=self.tz)
@@ -124,7 +134,7 @@ class _Job:
                     )
                     for layout in tables.layouts()
                 }
-                self._fill(source, tables, sheets)
+                self._fill(sources, tables, sheets)
             except BaseException:
                 book.discard()
                 raise
@@ -132,27 +142,27 @@ class _Job:
         return {sheet: table.rows_written for sheet, table in sheets.items()}
 
     def _fill(
-        self, source: LedgerSource, tables: LedgerTables, sheets: dict[Sheet, _Table]
+        self, sources: list[LedgerSource], tables: LedgerTables, sheets: dict[Sheet, _Table]
     ) -> None:
-        """Every day's rows, in day order, each table's appended as they come."""
-        days, scope = self.request.days, source.scope
+        """Every day's rows, in day order, each table's appended as they come; the next days
+        are read meanwhile, each source's share in its own worker thread (see :func:`_read`)."""
         columns = tables.report_columns()
         offsets = self._offsets()
         reports = sheets[Sheet.REPORTS]
-        spelled = source.report_rows(columns, reports.spelling(), offsets)
-        plain = source.report_rows(columns, PLAIN, offsets)
-        measured = 0
-        for day in days.days():
-            reporting, asked = scope.is_reporting_day(day), tables.asked(day)
-            if measured < WIDTH_SAMPLE:
-                for row in plain.day(day, reporting, asked)[0]:
-                    reports.measure(row.split(PLAIN.separator))
-                    measured += 1
-            rows, tally = spelled.day(day, reporting, asked)
-            reports.extend_spelled(rows)
-            _append(sheets[Sheet.INCIDENTS], tables.incidents(day, source.incidents(day)))
-            _append(sheets[Sheet.COMPLETENESS], tables.completeness(day, tally))
-            _append(sheets[Sheet.CORRECTIONS], tables.corrections(source.corrected(day)))
+        days = list(self.request.days.days())
+        _measure(reports, sources[0].report_rows(columns, PLAIN, offsets), days, tables)
+        shares = [
+            _read(days[first :: len(sources)], source, tables, spelled)
+            for first, source in enumerate(sources)
+            for spelled in [source.report_rows(columns, reports.spelling(), offsets)]
+        ]
+        with made_ahead(shares, _DAYS_AHEAD) as read:
+            for day in read:
+                reports.extend_spelled(day.rows.text, day.rows.count)
+                incidents = tables.incidents(day.day, day.incidents)
+                _append(sheets[Sheet.INCIDENTS], incidents)
+                _append(sheets[Sheet.COMPLETENESS], tables.completeness(day.day, day.rows.tally))
+                _append(sheets[Sheet.CORRECTIONS], tables.corrections(day.corrected))
 
     def _offsets(self) -> list[tuple[str, int]]:
         """The zone's UTC offsets over every time the ledger can show: from the day before
@@ -160,6 +170,47 @@ class _Job:
         first = datetime.combine(self.request.days.first - timedelta(days=1), time(), self.tz)
         last = max(self.now, datetime.combine(self.request.days.last, time(), self.tz))
         return utc_offsets(self.tz, first, last + timedelta(days=1))
+
+
+_READERS = 2
+"""Connections reading days at once, each in its own worker thread: SQLite spelling the
+rows is most of an export's work, and it runs without Python's lock."""
+_DAYS_AHEAD = 2
+"""Days each reader reads ahead of the one being written: memory holds at most this many
+more."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Day:
+    """What the database holds of a day, as the tables need it."""
+
+    day: date
+    rows: SpelledRows
+    incidents: list[IncidentRecord]
+    corrected: list[Report]
+
+
+def _measure(table: _Table, plain: ReportRows, days: list[date], tables: LedgerTables) -> None:
+    """Let the first rows of the reports table, as plain text, count for its column widths
+    (the table measures the first :data:`WIDTH_SAMPLE`)."""
+    measured, scope = 0, plain.scope
+    for day in days:
+        if measured >= WIDTH_SAMPLE:
+            return
+        sample = plain.day(day, scope.is_reporting_day(day), tables.asked(day))
+        for row in sample.text.split(PLAIN.end)[: sample.count]:
+            table.measure(row.split(PLAIN.separator))
+        measured += sample.count
+
+
+def _read(
+    days: list[date], source: LedgerSource, tables: LedgerTables, spelled: ReportRows
+) -> Iterator[_Day]:
+    """Each of ``days``' records, read in order (in the thread that iterates)."""
+    scope = source.scope
+    for day in days:
+        rows = spelled.day(day, scope.is_reporting_day(day), tables.asked(day))
+        yield _Day(day, rows, source.incidents(day), source.corrected(day))
 
 
 def _append(table: _Table, rows: list[Row]) -> None:
@@ -170,10 +221,10 @@ def _append(table: _Table, rows: list[Row]) -> None:
 PLAIN = RowSpelling(
     numbers=(("", ""),) * 1000,
     texts=(("", ""),) * 1000,
-    text=lambda value: value.replace("\x1f", " "),
+    text=lambda value: value.replace("\x1f", " ").replace("\x1e", " "),
     separator="\x1f",
-    end="",
+    end="\x1e",
     serial_dates=False,
 )
-"""Rows as plain text, cells separated by a character text never holds here: what the
+"""Rows as plain text, cells and rows ended by characters text never holds here: what the
 column widths are measured on."""

@@ -55,6 +55,7 @@ _ESCAPE_LOOKALIKE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
 _TITLE_BAD = re.compile(r"[\[\]:*?/\\]")
 _TITLE_MAX = 31
 _HEADER_STYLE = 1
+_ROW_END = "</row>"
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -333,23 +334,25 @@ class XlsxSheet:
             ),
             text=_xml_text,
             separator="",
-            end="</row>",
+            end=_ROW_END,
             serial_dates=True,
             start=f'<row r="{ROW_NUMBER}">',
             shared=repeated,
         )
 
-    def extend_spelled(self, rows: Iterable[str]) -> None:
-        """Add rows spelled as :meth:`spelling` says, below the last."""
+    def extend_spelled(self, text: str, rows: int) -> None:
+        """Add ``rows`` rows spelled as :meth:`spelling` says, joined in ``text``, below the
+        last (each row ends with ``</row>``, which no cell's content can hold)."""
         part = self._part
         lines: list[str] = []
-        for cells in rows:
+        for cells in text.split(_ROW_END, rows)[:rows]:
             if part.rows >= self._book.max_rows:
                 part.body.write("".join(lines))
                 lines.clear()
                 part = self._part = self._start_part()
             part.rows += 1
             lines.append(cells.replace(ROW_NUMBER, str(part.rows)))
+            lines.append(_ROW_END)
             self.rows_written += 1
         part.body.write("".join(lines))
 

@@ -14,9 +14,11 @@ spelled as a number with one ``json_extract`` and no test of its type. Free text
 through the writer's own escaping (registered as the SQL function ``cell_text_N``; names are
 spelled once per export), so the safety rules of both formats are those of the writers.
 
-Everything runs on one read-only connection inside one read transaction
-(:func:`open_snapshot`), in the caller's thread: a worker thread, so the event loop never
-waits for an export. Memory follows the number of grids (one day's rows), never the range.
+A day's rows come back joined in one text (one step of the query, which SQLite runs without
+Python's lock), so several days can be read at once on read-only connections that share one
+read transaction's snapshot (:func:`open_snapshot`), each in a worker thread: the event loop
+never waits for an export. Memory follows the number of grids (a few days' rows), never the
+range.
 """
 
 from __future__ import annotations
@@ -24,11 +26,10 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from itertools import count
-from operator import itemgetter
 from pathlib import Path
 
 from bot.domain.ledger import Scope
@@ -53,17 +54,58 @@ day. Bounded, so memory stays flat however long the range."""
 
 
 @contextmanager
-def open_snapshot(path: Path) -> Iterator[sqlite3.Connection]:
-    """A read-only connection to the database at ``path`` inside one read transaction: every
-    query sees the database as it was when the first one ran, while the bot keeps writing."""
-    conn = sqlite3.connect(read_only_uri(str(path.resolve())), uri=True, isolation_level=None)
+def open_snapshot(path: Path, connections: int = 1) -> Iterator[list[sqlite3.Connection]]:
+    """Read-only connections to the database at ``path`` (``connections``, or one if the
+    bot's writes keep coming between them), each inside a read transaction on one snapshot:
+    every query on any of them sees the database as it was when they began, while the bot
+    keeps writing. Each may be used by another thread than the one that opened it, by one
+    thread at a time."""
+    with ExitStack() as stack:
+        opened = [stack.enter_context(_read_only(path)) for _ in range(connections)]
+        yield _begin_together(opened)
+
+
+@contextmanager
+def _read_only(path: Path) -> Iterator[sqlite3.Connection]:
+    conn = sqlite3.connect(
+        read_only_uri(str(path.resolve())), uri=True, isolation_level=None, check_same_thread=False
+    )
     try:
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("BEGIN")
         yield conn
     finally:
         conn.close()
+
+
+def _begin_together(conns: list[sqlite3.Connection]) -> list[sqlite3.Connection]:
+    """Begin a read transaction on each of ``conns``, all on one snapshot, and return them:
+    a read fixes each one's snapshot, and the last one's data version, read before the first
+    began and again as it begins, says no commit came in between. After
+    :data:`_TOGETHER_TRIES` tries with commits in between, only the first one is returned."""
+    probe = conns[-1]
+    for _ in range(_TOGETHER_TRIES):
+        before = _data_version(probe)
+        for conn in conns:
+            conn.execute("BEGIN")
+            after = _data_version(conn)
+        if after == before or len(conns) == 1:
+            return conns
+        for conn in conns:
+            conn.execute("ROLLBACK")
+    conns[0].execute("BEGIN")
+    _data_version(conns[0])
+    return conns[:1]
+
+
+def _data_version(conn: sqlite3.Connection) -> int:
+    """The connection's data version; read inside a transaction, it fixes its snapshot."""
+    return int(conn.execute("PRAGMA data_version").fetchone()[0])
+
+
+_TOGETHER_TRIES = 20
+"""Tries at beginning several read transactions on one snapshot (a try takes a millisecond
+or so; the bot commits a few dozen times a second at most)."""
 
 
 def read_scope(
@@ -193,6 +235,7 @@ class ReportRows:
         offsets: Sequence[tuple[str, int]],
     ) -> None:
         self._conn = conn
+        self.scope = scope
         self._spelling = spelling
         self._columns = columns
         self._constant = _Constant(spelling)
@@ -212,28 +255,30 @@ class ReportRows:
         spelled = [self._cell(index, name) for index, name in enumerate(columns.head)]
         spelled += [self._field(head + n, n) for n in range(len(columns.fields))]
         row = self._join(spelled, spelling.start, spelling.end)
-        self._sql = (
-            f"SELECT s.area_id * 8 + ({_KIND}) AS tally, {row}"
+        rows = (
+            f"SELECT s.area_id * 8 + ({_KIND}) AS tally, {row} AS line"
             + _FROM.format(cells=cells, names=self._names)
         ).replace("{offset}", self._offset_expression(offsets))
+        # One result a day: the database steps it without Python's lock (see bot.ahead).
+        self._sql = f"SELECT group_concat(tally), group_concat(line, '') FROM ({rows})"
 
-    def day(self, day: date, reporting: bool, asked: Sequence[bool]) -> tuple[list[str], Tally]:
+    def day(self, day: date, reporting: bool, asked: Sequence[bool]) -> SpelledRows:
         """The rows of ``day`` (``reporting``: grids are expected to report that day;
-        ``asked``: per field column, whether the day's form asks it), and how many grid-days
-        of each kind each area (by id) holds."""
+        ``asked``: per field column, whether the day's form asks it), joined in one text by
+        the database, and how many grid-days of each kind each area (by id) holds."""
         params = dict(self._params)
         params.update(day=to_db_day(day), reporting=int(reporting), day_cell=self._day(day))
         params.update({f"asked{index}": int(flag) for index, flag in enumerate(asked)})
         cursor = self._conn.cursor()
         cursor.row_factory = None  # plain tuples
-        found = cursor.execute(self._sql, params).fetchall()
-        tally = Counter(map(itemgetter(0), found))
+        keys, text = cursor.execute(self._sql, params).fetchone()
+        tally = Counter(map(int, keys.split(","))) if keys else Counter[int]()
         kinds = {
             (area_id, GridDayKind(kind)): number
             for key, number in tally.items()
             for area_id, kind in [divmod(key, 8)]
         }
-        return list(map(itemgetter(1), found)), kinds
+        return SpelledRows(text or "", tally.total(), kinds)
 
     # --- spelling --------------------------------------------------------------------------
 
@@ -373,6 +418,16 @@ class ReportRows:
         if self._spelling.serial_dates:
             return self._constant.number(0, (day - _EXCEL_DAY_0).days)
         return self._constant.text(0, day.isoformat())
+
+
+@dataclass(frozen=True, slots=True)
+class SpelledRows:
+    """A day's rows of the reports table, spelled and joined in one text (in scope order),
+    how many there are, and how many grid-days of each kind each area holds."""
+
+    text: str
+    count: int
+    tally: Tally
 
 
 _WORKERS = "SELECT id, name FROM workers"
