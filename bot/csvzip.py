@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import csv
 import re
-import zipfile
 from datetime import date, datetime, tzinfo
 from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
 from bot.xlsx import Cell, Row, RowSpelling, SheetSpec, SpooledBook
+from bot.zipped import DeflatedMember, Member
 
 _FILE_BAD = re.compile(r'[\\/:*?"<>|]')
 
@@ -31,28 +31,25 @@ class CsvZipBook(SpooledBook):
         """A new CSV file named after ``spec.title`` (``spec.rows`` is ignored)."""
         taken = {table.name.casefold() for table in self._tables}
         name = _file_name(spec.title, taken)
-        table = CsvTable(Path(self._folder.name) / f"{len(self._tables)}.csv", name, spec, self.tz)
+        table = CsvTable(self._spool(f"{len(self._tables)}.csv"), name, spec, self.tz)
         self._tables.append(table)
         return table
 
-    def _close_files(self) -> None:
-        for table in self._tables:
-            table.file.close()
+    def _end_files(self) -> None:
+        """Nothing: a CSV file ends with its last row."""
 
-    def _pack(self) -> None:
-        with zipfile.ZipFile(self._target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
-            for table in self._tables:
-                out.write(table.path, table.name)
+    def _contents(self) -> list[Member]:
+        return [Member(table.name, b"", table.file) for table in self._tables]
 
 
 class CsvTable:
     """One CSV file of the zip."""
 
-    def __init__(self, path: Path, name: str, spec: SheetSpec, tz: tzinfo | None) -> None:
+    def __init__(self, file: DeflatedMember, name: str, spec: SheetSpec, tz: tzinfo | None) -> None:
         self.name = name
-        self.path = path
-        self.file = path.open("w", encoding="utf-8-sig", newline="")
-        self._writer = csv.writer(self.file)
+        self.file = file
+        file.write("\ufeff")  # the byte-order mark
+        self._writer = csv.writer(file)
         self._columns = len(spec.header)
         self._percent = frozenset(i for i, code in spec.formats.items() if code.endswith("%"))
         self._tz = tz

@@ -1,7 +1,8 @@
 """A streaming XLSX writer: rows go to disk as they come, so memory does not grow with them.
 
-Each sheet's rows are written as SpreadsheetML to a temporary file; :meth:`XlsxBook.close`
-zips the parts into the workbook. Several sheets can be filled at the same time (a ledger
+Each sheet's rows are written as SpreadsheetML to a temporary file, deflated in a worker
+thread as they come (:mod:`bot.zipped`); :meth:`XlsxBook.close` packs the parts into the
+workbook. Several sheets can be filled at the same time (a ledger
 writes its four sheets in one pass over the days). The header row is bold and frozen; column
 widths fit the header and the first :data:`WIDTH_SAMPLE` rows; dates and datetimes are real
 Excel dates (aware datetimes in the book's zone), numbers are numbers, text is text. A sheet
@@ -16,18 +17,18 @@ from __future__ import annotations
 
 import math
 import re
-import shutil
 import tempfile
 import unicodedata
-import zipfile
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, tzinfo
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, BinaryIO, Self, TypeAlias
+from typing import BinaryIO, Self, TypeAlias
 from xml.sax.saxutils import escape, quoteattr
+
+from bot.zipped import DeflatedMember, Deflater, Member, pack
 
 Cell: TypeAlias = str | int | float | bool | date | datetime | None
 """A value a sheet can hold; None is an empty cell."""
@@ -125,8 +126,9 @@ def write_xlsx(
 
 
 class SpooledBook(ABC):
-    """Tables spooled to files in a temporary folder, packed into ``target`` by :meth:`close`
-    (the common part of :class:`XlsxBook` and :class:`bot.csvzip.CsvZipBook`).
+    """Tables spooled to files in a temporary folder, deflated in a worker thread as they are
+    written (:mod:`bot.zipped`), packed into ``target`` by :meth:`close` (the common part of
+    :class:`XlsxBook` and :class:`bot.csvzip.CsvZipBook`).
 
     As a context manager it closes on success and discards on an error.
     """
@@ -135,6 +137,8 @@ class SpooledBook(ABC):
         self._target = target
         self.tz = tz
         self._folder = tempfile.TemporaryDirectory(prefix=prefix)
+        self._deflater = Deflater()
+        self._members: list[DeflatedMember] = []
         self._closed = False
 
     def __enter__(self) -> Self:
@@ -151,24 +155,39 @@ class SpooledBook(ABC):
         if self._closed:
             return
         try:
-            self._close_files()
-            self._pack()
+            self._end_files()
+            for member in self._members:
+                member.close()
+            self._deflater.finish()
+            if isinstance(self._target, Path):
+                with self._target.open("wb") as out:
+                    pack(out, self._contents())
+            else:
+                pack(self._target, self._contents())
         finally:
             self.discard()
 
     def discard(self) -> None:
         """Remove the temporary files without writing anything."""
         self._closed = True
-        self._close_files()
+        self._deflater.stop()
+        for member in self._members:
+            member.discard()
         self._folder.cleanup()
 
-    @abstractmethod
-    def _close_files(self) -> None:
-        """Close every spooled file (called more than once)."""
+    def _spool(self, name: str) -> DeflatedMember:
+        """A new file in the temporary folder, deflated as it is written."""
+        member = self._deflater.member(Path(self._folder.name) / name)
+        self._members.append(member)
+        return member
 
     @abstractmethod
-    def _pack(self) -> None:
-        """Write the target from the closed files."""
+    def _end_files(self) -> None:
+        """Write what ends each spooled file."""
+
+    @abstractmethod
+    def _contents(self) -> list[Member]:
+        """The archive's members, from the spooled files once they are all deflated."""
 
 
 class XlsxBook(SpooledBook):
@@ -201,36 +220,36 @@ class XlsxBook(SpooledBook):
         then "Title (2)"…), under a valid title no other part has (used by the sheets)."""
         taken = {part.title.casefold() for part in self._parts}
         name = _unique_title(title, taken, number)
-        path = Path(self._folder.name) / f"part{len(self._parts) + 1}.xml"
-        part = _Part(name, path, path.open("w", encoding="utf-8", newline=""))
+        part = _Part(name, self._spool(f"part{len(self._parts) + 1}.xml"))
         self._parts.append(part)
         return part
 
-    def _close_files(self) -> None:
+    def _end_files(self) -> None:
         for part in self._parts:
-            part.body.close()
+            part.body.write("</sheetData></worksheet>")
 
-    def _pack(self) -> None:
+    def _contents(self) -> list[Member]:
         """The package; each sheet's continuations follow it, whenever they were started."""
         for sheet in self._sheets:
             sheet.finish()
         parts = [part for sheet in self._sheets for part in sheet.parts]
-        with zipfile.ZipFile(self._target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as book:
-            book.writestr("[Content_Types].xml", _content_types(len(parts), bool(self.shared)))
-            book.writestr("_rels/.rels", _ROOT_RELS)
-            book.writestr("xl/workbook.xml", _workbook([part.title for part in parts]))
-            book.writestr(
-                "xl/_rels/workbook.xml.rels", _workbook_rels(len(parts), bool(self.shared))
+        shared = bool(self.shared)
+        whole = [
+            ("[Content_Types].xml", _content_types(len(parts), shared)),
+            ("_rels/.rels", _ROOT_RELS),
+            ("xl/workbook.xml", _workbook([part.title for part in parts])),
+            ("xl/_rels/workbook.xml.rels", _workbook_rels(len(parts), shared)),
+            ("xl/styles.xml", self.styles.xml()),
+            *([("xl/sharedStrings.xml", self.shared.xml())] if shared else []),
+        ]
+        return [Member(name, text.encode("utf-8")) for name, text in whole] + [
+            Member(
+                f"xl/worksheets/sheet{number}.xml",
+                part.head(selected=number == 1).encode("utf-8"),
+                part.body,
             )
-            book.writestr("xl/styles.xml", self.styles.xml())
-            if self.shared:
-                book.writestr("xl/sharedStrings.xml", self.shared.xml())
-            for number, part in enumerate(parts, start=1):
-                with book.open(f"xl/worksheets/sheet{number}.xml", "w", force_zip64=True) as out:
-                    out.write(part.head(selected=number == 1).encode("utf-8"))
-                    with part.path.open("rb") as body:
-                        shutil.copyfileobj(body, out)
-                    out.write(b"</sheetData></worksheet>")
+            for number, part in enumerate(parts, start=1)
+        ]
 
 
 @dataclass
@@ -238,8 +257,7 @@ class _Part:
     """One worksheet: its rows so far, in a temporary file."""
 
     title: str
-    path: Path
-    body: IO[str]
+    body: DeflatedMember
     rows: int = 0
     columns: int = 0
     widths: list[float] = field(default_factory=list)

@@ -30,7 +30,7 @@ from typing import Literal
 
 from bot.domain.dates import DEFAULT_DAYS, DayRange, parse_range, split_day_args
 from bot.domain.digest import Correction, corrections_since
-from bot.domain.form import FieldDef
+from bot.domain.form import FieldDef, Form
 from bot.domain.form_versions import FormSource, fields_over
 from bot.domain.ledger import Scope
 from bot.domain.models import Area, FieldValue, Grid, Report, ReportKind
@@ -115,6 +115,16 @@ class IncidentRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class _FormLabels:
+    """A form's questions (key, label, choice labels by key) and stock openings (key,
+    label), as the correction rows name them."""
+
+    form: Form
+    questions: list[tuple[str, str, dict[str, str]]]
+    openings: list[tuple[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
 class Layout:
     """A table's title and header in one language, and its number formats by column."""
 
@@ -161,6 +171,7 @@ class LedgerTables:
         self._kinds = {kind: t(locale, f"status.kind.{kind.value}") for kind in ReportKind}
         self._columns = fields_over(forms, days.first, days.last)
         self._covering = _covering_areas(scope)
+        self._form_labels: dict[int, _FormLabels] = {}
 
     def layouts(self) -> list[Layout]:
         """The four tables' titles and headers, in the reader's language."""
@@ -310,20 +321,42 @@ class LedgerTables:
                     self._kind(correction.new_kind),
                 )
             )
-        form = self.forms.form_for(correction.day)
-        for question in form.questions():
-            before, after = correction.old.get(question.key), correction.new.get(question.key)
+        labels = self._labels(self.forms.form_for(correction.day))
+        for key, label, choices in labels.questions:
+            before, after = correction.old.get(key), correction.new.get(key)
             if before != after:
-                choices = {c.key: c.label(self.locale) for c in question.choices}
-                label = question.label(self.locale)
                 changes.append((label, _answer(before, choices), _answer(after, choices)))
-        for stock in form.stocks():
-            before_opening = correction.old_baseline.get(stock.key)
-            after_opening = correction.new_baseline.get(stock.key)
+        for key, label in labels.openings:
+            before_opening = correction.old_baseline.get(key)
+            after_opening = correction.new_baseline.get(key)
             if before_opening != after_opening:
-                label = self._t("export.corrections.opening", label=stock.label(self.locale))
                 changes.append((label, before_opening, after_opening))
         return changes
+
+    def _labels(self, form: Form) -> _FormLabels:
+        """What the correction rows call ``form``'s questions and openings (worked out once
+        per form: a year's ledger has tens of thousands of correction rows)."""
+        found = self._form_labels.get(id(form))
+        if found is None or found.form is not form:
+            found = self._form_labels[id(form)] = _FormLabels(
+                form,
+                [
+                    (
+                        question.key,
+                        question.label(self.locale),
+                        {c.key: c.label(self.locale) for c in question.choices},
+                    )
+                    for question in form.questions()
+                ],
+                [
+                    (
+                        stock.key,
+                        self._t("export.corrections.opening", label=stock.label(self.locale)),
+                    )
+                    for stock in form.stocks()
+                ],
+            )
+        return found
 
     # --- helpers ---------------------------------------------------------------------------
 
