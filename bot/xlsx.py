@@ -361,18 +361,20 @@ class XlsxSheet:
     def extend_spelled(self, text: str, rows: int) -> None:
         """Add ``rows`` rows spelled as :meth:`spelling` says, joined in ``text``, below the
         last (each row ends with ``</row>``, which no cell's content can hold)."""
-        part = self._part
-        lines: list[str] = []
-        for cells in text.split(_ROW_END, rows)[:rows]:
+        spelled = text.split(_ROW_END, rows)[:rows]
+        while spelled:
+            part = self._part
             if part.rows >= self._book.max_rows:
-                part.body.write("".join(lines))
-                lines.clear()
                 part = self._part = self._start_part()
-            part.rows += 1
-            lines.append(cells.replace(ROW_NUMBER, str(part.rows)))
-            lines.append(_ROW_END)
-            self.rows_written += 1
-        part.body.write("".join(lines))
+            first, fitting = part.rows + 1, spelled[: self._book.max_rows - part.rows]
+            numbered = [
+                cells.replace(ROW_NUMBER, str(number))
+                for number, cells in enumerate(fitting, start=first)
+            ]
+            part.body.write(_ROW_END.join(numbered) + _ROW_END)
+            part.rows += len(fitting)
+            self.rows_written += len(fitting)
+            del spelled[: len(fitting)]
 
     def measure(self, row: Row) -> None:
         """Let ``row`` count for the column widths (only the first :data:`WIDTH_SAMPLE`
