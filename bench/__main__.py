@@ -161,6 +161,7 @@ HEADLINES = {
         "bot_cpu_ms",
         "child_cpu_s",
         "child_peak_rss_mb",
+        "charts_child_cpu_s",
     ),
     "chart": ("render_ms", "render_cpu_ms", "figures_14_days_ms", "draw_ms"),
 }

@@ -26,7 +26,7 @@ from bot.domain.ledger_tables import ExportFormat, Sheet
 from bot.ledger_file import LedgerRequest, write_ledger
 from bot.outbound.digest_text import digest_text
 from bot.usecases.digests import compile_area_digests
-from bot.usecases.evening_process import compile_evening_digests
+from bot.usecases.evening_process import compile_evening_digests, draw_evening_charts
 
 BEAT = 0.005
 """Seconds between heartbeats."""
@@ -121,26 +121,27 @@ async def export(grids: int, history: int, days: int, fmt: ExportFormat) -> dict
 
 
 async def evening(grids: int, days: int) -> dict[str, Any]:
-    """RSS of the bot's process idle with the district loaded, at its peak while every area's
-    digest is compiled and made into text (Chinese) as the scheduled evening does (in a
-    child process: :func:`compile_evening_digests`), and after the evening: a second later,
-    as the bot goes on (the step that received the digests has ended), once the garbage is
-    collected. The child's own CPU and peak RSS are reported beside the bot's, and the bot's
-    CPU for one more evening, measured without the heartbeat and the RSS sampler."""
+    """RSS of the bot's process idle with the district loaded, at its peak during the evening
+    and after it: a second later, as the bot goes on, once the garbage is collected. The
+    evening as the scheduled one makes it (in child processes): every area's digest
+    compiled and made into text (Chinese), then every area's chart. The children's CPU and
+    peak RSS are reported beside the bot's, and the bot's own CPU for the texts of one more
+    evening, measured without the heartbeat and the RSS sampler."""
     async with district(grids, days) as (deps, _):
         wanted = {(area.id, "zh_CN"): area for area in await deps.db.roster.areas()}
         gc.collect()
         idle = rss()
         async with watched() as watch:
-            child = (await compile_evening_digests(deps, wanted, LAST_DAY, digest_text)).child
+            texts = (await compile_evening_digests(deps, wanted, LAST_DAY, digest_text)).child
+            charts = (await draw_evening_charts(deps, wanted, LAST_DAY)).child
         await asyncio.sleep(1.0)
         gc.collect()
         after = rss()
         started = time.process_time()
         again = await compile_evening_digests(deps, wanted, LAST_DAY, digest_text)
         bot_cpu = time.process_time() - started
-    if child is None or again.child is None:
-        raise RuntimeError("the digests were not compiled in a child process (see the log)")
+    if texts is None or charts is None or again.child is None:
+        raise RuntimeError("the evening was not made in child processes (see the log)")
     return {
         "idle_rss_mb": idle / 1e6,
         "peak_rss_mb": watch.peak_rss / 1e6,
@@ -148,13 +149,11 @@ async def evening(grids: int, days: int) -> dict[str, Any]:
         "after_vs_idle": after / idle,
         "stall_ms": 1000 * watch.stall,
         "bot_cpu_ms": 1000 * bot_cpu,
-        "child_cpu_s": child.cpu_s,
-        "child_ready_cpu_s": child.ready_cpu_s,
-        "child_compile_cpu_s": child.compile_cpu_s,
-        "child_make_cpu_s": child.make_cpu_s,
-        "child_pickle_cpu_s": child.cpu_s
-        - child.ready_cpu_s
-        - child.compile_cpu_s
-        - child.make_cpu_s,
-        "child_peak_rss_mb": child.peak_rss / 1e6,
+        "child_cpu_s": texts.cpu_s,
+        "child_ready_cpu_s": texts.ready_cpu_s,
+        "child_work_cpu_s": texts.work_cpu_s,
+        "child_pickle_cpu_s": texts.cpu_s - texts.ready_cpu_s - texts.work_cpu_s,
+        "child_peak_rss_mb": texts.peak_rss / 1e6,
+        "charts_child_cpu_s": charts.cpu_s,
+        "charts_child_peak_rss_mb": charts.peak_rss / 1e6,
     }

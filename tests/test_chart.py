@@ -36,6 +36,7 @@ from bot.domain.plan import SINCE_KEY
 from bot.domain.status import DayStatus
 from bot.domain.stocks import zero_values
 from bot.emulator import BotApiEmulator, SentMessage, SimGroup, SimUser
+from bot.usecases import evening_process
 from bot.usecases.chart import chart_input, draw_chart
 from bot.usecases.digests import compile_area_digests
 from storage.schedule import SendStatus
@@ -312,25 +313,26 @@ async def test_the_digest_brings_one_photo_after_its_text_also_across_a_restart(
 
 
 async def test_a_chart_that_cannot_be_drawn_never_holds_up_the_text(
-    bot: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    bot: Harness, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    def broken(*args: object) -> bytes:
-        raise RuntimeError("no canvas")
-
-    monkeypatch.setattr("bot.charting.render.render_png", broken)
+    """The evening's charts are drawn in a child process (which logs to standard error)."""
+    broken = "import bot.charting.render as render; render.render_png = None"
+    child = evening_process.CHILD_ARGS
+    monkeypatch.setattr(evening_process, "CHILD_ARGS", ("-c", f"{broken}; {child[-1]}"))
     await seed(bot)
     _, _, street = await street_group(bot)
     before = len(street.inbox())
     bot.at(20, 0)
-    with caplog.at_level(logging.ERROR):
-        await bot.tick()
-        await bot.tick()
-        await bot.restart()
-        await bot.tick()
+    await bot.tick()
+    await bot.tick()
+    await bot.restart()
+    await bot.tick()
     got = street.inbox()[before:]
     assert got and all(message.photo is None for message in got)
     assert "汇总" in (got[0].text or "") or "日报" in (got[0].text or "")
-    failures = [record for record in caplog.records if "could not be drawn" in record.message]
+    failures = [
+        line for line in capfd.readouterr().err.splitlines() if "could not be drawn" in line
+    ]
     assert len(failures) == 1
     [record] = await bot.deps.db.schedule.records(DAY, "digest_chart")
     assert record.status == SendStatus.SKIPPED

@@ -59,14 +59,14 @@ async def test_the_evening_made_in_a_child_is_what_the_bot_makes_itself(tmp_path
         evening = await compile_evening_digests(deps, wanted, days.last, digest_text)
 
         assert evening.child is not None
-        assert evening.child.compile_cpu_s < evening.child.cpu_s
+        assert evening.child.work_cpu_s < evening.child.cpu_s
         digests = await compile_area_digests(deps, areas, days.last)
-        assert evening.made.keys() == wanted.keys()
-        for (area, locale), made in evening.made.items():
+        assert evening.result.keys() == wanted.keys()
+        for (area, locale), made in evening.result.items():
             own = digest_text(digests[area], locale)
             assert (made.area, made.day, made.messages) == (own.area, own.day, own.messages)
             assert table_rows(made) == table_rows(own)
-        assert sum(made.table is not None for made in evening.made.values()) == 2  # the district
+        assert sum(made.table is not None for made in evening.result.values()) == 2  # district
 
 
 def table_rows(text: DigestText) -> list[tuple[object, ...]] | None:
@@ -111,16 +111,29 @@ async def test_the_scheduled_digest_is_what_digest_shows(
     bot.at(20, 0)
     with caplog.at_level(logging.INFO, logger=evening_process.__name__):
         await bot.tick()
+    assert group.inbox()[-1].photo is not None  # the chart, after the text
     scheduled = texts(group.inbox()[before:])
     assert scheduled == await the_digest_on_demand(bot, admin, group)
-    assert any("made in a child process" in record.message for record in caplog.records)
+    made = [record.message for record in caplog.records if "made in a child" in record.message]
+    assert [line.split(" made")[0] for line in made] == [
+        "the evening's digests",
+        "the evening's charts",
+    ]
     assert warnings(caplog) == []
-    [record] = await bot.deps.db.schedule.records(DAY, "digest")
-    assert record.status == SendStatus.SENT
+    for kind in ("digest", "digest_chart"):
+        [record] = await bot.deps.db.schedule.records(DAY, kind)
+        assert record.status == SendStatus.SENT
+
+
+def fell_back(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """What the warnings say was made in the bot's process instead."""
+    lines = warnings(caplog)
+    assert all("making them here" in line for line in lines)
+    return [line.split(" were not")[0] for line in lines]
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTY_CHILDREN))
-async def test_a_child_that_gives_no_digests_costs_one_warning_and_nothing_else(
+async def test_a_child_that_gives_nothing_costs_one_warning_and_nothing_else(
     bot: Harness, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, fault: str
 ) -> None:
     monkeypatch.setattr(evening_process, "CHILD_ARGS", ("-c", FAULTY_CHILDREN[fault]))
@@ -128,17 +141,19 @@ async def test_a_child_that_gives_no_digests_costs_one_warning_and_nothing_else(
     before = len(group.inbox())
     bot.at(20, 0)
     await bot.tick()
+    assert fell_back(caplog) == ["the evening's digests", "the evening's charts"]
+    assert group.inbox()[-1].photo is not None
     scheduled = texts(group.inbox()[before:])
     assert scheduled == await the_digest_on_demand(bot, admin, group)
-    [warning] = warnings(caplog)
-    assert "compiling them in the bot's process" in warning
-    [record] = await bot.deps.db.schedule.records(DAY, "digest")
-    assert record.status == SendStatus.SENT and record.attempts == 1
+    for kind in ("digest", "digest_chart"):
+        [record] = await bot.deps.db.schedule.records(DAY, kind)
+        assert record.status == SendStatus.SENT and record.attempts == 1
 
 
 def hanging_child(pid_file: Path) -> str:
-    """A child that writes its process id to ``pid_file`` and never answers."""
-    return f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(600)"
+    """A child that adds its process id to ``pid_file`` and never answers."""
+    write = f"open({str(pid_file)!r}, 'a').write(f'{{os.getpid()}}\\n')"
+    return f"import os, time; {write}; time.sleep(600)"
 
 
 def gone(pid: int) -> bool:
@@ -150,17 +165,18 @@ def gone(pid: int) -> bool:
     return False
 
 
-def written_pid(pid_file: Path) -> int | None:
+def written_pids(pid_file: Path) -> list[int]:
+    """The process ids the hanging children have written so far."""
     text = pid_file.read_text() if pid_file.exists() else ""
-    return int(text) if text else None
+    return [int(line) for line in text.split("\n")[:-1]]  # whole lines only
 
 
 async def started_child(pid_file: Path, evening: asyncio.Task[None]) -> int:
-    """The hanging child's process id, once it has written it."""
-    while (pid := written_pid(pid_file)) is None:
+    """The first hanging child's process id, once it has written it."""
+    while not (pids := written_pids(pid_file)):
         assert not evening.done()
         await asyncio.sleep(0.02)
-    return pid
+    return pids[0]
 
 
 async def test_a_child_that_never_answers_is_killed_and_the_digest_still_goes(
@@ -173,10 +189,11 @@ async def test_a_child_that_never_answers_is_killed_and_the_digest_still_goes(
     before = len(group.inbox())
     bot.at(20, 0)
     await bot.tick()
-    pid = written_pid(pid_file)
-    assert pid is not None and gone(pid)
-    [warning] = warnings(caplog)
-    assert "no answer in" in warning
+    pids = written_pids(pid_file)
+    assert len(pids) == 2 and all(gone(pid) for pid in pids)  # the digests', the charts'
+    assert fell_back(caplog) == ["the evening's digests", "the evening's charts"]
+    assert all("no answer in" in line for line in warnings(caplog))
+    assert group.inbox()[-1].photo is not None
     scheduled = texts(group.inbox()[before:])
     assert scheduled == await the_digest_on_demand(bot, admin, group)
 
@@ -203,4 +220,5 @@ async def test_cancelling_the_evening_kills_the_child_and_a_later_tick_sends_the
     await bot.tick()
     [record] = await bot.deps.db.schedule.records(DAY, "digest")
     assert record.status == SendStatus.SENT
+    assert group.inbox()[-1].photo is not None
     assert texts(group.inbox()[before:]) == await the_digest_on_demand(bot, admin, group)

@@ -4,15 +4,13 @@ the area's chart as a photo, to every bound group once, or to one chat for /dige
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+from datetime import datetime
 from functools import partial
 
 from telegram import Bot, Message
 
 from bot.dependencies import Dependencies
-from bot.domain.chart import DIGEST_DAYS, ChartRequest
 from bot.domain.digest import Digest
 from bot.domain.models import Area
 from bot.domain.plan import PlannedSend
@@ -21,11 +19,13 @@ from bot.outbound.courier import Courier, gather_limited, in_order
 from bot.outbound.daily import ON_TIME_SLACK
 from bot.outbound.digest_text import DigestText, digest_text
 from bot.usecases import supervision
-from bot.usecases.chart import ChartImage, draw_chart
-from bot.usecases.evening_process import compile_evening_digests
+from bot.usecases.chart import ChartImage
+from bot.usecases.evening_process import (
+    compile_evening_digests,
+    digest_chart,
+    draw_evening_charts,
+)
 from bot.usecases.send_log import SendKey, SendStatus, claim_send
-
-log = logging.getLogger(__name__)
 
 CHART_SUFFIX = "_chart"
 """The send-log kind of a digest's chart is the digest's kind plus this."""
@@ -44,19 +44,9 @@ class DigestDesk:
         made into text in a worker thread (a big area's table takes a second or two)."""
         text = await asyncio.to_thread(digest_text, digest, locale)
         await in_order(self.parts(bot, chat, text))()
-        chart = await self.chart(digest.area, digest.day, locale)
+        chart = await digest_chart(self.deps, digest.area, digest.day, locale)
         if chart is not None:
             await self.send_chart(bot, chat, digest.area, chart)
-
-    async def chart(self, area: Area, day: date, locale: Locale) -> ChartImage | None:
-        """The digest's chart: the area over the last reporting days up to ``day``, the day
-        highlighted. None when it cannot be drawn (logged): the text never waits for it."""
-        request = ChartRequest(area, day, DIGEST_DAYS)
-        try:
-            return await draw_chart(self.deps, request, locale, highlight=day)
-        except Exception:
-            log.exception("the chart of %s for %s could not be drawn", area.path, day)
-            return None
 
     @staticmethod
     async def send_chart(bot: Bot, chat: int, area: Area, chart: ChartImage) -> Message:
@@ -101,17 +91,14 @@ class DigestDesk:
                 courier,
                 planned,
                 (chat, locales[chat]),
-                evening.made[area.id, locales[chat]],
+                evening.result[area.id, locales[chat]],
                 delayed,
                 texts_sent,
             )
             for chat, area in bindings
         ]
         await gather_limited(jobs)
-        await gather_limited(
-            self._deliver_chart(courier, planned, chat, area, locale, delayed)
-            for chat, area, locale in texts_sent
-        )
+        await self._deliver_charts(courier, planned, texts_sent, delayed)
 
     async def _skip(self, courier: Courier, planned: PlannedSend, chat: int, area: Area) -> None:
         key = SendKey(planned.key, planned.day, chat)
@@ -146,22 +133,41 @@ class DigestDesk:
         if record.status == SendStatus.SENT:
             texts_sent.append((chat, text.area, locale))
 
+    async def _deliver_charts(
+        self,
+        courier: Courier,
+        planned: PlannedSend,
+        texts_sent: list[tuple[int, Area, Locale]],
+        delayed: bool,
+    ) -> None:
+        """The charts after the texts, once each (their own rows in the send log, so a restart
+        repeats neither them nor the texts), drawn together in a child process. One that
+        cannot be drawn is logged and recorded as skipped."""
+        kind = f"{planned.key}{CHART_SUFFIX}"
+        due: list[tuple[SendKey, Area, Locale]] = []
+        for chat, area, locale in texts_sent:
+            key = SendKey(kind, planned.day, chat)
+            record = await claim_send(self.deps, key, planned_at=planned.at)
+            if not record.status.final:
+                due.append((key, area, locale))
+        if not due:
+            return
+        wanted = {(area.id, locale): area for _, area, locale in due}
+        charts = (await draw_evening_charts(self.deps, wanted, planned.day)).result
+        await gather_limited(
+            self._deliver_chart(courier, planned, key, area, charts[area.id, locale], delayed)
+            for key, area, locale in due
+        )
+
     async def _deliver_chart(
         self,
         courier: Courier,
         planned: PlannedSend,
-        chat: int,
+        key: SendKey,
         area: Area,
-        locale: Locale,
+        chart: ChartImage | None,
         delayed: bool,
     ) -> None:
-        """The chart after the text, once (its own row in the send log, so a restart repeats
-        neither it nor the text). One that cannot be drawn is logged and recorded as skipped."""
-        key = SendKey(f"{planned.key}{CHART_SUFFIX}", planned.day, chat)
-        record = await claim_send(self.deps, key, planned_at=planned.at)
-        if record.status.final:
-            return
-        chart = await self.chart(area, planned.day, locale)
         if chart is None:
             await courier.skip(key, planned_at=planned.at)
             return

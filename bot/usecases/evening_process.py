@@ -1,4 +1,5 @@
-"""The evening's digests compiled in a child process, so the bot's own never builds them.
+"""The evening's digests and charts made in child processes, so the bot's own never builds
+them.
 
 Compiling every area's digest of ten thousand grids makes hundreds of thousands of objects,
 and the digests themselves are most of them (every grid's reports of the day and the day
@@ -10,7 +11,10 @@ bot with its threads) opens the database read-only at the same path, is given th
 the form versions, the areas with the languages wanted and the day, compiles the digests
 with the same code the bot runs in-process
 (:func:`bot.usecases.digests.compile_area_digests`), makes each into what is sent with the
-caller's function, and writes those back pickled: text and bytes.
+caller's function, and writes those back pickled: text and bytes. The charts likewise
+(matplotlib, about 50 MB, and each area's figures of the last two weeks): the 56 charts of
+ten thousand grids took the bot from 46 to 142 MB, for good. Any use case can run this way
+(:func:`in_child_process`): a module's function of the dependencies and a picklable value.
 
 A child that cannot be started, crashes, is killed, answers with something unreadable or not
 within :data:`CHILD_TIMEOUT_S` costs a warning line: the digests are then compiled in the
@@ -25,15 +29,15 @@ The child is :func:`main`.
 from __future__ import annotations
 
 import asyncio
-import gc
-import io
+import contextlib
 import logging
 import os
 import pickle
 import resource
+import signal
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -43,10 +47,12 @@ from bot import logs
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.dependencies import Dependencies
+from bot.domain.chart import DIGEST_DAYS, ChartRequest
 from bot.domain.digest import Digest
 from bot.domain.form_versions import FormHistory
 from bot.domain.models import Area
 from bot.i18n import Locale
+from bot.usecases.chart import ChartImage, draw_chart
 from bot.usecases.digests import compile_area_digests
 from storage.ledger import snapshot_at
 
@@ -54,55 +60,54 @@ log = logging.getLogger(__name__)
 
 Made = TypeVar("Made")
 """What each digest is made into (the sends of one language: text and bytes)."""
+Result = TypeVar("Result")
 Wanted = Mapping[tuple[int, Locale], Area]
-"""The digests wanted: each area (by its id) in each language."""
+"""The digests (or charts) wanted: each area (by its id) in each language."""
 
 CHILD_ARGS: tuple[str, ...] = ("-c", f"from {__name__} import main; main()")
 """How the child is started: the arguments to the Python interpreter running the bot (the
 module imported by its name, so what it pickles names this module, not ``__main__``)."""
 CHILD_TIMEOUT_S = 600.0
-"""How long the child may take (a year of ten thousand grids takes a few seconds): past it,
-the child is killed and the digests are compiled in the bot's process."""
+"""How long a child may take (the digests of a year of ten thousand grids take a few
+seconds, their 56 charts a minute): past it, the child is killed and the work is done in the
+bot's process."""
 _CODE_ROOT = Path(__file__).resolve().parents[2]
 """The folder holding the ``bot`` package the bot runs: the child imports the same code."""
 
 
 @dataclass(frozen=True)
-class EveningJob:
-    """What the child is given: everything but the database's contents, which it reads.
-    ``make`` is pickled by name (a module's function), so the child imports it."""
+class ChildJob:
+    """What a child is given: everything but the database's contents, which it reads.
+    ``work`` is pickled by name (a module's function), so the child imports it."""
 
     db: Path
     settings: Settings
     forms: FormHistory
-    wanted: dict[tuple[int, Locale], Area]
-    day: date
     now: datetime
-    make: Callable[[Digest, Locale], object]
+    work: Callable[[Dependencies, Any], Awaitable[object]]
+    given: object
 
 
 @dataclass(frozen=True)
 class ChildFigures:
-    """What the evening cost the child."""
+    """What the work cost the child."""
 
     cpu_s: float
-    """All its CPU: start, imports, opening the database, compiling, making, pickling."""
+    """All its CPU: start, imports, opening the database, the work, pickling."""
     ready_cpu_s: float
-    """Its CPU before the compile: start, imports, reading the job, opening the database."""
-    compile_cpu_s: float
-    """The compile (:func:`compile_area_digests`)."""
-    make_cpu_s: float
-    """Making the digests into what is sent."""
+    """Its CPU before the work: start, imports, reading the job, opening the database."""
+    work_cpu_s: float
+    """The work itself."""
     peak_rss: int
     """Its peak resident memory, in bytes."""
 
 
 @dataclass(frozen=True)
-class Evening(Generic[Made]):
-    """What each wanted digest was made into, and what the child spent on them (None: they
-    were compiled in the bot's own process, the child having failed)."""
+class Done(Generic[Result]):
+    """What the work gave, and what it cost the child (None: it was done in the bot's own
+    process, the child having failed)."""
 
-    made: dict[tuple[int, Locale], Made]
+    result: Result
     child: ChildFigures | None
 
 
@@ -112,47 +117,66 @@ class ChildFailed(Exception):
 
 async def compile_evening_digests(
     deps: Dependencies, wanted: Wanted, day: date, make: Callable[[Digest, Locale], Made]
-) -> Evening[Made]:
+) -> Done[dict[tuple[int, Locale], Made]]:
     """The digests of the ``wanted`` areas for ``day`` (the scheduled evening's), each made
-    with ``make`` (a module's function) in each language wanted, in a child process; in the
-    bot's process if the child fails (one warning line)."""
-    job = EveningJob(
-        deps.db.path.resolve(), deps.settings, deps.forms, dict(wanted), day, deps.now(), make
-    )
+    with ``make`` (a module's function) in each language wanted, in a child process."""
+    return await in_child_process(deps, "the evening's digests", _digests, (wanted, day, make))
+
+
+async def draw_evening_charts(
+    deps: Dependencies, wanted: Wanted, day: date
+) -> Done[dict[tuple[int, Locale], ChartImage | None]]:
+    """The digest chart of each ``wanted`` area in each language (None: it could not be
+    drawn, logged), in a child process."""
+    return await in_child_process(deps, "the evening's charts", _charts, (wanted, day))
+
+
+async def digest_chart(
+    deps: Dependencies, area: Area, day: date, locale: Locale
+) -> ChartImage | None:
+    """A digest's chart: the area over the last reporting days up to ``day``, the day
+    highlighted. None when it cannot be drawn (logged): the text never waits for it."""
     try:
-        made, child = await _in_child(job)
+        return await draw_chart(deps, ChartRequest(area, day, DIGEST_DAYS), locale, highlight=day)
+    except Exception:
+        log.exception("the chart of %s for %s could not be drawn", area.path, day)
+        return None
+
+
+async def in_child_process(
+    deps: Dependencies,
+    what: str,
+    work: Callable[[Dependencies, Any], Awaitable[Result]],
+    given: object,
+) -> Done[Result]:
+    """``work(deps, given)`` in a child process, on a read-only view of the database (``work``
+    a module's function, ``given`` and the result picklable); in the bot's process if the
+    child fails (one warning line naming ``what``)."""
+    job = ChildJob(deps.db.path.resolve(), deps.settings, deps.forms, deps.now(), work, given)
+    try:
+        result, child = await _in_child(job)
     except ChildFailed as failure:
-        log.warning(
-            "the evening's digests were not compiled in a child process (%s): compiling them "
-            "in the bot's process",
-            failure,
-        )
-        return Evening(await _made(deps, job.wanted, day, make), None)
+        log.warning("%s were not made in a child process (%s): making them here", what, failure)
+        return Done(await work(deps, given), None)
     log.info(
-        "the evening's %d digests made in a child process: %.2f s of its CPU (the compile "
-        "%.2f s, making them %.2f s), peak %.0f MB",
-        len(made),
+        "%s made in a child process: %.2f s of its CPU (the work %.2f s), peak %.0f MB",
+        what,
         child.cpu_s,
-        child.compile_cpu_s,
-        child.make_cpu_s,
+        child.work_cpu_s,
         child.peak_rss / 1e6,
     )
-    return Evening(made, child)
+    return Done(result, child)
 
 
-async def _made(
-    deps: Dependencies, wanted: Wanted, day: date, make: Callable[[Digest, Locale], Made]
+async def _digests(
+    deps: Dependencies, given: tuple[Wanted, date, Callable[[Digest, Locale], Made]]
 ) -> dict[tuple[int, Locale], Made]:
-    """Compile the wanted digests and make each (in a worker thread: the per-grid tables of
+    """Compile the wanted digests, then make each (in a worker thread: the per-grid tables of
     ten thousand grids)."""
-    digests = await _compiled(deps, wanted, day)
-    return await asyncio.to_thread(_make_all, digests, wanted, make)
-
-
-async def _compiled(deps: Dependencies, wanted: Wanted, day: date) -> dict[int, Digest]:
-    """The digest of every wanted area, by area id."""
+    wanted, day, make = given
     areas = list({area.id: area for area in wanted.values()}.values())
-    return await compile_area_digests(deps, areas, day)
+    digests = await compile_area_digests(deps, areas, day)
+    return await asyncio.to_thread(_make_all, digests, wanted, make)
 
 
 def _make_all(
@@ -161,35 +185,62 @@ def _make_all(
     return {(area, locale): make(digests[area], locale) for area, locale in wanted}
 
 
-async def _in_child(job: EveningJob) -> tuple[dict[tuple[int, Locale], Any], ChildFigures]:
-    """Start the child, give it ``job``, wait for it to end and read what it wrote."""
+async def _charts(
+    deps: Dependencies, given: tuple[Wanted, date]
+) -> dict[tuple[int, Locale], ChartImage | None]:
+    wanted, day = given
+    return {
+        (area.id, locale): await digest_chart(deps, area, day, locale)
+        for (_, locale), area in wanted.items()
+    }
+
+
+async def _in_child(job: ChildJob) -> tuple[Any, ChildFigures]:
+    """Start the child, give it ``job``, and read what it writes while it runs (in a worker
+    thread, straight from the pipe: the answer is never held whole, whose megabytes would
+    raise glibc's mmap threshold and keep that much heap untrimmed); wait for it to end."""
     given = _pickled(job)
+    reading, writing = os.pipe()
     try:
         child = await asyncio.create_subprocess_exec(
             sys.executable,
             *CHILD_ARGS,
             stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
+            stdout=writing,
             start_new_session=True,
             env={**os.environ, "PYTHONPATH": _python_path()},
         )
     except OSError as failure:
+        os.close(reading)
         raise ChildFailed(f"it could not be started: {failure}") from failure
+    finally:
+        os.close(writing)
+    answer = asyncio.get_running_loop().run_in_executor(None, _read_back, reading)
     try:
         async with asyncio.timeout(CHILD_TIMEOUT_S):
-            output, _ = await child.communicate(given)
+            await child.communicate(given)
     except TimeoutError:
         raise ChildFailed(f"no answer in {CHILD_TIMEOUT_S:.0f} s") from None
     finally:
-        if child.returncode is None:
-            child.kill()
-            await child.wait()
+        await _ended(child, answer)
     if child.returncode != 0:
         raise ChildFailed(f"exit status {child.returncode}")
-    return await asyncio.to_thread(_evening_from, output)
+    return answer.result()
 
 
-def _pickled(job: EveningJob) -> bytes:
+async def _ended(child: asyncio.subprocess.Process, answer: asyncio.Future[Any]) -> None:
+    """Kill the child and whatever it started, unless it has ended; wait for it and for the
+    reading of its answer (which ends when nothing holds the pipe open any more)."""
+    if child.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+        await child.wait()
+    await asyncio.wait({answer})
+    if not answer.cancelled():
+        answer.exception()  # retrieved: a failed child's is not logged as forgotten
+
+
+def _pickled(job: ChildJob) -> bytes:
     try:
         return pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
     except (pickle.PicklingError, TypeError, AttributeError) as failure:
@@ -202,48 +253,43 @@ def _python_path() -> str:
     return os.pathsep.join([str(_CODE_ROOT), given] if given else [str(_CODE_ROOT)])
 
 
-def _evening_from(output: bytes) -> tuple[dict[tuple[int, Locale], Any], ChildFigures]:
-    """The child's output read back: what it made, and its figures."""
-    stream = io.BytesIO(output)
-    try:
-        made = pickle.load(stream)
-        figures = pickle.load(stream)
-    except Exception as failure:
-        raise ChildFailed(f"its output could not be read: {failure!r}") from failure
-    if not isinstance(figures, ChildFigures) or not isinstance(made, dict):
-        raise ChildFailed("its output is not the evening's")
-    return made, figures
+def _read_back(reading: int) -> tuple[Any, ChildFigures]:
+    """The child's output, read from the pipe ``reading`` (closed here): what the work gave,
+    and the child's figures."""
+    with open(reading, "rb") as stream:
+        try:
+            result = pickle.load(stream)
+            figures = pickle.load(stream)
+        except Exception as failure:
+            raise ChildFailed(f"its output could not be read: {failure!r}") from failure
+    if not isinstance(figures, ChildFigures):
+        raise ChildFailed("its output is not a child's")
+    return result, figures
 
 
 def main() -> None:
-    """The child: an :class:`EveningJob` pickled on standard input; what was made, then the
+    """The child: a :class:`ChildJob` pickled on standard input; what the work gave, then the
     :class:`ChildFigures`, pickled on standard output; exit status 1 (and the traceback
     logged) if anything fails. Anything else printed goes to standard error, the log."""
-    gc.disable()  # a process that lives for one evening: reference counting frees enough
     output = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    job: EveningJob = pickle.load(sys.stdin.buffer)
+    job: ChildJob = pickle.load(sys.stdin.buffer)
     logs.configure(job.settings.log_level, job.settings.secrets())
     try:
         asyncio.run(_child(job, output))
     except Exception:
-        log.exception("compiling the evening's digests in a child process failed")
+        log.exception("work in a child process failed")
         raise SystemExit(1) from None
 
 
-async def _child(job: EveningJob, output: IO[bytes]) -> None:
+async def _child(job: ChildJob, output: IO[bytes]) -> None:
     async with snapshot_at(job.db, job.forms) as view:
-        deps = Dependencies(job.settings, view, ManualClock(job.now))
         ready = time.process_time()
-        digests = await _compiled(deps, job.wanted, job.day)
-    compiled = time.process_time()
-    made = _make_all(digests, job.wanted, job.make)
-    done = time.process_time()
+        result = await job.work(Dependencies(job.settings, view, ManualClock(job.now)), job.given)
+        worked = time.process_time() - ready
     with output:
-        pickle.dump(made, output, protocol=pickle.HIGHEST_PROTOCOL)
-        figures = ChildFigures(
-            time.process_time(), ready, compiled - ready, done - compiled, _peak_rss()
-        )
+        pickle.dump(result, output, protocol=pickle.HIGHEST_PROTOCOL)
+        figures = ChildFigures(time.process_time(), ready, worked, _peak_rss())
         pickle.dump(figures, output, protocol=pickle.HIGHEST_PROTOCOL)
 
 
