@@ -17,11 +17,11 @@ ten thousand grids took the bot from 46 to 142 MB, for good. Any use case can ru
 (:func:`in_child_process`): a module's function of the dependencies and a picklable value.
 
 A child that cannot be started, crashes, is killed, answers with something unreadable or not
-within :data:`CHILD_TIMEOUT_S` costs a warning line: the digests are then compiled in the
-bot's process, as before. Cancelling the evening (the bot shutting down) kills the child,
-and every child is waited for, so none is left behind. The child runs in its own session,
-so a Ctrl-C meant for the bot never reaches it; if the bot dies, the child ends when it
-tries to hand over its work.
+within :data:`CHILD_TIMEOUT_S` costs a warning line: the work is then done in the bot's
+process, as before. Cancelling the evening (the bot shutting down) kills the child and
+whatever it started, and every child is waited for, so none is left behind. The child runs
+in its own session, so a Ctrl-C meant for the bot never reaches it; if the bot dies, the
+child ends when it tries to hand over its work.
 
 The child is :func:`main`.
 """
