@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import aiosqlite
 
 from bot.domain.dates import DayRange
+from bot.domain.digest.model import SoFar
 from bot.domain.form import Form
 from bot.domain.form_versions import FormHistory, FormSource
 from bot.domain.running import FieldRun, Runs, advance
@@ -146,28 +147,32 @@ class FigureRepo:
             return await asyncio.to_thread(_decode_rows, rows)
         return _decode_rows(rows)
 
-    async def as_of_and_before(
-        self, grid_ids: Iterable[int], day: date, fields: Collection[str]
-    ) -> tuple[dict[int, Runs], dict[int, Runs]]:
-        """:meth:`as_of` ``day`` and, of ``fields`` only, as of the day before: one query
-        reading each grid's latest report day up to ``day`` whole and, of the latest before
-        it, only those fields (SQLite takes them out of the stored text)."""
-        keys = sorted(fields)
-        taken = ", ".join(f"f.runs -> :f{n}" for n in range(len(keys)))
-        earlier = f"json_array({taken})" if keys else "NULL"
-        params: dict[str, object] = {f"f{n}": f'$."{key}"' for n, key in enumerate(keys)}
+    async def so_far(
+        self, grid_ids: Iterable[int], day: date, fields: Sequence[str], stocks: Sequence[str]
+    ) -> tuple[dict[int, dict[str, SoFar]], dict[int, dict[str, int]]]:
+        """What a digest reads of the figures: of ``fields``, each grid's total and how often
+        it was not zero as of ``day`` (grids without a report day by then are left out) and,
+        of ``stocks``, its totals as of the day before (a field a grid has no run of is left
+        out). One query, SQLite taking just these numbers out of the stored text of each
+        grid's latest report day up to ``day`` and of the one before it (two index seeks a
+        grid)."""
+        paths = [f'$."{key}"[{item}]' for key in fields for item in (1, 3)]
+        paths += [f'$."{key}"[1]' for key in stocks]
+        params: dict[str, object] = {f"p{n}": path for n, path in enumerate(paths)}
+        places = [f":p{n}" for n in range(len(paths))]
+        now = f"json_extract(f.runs, {', '.join(places[: 2 * len(fields)])})" if fields else "'[]'"
+        then = ", ".join(f"f.runs -> {place}" for place in places[2 * len(fields) :])
         async with self._db.read() as conn:
             rows = await fetch_all(
                 conn,
-                "SELECT g.value,"
-                " (SELECT f.runs FROM report_figures f WHERE f.grid_id = g.value"
+                f"SELECT g.value, (SELECT {now} FROM report_figures f WHERE f.grid_id = g.value"
                 "  AND f.day <= :day ORDER BY f.day DESC LIMIT 1),"
-                f" (SELECT {earlier} FROM report_figures f WHERE f.grid_id = g.value"
+                f" (SELECT json_array({then}) FROM report_figures f WHERE f.grid_id = g.value"
                 "  AND f.day < :day ORDER BY f.day DESC LIMIT 1)"
                 " FROM json_each(:ids) g",
                 {**params, "ids": to_json(list(grid_ids)), "day": to_db_day(day)},
             )
-        decode = partial(_decode_pairs, rows, keys)
+        decode = partial(_decode_so_far, rows, fields, stocks)
         if len(rows) > _OFF_LOOP:
             return await asyncio.to_thread(decode)
         return decode()
@@ -228,23 +233,39 @@ def _decode_rows(rows: list[aiosqlite.Row]) -> dict[int, Runs]:
     return {int(row[0]): _decode(row[1]) for row in rows}
 
 
-def _decode_pairs(
-    rows: list[aiosqlite.Row], keys: list[str]
-) -> tuple[dict[int, Runs], dict[int, Runs]]:
-    """:meth:`FigureRepo.as_of_and_before`'s figures from its rows (grid, runs as of the
-    day, the runs of ``keys`` as of the day before)."""
-    now: dict[int, Runs] = {}
-    then: dict[int, Runs] = {}
+def _decode_so_far(
+    rows: list[aiosqlite.Row], fields: Sequence[str], stocks: Sequence[str]
+) -> tuple[dict[int, dict[str, SoFar]], dict[int, dict[str, int]]]:
+    """:meth:`FigureRepo.so_far`'s figures from its rows (grid, each field's total and
+    non-zero days as of the day, each stock's total as of the day before; SQLite's null
+    where the grid has no run of the field)."""
+    now: dict[int, dict[str, SoFar]] = {}
+    then: dict[int, dict[str, int]] = {}
     for grid_id, raw, earlier in rows:
         if raw is not None:
-            now[grid_id] = _decode(raw)
+            now[grid_id] = _figures_so_far(fields, from_json(raw))
         if earlier is not None:
-            then[grid_id] = {
-                key: _field_run(run)
-                for key, run in zip(keys, from_json(earlier), strict=True)
-                if run is not None
-            }
+            then[grid_id] = _known(stocks, from_json(earlier))
     return now, then
+
+
+def _figures_so_far(fields: Sequence[str], numbers: list[int | None]) -> dict[str, SoFar]:
+    """Each field's total and non-zero days from their flat list (pairs, in field order)."""
+    pairs = zip(numbers[::2], numbers[1::2], strict=True)
+    if None in numbers:
+        found = zip(fields, pairs, strict=True)
+        return {key: SoFar(total, seen or 0) for key, (total, seen) in found if total is not None}
+    return dict(zip(fields, map(_so_far, pairs), strict=True))
+
+
+def _known(keys: Sequence[str], values: list[int | None]) -> dict[str, int]:
+    """``values`` by key, but for SQLite's nulls (no run of the field)."""
+    if None in values:
+        return {key: value for key, value in zip(keys, values, strict=True) if value is not None}
+    return dict(zip(keys, values, strict=True))  # type: ignore[arg-type]
+
+
+_so_far = partial(tuple.__new__, SoFar)
 
 
 def _runs(data: dict[str, list[Any]]) -> Runs:

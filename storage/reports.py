@@ -343,9 +343,9 @@ def _current_rows(conn: sqlite3.Connection, day: str) -> tuple[list[str], _Rows]
 
 
 def _current_reports(day: date, keys: list[str], rows: _Rows) -> list[CurrentReport]:
-    """Reports of ``day`` from :func:`_current_rows` (an answer the copy holds as null is
-    left out, as in the version's own answers; a field added after the report was copied
-    has no place in its array)."""
+    """Reports of ``day`` from :func:`_current_rows`: every field the copy has a place for
+    is in the answers, None where the report has no answer (``values.get`` reads the same
+    as from the version's own answers)."""
     return [
         CurrentReport(
             id=report_id,
@@ -354,11 +354,7 @@ def _current_reports(day: date, keys: list[str], rows: _Rows) -> list[CurrentRep
             submitted_at=from_db_time(submitted_at),
             late=bool(late),
             kind=_KINDS[kind],
-            values={
-                key: value
-                for key, value in zip(keys, from_json(answers), strict=False)
-                if value is not None
-            },
+            values=dict(zip(keys, from_json(answers), strict=False)),
             incident_count=incidents,
         )
         for report_id, grid_id, submitted_at, late, kind, incidents, answers in rows

@@ -12,11 +12,10 @@ from datetime import date, datetime, timedelta
 
 from bot.clock import at
 from bot.dependencies import Dependencies
-from bot.domain.digest import Digest, DigestInput, GridInput, UrgentIncident, compile_tree
+from bot.domain.digest import Digest, DigestInput, GridInput, SoFar, UrgentIncident, compile_tree
 from bot.domain.ledger import find_area
 from bot.domain.models import Area, CurrentReport, Grid, Report, Worker
 from bot.domain.plan import DailyTimes
-from bot.domain.running import Runs
 from bot.domain.status import GridDay, Tally, TallyRow
 from bot.usecases.errors import FutureDay, UseCaseError
 from bot.usecases.schedule import first_service_day
@@ -139,11 +138,12 @@ class _DigestLoader:
     ) -> dict[int, DigestInput]:
         """Each area's input from what was read (in a worker thread: ten thousand grids)."""
         by_path, within = placed
+        tallied = {} if weekly is None else {row.grid.id: row for row in weekly.rows}
         inputs = {}
         for area in areas:
             mine = [grid for path in within[area.id] for grid in by_path[path]]
             ids = {grid.id for grid in mine}
-            week = None if weekly is None else [row for row in weekly.rows if row.grid.id in ids]
+            week = [tallied[grid.id] for grid in mine if grid.id in tallied]
             inputs[area.id] = DigestInput(
                 forms=self.deps.forms,
                 area=area,
@@ -170,8 +170,10 @@ class _DigestLoader:
         reminders = await db.schedule.reminders_sent(day)
         compare = await self._operating_on(before)
         workers = await db.roster.workers_by_grid()
-        stocks = [field.key for field in self.deps.forms.form_for(day).stocks()]
-        runs, runs_before = await db.figures.as_of_and_before(ids, day, stocks)
+        form = self.deps.forms.form_for(day)
+        fields = [field.key for field in form.fields if field.kind in ("count", "stock")]
+        stocks = [field.key for field in form.stocks()]
+        so_far, totals_before = await db.figures.so_far(ids, day, fields, stocks)
         since = at(before, self.times.digest_at, self.times.tz)
         corrected: dict[int, list[Report]] = {}
         for report in await db.reports.corrected_since(since, up_to=day):
@@ -180,7 +182,7 @@ class _DigestLoader:
             (reports_today, reports_before),
             (excused_today, excused_before),
             reminders,
-            (runs, runs_before),
+            (so_far, totals_before),
             corrected,
             workers,
         )
@@ -253,7 +255,8 @@ class _GridFacts:
     reports: tuple[dict[int, CurrentReport], dict[int, CurrentReport]]
     excused: tuple[dict[int, str], dict[int, str]]
     reminders: Mapping[int, int]
-    runs: tuple[dict[int, Runs], dict[int, Runs]]
+    figures: tuple[dict[int, dict[str, SoFar]], dict[int, dict[str, int]]]
+    """Each grid's figures so far, and its stocks' totals as of the day before."""
     corrected: dict[int, list[Report]]
     workers: dict[int, list[Worker]]
 
@@ -278,8 +281,8 @@ class _GridFacts:
             items[grid.id] = GridInput(
                 today,
                 yesterday,
-                self.runs[0].get(grid.id, {}),
-                self.runs[1].get(grid.id, {}),
+                self.figures[0].get(grid.id, {}),
+                self.figures[1].get(grid.id, {}),
                 tuple(self.corrected.get(grid.id, ())),
                 tuple(worker.name for worker in workers),
                 frozenset(w.name for w in workers if w.telegram_id is None),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from itertools import compress, pairwise
+from itertools import compress, pairwise, repeat
 from operator import itemgetter
 
 from bot.domain.digest.model import (
@@ -19,13 +19,13 @@ from bot.domain.digest.model import (
     CountTotal,
     Figure,
     GridInput,
+    SoFar,
     StockTotal,
     Totals,
 )
 from bot.domain.form import Form
 from bot.domain.form_versions import FormSource, first_asked
 from bot.domain.models import Filed, Grid, Report
-from bot.domain.running import FieldRun, Runs
 
 TELLING_FIGURES = 4
 """How many figures a grid or sub-area line shows."""
@@ -57,16 +57,16 @@ class GridNumbers:
         yesterday = item.yesterday.report if item.yesterday is not None else None
         layout = _layout(form)
         counts, stocks = layout.counts, layout.stocks
-        runs = _runs_of(layout.keys, item.runs)
+        runs = _so_far_of(layout.keys, item.so_far)
         return cls(
             keys=layout.keys,
             today=_values(counts, item.today.report),
             yesterday=_values(counts, yesterday),
             cumulative=tuple(map(_TOTAL, runs[: len(counts)])),
             stocks=tuple(map(_TOTAL, runs[len(counts) :])),
-            stocks_yesterday=tuple(map(_TOTAL, _runs_of(stocks, item.runs_yesterday))),
+            stocks_yesterday=tuple(map(item.totals_yesterday.get, stocks, _ZEROS)),
             seen=tuple(map(_NONZERO, runs)),
-            carried=item.today.report is None and bool(item.runs),
+            carried=item.today.report is None and bool(item.so_far),
         )
 
     def line(self, form: Form) -> tuple[Figure, ...]:
@@ -186,11 +186,14 @@ def _chosen(
     """:meth:`Ranking.pick` by position in ``layout.keys`` (``values`` and ``seen`` too): a
     grid's line is picked from its own numbers, ten thousand an evening."""
     shown = list(compress(range(len(values)), values))  # the non-zero ones
-    always, order = layout.always, layout.order
-    others = sorted((seen[at], order[at], at) for at in shown if not always[at])
-    chosen = [at for at in shown if always[at]] + [at for _, _, at in others[:limit]]
+    always, order, keys = layout.always, layout.order, layout.keys
+    chosen = [at for at in shown if always[at]]
+    others = [at for at in shown if not always[at]]
+    if len(others) > limit:
+        others = [at for _, _, at in sorted([(seen[at], order[at], at) for at in others])]
+    chosen += others[:limit]
     chosen.sort(key=order.__getitem__)
-    return tuple((layout.keys[at], values[at]) for at in chosen)
+    return tuple([(keys[at], values[at]) for at in chosen])
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,8 +274,8 @@ def _values(keys: tuple[str, ...], report: Filed | None) -> tuple[int, ...]:
     return tuple(value if isinstance(value, int) else 0 for value in found)
 
 
-def _runs_of(keys: tuple[str, ...], runs: Runs) -> tuple[FieldRun, ...]:
-    """These fields' runs (a field without runs: as if never answered)."""
+def _so_far_of(keys: tuple[str, ...], runs: Mapping[str, SoFar]) -> tuple[SoFar, ...]:
+    """These fields' figures so far (a field without any: as if never answered)."""
     found = tuple(map(runs.get, keys))
     if None in found:
         return tuple(_NEVER if run is None else run for run in found)
@@ -280,8 +283,9 @@ def _runs_of(keys: tuple[str, ...], runs: Runs) -> tuple[FieldRun, ...]:
 
 
 _NUMBERS = frozenset({int})
-_NEVER = FieldRun(None, 0, 0, 0, None)
-_TOTAL = itemgetter(1)
-"""A run's ``total`` (by position: a named tuple's attribute is a Python-level call)."""
-_NONZERO = itemgetter(3)
-"""A run's ``nonzero``."""
+_NEVER = SoFar(0, 0)
+_ZEROS = repeat(0)
+_TOTAL = itemgetter(0)
+"""A field's ``total`` (by position: a named tuple's attribute is a Python-level call)."""
+_NONZERO = itemgetter(1)
+"""A field's ``nonzero``."""

@@ -6,14 +6,15 @@ a :class:`Digest`, and the renderer turns that into text.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
+from typing import NamedTuple
 
 from bot.domain.form import Form
 from bot.domain.form_versions import FormSource
 from bot.domain.models import Area, Grid, Report, ReportKind, Values
-from bot.domain.running import Runs, replay
+from bot.domain.running import FieldRun, Runs, replay
 from bot.domain.status import Completeness, GridDay, Tally
 
 Figure = tuple[str, int]
@@ -23,6 +24,21 @@ Figure = tuple[str, int]
 # --- input ---------------------------------------------------------------------------------
 
 
+class SoFar(NamedTuple):
+    """What a digest reads of one field's running figures as of a day (see
+    :class:`~bot.domain.running.FieldRun`)."""
+
+    total: int
+    """A count's sum over every report day so far; a stock's closing."""
+    nonzero: int
+    """Report days so far on which it was not 0."""
+
+
+def so_far(runs: Mapping[str, FieldRun]) -> dict[str, SoFar]:
+    """What a digest reads of these runs, by field key."""
+    return {key: SoFar(run.total, run.nonzero) for key, run in runs.items()}
+
+
 @dataclass(frozen=True, slots=True)
 class GridInput:
     """One grid of the digest: today, yesterday, its running figures, its workers."""
@@ -30,12 +46,14 @@ class GridInput:
     today: GridDay
     yesterday: GridDay | None
     """None when the grid was not on the roster yesterday."""
-    runs: Runs
-    """Its running figures as of the digest day (empty: no report yet); see
-    :mod:`bot.domain.running`. Cumulative totals, stocks and prevalence come from them."""
-    runs_yesterday: Runs
-    """The same as of the day before (the digest reads only its stocks: the loader may leave
-    the other fields out)."""
+    so_far: dict[str, SoFar]
+    """Each field's total and how often it was not zero as of the digest day (empty: no
+    report yet), from its running figures (see :mod:`bot.domain.running`; the loader may
+    leave out fields the day's form does not have). Cumulative totals, stocks and
+    prevalence come from them."""
+    totals_yesterday: dict[str, int]
+    """Each field's total as of the day before (the digest reads only its stocks' closings:
+    the loader may leave the other fields out)."""
     corrected: tuple[Report, ...] = ()
     """Its reports up to the digest day that have corrections, with every version (the
     digest lists the corrections made since the previous digest)."""
@@ -68,11 +86,12 @@ class GridInput:
             raise ValueError(f"the history of grid {today.grid.id} has another grid's report")
         reports = sorted((r for r in history if r.day <= today.day), key=lambda r: r.day)
         by_day = dict(replay(form, None, reports))
+        before = _latest(by_day, today.day - _ONE_DAY)
         return cls(
             today,
             yesterday,
-            _latest(by_day, today.day),
-            _latest(by_day, today.day - _ONE_DAY),
+            so_far(_latest(by_day, today.day)),
+            {key: run.total for key, run in before.items()},
             tuple(report for report in reports if len(report.versions) > 1),
             workers,
         )
