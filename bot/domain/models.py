@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Protocol, TypeAlias
+from typing import NamedTuple, Protocol, TypeAlias
 
 from bot.i18n import Locale
 
@@ -150,11 +150,10 @@ class Report:
         return len(self.current.incidents)
 
 
-@dataclass(frozen=True, slots=True)
-class CurrentReport:
+class CurrentReport(NamedTuple):
     """A grid's report for one day as it stands now (its current version's kind, answers
     and number of incidents), without its history: what a day's digest reads of ten
-    thousand reports."""
+    thousand reports (a named tuple: made in a fraction of a dataclass's time)."""
 
     id: int
     grid_id: int

@@ -152,9 +152,10 @@ class DigestInput:
     """Last week's late and missing days per grid, on the first reporting day of a week."""
 
     def __post_init__(self) -> None:
-        if any(item.today.day != self.day for item in self.grids):
+        days = [item.today for item in self.grids]
+        if {day.day for day in days} - {self.day}:
             raise ValueError(f"every grid's today must be {self.day}")
-        if len({item.grid.id for item in self.grids}) != len(self.grids):
+        if len({day.grid.id for day in days}) != len(days):
             raise ValueError("a grid appears twice in the digest")
 
 
