@@ -4,15 +4,17 @@ CSVs. One path for ``/export`` and ``gridbot export``.
 The export runs in a worker thread on its own snapshot of the database
 (:mod:`storage.ledger_export`), one day at a time, and appends each day's rows to all four
 tables at once; meanwhile two more worker threads read the next days, on two connections
-sharing the snapshot (every other day each: the database spelling the reports table's rows
-is most of the work, and it runs without Python's lock, so an export uses two cores). Neither
-the reads nor the file writing hold more than a few days in memory, however long the range.
+sharing the snapshot (half of the grids each: the database spelling the reports table's
+rows is most of the work, and it runs without Python's lock, so an export uses two cores).
+Neither the reads nor the file writing hold more than a few days in memory, however long
+the range.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -24,7 +26,13 @@ from bot.csvzip import CsvZipBook
 from bot.dependencies import Dependencies
 from bot.domain.dates import DayRange
 from bot.domain.form_versions import FormSource
-from bot.domain.ledger_tables import ExportFormat, IncidentRecord, LedgerTables, Sheet
+from bot.domain.ledger_tables import (
+    ExportFormat,
+    GridDayKind,
+    IncidentRecord,
+    LedgerTables,
+    Sheet,
+)
 from bot.domain.models import Area, Report
 from bot.i18n import Locale, t
 from bot.xlsx import WIDTH_SAMPLE, Row, RowSpelling, SheetSpec, XlsxBook
@@ -120,7 +128,13 @@ class _Job:
         request = self.request
         with open_snapshot(self.db, _READERS) as conns:
             scope = read_scope(conns[0], request.area, self.tz, self.report_days)
-            sources = [LedgerSource(conn, scope) for conn in conns]
+            grids = len(scope.grids)
+            sources = [
+                LedgerSource(
+                    conn, scope, range(n * grids // len(conns), (n + 1) * grids // len(conns))
+                )
+                for n, conn in enumerate(conns)
+            ]
             tables = LedgerTables(self.forms, request.locale, scope, request.days)
             book: _Book = (
                 XlsxBook(target, tz=self.tz)
@@ -145,19 +159,21 @@ class _Job:
         self, sources: list[LedgerSource], tables: LedgerTables, sheets: dict[Sheet, _Table]
     ) -> None:
         """Every day's rows, in day order, each table's appended as they come; the next days
-        are read meanwhile, each source's share in its own worker thread (see :func:`_read`)."""
+        are read meanwhile, each source's share of the grids in its own worker thread (see
+        :func:`_read`)."""
         columns = tables.report_columns()
         offsets = self._offsets()
         reports = sheets[Sheet.REPORTS]
         days = list(self.request.days.days())
-        _measure(reports, sources[0].report_rows(columns, PLAIN, offsets), days, tables)
+        plains = [source.report_rows(columns, PLAIN, offsets) for source in sources]
+        _measure(reports, plains, days, tables)
         shares = [
-            _read(days[first :: len(sources)], source, tables, spelled)
-            for first, source in enumerate(sources)
-            for spelled in [source.report_rows(columns, reports.spelling(), offsets)]
+            _read(days, source, tables, source.report_rows(columns, reports.spelling(), offsets))
+            for source in sources
         ]
         with made_ahead(shares, _DAYS_AHEAD) as read:
-            for day in read:
+            for parts in zip(*[read] * len(sources), strict=False):
+                day = _joined(parts)
                 reports.extend_spelled(day.rows.text, day.rows.count)
                 incidents = tables.incidents(day.day, day.incidents)
                 _append(sheets[Sheet.INCIDENTS], incidents)
@@ -173,9 +189,10 @@ class _Job:
 
 
 _READERS = 2
-"""Connections reading days at once, each in its own worker thread: SQLite spelling the
-rows is most of an export's work, and it runs without Python's lock."""
-_DAYS_AHEAD = 2
+"""Connections reading at once, each a share of the grids in its own worker thread: SQLite
+spelling the rows is most of an export's work, and it runs without Python's lock. Each
+connection's page cache holds its share's pages, so memory does not grow with them."""
+_DAYS_AHEAD = 1
 """Days each reader reads ahead of the one being written: memory holds at most this many
 more."""
 
@@ -190,23 +207,43 @@ class _Day:
     corrected: list[Report]
 
 
-def _measure(table: _Table, plain: ReportRows, days: list[date], tables: LedgerTables) -> None:
+def _measure(
+    table: _Table, plains: list[ReportRows], days: list[date], tables: LedgerTables
+) -> None:
     """Let the first rows of the reports table, as plain text, count for its column widths
-    (the table measures the first :data:`WIDTH_SAMPLE`)."""
-    measured, scope = 0, plain.scope
+    (the table measures the first :data:`WIDTH_SAMPLE`): each day's, share by share."""
+    measured = 0
     for day in days:
-        if measured >= WIDTH_SAMPLE:
-            return
-        sample = plain.day(day, scope.is_reporting_day(day), tables.asked(day))
-        for row in sample.text.split(PLAIN.end)[: sample.count]:
-            table.measure(row.split(PLAIN.separator))
-        measured += sample.count
+        for plain in plains:
+            if measured >= WIDTH_SAMPLE:
+                return
+            sample = plain.day(day, plain.scope.is_reporting_day(day), tables.asked(day))
+            for row in sample.text.split(PLAIN.end)[: sample.count]:
+                table.measure(row.split(PLAIN.separator))
+            measured += sample.count
+
+
+def _joined(parts: tuple[_Day, ...]) -> _Day:
+    """A day's records from its shares' (in scope order)."""
+    tally: Counter[tuple[int, GridDayKind]] = Counter()
+    for part in parts:
+        tally.update(part.rows.tally)
+    rows = SpelledRows(
+        "".join(part.rows.text for part in parts), sum(part.rows.count for part in parts), tally
+    )
+    return _Day(
+        parts[0].day,
+        rows,
+        [record for part in parts for record in part.incidents],
+        [report for part in parts for report in part.corrected],
+    )
 
 
 def _read(
     days: list[date], source: LedgerSource, tables: LedgerTables, spelled: ReportRows
 ) -> Iterator[_Day]:
-    """Each of ``days``' records, read in order (in the thread that iterates)."""
+    """Each of ``days``' records of the source's grids, read in order (in the thread that
+    iterates)."""
     scope = source.scope
     for day in days:
         rows = spelled.day(day, scope.is_reporting_day(day), tables.asked(day))

@@ -120,10 +120,13 @@ def read_scope(
 class LedgerSource:
     """A ledger's records day by day, from a snapshot (see :func:`open_snapshot`)."""
 
-    def __init__(self, conn: sqlite3.Connection, scope: Scope) -> None:
+    def __init__(self, conn: sqlite3.Connection, scope: Scope, share: range | None = None) -> None:
+        """``share``: the positions of the grids (in ``scope.grids``) whose records this
+        source reads (None: every grid); the page cache is sized by them."""
         self._conn = conn
         self.scope = scope
-        cache = _CACHE_KB_PER_GRID * len(scope.grids)
+        share = range(len(scope.grids)) if share is None else share
+        cache = _CACHE_KB_PER_GRID * len(share)
         conn.execute(f"PRAGMA cache_size = -{min(max(cache, _CACHE_KB_MIN), _CACHE_KB_MAX)}")
         conn.execute(
             "CREATE TEMP TABLE ledger_grids (pos INTEGER PRIMARY KEY, grid_id INTEGER UNIQUE,"
@@ -142,7 +145,8 @@ class LedgerSource:
                     item.grid.code,
                     item.grid.name,
                 )
-                for pos, item in enumerate(scope.grids)
+                for pos in share
+                for item in [scope.grids[pos]]
             ],
         )
 
