@@ -64,11 +64,17 @@ async def snapshot_at(path: Path, forms: FormHistory | None = None) -> AsyncIter
         await conn.close()
 
 
-SCOPE_GRIDS = (
-    f"SELECT {GRID_COLUMNS}, g.created_at FROM grids g"
-    " JOIN areas a ON a.id = g.area_id ORDER BY a.path, g.code"
+_GRIDS_WITH_AREAS = (
+    f"SELECT {GRID_COLUMNS}, g.created_at FROM grids g JOIN areas a ON a.id = g.area_id"
 )
+SCOPE_GRIDS = f"{_GRIDS_WITH_AREAS} ORDER BY a.path, g.code"
 """Every grid, as :func:`scope_of` reads them."""
+SCOPE_GRIDS_UNDER = (
+    f"{_GRIDS_WITH_AREAS} WHERE a.path = :path OR substr(a.path, 1, length(:below)) = :below"
+    " ORDER BY a.path, g.code"
+)
+"""The grids of an area and the areas below it (:meth:`bot.domain.models.Area.covers`), as
+:func:`scope_of` reads them: an area's scope reads its own grids, not the whole roster's."""
 
 
 def scope_of(
@@ -102,7 +108,11 @@ class LedgerReader:
         active or not, and the day each joined the roster in zone ``tz``."""
         areas = await self._db.roster.areas()
         async with self._db.read() as conn:
-            rows = await fetch_all(conn, SCOPE_GRIDS)
+            if area is None:
+                rows = await fetch_all(conn, SCOPE_GRIDS)
+            else:
+                under = {"path": area.path, "below": f"{area.path}/"}
+                rows = await fetch_all(conn, SCOPE_GRIDS_UNDER, under)
         return scope_of(areas, rows, area, tz, report_days)
 
     async def first_report_day(self, scope: Scope) -> date | None:

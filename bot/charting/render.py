@@ -16,12 +16,13 @@ from io import BytesIO
 from matplotlib import rc_context
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 from matplotlib.gridspec import GridSpec
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
-from bot.domain.chart import ChartData, FieldPanel, RatePanel, Series
+from bot.domain.chart import ChartData, FieldPanel, RatePanel, Series, StatusBars
 from bot.domain.status import DayStatus
 
 WIDTH_INCHES = 10.0
@@ -45,6 +46,7 @@ COLOURS = {
     DayStatus.EXCUSED: "#bdbdbd",
     DayStatus.MISSING: "#e53935",
 }
+BAR_WIDTH = 0.8
 HIGHLIGHT = "#fff3b0"
 LINE_COLOURS = ("#1e88e5", "#8e24aa", "#00897b", "#6d4c41")
 MARKER_STYLES = (("^", "#d81b60"), ("X", "#b71c1c"), ("D", "#5e35b1"), ("s", "#ef6c00"))
@@ -122,25 +124,41 @@ def _draw(figure: Figure, data: ChartData, rows: list[float]) -> None:
 
 
 def _status_bars(axes: Axes, data: ChartData) -> None:
-    positions = range(len(data.days))
     bottom = [0] * len(data.days)
     for bars in data.bars:
-        axes.bar(
-            positions,
-            bars.values,
-            bottom=bottom,
-            color=COLOURS[bars.status],
-            hatch="//" if bars.status == DayStatus.MISSING else None,
-            edgecolor="white",
-            linewidth=0.5,
-            label=bars.label,
-            width=0.8,
-        )
+        _stack(axes, bars, bottom)
         bottom = [below + value for below, value in zip(bottom, bars.values, strict=True)]
+    axes.autoscale_view()
     axes.set_ylabel(data.bars_label)
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=5, frameon=False, fontsize=9)
     _days_axis(axes, data)
+
+
+def _stack(axes: Axes, bars: StatusBars, bottom: Sequence[int]) -> None:
+    """One status's segments on top of ``bottom``: the rectangles (and legend entry) that
+    ``axes.bar`` makes, added without its update of the data limits patch by patch, which
+    walks each patch's transforms (three quarters of the bars' cost); the limits are
+    updated once from the corners (same picture, byte for byte)."""
+    hatch = "//" if bars.status == DayStatus.MISSING else None
+    patches, corners = [], []
+    for x, (below, value) in enumerate(zip(bottom, bars.values, strict=True)):
+        patch = Rectangle(
+            (x - BAR_WIDTH / 2, below),
+            BAR_WIDTH,
+            value,
+            facecolor=COLOURS[bars.status],
+            edgecolor="white",
+            linewidth=0.5,
+            label="_nolegend_",
+            hatch=hatch,
+        )
+        patch.sticky_edges.y.append(below)
+        axes.add_artist(patch)
+        patches.append(patch)
+        corners += [(x - BAR_WIDTH / 2, below), (x + BAR_WIDTH / 2, below + value)]
+    axes.update_datalim(corners)
+    axes.add_container(BarContainer(patches, label=bars.label))
 
 
 def _figures(axes: Axes, data: ChartData) -> None:
