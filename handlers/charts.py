@@ -20,7 +20,7 @@ from bot.domain.models import Area
 from bot.i18n import Locale, t
 from bot.telegram_ui import escape
 from bot.usecases import supervision
-from bot.usecases.chart import draw_chart
+from bot.usecases.evening_process import requested_chart
 from handlers.common import Turn
 from handlers.roles import Reach, Roles
 
@@ -74,7 +74,7 @@ class ChartCommands:
         self, turn: Turn, locale: Locale, request: ChartRequest, *, highlight: date
     ) -> None:
         try:
-            chart = await draw_chart(self.deps, request, locale, highlight=highlight)
+            chart = await requested_chart(self.deps, request, locale, highlight=highlight)
         except Exception:
             log.exception("/chart of %s could not be drawn", request.area.path)
             await turn.say(t(locale, "chart.failed"))

@@ -16,7 +16,7 @@ from bot.i18n import listing
 from bot.outbound.alerts import AlertDesk
 from bot.outbound.digests import DigestDesk
 from bot.telegram_ui import ACK_PREFIX, escape, escaped, parse_ack_data
-from bot.usecases import digests, supervision
+from bot.usecases import supervision
 from bot.usecases.alerts import AckResult
 from bot.usecases.errors import RulesRejected, UseCaseError
 from handlers.common import Turn
@@ -71,8 +71,7 @@ class Supervision:
             areas = [area]
         locale = await supervision.group_language(self.deps, turn.chat.id) or turn.locale
         for area in areas:
-            digest = await digests.compile_area_digest(self.deps, area, day)
-            await self.digests.send(context.bot, turn.chat.id, digest, locale)
+            await self.digests.send(context.bot, turn.chat.id, area, day, locale)
 
     async def _day_argument(self, turn: Turn, args: list[str]) -> date | None:
         today = self.deps.today()

@@ -97,6 +97,18 @@ class RosterRepo:
                 {"all": include_inactive, "path": path},
             )
 
+    async def grid_count(self, area_path: str) -> int:
+        """How many grids, active or not, the area ``area_path`` and its sub-areas hold."""
+        under = {"path": area_path, "below": f"{area_path}/"}
+        async with self._db.read() as conn:
+            row = await fetch_one(
+                conn,
+                "SELECT count(*) AS n FROM grids g JOIN areas a ON a.id = g.area_id"
+                " WHERE a.path = :path OR substr(a.path, 1, length(:below)) = :below",
+                under,
+            )
+        return 0 if row is None else int(row["n"])
+
     async def grid(self, grid_id: int) -> Grid | None:
         """A grid by id (active or not)."""
         async with self._db.read() as conn:

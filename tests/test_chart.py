@@ -17,6 +17,7 @@ from harness import ADMIN_ID, DAY, Harness
 from PIL import Image
 from telegram.error import BadRequest
 from test_cli import gridbot
+from test_evening_process import FAULTY_CHILDREN
 
 from bot.charting import fonts
 from bot.charting.render import COLOURS, png_size
@@ -374,6 +375,25 @@ async def test_chart_in_the_group_sends_the_area_photo(bot: Harness) -> None:
     assert "学院南路街道" in (reply.photo.caption or "") and "6" in (reply.photo.caption or "")
     field = await ask(bot, supervisor, "/chart home_isolation 前进社区 30d", street)
     assert field.photo is not None and "前进社区" in (field.photo.caption or "")
+
+
+async def test_chart_drawn_in_a_child_that_gives_nothing_still_comes(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """/chart is drawn in a child process; when the child is killed, in the bot's."""
+    await seed(bot)
+    _, supervisor, street = await street_group(bot)
+    with caplog.at_level(logging.INFO, logger=evening_process.__name__):
+        drawn = await ask(bot, supervisor, "/chart 7d", street)
+        monkeypatch.setattr(evening_process, "CHILD_ARGS", ("-c", FAULTY_CHILDREN["killed"]))
+        again = await ask(bot, supervisor, "/chart 7d", street)
+    assert drawn.photo is not None and again.photo is not None
+    assert (again.photo.caption, again.photo.content) == (drawn.photo.caption, drawn.photo.content)
+    lines = [record.message for record in caplog.records]
+    [fallback] = [line for line in lines if "were not made" in line]
+    [made] = [line for line in lines if "made in a child" in line and line != fallback]
+    assert made.startswith("the charts asked for made")
+    assert fallback.startswith("the charts asked for") and "making them here" in fallback
 
 
 @pytest.mark.parametrize(

@@ -222,3 +222,36 @@ async def test_cancelling_the_evening_kills_the_child_and_a_later_tick_sends_the
     assert record.status == SendStatus.SENT
     assert group.inbox()[-1].photo is not None
     assert texts(group.inbox()[before:]) == await the_digest_on_demand(bot, admin, group)
+
+
+async def test_a_big_areas_digest_asked_for_is_made_in_a_child_and_shows_the_same(
+    bot: Harness, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin, group = await evening_group(bot)
+    with caplog.at_level(logging.INFO, logger=evening_process.__name__):
+        here = await the_digest_on_demand(bot, admin, group)  # a small street: compiled here
+        monkeypatch.setattr(evening_process, "CHILD_DIGEST_GRIDS", 1)  # now it counts as big
+        got = await bot.send(admin, "/digest", chat=group)
+    assert texts(got) == here
+    assert got[-1].photo is not None
+    made = [record.message for record in caplog.records if "made in a child" in record.message]
+    assert [line.split(" made")[0] for line in made] == [
+        "the charts asked for",
+        "the digests asked for",
+        "the charts asked for",
+    ]
+    assert warnings(caplog) == []
+
+
+@pytest.mark.parametrize("fault", ["killed", "raises"])
+async def test_a_digest_asked_for_still_comes_when_its_child_gives_nothing(
+    bot: Harness, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, fault: str
+) -> None:
+    admin, group = await evening_group(bot)
+    here = await the_digest_on_demand(bot, admin, group)
+    monkeypatch.setattr(evening_process, "CHILD_DIGEST_GRIDS", 1)
+    monkeypatch.setattr(evening_process, "CHILD_ARGS", ("-c", FAULTY_CHILDREN[fault]))
+    got = await bot.send(admin, "/digest", chat=group)
+    assert texts(got) == here
+    assert got[-1].photo is not None
+    assert fell_back(caplog) == ["the digests asked for", "the charts asked for"]

@@ -3,15 +3,13 @@ the area's chart as a photo, to every bound group once, or to one chat for /dige
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 
 from telegram import Bot, Message
 
 from bot.dependencies import Dependencies
-from bot.domain.digest import Digest
 from bot.domain.models import Area
 from bot.domain.plan import PlannedSend
 from bot.i18n import Locale
@@ -22,8 +20,9 @@ from bot.usecases import supervision
 from bot.usecases.chart import ChartImage
 from bot.usecases.evening_process import (
     compile_evening_digests,
-    digest_chart,
     draw_evening_charts,
+    requested_digest,
+    requested_digest_chart,
 )
 from bot.usecases.send_log import SendKey, SendStatus, claim_send
 
@@ -39,14 +38,16 @@ class DigestDesk:
     def __init__(self, deps: Dependencies) -> None:
         self.deps = deps
 
-    async def send(self, bot: Bot, chat: int, digest: Digest, locale: Locale) -> None:
-        """Send a compiled digest to a chat now (the /digest command), then its chart. It is
-        made into text in a worker thread (a big area's table takes a second or two)."""
-        text = await asyncio.to_thread(digest_text, digest, locale)
+    async def send(self, bot: Bot, chat: int, area: Area, day: date, locale: Locale) -> None:
+        """Send ``area``'s digest of ``day`` to a chat now (the /digest command), then its
+        chart (drawn in a child process). A big area's digest is compiled and made into text
+        in a child process too, a small one's here (the text in a worker thread):
+        :func:`bot.usecases.evening_process.requested_digest`."""
+        text = await requested_digest(self.deps, area, day, locale, digest_text)
         await in_order(self.parts(bot, chat, text))()
-        chart = await digest_chart(self.deps, digest.area, digest.day, locale)
+        chart = await requested_digest_chart(self.deps, area, day, locale)
         if chart is not None:
-            await self.send_chart(bot, chat, digest.area, chart)
+            await self.send_chart(bot, chat, area, chart)
 
     @staticmethod
     async def send_chart(bot: Bot, chat: int, area: Area, chart: ChartImage) -> Message:
