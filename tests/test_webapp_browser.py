@@ -72,9 +72,7 @@ def fill_in_on_one_screen(url: str, stub: str, profile: Path) -> dict[str, Any]:
         page.answer("screened", "若干")  # a placeholder is refused, with what to send
         refusal = page.wait_text("e-screened", "若干")
         for key, value in ANSWERS.items():
-            if key == "arrivals_risk":
-                page.wait(lambda _: page.visible("q-arrivals_risk"), "arrivals_risk hidden")
-            page.answer(key, value)
+            page.answer(key, value)  # waits for a conditional question to appear
         stock = page.wait_text("s-home_isolation", "43")  # 45 + 3 − 5, computed live
         page.wait(lambda _: page.text_of("e-screened") == "", "the refusal stayed")
         assert not page.visible("q-central_iso_out")  # nobody in central isolation

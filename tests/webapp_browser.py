@@ -120,8 +120,8 @@ class Page:
         return self.text_of(element_id)
 
     def answer(self, key: str, value: str) -> None:
-        """Tap the field, type the answer, tap "next" on the keyboard (a change event); a
-        zero is one tap on the field's 0 button, as in chat."""
+        """Tap the field once it is shown, type the answer, tap "next" on the keyboard (a
+        change event); a zero is one tap on the field's 0 button, as in chat."""
         from selenium.webdriver.common.keys import Keys
 
         if value == "0":
@@ -135,6 +135,12 @@ class Page:
         field_element.send_keys(Keys.TAB)
 
     def click(self, element: Any, what: str) -> None:
+        """Tap ``element`` once the worker could: shown, enabled and scrolled to the middle
+        of the screen (off the bar at the bottom). A conditional question is shown only when
+        the bot's answer to an earlier one has arrived, later under load."""
+        from selenium.webdriver.support import expected_conditions as ec
+
+        self.wait(ec.element_to_be_clickable(element), f"{what}: never shown and enabled")
         self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
         element.click()
         self.taps.tap(what)
