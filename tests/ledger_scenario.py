@@ -32,9 +32,13 @@ from zoneinfo import ZoneInfo
 from harness import DAY, Harness
 
 from bot.clock import ManualClock
+from bot.config import Settings
+from bot.dependencies import Dependencies, open_dependencies
+from bot.domain.dates import DayRange
 from bot.domain.models import FieldValue, Incident, ReportKind
 from bot.domain.stocks import zero_values
 from bot.emulator import BotApiEmulator
+from storage import synthetic
 
 TZ = ZoneInfo("Asia/Shanghai")
 D1, D2, D3 = date(2026, 11, 20), date(2026, 11, 21), DAY
@@ -182,3 +186,22 @@ async def ledger_harness(
         yield harness
     finally:
         await harness.stop()
+
+
+TREE_DAYS = DayRange(date(2026, 3, 2), date(2026, 3, 5))
+"""The days filed in :func:`generated_tree`."""
+
+
+@asynccontextmanager
+async def generated_tree(folder: Path) -> AsyncIterator[Dependencies]:
+    """A generated four-level tree in ``folder`` (a district, 5 streets, 50 communities, 120
+    grids; :mod:`storage.synthetic`) with :data:`TREE_DAYS` filed and their running figures
+    kept; the clock at 20:00 on the last day."""
+    settings = Settings(_env_file=None, db=folder / "tree.sqlite3", timezone=TZ)  # type: ignore[call-arg]
+    clock = ManualClock(datetime.combine(TREE_DAYS.last, time(20), tzinfo=TZ))
+    async with open_dependencies(settings, clock) as deps:
+        answers = counts(screened=10, fever_found=1, home_iso_in=2, home_iso_out=1)
+        joined = datetime(2026, 3, 1, 9, tzinfo=TZ)
+        await synthetic.populate(deps.db, 120, TREE_DAYS, answers, joined)
+        await deps.db.figures.rebuild()
+        yield deps

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ledger_scenario import counts
+from ledger_scenario import TREE_DAYS, counts, generated_tree
 
 from bot.clock import ManualClock
 from bot.config import Settings
@@ -18,20 +18,13 @@ from bot.usecases.digests import compile_area_digest, compile_area_digests, dige
 from storage import synthetic
 
 TZ = ZoneInfo("Asia/Shanghai")
-DAYS = DayRange(date(2026, 3, 2), date(2026, 3, 5))
 
 
 async def test_every_area_of_the_tree_compiles_as_it_would_alone(tmp_path: Path) -> None:
-    settings = Settings(_env_file=None, db=tmp_path / "tree.sqlite3", timezone=TZ)  # type: ignore[call-arg]
-    clock = ManualClock(datetime(2026, 3, 5, 20, tzinfo=TZ))
-    async with open_dependencies(settings, clock) as deps:
-        answers = counts(screened=10, fever_found=1, home_iso_in=2, home_iso_out=1)
-        joined = datetime(2026, 3, 1, 9, tzinfo=TZ)
-        await synthetic.populate(deps.db, 120, DAYS, answers, joined)
-        await deps.db.figures.rebuild()
+    async with generated_tree(tmp_path) as deps:
         areas = await deps.db.roster.areas()
 
-        together = await compile_area_digests(deps, areas, DAYS.last)
+        together = await compile_area_digests(deps, areas, TREE_DAYS.last)
 
         assert len(areas) == 1 + 5 + 50
         district = together[next(area.id for area in areas if area.parent_id is None)]
@@ -39,7 +32,7 @@ async def test_every_area_of_the_tree_compiles_as_it_would_alone(tmp_path: Path)
         assert district.totals.carried  # grids missing today, carried from an earlier day
         assert district.corrections
         for area in areas:
-            assert together[area.id] == await compile_area_digest(deps, area, DAYS.last)
+            assert together[area.id] == await compile_area_digest(deps, area, TREE_DAYS.last)
 
 
 async def test_mondays_tally_counts_last_weeks_late_missing_and_excused_days(

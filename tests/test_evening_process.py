@@ -9,27 +9,21 @@ import asyncio
 import logging
 import os
 import signal
-from datetime import date, datetime
 from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from harness import ADMIN_ID, DAY, Harness
-from ledger_scenario import counts
+from ledger_scenario import TREE_DAYS, generated_tree
 from openpyxl import load_workbook
 
-from bot.clock import ManualClock
-from bot.config import Settings
-from bot.dependencies import open_dependencies
-from bot.domain.dates import DayRange
 from bot.emulator import SentMessage, SimGroup, SimUser
 from bot.outbound.digest_text import DigestText, digest_text
 from bot.usecases import evening_process
 from bot.usecases.digests import compile_area_digests
 from bot.usecases.evening_process import compile_evening_digests
 from bot.usecases.send_log import SendStatus
-from storage import synthetic
 
 TZ = ZoneInfo("Asia/Shanghai")
 REAL_CHILD = evening_process.CHILD_ARGS[-1]
@@ -45,22 +39,15 @@ database cannot be opened)."""
 
 
 async def test_the_evening_made_in_a_child_is_what_the_bot_makes_itself(tmp_path: Path) -> None:
-    days = DayRange(date(2026, 3, 2), date(2026, 3, 5))
-    settings = Settings(_env_file=None, db=tmp_path / "tree.sqlite3", timezone=TZ)  # type: ignore[call-arg]
-    clock = ManualClock(datetime(2026, 3, 5, 20, tzinfo=TZ))
-    async with open_dependencies(settings, clock) as deps:
-        answers = counts(screened=10, fever_found=1, home_iso_in=2, home_iso_out=1)
-        joined = datetime(2026, 3, 1, 9, tzinfo=TZ)
-        await synthetic.populate(deps.db, 120, days, answers, joined)
-        await deps.db.figures.rebuild()
+    async with generated_tree(tmp_path) as deps:
         areas = await deps.db.roster.areas()
         wanted = {(area.id, locale): area for area in areas for locale in ("zh_CN", "en")}
 
-        evening = await compile_evening_digests(deps, wanted, days.last, digest_text)
+        evening = await compile_evening_digests(deps, wanted, TREE_DAYS.last, digest_text)
 
         assert evening.child is not None
         assert evening.child.work_cpu_s < evening.child.cpu_s
-        digests = await compile_area_digests(deps, areas, days.last)
+        digests = await compile_area_digests(deps, areas, TREE_DAYS.last)
         assert evening.result.keys() == wanted.keys()
         for (area, locale), made in evening.result.items():
             own = digest_text(digests[area], locale)
