@@ -4,14 +4,15 @@ python-telegram-bot handles updates one at a time by default, so a worker whose 
 for a send slot holds up every other worker. :class:`PerSenderUpdateProcessor` runs updates
 concurrently, except that updates of the same user, or of the same chat, wait for each other
 (a conversation is keyed by chat and user, so it always sees its updates one by one, in the
-order Telegram sent them).
+order Telegram sent them). The Mini App's calls take their user's turn too
+(:meth:`PerSenderUpdateProcessor.user_turn`): the chat and the page change one draft.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from contextlib import AsyncExitStack
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from typing import Any
 
 from telegram import Update
@@ -39,6 +40,11 @@ class PerSenderUpdateProcessor(BaseUpdateProcessor):
             for key in keys:
                 await stack.enter_async_context(self._lock(key))
             await coroutine
+
+    def user_turn(self, user_id: int) -> AbstractAsyncContextManager[None]:
+        """Wait until no update of this user is being handled, and hold them off meanwhile
+        (the page's calls read, change and write the draft the chat works on)."""
+        return self._lock(("user", user_id))
 
     def _lock(self, key: tuple[str, int]) -> _Lock:
         lock = self._locks.get(key)

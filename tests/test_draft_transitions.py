@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.domain.draft import Draft, DraftIncident
+from bot.domain.draft import (
+    DRAFT_KEY,
+    ZERO_KEY,
+    Draft,
+    DraftIncident,
+    draft_revision,
+    drop_draft,
+    keep_draft,
+)
 from bot.domain.models import Incident, Report, ReportKind, ReportVersion
 from bot.domain.rules import Violation
 
@@ -100,3 +108,19 @@ def test_a_draft_is_kept_as_its_json_text_and_older_dicts_still_load() -> None:
     assert Draft.from_data('{"id": "x"}') is None  # no day, no grid: not a draft
     assert Draft.from_data("not json") is None
     assert Draft.from_data(None) is None
+
+
+def test_every_change_of_the_kept_draft_is_one_revision_on() -> None:
+    data: dict[str, object] = {}
+    assert draft_revision(data) == 0
+    draft = Draft.start(day=DAY, grid_id=1)
+    assert keep_draft(data, draft) == 1
+    assert keep_draft(data, draft) == 1  # unchanged: nothing more to write
+    draft.values["screened"] = 7
+    assert keep_draft(data, draft) == 2
+    data[ZERO_KEY] = {"id": "z"}
+    drop_draft(data)  # filed or cancelled: the next draft counts on
+    assert draft_revision(data) == 3 and DRAFT_KEY not in data and ZERO_KEY not in data
+    drop_draft(data)
+    assert draft_revision(data) == 3
+    assert keep_draft(data, Draft.start(day=DAY, grid_id=1)) == 4

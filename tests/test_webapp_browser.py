@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from harness import DAY, TOKEN, Harness, current_question, texts
 from test_transcript import png_colours
+from test_webapp_order import stored_draft
 from webapp_browser import (
     PHONE,
     Page,
@@ -238,3 +239,68 @@ async def test_the_page_says_why_it_cannot_be_used(bot: Harness, tmp_path: Path)
     assert said == t("en", "webapp.error.not_registered")
     said = await asyncio.to_thread(page_message, url, "", tmp_path / "outside")
     assert said == t("en", "webapp.page.outside_telegram")  # the browser's language
+
+
+def hold_first_reply(key: str) -> str:
+    """A script run before the page's: the page's ``fetch``, except that the first reply to
+    an answer to ``key`` is held back, once it has come, until ``window.__release()``
+    (``window.__held`` says "arrived", then "delivered")."""
+    return (
+        "(function () {"
+        " const realFetch = window.fetch.bind(window); let release;"
+        " const gate = new Promise((resolve) => { release = resolve; });"
+        " window.__release = () => release(); window.__held = '';"
+        " window.fetch = async (url, init) => {"
+        "  const response = await realFetch(url, init);"
+        "  const body = init && typeof init.body === 'string' ? JSON.parse(init.body) : {};"
+        f"  if (!window.__held && String(url).endsWith('api/answer') && body.key === {key!r}) {{"
+        "   window.__held = 'arrived'; await gate; window.__held = 'delivered';"
+        "  }"
+        "  return response;"
+        " };"
+        "})();"
+    )
+
+
+def reply_overtaken(url: str, stub: str, profile: Path) -> dict[str, Any]:
+    """Disinfection 0 (a soft warning), then arrivals 2 (arrivals_risk appears); the reply
+    to the first arrives after the second's (runs in a thread)."""
+    with chromium(profile, stub + hold_first_reply("disinfection")) as driver:
+        page = Page(driver)
+        driver.get(url)
+        page.wait_for("f-screened")
+        page.answer("disinfection", "0")
+        page.wait(
+            lambda _: driver.execute_script("return window.__held") == "arrived",
+            "the bot never answered the first answer",
+        )
+        page.answer("arrivals", "2")
+        page.wait(lambda _: page.visible("q-arrivals_risk"), "arrivals_risk never appeared")
+        driver.execute_script("window.__release()")
+        page.wait(
+            lambda _: driver.execute_script(
+                "return window.__held === 'delivered' && document.body.dataset.busy === ''"
+            ),
+            "the held reply was never handled",
+        )
+        return {
+            "risk_shown": page.visible("q-arrivals_risk"),
+            "warning": page.text_of("w-disinfection"),
+        }
+
+
+async def test_a_reply_overtaken_by_a_newer_one_does_not_undo_it(
+    bot: Harness, tmp_path: Path
+) -> None:
+    reason = missing_browser()
+    if reason is not None:
+        pytest.skip(reason)
+    wang = bot.user(WANG_NA[0], WANG_NA[1], username=WANG_NA[2])
+    await bot.start_bot(wang)
+    stub = stub_telegram(wang.open_web_app(BUTTON_ZH).init_data, wang.user)
+    seen = await asyncio.to_thread(reply_overtaken, page_url(bot), stub, tmp_path / "profile")
+
+    assert seen["risk_shown"]  # the older state, applied last, would hide the question
+    assert "没有公共区域消杀" in seen["warning"]  # the older reply's own warning is still shown
+    draft, _ = await asyncio.to_thread(stored_draft, bot.settings.db, WANG_NA[0])
+    assert draft["values"] == {"disinfection": 0, "arrivals": 2}

@@ -70,7 +70,7 @@ def test_clearing_an_opening_asks_for_it_again(form: Form, draft: Draft) -> None
     apply_answer(form, draft, "home_isolation.opening", "45", "en")
     assert draft.pending_baseline == [] and draft.baseline == {"home_isolation": 45}
     apply_answer(form, draft, "home_iso_in", "3", "en")
-    assert state_view(form, draft)["stocks"]["home_isolation"] == {"opening": 45, "closing": 48}
+    assert state_view(form, draft, 1)["stocks"]["home_isolation"] == {"opening": 45, "closing": 48}
     apply_answer(form, draft, "home_isolation.opening", "", "en")
     assert draft.pending_baseline == ["home_isolation"] and draft.baseline == {}
     assert unanswered(form, draft, "en")[0] == "In home isolation"

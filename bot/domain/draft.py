@@ -8,7 +8,7 @@ copies a reference, not the whole draft. :class:`Draft` validates it back on eve
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from datetime import date
 from typing import Any, Final, Literal
 
@@ -23,6 +23,8 @@ DRAFT_KEY: Final = "draft"
 """Where a worker's draft is kept in PTB's ``user_data``: the chat and the page share it."""
 ZERO_KEY: Final = "zero"
 """A zero report waiting for its confirmation tap (dropped with the draft)."""
+REVISION_KEY: Final = "draft_revision"
+"""How many times the worker's draft has changed: see :func:`draft_revision`."""
 
 BASELINE_SUFFIX = ".opening"
 """Draft.current is ``<stock>.opening`` while the opening balance of a stock is being asked."""
@@ -312,3 +314,44 @@ def report_kind(form: Form, draft: Draft, values: Values) -> ReportKind:
     ):
         return ReportKind.ZERO
     return ReportKind.DETAILED
+
+
+# --- the draft in ``user_data``: every change goes through these, one revision on ---------
+
+
+def draft_revision(data: Mapping[Any, Any]) -> int:
+    """The revision of the draft kept in ``data`` (a user's ``user_data``): it goes up by one
+    with every change of the worker's draft, whoever makes it (the chat or the page).
+
+    The page may get the replies to two answers in either order, and applies a state only if
+    its revision is newer than the last one it applied. So the number must never go back:
+
+    - it is kept in ``user_data`` next to the draft, not in the draft, so a draft dropped
+      (filed, cancelled) and a new one started for the same day carry on counting;
+    - the chat and the page both change the draft through :func:`keep_draft` and
+      :func:`drop_draft`, so a chat answer in between counts as well;
+    - it is persisted with ``user_data`` in the same write as the draft it numbers, and the
+      page is shown only revisions already in the database, so after a restart it goes on
+      from the last one the page can have seen. A process-wide stamp (a clock, a counter
+      per run) would not do: clocks are set back, and a counter in memory starts at zero.
+    """
+    value = data.get(REVISION_KEY)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def keep_draft(data: MutableMapping[Any, Any], draft: Draft) -> int:
+    """Keep ``draft`` as the worker's draft in ``data``; returns its revision (one on if the
+    draft changed, so keeping an unchanged draft writes nothing more to the database)."""
+    text = draft.to_data()
+    if data.get(DRAFT_KEY) != text:
+        data[DRAFT_KEY] = text
+        data[REVISION_KEY] = draft_revision(data) + 1
+    return draft_revision(data)
+
+
+def drop_draft(data: MutableMapping[Any, Any]) -> None:
+    """Drop the worker's draft (one revision on, if there was one) and any pending zero
+    report."""
+    if data.pop(DRAFT_KEY, None) is not None:
+        data[REVISION_KEY] = draft_revision(data) + 1
+    data.pop(ZERO_KEY, None)

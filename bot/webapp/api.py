@@ -4,6 +4,10 @@ grid only, working on the chat's draft with the chat's checks and filing code.
 ``POST api/form`` the day's form and draft (or what was filed); ``api/answer`` one answer,
 checked as typed; ``api/incidents`` the incident list; ``api/review`` the summary;
 ``api/submit`` file it. ``GET api/strings`` the page's own texts (no sign-in needed).
+Every draft state returned carries the draft's ``revision``: the page applies a state only
+if it is newer than the last one it applied, whatever order the replies arrive in. One
+user's calls are handled one at a time, in turn with their chat updates
+(:meth:`.DraftStore.turn`), so each one works on the draft the one before it left.
 Refusals are JSON ``{"error": text}`` in the caller's language: 401 (no, forged or expired
 ``initData``), 403 (not a bound worker, another grid), 409 (already filed, warnings to
 confirm), 422 (an answer or a report that the rules refuse), 503 (not saved: the database
@@ -130,7 +134,8 @@ class WebApi:
             fallback = self.deps.locale_for(request.headers.get("Accept-Language"))
             try:
                 session = await self._session(request, fallback)
-                return web.json_response(await handler(session))
+                async with self.drafts.turn(session.caller.telegram_id):
+                    return web.json_response(await handler(session))
             except ApiError as error:
                 return web.json_response(
                     {"error": error.message, **error.extra}, status=error.status
@@ -177,7 +182,7 @@ class WebApi:
         return {
             **head,
             "form": form_view(self.deps.form_for(draft.day), draft, session.locale),
-            "state": state_view(self.deps.form_for(draft.day), draft),
+            "state": await self._state(session, draft),
         }
 
     async def answer(self, session: Session) -> Json:
@@ -188,9 +193,9 @@ class WebApi:
             warnings = apply_answer(self.deps.form_for(draft.day), draft, key, raw, session.locale)
         except Refused as refused:
             await self.drafts.save(session.caller.telegram_id, draft)
-            raise self._refusal(session, refused, draft) from None
+            raise await self._refusal(session, refused, draft) from None
         await self.drafts.save(session.caller.telegram_id, draft)
-        return {"warnings": warnings, "state": state_view(self.deps.form_for(draft.day), draft)}
+        return {"warnings": warnings, "state": await self._state(session, draft)}
 
     async def incidents(self, session: Session) -> Json:
         """The incident list as the page has it now."""
@@ -200,9 +205,9 @@ class WebApi:
                 self.deps.form_for(draft.day), draft, session.body.get("incidents"), session.locale
             )
         except Refused as refused:
-            raise self._refusal(session, refused, draft) from None
+            raise await self._refusal(session, refused, draft) from None
         await self.drafts.save(session.caller.telegram_id, draft)
-        return {"state": state_view(self.deps.form_for(draft.day), draft)}
+        return {"state": await self._state(session, draft)}
 
     async def review(self, session: Session) -> Json:
         """The summary before submitting, with missing answers and the rules' messages."""
@@ -261,9 +266,15 @@ class WebApi:
             await self.drafts.save(telegram_id, draft)
         return draft
 
-    def _refusal(self, session: Session, refused: Refused, draft: Draft) -> ApiError:
+    async def _state(self, session: Session, draft: Draft) -> Json:
+        """The draft's state for the page, with the revision of the draft as kept (called
+        in the user's turn, after any change of the draft was kept)."""
+        revision = await self.drafts.committed_revision(session.caller.telegram_id)
+        return state_view(self.deps.form_for(draft.day), draft, revision)
+
+    async def _refusal(self, session: Session, refused: Refused, draft: Draft) -> ApiError:
         messages = refused.messages or [session.t("webapp.error.bad_request")]
-        state = state_view(self.deps.form_for(draft.day), draft)
+        state = await self._state(session, draft)
         return ApiError(422, "\n".join(messages), messages=messages, state=state)
 
     def _review(self, session: Session, draft: Draft) -> Json:

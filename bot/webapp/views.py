@@ -73,11 +73,13 @@ def _opening_view(stock: FieldDef, locale: Locale) -> Json:
     }
 
 
-def state_view(form: Form, draft: Draft) -> Json:
+def state_view(form: Form, draft: Draft, revision: int) -> Json:
     """The draft as the page shows it: answers, which questions are asked now (conditional
-    ones appear as their condition holds), the live stocks, and the incidents."""
+    ones appear as their condition holds), the live stocks, and the incidents; ``revision``
+    (:func:`bot.domain.draft.draft_revision`) tells the page which of two states is newer."""
     openings = draft.all_openings()
     return {
+        "revision": revision,
         "day": draft.day.isoformat(),
         "values": {key: _shown(value) for key, value in draft.values.items()},
         "openings": {key + BASELINE_SUFFIX: value for key, value in draft.baseline.items()},

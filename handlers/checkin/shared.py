@@ -7,7 +7,7 @@ from typing import Final
 
 from telegram.ext import ContextTypes, ConversationHandler, filters
 
-from bot.domain.draft import DRAFT_KEY, ZERO_KEY, Draft
+from bot.domain.draft import DRAFT_KEY, Draft, drop_draft, keep_draft
 from bot.domain.rules import Violation
 from bot.telegram_ui import escape
 from handlers.common import Turn
@@ -42,14 +42,13 @@ def load_draft(context: Context) -> Draft | None:
 def save_draft(context: Context, draft: Draft) -> None:
     """Keep the draft (persisted with ``user_data``)."""
     if context.user_data is not None:
-        context.user_data[DRAFT_KEY] = draft.to_data()
+        keep_draft(context.user_data, draft)
 
 
 def forget(context: Context) -> None:
     """Drop the draft and any pending zero report."""
     if context.user_data is not None:
-        context.user_data.pop(DRAFT_KEY, None)
-        context.user_data.pop(ZERO_KEY, None)
+        drop_draft(context.user_data)
 
 
 # ----------------------------------------------------------------- shared replies

@@ -18,6 +18,7 @@
   let session = null; // {grid, day, form, state}
   const pending = new Map(); // key -> in-flight promise
   const sequence = new Map(); // key -> latest request number
+  let shown = -1; // revision of the draft state on the screen
   const timers = new Map();
 
   // ---------------------------------------------------------------- small helpers
@@ -155,7 +156,7 @@
     show(...nodes);
     bar.hidden = false;
     bar.replaceChildren(el("button", { class: "primary wide", id: "review", onclick: openReview, text: say("review") }));
-    update(state);
+    apply(state);
   }
 
   function fieldCard(field, state) {
@@ -234,9 +235,10 @@
     const number = (sequence.get(key) || 0) + 1;
     sequence.set(key, number);
     const request = api("answer", { key, value }).then((result) => {
-      if (sequence.get(key) !== number) return; // a later answer to the same question won
       if (result.status === 401 || result.status === 403) return refused(result);
       if (result.status === 409 && result.data.filed) return showFiled({ text: result.data.error, lines: [] });
+      if (result.data.state) update(result.data.state);
+      if (sequence.get(key) !== number) return; // a later answer to the same question says what is wrong
       const error = document.getElementById("e-" + key);
       const warning = document.getElementById("w-" + key);
       const card = document.getElementById("q-" + key);
@@ -244,13 +246,19 @@
       if (error) error.textContent = ok ? "" : result.data.error || "";
       if (warning) warning.textContent = ok ? result.data.warnings.join("\n") : "";
       if (card) card.classList.toggle("invalid", !ok);
-      if (result.data.state) update(result.data.state);
     });
     pending.set(key, request);
     return request;
   }
 
   function update(state) {
+    // Replies to answers sent one after another may arrive in any order: the bot numbers
+    // every state of the draft, and a state older than the one on the screen is dropped.
+    if (state.revision > shown) apply(state);
+  }
+
+  function apply(state) {
+    shown = state.revision;
     if (state.day !== session.day) return location.reload(); // a new day: its own form and draft
     session.state = state;
     const asked = new Set(state.asked);
@@ -327,6 +335,7 @@
       if (result.status === 401 || result.status === 403) return refused(result);
       if (result.status === 409 && result.data.filed) return showFiled({ text: result.data.error, lines: [] });
       document.getElementById("e-incidents").textContent = result.status === 200 ? "" : result.data.error || "";
+      if (result.data.state) update(result.data.state);
     });
     pending.set("#incidents", request);
     return request;
