@@ -59,16 +59,14 @@ class CsvTable:
 
     def append(self, row: Row) -> None:
         """Add one row."""
-        cells: list[object] = []
-        for index, value in enumerate(row):
-            kind = type(value)
-            if kind is str:
-                cells.append(_guarded(value))  # type: ignore[arg-type]
-            elif kind is int or value is None:
-                cells.append(value)  # the csv module writes None as an empty cell
-            else:
-                cells.append(self._text(index, value))
-        self._writer.writerow(cells)
+        text = self._text
+        self._writer.writerow(
+            [
+                # the csv module writes None as an empty cell
+                value if type(value) is int or value is None else text(index, value)
+                for index, value in enumerate(row)
+            ]
+        )
         self.rows_written += 1
 
     def spelling(self) -> RowSpelling:
@@ -92,6 +90,8 @@ class CsvTable:
         """Nothing: a CSV file has no column widths."""
 
     def _text(self, index: int, value: Cell) -> str | int | float:
+        if isinstance(value, str):
+            return _guarded(value)
         if value is None:
             return ""
         if isinstance(value, bool):
@@ -103,8 +103,6 @@ class CsvTable:
             return value.isoformat()
         if isinstance(value, float) and index in self._percent:
             return f"{value * 100:.1f}%"
-        if isinstance(value, str):
-            return _guarded(value)
         return value
 
 
