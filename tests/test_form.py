@@ -9,6 +9,7 @@ import pytest
 
 from bot.domain.form import (
     CompareRule,
+    Comparison,
     Form,
     FormError,
     SpikeRule,
@@ -125,6 +126,22 @@ def test_involved_fields(form: Form) -> None:
     ask_if = form.field("home_iso_out").ask_if
     assert ask_if is not None
     assert form.involved(ask_if) == ("home_iso_in",)
+    assert form.involved(ask_if) == ("home_iso_in",)  # the second time from what it kept
+    same = Comparison(left=ask_if.left, op=ask_if.op, right=ask_if.right)
+    assert form.involved(same) == ("home_iso_in",)  # another object, worked out itself
+
+
+def test_lookups_kept_by_a_form_leave_it_as_it_was(form: Form) -> None:
+    """What a form keeps for its look-ups is neither data of the form nor part of its
+    equality: a form used a thousand times equals and dumps as the same form read anew."""
+    fresh = load_form()
+    assert form.field("screened") == fresh.field("screened")
+    for rule in form.rules:
+        if isinstance(rule, CompareRule):
+            assert form.involved(rule.check)
+    assert form == fresh and fresh == form
+    assert form.model_dump() == fresh.model_dump()
+    assert form.questions() is not form.questions()  # a caller's list to change
 
 
 def test_text_picks_the_language() -> None:

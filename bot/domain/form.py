@@ -14,6 +14,7 @@ Nothing here is ever evaluated as code: comparisons go through a table of operat
 
 from __future__ import annotations
 
+import dataclasses
 import operator
 import re
 import string
@@ -21,6 +22,7 @@ import tomllib
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeAlias
@@ -29,7 +31,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PrivateAttr,
     StrictInt,
     StrictStr,
     ValidationError,
@@ -259,13 +260,21 @@ class Form(_Model):
     fields: list[FieldDef] = Field(min_length=1)
     incident_categories: list[IncidentCategory] = Field(default_factory=list)
     rules: list[Rule] = Field(default_factory=list)
-    _by_key: dict[str, FieldDef] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _cross_check(self) -> Form:
         _check_form(self)
-        self._by_key = {field.key: field for field in self.fields}
         return self
+
+    @cached_property
+    def _index(self) -> _FormIndex:
+        """Look-ups every update makes, worked out once per form (a form never changes: a
+        new one is a new version). A plain attribute: pydantic's private attributes take
+        microseconds to read, and a question is looked up a dozen times an update."""
+        return _FormIndex(
+            by_key={field.key: field for field in self.fields},
+            questions=tuple(field for field in self.fields if field.kind != "stock"),
+        )
 
     def form_for(self, day: date) -> Form:
         """This form, whatever the day: a single form is a history of one version
@@ -274,15 +283,15 @@ class Form(_Model):
 
     def field(self, key: str) -> FieldDef:
         """The field with this key; KeyError if there is none."""
-        return self._by_key[key]
+        return self._index.by_key[key]
 
     def has_field(self, key: str) -> bool:
         """Whether the form has a field with this key."""
-        return key in self._by_key
+        return key in self._index.by_key
 
     def questions(self) -> list[FieldDef]:
         """The fields asked, in order: every field except the derived stocks."""
-        return [field for field in self.fields if field.kind != "stock"]
+        return list(self._index.questions)
 
     def stocks(self) -> list[FieldDef]:
         """The derived stock fields, in form order."""
@@ -314,6 +323,14 @@ class Form(_Model):
 
         A stock's closing involves its flows; openings and grid sizes involve no answer.
         """
+        known = self._index.involved.get(id(comparison))
+        if known is not None and known[0] is comparison:
+            return known[1]
+        involved = self._involved(comparison)
+        self._index.involved[id(comparison)] = (comparison, involved)
+        return involved
+
+    def _involved(self, comparison: Comparison) -> tuple[str, ...]:
         keys: list[str] = []
         for ref in comparison.references():
             if ref in GRID_REFS or ref.endswith(OPENING_SUFFIX):
@@ -321,6 +338,19 @@ class Form(_Model):
             field = self.field(ref)
             keys.extend([*field.inflows, *field.outflows] if field.kind == "stock" else [ref])
         return tuple(dict.fromkeys(keys))
+
+
+@dataclasses.dataclass(frozen=True)
+class _FormIndex:
+    """What :attr:`Form._index` keeps."""
+
+    by_key: dict[str, FieldDef]
+    questions: tuple[FieldDef, ...]
+    involved: dict[int, tuple[Comparison, tuple[str, ...]]] = dataclasses.field(
+        default_factory=dict
+    )
+    """:meth:`Form.involved` of the comparisons asked about so far, by ``id`` (kept with the
+    comparison itself, so an id reused by another object is never mistaken for it)."""
 
 
 def normalise_label(text: str) -> str:
