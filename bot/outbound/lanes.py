@@ -241,17 +241,17 @@ class LaneRateLimiter(BaseRateLimiter[None]):
     async def _overall_slot(self, lane: int) -> None:
         """Wait until this send is the first in line (replies before bulk, then by arrival)
         and the pace allows one more; take the slot."""
+        if not self._queue and self._take_slot(lane) <= 0:
+            return  # nobody waits (each waiter holds a ticket in the queue): no need to queue
         ticket = (lane, next(self._tickets))
         heapq.heappush(self._queue, ticket)
         try:
             while True:
                 async with self._changed:
                     await self._changed.wait_for(lambda: self._queue[0] == ticket)
-                    now = self._clock()
-                    wait = max(self._overall.wait(now, lane), self._paused_until - now)
+                    wait = self._take_slot(lane)
                     if wait <= 0:
                         heapq.heappop(self._queue)
-                        self._overall.start(now, lane)
                         self._changed.notify_all()
                         return
                 await self._sleep(wait)
@@ -262,6 +262,15 @@ class LaneRateLimiter(BaseRateLimiter[None]):
                 async with self._changed:
                     self._changed.notify_all()
             raise
+
+    def _take_slot(self, lane: int) -> float:
+        """Take the slot if the pace (and a pause Telegram asked for) allows one more send
+        now and return 0; else the seconds to wait."""
+        now = self._clock()
+        wait = max(self._overall.wait(now, lane), self._paused_until - now)
+        if wait <= 0:
+            self._overall.start(now, lane)
+        return wait
 
     async def _sleep(self, seconds: float) -> None:
         if seconds > 0:

@@ -18,7 +18,7 @@ from bot.domain.draft import Draft
 from bot.domain.form import Form
 from bot.domain.form_diff import diff_forms, render_diff
 from bot.telegram_ui import escape
-from handlers.checkin.shared import load_draft, save_draft
+from handlers.checkin.shared import load_draft, peek_draft, save_draft
 from handlers.common import Turn
 
 Context = ContextTypes.DEFAULT_TYPE
@@ -34,13 +34,14 @@ class FormChangeGuard:
         """Runs ahead of the conversation for every update of a private chat."""
         if update.effective_chat is None or update.effective_chat.type != "private":
             return
-        draft = load_draft(context)
-        if draft is None or draft.form_version is None:
+        peeked = peek_draft(context)
+        if peeked is None or peeked.form_version is None:
             return
-        version = self.deps.forms.version_for(draft.day)
-        if version.number == draft.form_version:
+        version = self.deps.forms.version_for(peeked.day)
+        if version.number == peeked.form_version:
             return
-        old = self.deps.forms.version(draft.form_version).form
+        old = self.deps.forms.version(peeked.form_version).form
+        draft = load_draft(context) or peeked  # the same draft, now to be changed
         move_to_form(draft, version.form, version.number)
         save_draft(context, draft)
         turn = Turn.of(update, self.deps)

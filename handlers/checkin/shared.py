@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Final
 
 from telegram.ext import ContextTypes, ConversationHandler, filters
@@ -34,9 +35,29 @@ TEXT = filters.TEXT & ~filters.COMMAND
 # ----------------------------------------------------------------- draft storage
 
 
+_peeked: ContextVar[tuple[object, Draft] | None] = ContextVar("peeked_draft", default=None)
+"""The draft :func:`peek_draft` read in this update, with the stored value it was read from."""
+
+
 def load_draft(context: Context) -> Draft | None:
-    """The draft in progress, if there is a readable one."""
-    return Draft.from_data((context.user_data or {}).get(DRAFT_KEY))
+    """The draft in progress, if there is a readable one (the caller may change it)."""
+    stored = (context.user_data or {}).get(DRAFT_KEY)
+    peeked = _peeked.get()
+    if peeked is not None:
+        _peeked.set(None)  # handed out once: whoever has it may change it
+        if peeked[0] is stored:
+            return peeked[1]
+    return Draft.from_data(stored)
+
+
+def peek_draft(context: Context) -> Draft | None:
+    """The draft in progress, to look at without changing it. The next :func:`load_draft` of
+    the update gets this very object instead of reading the draft again, if the stored draft
+    is still the one it was read from (every change stores a new text)."""
+    stored = (context.user_data or {}).get(DRAFT_KEY)
+    draft = Draft.from_data(stored)
+    _peeked.set(None if draft is None else (stored, draft))
+    return draft
 
 
 def save_draft(context: Context, draft: Draft) -> None:
