@@ -225,6 +225,8 @@ def _flush_persistence(deps: Dependencies) -> Any:
     async def flush(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         application = context.application
         persistence = application.persistence
+        if update.effective_user is not None:  # PTB marks the user only after the last group
+            application.mark_data_for_update_persistence(user_ids=update.effective_user.id)
         if isinstance(persistence, SQLitePersistence):
             async with persistence.batched():
                 await application.update_persistence()

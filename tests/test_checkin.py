@@ -340,6 +340,16 @@ async def test_every_answer_is_committed_once_its_update_is_handled(bot: Harness
     assert draft["values"] == {"screened": 88, "households_visited": 20}
 
 
+async def test_the_first_update_of_a_worker_is_committed_with_it(bot: Harness) -> None:
+    """PTB marks a user's data to be saved only once all handlers are done; the update's own
+    flush saves it too, so the first update of a worker (since the start) is not left to the
+    next one or to the minute's periodic save."""
+    wang = worker(bot, WANG_NA)
+    await bot.send(wang, "/report")
+    state, draft = await asyncio.to_thread(stored_conversation, bot.settings.db, WANG_NA[0])
+    assert state == "ask" and draft["current"] == current_question(bot, wang)
+
+
 async def answer_questions_until(
     bot: Harness, user: SimUser, stop_at: str, answers: dict[str, str]
 ) -> None:

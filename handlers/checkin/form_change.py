@@ -50,6 +50,7 @@ class FormChangeGuard:
         await turn.say("\n".join([text, *(escape(line) for line in changes)]))
         if turn.text.strip().startswith("/report"):
             return  # the command resumes the draft on the new form
+        context.application.mark_data_for_update_persistence(user_ids=turn.user.id)
         await context.application.update_persistence()
         raise ApplicationHandlerStop  # the update answered a question of the old form
 
