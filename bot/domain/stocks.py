@@ -147,6 +147,8 @@ def applies(
 ) -> bool:
     """Whether a field is asked. When its ``ask_if`` cannot be decided yet, it is asked."""
     definition = form.field(field) if isinstance(field, str) else field
+    if definition.ask_if is None:
+        return True
     return _Resolver(form, values, openings, grid).applies(definition) is not False
 
 
