@@ -88,10 +88,13 @@ class FigureRepo:
     async def rebuild(self) -> int:
         """Recompute every grid's figures from the reports; returns the report days written.
         Streams the reports in batches of a thousand report days, each grid's in day order
-        (the event loop is held for one batch at a time: tens of milliseconds)."""
+        (the event loop is held for one batch at a time: tens of milliseconds). Each batch is
+        written latest day first, so that a grid's earlier days leave ``latest_figures`` alone
+        (its trigger's condition, see migration 0011)."""
         form = self._require_form()
         written = 0
         async with self._db.transaction() as conn:
+            await conn.execute("DELETE FROM latest_figures")
             await conn.execute("DELETE FROM report_figures")
             grid_id, runs = None, None
             async with conn.execute(f"{_CURRENT} ORDER BY r.grid_id, r.day") as cursor:
@@ -103,6 +106,7 @@ class FigureRepo:
                             grid_id, runs = row[0], None
                         runs = _advance(form, runs, row)
                         batch.append((row[0], row[1], _encode(runs)))
+                    batch.reverse()
                     written += await _write(conn, batch)
             await self._db.meta.set(FORM_KEY, fingerprint(form))
         return written
@@ -154,23 +158,17 @@ class FigureRepo:
         it was not zero as of ``day`` (grids without a report day by then are left out) and,
         of ``stocks``, its totals as of the day before (a field a grid has no run of is left
         out). One query, SQLite taking just these numbers out of the stored text of each
-        grid's latest report day up to ``day`` and of the one before it (two index seeks a
-        grid)."""
+        grid's latest report day up to ``day`` and of the one before it: the two kept in
+        ``latest_figures`` (one short row a grid), but for a grid with report days after
+        ``day`` (a digest of an earlier day: an index seek into ``report_figures``)."""
         paths = [f'$."{key}"[{item}]' for key in fields for item in (1, 3)]
         paths += [f'$."{key}"[1]' for key in stocks]
         params: dict[str, object] = {f"p{n}": path for n, path in enumerate(paths)}
         places = [f":p{n}" for n in range(len(paths))]
-        now = f"json_extract(f.runs, {', '.join(places[: 2 * len(fields)])})" if fields else "'[]'"
-        then = ", ".join(f"f.runs -> {place}" for place in places[2 * len(fields) :])
+        query = _so_far_query(places[: 2 * len(fields)], places[2 * len(fields) :])
         async with self._db.read() as conn:
             rows = await fetch_all(
-                conn,
-                f"SELECT g.value, (SELECT {now} FROM report_figures f WHERE f.grid_id = g.value"
-                "  AND f.day <= :day ORDER BY f.day DESC LIMIT 1),"
-                f" (SELECT json_array({then}) FROM report_figures f WHERE f.grid_id = g.value"
-                "  AND f.day < :day ORDER BY f.day DESC LIMIT 1)"
-                " FROM json_each(:ids) g",
-                {**params, "ids": to_json(list(grid_ids)), "day": to_db_day(day)},
+                conn, query, {**params, "ids": to_json(list(grid_ids)), "day": to_db_day(day)}
             )
         decode = partial(_decode_so_far, rows, fields, stocks)
         if len(rows) > _OFF_LOOP:
@@ -203,6 +201,34 @@ class FigureRepo:
         if self._form is None:
             raise RuntimeError("attach a form to the figures first (FigureRepo.attach)")
         return self._form
+
+
+def _so_far_query(now: Sequence[str], then: Sequence[str]) -> str:
+    """:meth:`FigureRepo.so_far`'s query, of the JSON paths (query parameters) of ``now``, the
+    numbers wanted as of the day, and ``then``, those as of the day before. Each grid's are
+    taken from the figures kept in ``latest_figures`` when one of its two days is the latest
+    by then, else from ``report_figures``."""
+
+    def numbers(runs: str) -> str:
+        return f"json_extract({runs}, {', '.join(now)})" if now else "'[]'"
+
+    def earlier(runs: str) -> str:
+        return f"json_array({', '.join(f'{runs} -> {path}' for path in then)})"
+
+    return (
+        f"SELECT g.value, CASE WHEN l.grid_id IS NULL THEN NULL"
+        f" WHEN l.day <= :day THEN {numbers('l.runs')}"
+        f" WHEN l.before_day <= :day THEN {numbers('l.before_runs')}"
+        f" ELSE (SELECT {numbers('f.runs')} FROM report_figures f WHERE f.grid_id = g.value"
+        "  AND f.day <= :day ORDER BY f.day DESC LIMIT 1) END,"
+        " CASE WHEN l.grid_id IS NULL THEN NULL"
+        f" WHEN l.day < :day THEN {earlier('l.runs')}"
+        f" WHEN l.before_day < :day THEN {earlier('l.before_runs')}"
+        " WHEN l.day = :day THEN NULL"
+        f" ELSE (SELECT {earlier('f.runs')} FROM report_figures f WHERE f.grid_id = g.value"
+        "  AND f.day < :day ORDER BY f.day DESC LIMIT 1) END"
+        " FROM json_each(:ids) g LEFT JOIN latest_figures l ON l.grid_id = g.value"
+    )
 
 
 def _advance(form: FormSource, before: Mapping[str, FieldRun] | None, row: aiosqlite.Row) -> Runs:

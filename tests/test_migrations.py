@@ -77,3 +77,31 @@ async def test_version_3_database_is_migrated_with_its_reports(
         assert check.execute("PRAGMA foreign_key_check").fetchall() == []
         assert check.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert check.execute("PRAGMA user_version").fetchone() == (len(migrations()),)
+
+
+async def test_latest_figures_are_found_in_the_figures_already_there(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path)
+    for version, sql in migrations()[:10]:
+        db.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;")
+    now = "2026-11-20T02:00:00+00:00"
+    db.execute(f"INSERT INTO areas VALUES (1, NULL, '街道', '街道', '{now}')")
+    for grid in (1, 2, 3):
+        db.execute(
+            "INSERT INTO grids (id, code, name, area_id, households, population, active,"
+            f" created_at, updated_at) VALUES (?, ?, '网格', 1, 1, 1, 1, '{now}', '{now}')",
+            (grid, f"G-{grid}"),
+        )
+    figures = [(1, "2026-11-18"), (1, "2026-11-20"), (1, "2026-11-19"), (2, "2026-11-17")]
+    for grid, day in figures:
+        db.execute(
+            "INSERT INTO report_figures VALUES (?, ?, ?)", (grid, day, f'{{"day": ["{day}"]}}')
+        )
+    db.commit()
+    db.close()
+    await (await Database.open(path)).close()
+    with sqlite3.connect(path) as check:
+        assert check.execute("SELECT * FROM latest_figures ORDER BY grid_id").fetchall() == [
+            (1, "2026-11-20", '{"day": ["2026-11-20"]}', "2026-11-19", '{"day": ["2026-11-19"]}'),
+            (2, "2026-11-17", '{"day": ["2026-11-17"]}', None, None),
+        ]
