@@ -222,21 +222,31 @@ class ReportRepo:
     async def late_and_missing(self, days: Sequence[date]) -> dict[int, tuple[int, int]]:
         """Per grid, on how many of ``days`` its report was late and on how many it had
         neither a report nor an excusal: what a tally of late and missing days needs, counted
-        by SQLite. A grid left out missed every one of ``days``."""
+        by SQLite (the reports and the excusals of days without one apart: no sort of their
+        union). A grid left out missed every one of ``days``."""
+        params = {"days": to_json([to_db_day(day) for day in days])}
         async with self._db.read() as conn:
-            rows = await fetch_all(
+            filed = await fetch_all(
                 conn,
-                "SELECT grid_id, sum(filed) AS filed, sum(late) AS late, sum(excused) AS excused"
-                " FROM (SELECT grid_id, 1 AS filed, late, 0 AS excused FROM reports"
-                "  WHERE day IN (SELECT value FROM json_each(:days))"
-                " UNION ALL SELECT e.grid_id, 0, 0, 1 FROM excusals e"
-                "  WHERE e.day IN (SELECT value FROM json_each(:days)) AND NOT EXISTS"
-                "  (SELECT 1 FROM reports r WHERE r.grid_id = e.grid_id AND r.day = e.day))"
+                "SELECT grid_id, count(*), sum(late) FROM reports"
+                " WHERE day IN (SELECT value FROM json_each(:days)) GROUP BY grid_id",
+                params,
+            )
+            excused = await fetch_all(
+                conn,
+                "SELECT grid_id, count(*) FROM excusals e"
+                " WHERE day IN (SELECT value FROM json_each(:days)) AND NOT EXISTS"
+                " (SELECT 1 FROM reports r WHERE r.grid_id = e.grid_id AND r.day = e.day)"
                 " GROUP BY grid_id",
-                {"days": to_json([to_db_day(day) for day in days])},
+                params,
             )
         count = len(days)
-        return {int(row[0]): (int(row[2]), count - int(row[1]) - int(row[3])) for row in rows}
+        off = {int(row[0]): int(row[1]) for row in excused}
+        found = {
+            int(row[0]): (int(row[2]), count - int(row[1]) - off.pop(int(row[0]), 0))
+            for row in filed
+        }
+        return found | {grid_id: (0, count - excusals) for grid_id, excusals in off.items()}
 
     async def corrected_since(self, since: datetime, *, up_to: date) -> list[Report]:
         """Reports of days up to ``up_to`` corrected after ``since``, with every version."""

@@ -205,3 +205,39 @@ async def test_current_on_reads_each_report_as_it_stands(tmp_path: Path) -> None
         assert answers == {key: report.values.get(key) for key in keys}
         assert answers == {"screened": 0, "note": "补报：无新增", "optional": None}
         assert await db.reports.current_on(DAY + timedelta(days=1)) == []
+
+
+async def test_late_and_missing_counts_reports_and_excusals(tmp_path: Path) -> None:
+    async with await sample_db(tmp_path) as db:
+        days = [DAY + timedelta(days=n) for n in range(3)]
+        filer, both, excused_only = [
+            await grid_and_workers(db, code) for code in ("QJ-01", "QJ-02", "QJ-03")
+        ]
+        for day, late in ((days[0], True), (days[1], False), (days[2], True)):
+            await _file(db, filer, day, late=late)
+        await _file(db, both, days[0], late=True)
+        for day in days[:2]:  # a report beats an excusal of its day
+            await db.schedule.excuse(both[0].id, day, reason="病假", actor=1, at=AT)
+        await db.schedule.excuse(excused_only[0].id, days[2], reason="病假", actor=1, at=AT)
+        await db.schedule.excuse(
+            excused_only[0].id, DAY - timedelta(days=1), reason="x", actor=1, at=AT
+        )
+        assert await db.reports.late_and_missing(days) == {
+            filer[0].id: (2, 0),
+            both[0].id: (1, 1),
+            excused_only[0].id: (0, 2),
+        }
+
+
+async def _file(db: Database, grid: tuple[Grid, list[Worker]], day: date, *, late: bool) -> None:
+    await db.reports.file(
+        grid_id=grid[0].id,
+        day=day,
+        kind=ReportKind.ZERO,
+        values={},
+        incidents=(),
+        baseline={},
+        worker_id=grid[1][0].id,
+        at=AT,
+        late=late,
+    )
