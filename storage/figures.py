@@ -88,9 +88,7 @@ class FigureRepo:
     async def rebuild(self) -> int:
         """Recompute every grid's figures from the reports; returns the report days written.
         Streams the reports in batches of a thousand report days, each grid's in day order
-        (the event loop is held for one batch at a time: tens of milliseconds). Each batch is
-        written latest day first, so that a grid's earlier days leave ``latest_figures`` alone
-        (its trigger's condition, see migration 0011)."""
+        (the event loop is held for one batch at a time: tens of milliseconds)."""
         form = self._require_form()
         written = 0
         async with self._db.transaction() as conn:
@@ -106,7 +104,6 @@ class FigureRepo:
                             grid_id, runs = row[0], None
                         runs = _advance(form, runs, row)
                         batch.append((row[0], row[1], _encode(runs)))
-                    batch.reverse()
                     written += await _write(conn, batch)
             await self._db.meta.set(FORM_KEY, fingerprint(form))
         return written

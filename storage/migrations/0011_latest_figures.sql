@@ -12,8 +12,7 @@ CREATE TABLE latest_figures (
     CHECK (before_day < day)
 ) STRICT;
 
--- A new report day is kept if it is later than the grid's day before (the rebuild of the
--- figures writes each batch latest day first, so that few of its writes come in here).
+-- A new report day is kept if it is later than the grid's day before.
 CREATE TRIGGER latest_figures_inserted AFTER INSERT ON report_figures
 WHEN NEW.day > coalesce(
     (SELECT coalesce(before_day, '') FROM latest_figures WHERE grid_id = NEW.grid_id), '')
