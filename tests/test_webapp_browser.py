@@ -304,3 +304,70 @@ async def test_a_reply_overtaken_by_a_newer_one_does_not_undo_it(
     assert "没有公共区域消杀" in seen["warning"]  # the older reply's own warning is still shown
     draft, _ = await asyncio.to_thread(stored_draft, bot.settings.db, WANG_NA[0])
     assert draft["values"] == {"disinfection": 0, "arrivals": 2}
+
+
+def hold_first_request(key: str) -> str:
+    """A script run before the page's: the page's ``fetch``, except that the first answer to
+    ``key`` is held back before it is sent, until ``window.__release()``; ``window.__sent``
+    lists the answers to ``key`` in the order they went to the bot."""
+    return (
+        "(function () {"
+        " const realFetch = window.fetch.bind(window); let release;"
+        " const gate = new Promise((resolve) => { release = resolve; });"
+        " window.__release = () => release(); window.__held = ''; window.__sent = [];"
+        " window.fetch = async (url, init) => {"
+        "  const body = init && typeof init.body === 'string' ? JSON.parse(init.body) : {};"
+        f"  if (String(url).endsWith('api/answer') && body.key === {key!r}) {{"
+        "   if (!window.__held) { window.__held = 'waiting'; await gate; }"
+        "   window.__sent.push(body.value);"
+        "  }"
+        "  return realFetch(url, init);"
+        " };"
+        "})();"
+    )
+
+
+def answer_replaced_while_sent(url: str, stub: str, profile: Path) -> dict[str, Any]:
+    """Screened 5, slow to leave the phone, then replaced by 50 (runs in a thread)."""
+    with chromium(profile, stub + hold_first_request("screened")) as driver:
+        page = Page(driver)
+        driver.get(url)
+        page.wait_for("f-screened")
+        page.answer("screened", "5")
+        page.wait(
+            lambda _: driver.execute_script("return window.__held") == "waiting",
+            "the first answer was never sent",
+        )
+        page.answer("screened", "50")
+        page.answer("households_visited", "3")  # another question meanwhile
+        driver.execute_script("window.__release()")
+        page.wait(
+            lambda _: driver.execute_script(
+                "return window.__sent.includes('50') && document.body.dataset.busy === ''"
+            ),
+            "the second answer was never sent",
+        )
+        return {
+            "sent": driver.execute_script("return window.__sent"),
+            "shown": page.find("f-screened").get_attribute("value"),
+            "error": page.text_of("e-screened"),
+        }
+
+
+async def test_an_answer_replaced_while_the_first_is_on_its_way_stays_replaced(
+    bot: Harness, tmp_path: Path
+) -> None:
+    reason = missing_browser()
+    if reason is not None:
+        pytest.skip(reason)
+    wang = bot.user(WANG_NA[0], WANG_NA[1], username=WANG_NA[2])
+    await bot.start_bot(wang)
+    stub = stub_telegram(wang.open_web_app(BUTTON_ZH).init_data, wang.user)
+    seen = await asyncio.to_thread(
+        answer_replaced_while_sent, page_url(bot), stub, tmp_path / "profile"
+    )
+
+    draft, _ = await asyncio.to_thread(stored_draft, bot.settings.db, WANG_NA[0])
+    assert draft["values"] == {"screened": 50, "households_visited": 3}
+    assert seen["sent"][0] == "5" and seen["sent"][-1] == "50"  # in the order typed
+    assert (seen["shown"], seen["error"]) == ("50", "")

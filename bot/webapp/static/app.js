@@ -16,8 +16,8 @@
   let lang = "";
   let S = {};
   let session = null; // {grid, day, form, state}
-  const pending = new Map(); // key -> in-flight promise
-  const sequence = new Map(); // key -> latest request number
+  const pending = new Map(); // key -> its latest call, done when every call before it is
+  const sequence = new Map(); // key -> number of its latest call
   let shown = -1; // revision of the draft state on the screen
   const timers = new Map();
 
@@ -231,10 +231,20 @@
     });
   }
 
-  function send(key, value) {
+  function inTurn(key, work) {
+    // Calls about one question (or the incidents) go one after another: the next is sent
+    // only when the bot has answered the one before, so the draft never ends with an answer
+    // the worker has since replaced. A call overtaken while it waits is not sent at all.
     const number = (sequence.get(key) || 0) + 1;
     sequence.set(key, number);
-    const request = api("answer", { key, value }).then((result) => {
+    const run = () => (sequence.get(key) === number ? work(number) : undefined);
+    const request = (pending.get(key) || Promise.resolve()).then(run, run);
+    pending.set(key, request);
+    return request;
+  }
+
+  function send(key, value) {
+    return inTurn(key, (number) => api("answer", { key, value }).then((result) => {
       if (result.status === 401 || result.status === 403) return refused(result);
       if (result.status === 409 && result.data.filed) return showFiled({ text: result.data.error, lines: [] });
       if (result.data.state) update(result.data.state);
@@ -246,9 +256,7 @@
       if (error) error.textContent = ok ? "" : result.data.error || "";
       if (warning) warning.textContent = ok ? result.data.warnings.join("\n") : "";
       if (card) card.classList.toggle("invalid", !ok);
-    });
-    pending.set(key, request);
-    return request;
+    }));
   }
 
   function update(state) {
@@ -331,14 +339,13 @@
   }
 
   function sendIncidents() {
-    const request = api("incidents", { incidents: collectIncidents() }).then((result) => {
+    // The list is read when its turn comes: what is sent is what the screen shows then.
+    return inTurn("#incidents", () => api("incidents", { incidents: collectIncidents() }).then((result) => {
       if (result.status === 401 || result.status === 403) return refused(result);
       if (result.status === 409 && result.data.filed) return showFiled({ text: result.data.error, lines: [] });
       document.getElementById("e-incidents").textContent = result.status === 200 ? "" : result.data.error || "";
       if (result.data.state) update(result.data.state);
-    });
-    pending.set("#incidents", request);
-    return request;
+    }));
   }
 
   // ---------------------------------------------------------------- review and submit
