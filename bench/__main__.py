@@ -54,7 +54,7 @@ def cases(quick: bool) -> list[Case]:
                 {"grids": grids, "days": days, "repeat": 3},
             )
             for grids in (1000, 10_000)
-            for days in (1, 30, 365)
+            for days in (1, 2, 30, 365)
         ),
         Case("replies", "replies during a 3,000-prompt fan-out", {"prompts": 3000, "repliers": 20}),
         *_exports(1000, 365, (1, 30, 365)),
