@@ -371,3 +371,75 @@ async def test_an_answer_replaced_while_the_first_is_on_its_way_stays_replaced(
     assert draft["values"] == {"screened": 50, "households_visited": 3}
     assert seen["sent"][0] == "5" and seen["sent"][-1] == "50"  # in the order typed
     assert (seen["shown"], seen["error"]) == ("50", "")
+
+
+def page_and_chat_in_turn(url: str, stub: str, profile: Path, chat: Any) -> dict[str, Any]:
+    """The worker starts in the page (two answers refused), goes on in the chat (``chat``
+    says the worker's messages there and returns what it asks next), then answers one more
+    question in the page (runs in a thread)."""
+    with chromium(profile, stub) as driver:
+        page = Page(driver)
+        driver.get(url)
+        page.wait_for("f-screened")
+        for key, value in {**OPENINGS, "households_visited": "4"}.items():
+            page.answer(key, value)
+        page.answer("screened", "若干")  # refused: the draft has no screened yet
+        page.wait_text("e-screened", "若干")
+        page.answer("home_iso_in", "-1")  # refused too, and not answered in the chat
+        page.wait(lambda _: page.text_of("e-home_iso_in"), "-1 was not refused")
+        asked_in_chat = chat(["/report", "7", "2"])  # screened, then arrivals
+        page.answer("disinfection", "1")
+        page.wait(lambda _: page.visible("q-arrivals_risk"), "arrivals_risk never appeared")
+        page.wait(
+            lambda _: driver.execute_script("return document.body.dataset.busy === ''"),
+            "the page never heard back",
+        )
+        shown = ("arrivals", "screened", "households_visited", "disinfection", "home_iso_in")
+        return {
+            "asked_in_chat": asked_in_chat,
+            "values": {key: page.find(f"f-{key}").get_attribute("value") for key in shown},
+            "refusals": [page.text_of(f"e-{key}") for key in ("screened", "home_iso_in")],
+        }
+
+
+OPENINGS = {"home_isolation.opening": "45", "central_isolation.opening": "0"}
+
+
+async def test_answers_given_in_the_chat_show_up_in_the_open_page(
+    bot: Harness, tmp_path: Path
+) -> None:
+    reason = missing_browser()
+    if reason is not None:
+        pytest.skip(reason)
+    wang = bot.user(WANG_NA[0], WANG_NA[1], username=WANG_NA[2])
+    await bot.start_bot(wang)
+    stub = stub_telegram(wang.open_web_app(BUTTON_ZH).init_data, wang.user)
+    loop = asyncio.get_running_loop()
+
+    def chat(messages: list[str]) -> list[str]:
+        asked = []
+        for text in messages:
+            asyncio.run_coroutine_threadsafe(bot.send(wang, text), loop).result()
+            asked.append(current_question(bot, wang))
+        return asked
+
+    seen = await asyncio.to_thread(
+        page_and_chat_in_turn, page_url(bot), stub, tmp_path / "profile", chat
+    )
+
+    assert seen["asked_in_chat"] == ["screened", "arrivals", "arrivals_risk"]
+    draft, _ = await asyncio.to_thread(stored_draft, bot.settings.db, WANG_NA[0])
+    assert draft["values"] == {
+        "households_visited": 4,
+        "screened": 7,
+        "arrivals": 2,
+        "disinfection": 1,
+    }
+    assert seen["values"] == {
+        "arrivals": "2",  # answered in the chat
+        "screened": "7",  # refused in the page, then answered in the chat
+        "households_visited": "4",
+        "disinfection": "1",
+        "home_iso_in": "-1",  # still refused, as the page said
+    }
+    assert seen["refusals"][0] == "" and seen["refusals"][1]

@@ -18,6 +18,8 @@
   let session = null; // {grid, day, form, state}
   const pending = new Map(); // key -> its latest call, done when every call before it is
   const sequence = new Map(); // key -> number of its latest call
+  const unanswered = new Map(); // key -> its calls the bot has not answered yet
+  const refusedOver = new Map(); // key -> the draft's answer when the page's was refused
   let shown = -1; // revision of the draft state on the screen
   const timers = new Map();
 
@@ -192,6 +194,7 @@
     zero.addEventListener("click", () => {
       input.value = "0";
       clearTimeout(timers.get(field.key));
+      timers.delete(field.key);
       send(field.key, "0");
     });
     const row = el("div", { class: "row" }, input, field.unit ? el("span", { class: "unit", text: field.unit }) : null, zero);
@@ -223,10 +226,11 @@
   function watch(input, key) {
     input.addEventListener("input", () => {
       clearTimeout(timers.get(key));
-      timers.set(key, setTimeout(() => send(key, input.value), TYPING_PAUSE_MS));
+      timers.set(key, setTimeout(() => { timers.delete(key); send(key, input.value); }, TYPING_PAUSE_MS));
     });
     input.addEventListener("change", () => {
       clearTimeout(timers.get(key));
+      timers.delete(key);
       send(key, input.value);
     });
   }
@@ -237,8 +241,10 @@
     // the worker has since replaced. A call overtaken while it waits is not sent at all.
     const number = (sequence.get(key) || 0) + 1;
     sequence.set(key, number);
+    unanswered.set(key, (unanswered.get(key) || 0) + 1);
     const run = () => (sequence.get(key) === number ? work(number) : undefined);
-    const request = (pending.get(key) || Promise.resolve()).then(run, run);
+    const done = () => unanswered.set(key, unanswered.get(key) - 1);
+    const request = (pending.get(key) || Promise.resolve()).then(run, run).finally(done);
     pending.set(key, request);
     return request;
   }
@@ -256,6 +262,8 @@
       if (error) error.textContent = ok ? "" : result.data.error || "";
       if (warning) warning.textContent = ok ? result.data.warnings.join("\n") : "";
       if (card) card.classList.toggle("invalid", !ok);
+      if (ok) refusedOver.delete(key);
+      else refusedOver.set(key, stored(session.state, key));
     }));
   }
 
@@ -281,6 +289,39 @@
         card.hidden = !asked.has(field.key);
       }
     }
+    refill(state);
+  }
+
+  function refill(state) {
+    // Answers given meanwhile in the chat show up here too, except where the worker is
+    // typing or has an answer on its way. A refused answer stays on the screen, with why,
+    // until the chat answers that question.
+    const openings = session.form.openings || [];
+    for (const field of openings.concat(session.form.fields)) {
+      const input = document.getElementById("f-" + field.key);
+      if (!input || field.kind === "stock" || editing(field.key, input)) continue;
+      const value = stored(state, field.key);
+      const card = document.getElementById("q-" + field.key);
+      if (card.classList.contains("invalid")) {
+        if (refusedOver.get(field.key) === value) continue;
+        card.classList.remove("invalid");
+        document.getElementById("e-" + field.key).textContent = "";
+      }
+      if (field.kind === "choice") {
+        for (const button of input.children) button.setAttribute("aria-pressed", String(button.dataset.key === value));
+      } else if (input.value !== value) {
+        input.value = value;
+      }
+    }
+  }
+
+  function stored(state, key) {
+    const value = key in state.openings ? state.openings[key] : state.values[key];
+    return value === undefined || value === null ? "" : String(value);
+  }
+
+  function editing(key, input) {
+    return input.contains(document.activeElement) || timers.has(key) || (unanswered.get(key) || 0) > 0;
   }
 
   // ---------------------------------------------------------------- incidents
