@@ -13,6 +13,8 @@ import asyncio
 import json
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -241,6 +243,27 @@ async def test_the_page_says_why_it_cannot_be_used(bot: Harness, tmp_path: Path)
     assert said == t("en", "webapp.page.outside_telegram")  # the browser's language
 
 
+async def wang_na_with_a_browser(bot: Harness) -> tuple[SimUser, str]:
+    """Wang Na, started in chat, and the stub of Telegram for her page (the test is skipped,
+    saying why, where Chromium cannot run)."""
+    reason = missing_browser()
+    if reason is not None:
+        pytest.skip(reason)
+    wang = bot.user(WANG_NA[0], WANG_NA[1], username=WANG_NA[2])
+    await bot.start_bot(wang)
+    return wang, stub_telegram(wang.open_web_app(BUTTON_ZH).init_data, wang.user)
+
+
+@contextmanager
+def form_page(url: str, stub: str, profile: Path) -> Iterator[Page]:
+    """The page at ``url`` in Chromium, once its form is on the screen."""
+    with chromium(profile, stub) as driver:
+        page = Page(driver)
+        driver.get(url)
+        page.wait_for("f-screened")
+        yield page
+
+
 def hold_first_reply(key: str) -> str:
     """A script run before the page's: the page's ``fetch``, except that the first reply to
     an answer to ``key`` is held back, once it has come, until ``window.__release()``
@@ -262,18 +285,18 @@ def hold_first_reply(key: str) -> str:
     )
 
 
+def wait_held(page: Page, state: str, failure: str) -> None:
+    """Wait until the held call (see :func:`hold_first_reply`) is in ``state``."""
+    page.wait(lambda _: page.driver.execute_script("return window.__held") == state, failure)
+
+
 def reply_overtaken(url: str, stub: str, profile: Path) -> dict[str, Any]:
     """Disinfection 0 (a soft warning), then arrivals 2 (arrivals_risk appears); the reply
     to the first arrives after the second's (runs in a thread)."""
-    with chromium(profile, stub + hold_first_reply("disinfection")) as driver:
-        page = Page(driver)
-        driver.get(url)
-        page.wait_for("f-screened")
+    with form_page(url, stub + hold_first_reply("disinfection"), profile) as page:
+        driver = page.driver
         page.answer("disinfection", "0")
-        page.wait(
-            lambda _: driver.execute_script("return window.__held") == "arrived",
-            "the bot never answered the first answer",
-        )
+        wait_held(page, "arrived", "the bot never answered the first answer")
         page.answer("arrivals", "2")
         page.wait(lambda _: page.visible("q-arrivals_risk"), "arrivals_risk never appeared")
         driver.execute_script("window.__release()")
@@ -292,12 +315,7 @@ def reply_overtaken(url: str, stub: str, profile: Path) -> dict[str, Any]:
 async def test_a_reply_overtaken_by_a_newer_one_does_not_undo_it(
     bot: Harness, tmp_path: Path
 ) -> None:
-    reason = missing_browser()
-    if reason is not None:
-        pytest.skip(reason)
-    wang = bot.user(WANG_NA[0], WANG_NA[1], username=WANG_NA[2])
-    await bot.start_bot(wang)
-    stub = stub_telegram(wang.open_web_app(BUTTON_ZH).init_data, wang.user)
+    _, stub = await wang_na_with_a_browser(bot)
     seen = await asyncio.to_thread(reply_overtaken, page_url(bot), stub, tmp_path / "profile")
 
     assert seen["risk_shown"]  # the older state, applied last, would hide the question
@@ -329,15 +347,10 @@ def hold_first_request(key: str) -> str:
 
 def answer_replaced_while_sent(url: str, stub: str, profile: Path) -> dict[str, Any]:
     """Screened 5, slow to leave the phone, then replaced by 50 (runs in a thread)."""
-    with chromium(profile, stub + hold_first_request("screened")) as driver:
-        page = Page(driver)
-        driver.get(url)
-        page.wait_for("f-screened")
+    with form_page(url, stub + hold_first_request("screened"), profile) as page:
+        driver = page.driver
         page.answer("screened", "5")
-        page.wait(
-            lambda _: driver.execute_script("return window.__held") == "waiting",
-            "the first answer was never sent",
-        )
+        wait_held(page, "waiting", "the first answer was never sent")
         page.answer("screened", "50")
         page.answer("households_visited", "3")  # another question meanwhile
         driver.execute_script("window.__release()")
@@ -357,12 +370,7 @@ def answer_replaced_while_sent(url: str, stub: str, profile: Path) -> dict[str, 
 async def test_an_answer_replaced_while_the_first_is_on_its_way_stays_replaced(
     bot: Harness, tmp_path: Path
 ) -> None:
-    reason = missing_browser()
-    if reason is not None:
-        pytest.skip(reason)
-    wang = bot.user(WANG_NA[0], WANG_NA[1], username=WANG_NA[2])
-    await bot.start_bot(wang)
-    stub = stub_telegram(wang.open_web_app(BUTTON_ZH).init_data, wang.user)
+    _, stub = await wang_na_with_a_browser(bot)
     seen = await asyncio.to_thread(
         answer_replaced_while_sent, page_url(bot), stub, tmp_path / "profile"
     )
@@ -377,10 +385,8 @@ def page_and_chat_in_turn(url: str, stub: str, profile: Path, chat: Any) -> dict
     """The worker starts in the page (two answers refused), goes on in the chat (``chat``
     says the worker's messages there and returns what it asks next), then answers one more
     question in the page (runs in a thread)."""
-    with chromium(profile, stub) as driver:
-        page = Page(driver)
-        driver.get(url)
-        page.wait_for("f-screened")
+    with form_page(url, stub, profile) as page:
+        driver = page.driver
         for key, value in {**OPENINGS, "households_visited": "4"}.items():
             page.answer(key, value)
         page.answer("screened", "若干")  # refused: the draft has no screened yet
@@ -408,12 +414,7 @@ OPENINGS = {"home_isolation.opening": "45", "central_isolation.opening": "0"}
 async def test_answers_given_in_the_chat_show_up_in_the_open_page(
     bot: Harness, tmp_path: Path
 ) -> None:
-    reason = missing_browser()
-    if reason is not None:
-        pytest.skip(reason)
-    wang = bot.user(WANG_NA[0], WANG_NA[1], username=WANG_NA[2])
-    await bot.start_bot(wang)
-    stub = stub_telegram(wang.open_web_app(BUTTON_ZH).init_data, wang.user)
+    wang, stub = await wang_na_with_a_browser(bot)
     loop = asyncio.get_running_loop()
 
     def chat(messages: list[str]) -> list[str]:
