@@ -229,7 +229,11 @@ def _joined(parts: tuple[_Day, ...]) -> _Day:
     for part in parts:
         tally.update(part.rows.tally)
     rows = SpelledRows(
-        "".join(part.rows.text for part in parts), sum(part.rows.count for part in parts), tally
+        "".join(part.rows.text for part in parts),
+        sum(part.rows.count for part in parts),
+        tally,
+        tuple(report for part in parts for report in part.rows.corrected),
+        sum(part.rows.incidents for part in parts),
     )
     return _Day(
         parts[0].day,
@@ -243,11 +247,12 @@ def _read(
     days: list[date], source: LedgerSource, tables: LedgerTables, spelled: ReportRows
 ) -> Iterator[_Day]:
     """Each of ``days``' records of the source's grids, read in order (in the thread that
-    iterates)."""
+    iterates); incidents and corrected reports only on days that have any."""
     scope = source.scope
     for day in days:
         rows = spelled.day(day, scope.is_reporting_day(day), tables.asked(day))
-        yield _Day(day, rows, source.incidents(day), source.corrected(day))
+        incidents = source.incidents(day) if rows.incidents else []
+        yield _Day(day, rows, incidents, source.corrected(rows.corrected))
 
 
 def _append(table: _Table, rows: list[Row]) -> None:

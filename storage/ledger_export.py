@@ -126,6 +126,7 @@ class LedgerSource:
         self._conn = conn
         self.scope = scope
         share = range(len(scope.grids)) if share is None else share
+        self._share = share
         cache = _CACHE_KB_PER_GRID * len(share)
         conn.execute(f"PRAGMA cache_size = -{min(max(cache, _CACHE_KB_MIN), _CACHE_KB_MAX)}")
         conn.execute(
@@ -155,7 +156,7 @@ class LedgerSource:
     ) -> ReportRows:
         """The reports table, spelled with ``spelling``; times are shifted by ``offsets``
         (see :class:`ReportRows`)."""
-        return ReportRows(self._conn, self.scope, columns, spelling, offsets)
+        return ReportRows(self._conn, self.scope, columns, spelling, offsets, self._share)
 
     def incidents(self, day: date) -> list[IncidentRecord]:
         """The incidents of the current versions of ``day``'s reports, in scope order."""
@@ -172,62 +173,69 @@ class LedgerSource:
             for pos, category, urgent, description, at in rows
         ]
 
-    def corrected(self, day: date) -> list[Report]:
-        """``day``'s reports that have been corrected, with every version, in scope order."""
+    def corrected(self, ids: Sequence[int]) -> list[Report]:
+        """The reports of ``ids`` (corrected ones of a day: see :attr:`SpelledRows.corrected`),
+        with every version but without their incidents (a correction's rows do not show
+        them), in scope order."""
+        if not ids:
+            return []
         conn = self._conn
+        marks = ", ".join("?" * len(ids))
         reports = conn.execute(
             "SELECT r.*, w.name AS submitted_by_name FROM reports r"
             " JOIN temp.ledger_grids s ON s.grid_id = r.grid_id"
-            " JOIN workers w ON w.id = r.submitted_by JOIN ledger_reports v ON v.report_id = r.id"
-            " WHERE r.day = ? AND v.version > 1"
-            " ORDER BY s.pos",
-            (to_db_day(day),),
+            " JOIN workers w ON w.id = r.submitted_by"
+            f" WHERE r.id IN ({marks}) ORDER BY s.pos",
+            ids,
         ).fetchall()
-        if not reports:
-            return []
-        ids = [row["id"] for row in reports]
-        marks = ", ".join("?" * len(ids))
         versions = conn.execute(
             "SELECT v.*, coalesce(w.name, v.supervisor_name) AS created_by_name"
             " FROM report_versions v LEFT JOIN workers w ON w.id = v.created_by"
             f" WHERE v.report_id IN ({marks}) ORDER BY v.report_id, v.version",
             ids,
         ).fetchall()
-        incidents = conn.execute(
-            "SELECT i.* FROM incidents i JOIN report_versions v ON v.id = i.version_id"
-            f" WHERE v.report_id IN ({marks}) ORDER BY i.version_id, i.position",
-            ids,
-        ).fetchall()
-        return assemble_reports(reports, versions, incidents)
+        return assemble_reports(reports, versions, [])
 
 
-_KIND = (
-    "CASE WHEN r.id IS NULL THEN (CASE WHEN e.reason IS NULL THEN {missing} ELSE {excused} END)"
-    " WHEN r.late THEN (CASE WHEN v.kind = 'zero' THEN {late_zero} ELSE {late} END)"
-    " WHEN v.kind = 'zero' THEN {zero} ELSE {on_time} END"
-).format(**{kind.name.lower(): int(kind) for kind in GridDayKind})
+def _kind_case(of: Callable[[GridDayKind], str]) -> str:
+    """The grid-day's :class:`GridDayKind`, as the SQL expression ``of`` gives for each."""
+    kind = GridDayKind
+    return (
+        f"CASE WHEN r.id IS NULL THEN (CASE WHEN e.reason IS NULL THEN {of(kind.MISSING)}"
+        f" ELSE {of(kind.EXCUSED)} END)"
+        f" WHEN r.late THEN (CASE WHEN v.kind = 'zero' THEN {of(kind.LATE_ZERO)}"
+        f" ELSE {of(kind.LATE)} END)"
+        f" WHEN v.kind = 'zero' THEN {of(kind.ZERO)} ELSE {of(kind.ON_TIME)} END"
+    )
+
+
+_KIND = _kind_case(lambda kind: str(int(kind)))
 """The grid-day's :class:`GridDayKind`."""
+_KINDS = tuple(GridDayKind)
 _FROM = (
-    " FROM temp.ledger_grids s"
-    " JOIN temp.{cells} t ON t.pos = s.pos"
+    " FROM temp.{cells} s"
     " LEFT JOIN reports r ON r.grid_id = s.grid_id AND r.day = :day"
     " LEFT JOIN ledger_reports v ON v.report_id = r.id"
     " LEFT JOIN temp.{names} w ON w.id = r.submitted_by"
     " LEFT JOIN excusals e ON e.grid_id = s.grid_id AND e.day = :day"
-    " LEFT JOIN ledger_figures f ON f.day = :day AND f.grid_id = s.grid_id"
+    " LEFT JOIN ledger_figures f ON r.id IS NOT NULL AND f.day = :day AND f.grid_id = s.grid_id"
     " LEFT JOIN (SELECT grid_id, count(DISTINCT kind) AS sent FROM sends"
     "  WHERE day = :day AND status = 'sent' AND (kind LIKE 'remind%' OR kind = 'late_nag')"
     "  GROUP BY grid_id) m ON m.grid_id = s.grid_id"
     " WHERE r.id IS NOT NULL OR (:reporting AND s.active AND s.since <= :day)"
     " ORDER BY s.pos"
 )
+"""A day's grid-days of the grids in the share: its reports (``r``, ``v``: a report's
+current version, ``f``: its running figures; all NULL without a report), excusals (``e``)
+and reminders (``m``)."""
 
 
 class ReportRows:
     """The reports table's rows of one day at a time, spelled by the database.
 
     ``offsets``: the book zone's UTC offsets in seconds, each with the first stored time
-    (UTC, as stored) it applies from; times before the first use the first.
+    (UTC, as stored) it applies from; times before the first use the first. ``share``: the
+    positions (in ``scope.grids``) of the grids whose rows are read (None: every grid).
     """
 
     def __init__(
@@ -237,6 +245,7 @@ class ReportRows:
         columns: ReportColumns,
         spelling: RowSpelling,
         offsets: Sequence[tuple[str, int]],
+        share: range | None = None,
     ) -> None:
         self._conn = conn
         self.scope = scope
@@ -253,53 +262,86 @@ class ReportRows:
         self._positions = {key: position - 1 for position, key, _ in keys}
         self._texts = {key for _, key, texts in keys if texts}
         cells, self._names = f"ledger_cells_{number}", f"ledger_names_{number}"
-        self._spell_grids(cells, scope)
+        self._spell_grids(cells, scope, range(len(scope.grids)) if share is None else share)
         self._spell_names(columns)
         head = len(columns.head)
-        spelled = [self._cell(index, name) for index, name in enumerate(columns.head)]
-        spelled += [self._field(head + n, n) for n in range(len(columns.fields))]
-        row = self._join(spelled, spelling.start, spelling.end)
-        rows = (
-            f"SELECT s.area_id * 8 + ({_KIND}) AS tally, {row} AS line"
-            + _FROM.format(cells=cells, names=self._names)
-        ).replace("{offset}", self._offset_expression(offsets))
-        # One result a day: the database steps it without Python's lock (see bot.ahead).
-        self._sql = f"SELECT group_concat(tally), group_concat(line, '') FROM ({rows})"
+        self._head = [self._cell(index, name) for index, name in enumerate(columns.head)]
+        self._fields = [self._field(head + n, n) for n in range(len(columns.fields))]
+        self._from = _FROM.format(cells=cells, names=self._names)
+        self._offsets = offsets
+        self._sqls: dict[tuple[bool, ...], str] = {}
 
     def day(self, day: date, reporting: bool, asked: Sequence[bool]) -> SpelledRows:
         """The rows of ``day`` (``reporting``: grids are expected to report that day;
         ``asked``: per field column, whether the day's form asks it), joined in one text by
-        the database, and how many grid-days of each kind each area (by id) holds."""
+        the database, how many grid-days of each kind each area (by id) holds, which reports
+        have been corrected and how many incidents they hold."""
+        sql = self._sql(tuple(asked))
         params = dict(self._params)
         params.update(day=to_db_day(day), reporting=int(reporting), day_cell=self._day(day))
-        params.update({f"asked{index}": int(flag) for index, flag in enumerate(asked)})
         cursor = self._conn.cursor()
         cursor.row_factory = None  # plain tuples
-        keys, text = cursor.execute(self._sql, params).fetchone()
-        tally = Counter(map(int, keys.split(","))) if keys else Counter[int]()
+        found = cursor.execute(sql, params).fetchone()
+        keys, text, corrected, incidents = found
+        tally = Counter(keys.split(",")) if keys else Counter[str]()
         kinds = {
-            (area_id, GridDayKind(kind)): number
+            (area_id, _KINDS[kind]): number
             for key, number in tally.items()
-            for area_id, kind in [divmod(key, 8)]
+            for area_id, kind in [divmod(int(key), 8)]
         }
-        return SpelledRows(text or "", tally.total(), kinds)
+        ids = tuple(map(int, corrected.split(","))) if corrected else ()
+        return SpelledRows(text or "", tally.total(), kinds, ids, int(incidents))
+
+    def _sql(self, asked: tuple[bool, ...]) -> str:
+        """The query of a day whose form asks the field columns ``asked`` says (a cell of a
+        field not asked is empty), made once per form."""
+        found = self._sqls.get(asked)
+        if found is None:
+            fields = [
+                cell if ask else "NULL" for cell, ask in zip(self._fields, asked, strict=True)
+            ]
+            row = self._join([*self._head, *fields], self._spelling.start, self._spelling.end)
+            rows = (
+                f"SELECT s.area_id * 8 + ({_KIND}) AS tally, {row} AS line,"
+                " CASE WHEN v.version > 1 THEN r.id END AS corrected, v.incidents AS incidents"
+                + self._from
+            )
+            rows = rows.replace("{offset}", self._offset_expression(self._offsets))
+            rows = rows.replace("{modifier}", self._offset_expression(self._offsets, "m"))
+            # One result a day: the database steps it without Python's lock (see bot.ahead).
+            found = self._sqls[asked] = (
+                "SELECT group_concat(tally), group_concat(line, ''), group_concat(corrected),"
+                f" total(incidents) FROM ({rows})"
+            )
+        return found
 
     # --- spelling --------------------------------------------------------------------------
 
-    def _spell_grids(self, table: str, scope: Scope) -> None:
-        """Each grid's area, code and name, spelled once (columns 1 to 3)."""
+    def _spell_grids(self, table: str, scope: Scope, share: range) -> None:
+        """The grids of ``share``, each's area, code and name spelled once (columns 1 to 3;
+        every grid's, in scope order, so that a book's shared text keeps one order)."""
         text = self._constant.text
-        self._conn.execute(f"CREATE TEMP TABLE {table} (pos INTEGER PRIMARY KEY, a, c, n)")
+        spelled = [
+            (text(1, item.grid.area_path), text(2, item.grid.code), text(3, item.grid.name))
+            for item in scope.grids
+        ]
+        self._conn.execute(
+            f"CREATE TEMP TABLE {table} (pos INTEGER PRIMARY KEY, grid_id INTEGER,"
+            " area_id INTEGER, active INTEGER, since TEXT, a, c, n)"
+        )
         self._conn.executemany(
-            f"INSERT INTO temp.{table} VALUES (?, ?, ?, ?)",
+            f"INSERT INTO temp.{table} VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     pos,
-                    text(1, item.grid.area_path),
-                    text(2, item.grid.code),
-                    text(3, item.grid.name),
+                    item.grid.id,
+                    item.grid.area_id,
+                    int(item.grid.active),
+                    to_db_day(item.since),
+                    *spelled[pos],
                 )
-                for pos, item in enumerate(scope.grids)
+                for pos in share
+                for item in [scope.grids[pos]]
             ],
         )
 
@@ -320,10 +362,9 @@ class ReportRows:
         if name == "day":
             return ":day_cell"
         if name in _GRID_CELLS:
-            return f"t.{_GRID_CELLS[name]}"
+            return f"s.{_GRID_CELLS[name]}"
         if name == "status":
-            labels = self._columns.statuses
-            return self._pick(index, _KIND, {int(kind): labels[kind] for kind in GridDayKind})
+            return self._status(index)
         if name == "kind":
             return self._pick(index, "v.kind", {k.value: v for k, v in self._columns.kinds.items()})
         if name == "submitted_at":
@@ -380,7 +421,7 @@ class ReportRows:
                 f" WHEN 'real' THEN {self._wrap(index, answer)}"
                 f" WHEN 'text' THEN {text} END"
             )
-        return f"CASE WHEN r.id IS NOT NULL AND :asked{position} THEN {value} END"
+        return value
 
     def _wrap(self, index: int, value: str, *, text: bool = False) -> str:
         """``value`` (NULL: an empty cell) as cell ``index`` of the row."""
@@ -390,6 +431,14 @@ class ReportRows:
         name = f"{'t' if text else 'n'}{index}"
         self._params[f"{name}b"], self._params[f"{name}e"] = before, after
         return f"(:{name}b || ({value}) || :{name}e)"
+
+    def _status(self, index: int) -> str:
+        """The grid-day's status label, each spelled once."""
+        for kind in GridDayKind:
+            self._params[f"c{index}_{int(kind)}"] = self._constant.text(
+                index, self._columns.statuses[kind]
+            )
+        return _kind_case(lambda kind: f":c{index}_{int(kind)}")
 
     def _pick(self, index: int, value: str, labels: dict[int, str] | dict[str, str]) -> str:
         """One of a few fixed labels, each spelled once."""
@@ -404,19 +453,24 @@ class ReportRows:
         if self._spelling.serial_dates:
             seconds = f"CAST(strftime('%s', {stored}) AS INTEGER) + {{offset}}"
             return self._wrap(index, f"(({seconds}) / 86400.0 + {_EXCEL_EPOCH_UNIX_DAYS})")
-        shifted = f"strftime('%Y-%m-%d %H:%M', {stored}, ({{offset}}) || ' seconds')"
+        shifted = f"strftime('%Y-%m-%d %H:%M', {stored}, {{modifier}})"
         return self._wrap(index, shifted, text=True)
 
-    def _offset_expression(self, offsets: Sequence[tuple[str, int]]) -> str:
-        """The offset of ``r.submitted_at``'s moment, in seconds."""
-        self._params["o0"] = offsets[0][1]
+    def _offset_expression(self, offsets: Sequence[tuple[str, int]], name: str = "o") -> str:
+        """The offset of ``r.submitted_at``'s moment: in seconds (``name`` "o"), or as a
+        date modifier (``name`` "m": "28800 seconds")."""
+
+        def value(seconds: int) -> int | str:
+            return seconds if name == "o" else f"{seconds} seconds"
+
+        self._params[f"{name}0"] = value(offsets[0][1])
         whens = []
         for n, (since, seconds) in enumerate(offsets[1:], start=1):
-            self._params[f"since{n}"], self._params[f"o{n}"] = since, seconds
-            whens.append(f"WHEN r.submitted_at >= :since{n} THEN :o{n}")
+            self._params[f"since{n}"], self._params[f"{name}{n}"] = since, value(seconds)
+            whens.append(f"WHEN r.submitted_at >= :since{n} THEN :{name}{n}")
         if not whens:
-            return ":o0"
-        return f"CASE {' '.join(reversed(whens))} ELSE :o0 END"
+            return f":{name}0"
+        return f"CASE {' '.join(reversed(whens))} ELSE :{name}0 END"
 
     def _day(self, day: date) -> str:
         if self._spelling.serial_dates:
@@ -427,11 +481,15 @@ class ReportRows:
 @dataclass(frozen=True, slots=True)
 class SpelledRows:
     """A day's rows of the reports table, spelled and joined in one text (in scope order),
-    how many there are, and how many grid-days of each kind each area holds."""
+    how many there are, how many grid-days of each kind each area holds, the ids of the
+    reports among them that have been corrected (in scope order), and how many incidents
+    their reports' current versions hold."""
 
     text: str
     count: int
     tally: Tally
+    corrected: tuple[int, ...] = ()
+    incidents: int = 0
 
 
 _WORKERS = "SELECT id, name FROM workers"
