@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Sequence
 from datetime import date, datetime, tzinfo
 from functools import lru_cache
 from pathlib import Path
@@ -59,15 +60,19 @@ class CsvTable:
 
     def append(self, row: Row) -> None:
         """Add one row."""
-        text = self._text
-        self._writer.writerow(
-            [
-                # the csv module writes None as an empty cell
-                value if type(value) is int or value is None else text(index, value)
-                for index, value in enumerate(row)
-            ]
-        )
-        self.rows_written += 1
+        self.extend([row])
+
+    def extend(self, rows: Sequence[Row]) -> None:
+        """Add ``rows``, in one write."""
+        if not rows:
+            return
+        cell = self._cell
+        lines = [",".join([cell(index, value) for index, value in enumerate(row)]) for row in rows]
+        for number, line in enumerate(lines):
+            if not line and rows[number]:  # a lone empty cell: quoted, as the csv module does
+                lines[number] = '""'
+        self.file.write("\r\n".join(lines) + "\r\n")
+        self.rows_written += len(rows)
 
     def spelling(self) -> RowSpelling:
         """How this table spells a row: the same text as :meth:`append` writes."""
@@ -89,6 +94,22 @@ class CsvTable:
     def measure(self, row: Row) -> None:
         """Nothing: a CSV file has no column widths."""
 
+    def _cell(self, index: int, value: Cell) -> str:
+        """Cell ``index`` holding ``value`` as the csv module writes it: text through
+        :func:`csv_text`, every other value through :meth:`_text`."""
+        kind = type(value)
+        if kind is str:
+            return csv_text(value)
+        if kind is int:
+            return str(value)
+        if value is None:
+            return ""
+        if kind is date:
+            return value.isoformat()  # type: ignore[union-attr]
+        if kind is float and index not in self._percent:
+            return repr(value)  # never quoted
+        return _written(self._text(index, value))
+
     def _text(self, index: int, value: Cell) -> str | int | float:
         if isinstance(value, str):
             return _guarded(value)
@@ -98,12 +119,24 @@ class CsvTable:
             return int(value)
         if isinstance(value, datetime):
             moment = value.astimezone(self._tz) if value.tzinfo and self._tz else value
+            if moment.year >= _FOUR_DIGIT_YEARS:  # what strftime writes, cheaper
+                return moment.isoformat(" ", "minutes")[:16]
             return moment.strftime("%Y-%m-%d %H:%M")
         if isinstance(value, date):
             return value.isoformat()
         if isinstance(value, float) and index in self._percent:
             return f"{value * 100:.1f}%"
         return value
+
+
+_FOUR_DIGIT_YEARS = 1000
+
+
+def _written(value: str | int | float) -> str:
+    """``value`` as the csv module writes a cell (a float by its repr; quoted where a comma,
+    a quote or a line break would break the row)."""
+    text = repr(value) if isinstance(value, float) else str(value)
+    return _quoted(text)
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -126,7 +159,11 @@ def csv_text(value: str) -> str:
     """``value`` as a cell of a CSV row, as :meth:`CsvTable.append` writes it: kept from
     starting a formula, a NUL shown as U+FFFD, and quoted when it holds a comma, a quote or
     a line break."""
-    text = _guarded(value)
+    return _quoted(_guarded(value))
+
+
+def _quoted(text: str) -> str:
+    """``text`` quoted as the csv module quotes a cell, where it must be."""
     if _QUOTED.search(text):
         return '"' + text.replace('"', '""') + '"'
     return text

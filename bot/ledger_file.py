@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
@@ -52,6 +52,8 @@ class _Table(Protocol):
     rows_written: int
 
     def append(self, row: Row) -> None: ...
+
+    def extend(self, rows: Sequence[Row]) -> None: ...
 
     def spelling(self) -> RowSpelling: ...
 
@@ -175,10 +177,9 @@ class _Job:
             for parts in zip(*[read] * len(sources), strict=False):
                 day = _joined(parts)
                 reports.extend_spelled(day.rows.text, day.rows.count)
-                incidents = tables.incidents(day.day, day.incidents)
-                _append(sheets[Sheet.INCIDENTS], incidents)
-                _append(sheets[Sheet.COMPLETENESS], tables.completeness(day.day, day.rows.tally))
-                _append(sheets[Sheet.CORRECTIONS], tables.corrections(day.corrected))
+                sheets[Sheet.INCIDENTS].extend(tables.incidents(day.day, day.incidents))
+                sheets[Sheet.COMPLETENESS].extend(tables.completeness(day.day, day.rows.tally))
+                sheets[Sheet.CORRECTIONS].extend(tables.corrections(day.corrected))
 
     def _offsets(self) -> list[tuple[str, int]]:
         """The zone's UTC offsets over every time the ledger can show: from the day before
@@ -253,11 +254,6 @@ def _read(
         rows = spelled.day(day, scope.is_reporting_day(day), tables.asked(day))
         incidents = source.incidents(day) if rows.incidents else []
         yield _Day(day, rows, incidents, source.corrected(rows.corrected))
-
-
-def _append(table: _Table, rows: list[Row]) -> None:
-    for row in rows:
-        table.append(row)
 
 
 PLAIN = RowSpelling(

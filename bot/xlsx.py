@@ -327,6 +327,11 @@ class XlsxSheet:
         self.rows_written += 1
         self.measure(row)
 
+    def extend(self, rows: Sequence[Row]) -> None:
+        """Add ``rows`` below the last."""
+        for row in rows:
+            self.append(row)
+
     def spelling(self) -> RowSpelling:
         """How this sheet spells a row (see :class:`RowSpelling`): a whole ``<row>``, whose
         reference and each cell's hold :data:`ROW_NUMBER` for the row's number; repeated

@@ -10,14 +10,16 @@ import csv
 import io
 import re
 import zipfile
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import openpyxl
 from harness import ADMIN_ID, Harness, file_detailed
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.csvzip import CsvZipBook, csv_text
-from bot.xlsx import SheetSpec, write_xlsx
+from bot.csvzip import FORMULA_STARTS, CsvZipBook, csv_text
+from bot.xlsx import Cell, SheetSpec, write_xlsx
 
 HOSTILE = [
     '=HYPERLINK("http://127.0.0.1/","点我")',
@@ -106,3 +108,50 @@ async def test_a_worker_typed_formula_stays_text_in_both_ledgers(bot: Harness) -
         xml = archive.read("xl/worksheets/sheet1.xml").decode()
     assert "=HYPERLINK(&quot;" in xml or '=HYPERLINK("' in xml
     assert "_x005F_x0041_" in xml and "<f>" not in xml
+
+
+def _written_by_csv_module(row: list[Cell], tz: ZoneInfo) -> str:
+    """``row`` as the csv module writes it, each cell as the ledger shows it: text kept
+    from starting a formula (a NUL as U+FFFD), times in ``tz``, a rate (column 1) as a
+    percent."""
+
+    def shown(index: int, value: Cell) -> object:
+        if isinstance(value, str):
+            value = value.replace("\x00", "\ufffd")
+            return "'" + value if value.startswith(FORMULA_STARTS) else value
+        if isinstance(value, bool):
+            return int(value)
+        if isinstance(value, datetime):
+            return value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, float) and index == 1:
+            return f"{value * 100:.1f}%"
+        return value
+
+    text = io.StringIO()
+    csv.writer(text).writerow([shown(index, value) for index, value in enumerate(row)])
+    return text.getvalue()
+
+
+cells = st.one_of(
+    st.text(max_size=12),
+    st.integers(),
+    st.floats(),
+    st.booleans(),
+    st.none(),
+    st.dates(),
+    st.datetimes(timezones=st.just(UTC)),
+)
+
+
+@given(st.lists(st.lists(cells, max_size=4), max_size=4))
+def test_rows_are_written_as_the_csv_module_writes_them(rows: list[list[Cell]]) -> None:
+    tz = ZoneInfo("Asia/Shanghai")
+    target = io.BytesIO()
+    with CsvZipBook(target, tz=tz) as book:
+        table = book.add_sheet(SheetSpec("t", ["a", "rate", "c", "d"], [], {1: "0.0%"}))
+        table.extend(rows)
+    with zipfile.ZipFile(io.BytesIO(target.getvalue())) as archive:
+        text = archive.read("t.csv").decode("utf-8-sig")
+    assert text == "a,rate,c,d\r\n" + "".join(_written_by_csv_module(row, tz) for row in rows)

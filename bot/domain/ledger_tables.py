@@ -21,7 +21,6 @@ else.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -171,6 +170,7 @@ class LedgerTables:
         self._kinds = {kind: t(locale, f"status.kind.{kind.value}") for kind in ReportKind}
         self._columns = fields_over(forms, days.first, days.last)
         self._covering = _covering_areas(scope)
+        self._grids = {item.grid.id: item.grid for item in scope.grids}
         self._form_labels: dict[int, _FormLabels] = {}
 
     def layouts(self) -> list[Layout]:
@@ -232,7 +232,7 @@ class LedgerTables:
     def completeness(self, day: date, tally: Mapping[tuple[int, GridDayKind], int]) -> list[Row]:
         """The completeness rows of ``day``, one per covered area in scope order, from the
         number of grid-days of each kind by the id of the area their grid is in."""
-        counts: dict[int, Counter[GridDayKind]] = {area.id: Counter() for area in self.scope.areas}
+        counts = {area.id: [0] * len(GridDayKind) for area in self.scope.areas}
         for (area_id, kind), number in tally.items():
             for area in self._covering.get(area_id, ()):
                 counts[area.id][kind] += number
@@ -281,7 +281,7 @@ class LedgerTables:
 
     def corrections(self, reports: Iterable[Report]) -> list[Row]:
         """The correction rows of corrected reports (with every version), in scope order."""
-        grids = {item.grid.id: item.grid for item in self.scope.grids}
+        grids = self._grids
         return [
             row
             for report in reports
@@ -433,7 +433,8 @@ def _covering_areas(scope: Scope) -> dict[int, list[Area]]:
     return {item.grid.area_id: list(scope.areas_of(item.grid)) for item in scope.grids}
 
 
-def _completeness(kinds: Counter[GridDayKind]) -> Completeness:
+def _completeness(kinds: Sequence[int]) -> Completeness:
+    """From the number of grid-days of each kind (by :class:`GridDayKind` value)."""
     late = kinds[GridDayKind.LATE] + kinds[GridDayKind.LATE_ZERO]
     on_time = kinds[GridDayKind.ON_TIME] + kinds[GridDayKind.ZERO]
     missing = kinds[GridDayKind.MISSING]
