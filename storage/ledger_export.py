@@ -179,22 +179,20 @@ class LedgerSource:
         them), in scope order."""
         if not ids:
             return []
-        conn = self._conn
-        marks = ", ".join("?" * len(ids))
-        reports = conn.execute(
-            "SELECT r.*, w.name AS submitted_by_name FROM reports r"
-            " JOIN temp.ledger_grids s ON s.grid_id = r.grid_id"
+        rows = self._conn.execute(
+            "SELECT r.id, r.grid_id, r.day, r.submitted_at, r.submitted_by, r.late,"
+            " w.name AS submitted_by_name, v.report_id, v.version, v.kind, v.answers,"
+            " v.baseline, v.created_at, v.created_by, v.reason, v.form_version,"
+            " coalesce(c.name, v.supervisor_name) AS created_by_name"
+            " FROM reports r JOIN temp.ledger_grids s ON s.grid_id = r.grid_id"
             " JOIN workers w ON w.id = r.submitted_by"
-            f" WHERE r.id IN ({marks}) ORDER BY s.pos",
+            " JOIN report_versions v ON v.report_id = r.id"
+            " LEFT JOIN workers c ON c.id = v.created_by"
+            f" WHERE r.id IN ({', '.join('?' * len(ids))}) ORDER BY s.pos, v.version",
             ids,
         ).fetchall()
-        versions = conn.execute(
-            "SELECT v.*, coalesce(w.name, v.supervisor_name) AS created_by_name"
-            " FROM report_versions v LEFT JOIN workers w ON w.id = v.created_by"
-            f" WHERE v.report_id IN ({marks}) ORDER BY v.report_id, v.version",
-            ids,
-        ).fetchall()
-        return assemble_reports(reports, versions, [])
+        firsts = [row for n, row in enumerate(rows) if not n or rows[n - 1]["id"] != row["id"]]
+        return assemble_reports(firsts, rows, [])
 
 
 def _kind_case(of: Callable[[GridDayKind], str]) -> str:
