@@ -106,8 +106,10 @@ class CsvTable:
             return ""
         if kind is date:
             return value.isoformat()  # type: ignore[union-attr]
-        if kind is float and index not in self._percent:
-            return repr(value)  # never quoted
+        if kind is float:
+            return self._number(index, value)  # type: ignore[arg-type]
+        if kind is datetime:
+            return self._moment(value)  # type: ignore[arg-type]
         return _written(self._text(index, value))
 
     def _text(self, index: int, value: Cell) -> str | int | float:
@@ -118,15 +120,23 @@ class CsvTable:
         if isinstance(value, bool):
             return int(value)
         if isinstance(value, datetime):
-            moment = value.astimezone(self._tz) if value.tzinfo and self._tz else value
-            if moment.year >= _FOUR_DIGIT_YEARS:  # what strftime writes, cheaper
-                return moment.isoformat(" ", "minutes")[:16]
-            return moment.strftime("%Y-%m-%d %H:%M")
+            return self._moment(value)
         if isinstance(value, date):
             return value.isoformat()
-        if isinstance(value, float) and index in self._percent:
-            return f"{value * 100:.1f}%"
+        if isinstance(value, float):
+            return self._number(index, value)
         return value
+
+    def _moment(self, value: datetime) -> str:
+        """A time in the book's zone, to the minute."""
+        moment = value.astimezone(self._tz) if value.tzinfo and self._tz else value
+        if moment.year >= _FOUR_DIGIT_YEARS:  # what strftime writes, cheaper
+            return moment.isoformat(" ", "minutes")[:16]
+        return moment.strftime("%Y-%m-%d %H:%M")
+
+    def _number(self, index: int, value: float) -> str:
+        """A float as the csv module writes it (its repr: never quoted), or as a percent."""
+        return f"{value * 100:.1f}%" if index in self._percent else repr(value)
 
 
 _FOUR_DIGIT_YEARS = 1000
