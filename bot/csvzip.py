@@ -67,7 +67,20 @@ class CsvTable:
         if not rows:
             return
         cell = self._cell
-        lines = [",".join([cell(index, value) for index, value in enumerate(row)]) for row in rows]
+        lines = [
+            ",".join(
+                [
+                    # text and whole numbers, most of the cells, without a call
+                    csv_text(value)
+                    if (kind := type(value)) is str
+                    else str(value)
+                    if kind is int
+                    else cell(index, value)
+                    for index, value in enumerate(row)
+                ]
+            )
+            for row in rows
+        ]
         for number, line in enumerate(lines):
             if not line and rows[number]:  # a lone empty cell: quoted, as the csv module does
                 lines[number] = '""'

@@ -188,8 +188,8 @@ class LedgerSource:
             " JOIN workers w ON w.id = r.submitted_by"
             " JOIN report_versions v ON v.report_id = r.id"
             " LEFT JOIN workers c ON c.id = v.created_by"
-            f" WHERE r.id IN ({', '.join('?' * len(ids))}) ORDER BY s.pos, v.version",
-            ids,
+            " WHERE r.id IN (SELECT value FROM json_each(?)) ORDER BY s.pos, v.version",
+            (f"[{','.join(map(str, ids))}]",),
         ).fetchall()
         firsts = [row for n, row in enumerate(rows) if not n or rows[n - 1]["id"] != row["id"]]
         return assemble_reports(firsts, rows, [])
