@@ -130,25 +130,11 @@ class LedgerSource:
         cache = _CACHE_KB_PER_GRID * len(share)
         conn.execute(f"PRAGMA cache_size = -{min(max(cache, _CACHE_KB_MIN), _CACHE_KB_MAX)}")
         conn.execute(
-            "CREATE TEMP TABLE ledger_grids (pos INTEGER PRIMARY KEY, grid_id INTEGER UNIQUE,"
-            " area_id INTEGER, active INTEGER, since TEXT, area TEXT, code TEXT, name TEXT)"
+            "CREATE TEMP TABLE ledger_grids (pos INTEGER PRIMARY KEY, grid_id INTEGER UNIQUE)"
         )
         conn.executemany(
-            "INSERT INTO temp.ledger_grids VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    pos,
-                    item.grid.id,
-                    item.grid.area_id,
-                    int(item.grid.active),
-                    to_db_day(item.since),
-                    item.grid.area_path,
-                    item.grid.code,
-                    item.grid.name,
-                )
-                for pos in share
-                for item in [scope.grids[pos]]
-            ],
+            "INSERT INTO temp.ledger_grids VALUES (?, ?)",
+            [(pos, scope.grids[pos].grid.id) for pos in share],
         )
 
     def report_rows(
