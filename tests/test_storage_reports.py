@@ -207,6 +207,52 @@ async def test_current_on_reads_each_report_as_it_stands(tmp_path: Path) -> None
         assert await db.reports.current_on(DAY + timedelta(days=1)) == []
 
 
+async def test_counts_on_reads_each_report_as_it_stands(tmp_path: Path) -> None:
+    """What a digest reads of the day before its day: per grid with a report, whether it
+    was late, its kind as corrected, and its answers to the asked keys as they stand now;
+    None for a key it has no answer to, also one no report has ever answered (a field
+    added to the form since: "not asked", never 0); grids without a report (excused or
+    not) and other days' reports are left out."""
+    async with await sample_db(tmp_path) as db:
+        qj01, (wang, chao, _) = await grid_and_workers(db)
+        qj02 = await grid_and_workers(db, "QJ-02")
+        qj03, (wang_xj, *_) = await grid_and_workers(db, "QJ-03")
+        qj04 = await grid_and_workers(db, "QJ-04")
+        filed, _ = await file_detailed(db, qj01, wang, screened=7)
+        await _file(db, qj02, DAY, late=True)  # a zero report, filed late
+        await file_detailed(db, qj03, wang_xj, DAY - timedelta(days=1))
+        await db.schedule.excuse(qj04[1][0].id, DAY, reason="病假", actor=1, at=AT)
+        keys = ["screened", "optional", "never_asked", "note"]
+
+        before = await db.reports.counts_on(DAY, keys)
+        await db.reports.correct(
+            filed.id,
+            kind=ReportKind.ZERO,
+            values={"screened": 0, "note": "补报"},
+            incidents=[],
+            baseline={},
+            worker_id=chao.id,
+            at=AT + timedelta(hours=2),
+            reason="其实无新增",
+            expected_version=1,
+        )
+        after = await db.reports.counts_on(DAY, keys)
+
+        assert before == {
+            qj01.id: (False, ReportKind.DETAILED, [7, None, None, "正常"]),
+            qj02[0].id: (True, ReportKind.ZERO, [None, None, None, None]),
+        }
+        assert after == {
+            qj01.id: (False, ReportKind.ZERO, [0, None, None, "补报"]),
+            qj02[0].id: (True, ReportKind.ZERO, [None, None, None, None]),
+        }
+        assert await db.reports.counts_on(DAY, []) == {
+            qj01.id: (False, ReportKind.ZERO, []),
+            qj02[0].id: (True, ReportKind.ZERO, []),
+        }
+        assert await db.reports.counts_on(DAY + timedelta(days=1), keys) == {}
+
+
 async def test_late_and_missing_counts_reports_and_excusals(tmp_path: Path) -> None:
     async with await sample_db(tmp_path) as db:
         days = [DAY + timedelta(days=n) for n in range(3)]

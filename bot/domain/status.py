@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 from bot.domain.models import Filed, Grid, ReportKind
 from bot.i18n import Locale, t
@@ -34,6 +34,23 @@ class DayStatus(StrEnum):
     def label(self, locale: Locale) -> str:
         """The status as a short word: ``按时`` / ``迟报`` / ``零报告`` / ``未报`` / ``免报``."""
         return t(locale, f"status_of_day.{self.value}")
+
+
+class Standing(IntEnum):
+    """The exclusive cases :class:`Completeness` counts a grid-day as: no report (missing or
+    excused), or a report by its timeliness and kind."""
+
+    MISSING = 0
+    EXCUSED = 1
+    ON_TIME = 2
+    LATE = 3
+    ON_TIME_ZERO = 4
+    LATE_ZERO = 5
+
+    @classmethod
+    def of_report(cls, late: bool, kind: ReportKind) -> Standing:
+        """A report's case: its timeliness and kind."""
+        return _STANDINGS[late, kind == ReportKind.ZERO]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +104,14 @@ class GridDay:
         return None if self.report is None else self.report.submitted_at
 
     @property
+    def standing(self) -> Standing:
+        """Which of :class:`Standing`'s cases the grid-day is."""
+        report = self.report
+        if report is None:
+            return Standing.MISSING if self.excused_reason is None else Standing.EXCUSED
+        return Standing.of_report(report.late, report.kind)
+
+    @property
     def status(self) -> DayStatus:
         """Timeliness first: a late zero report is LATE (and :attr:`is_zero`)."""
         if self.is_late:
@@ -119,16 +144,22 @@ class Completeness:
         """Count the grid-days of one day, each grid once (ValueError otherwise)."""
         days = list(grid_days)
         _check_one_day(days)
-        counted = Counter(_counted(day) for day in days)
-        reported = counted[_ON_TIME] + counted[_LATE] + counted[_ON_TIME_ZERO] + counted[_LATE_ZERO]
+        return cls.from_standings(day.standing for day in days)
+
+    @classmethod
+    def from_standings(cls, standings: Iterable[Standing]) -> Completeness:
+        """Count the cases of grid-days of one day, a case per grid."""
+        counted = Counter(standings)
+        on_time = counted[Standing.ON_TIME] + counted[Standing.ON_TIME_ZERO]
+        late = counted[Standing.LATE] + counted[Standing.LATE_ZERO]
         return cls(
-            expected=reported + counted[_MISSING],
-            reported=reported,
-            on_time=counted[_ON_TIME] + counted[_ON_TIME_ZERO],
-            late=counted[_LATE] + counted[_LATE_ZERO],
-            zero=counted[_ON_TIME_ZERO] + counted[_LATE_ZERO],
-            missing=counted[_MISSING],
-            excused=counted[_EXCUSED],
+            expected=on_time + late + counted[Standing.MISSING],
+            reported=on_time + late,
+            on_time=on_time,
+            late=late,
+            zero=counted[Standing.ON_TIME_ZERO] + counted[Standing.LATE_ZERO],
+            missing=counted[Standing.MISSING],
+            excused=counted[Standing.EXCUSED],
         )
 
     @classmethod
@@ -199,15 +230,12 @@ class Tally:
         return tuple(sorted(flagged, key=lambda row: (-row.missing, -row.late)))
 
 
-_MISSING, _EXCUSED, _ON_TIME, _LATE, _ON_TIME_ZERO, _LATE_ZERO = range(6)
-
-
-def _counted(day: GridDay) -> int:
-    """Which of the exclusive cases above a grid-day is (a report: its timeliness and kind)."""
-    report = day.report
-    if report is None:
-        return _MISSING if day.excused_reason is None else _EXCUSED
-    return (_LATE if report.late else _ON_TIME) + 2 * (report.kind == ReportKind.ZERO)
+_STANDINGS = {
+    (False, False): Standing.ON_TIME,
+    (True, False): Standing.LATE,
+    (False, True): Standing.ON_TIME_ZERO,
+    (True, True): Standing.LATE_ZERO,
+}
 
 
 def _check_one_day(days: Sequence[GridDay]) -> None:

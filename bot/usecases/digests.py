@@ -12,11 +12,20 @@ from datetime import date, datetime, timedelta
 
 from bot.clock import at
 from bot.dependencies import Dependencies
-from bot.domain.digest import Digest, DigestInput, GridInput, SoFar, UrgentIncident, compile_tree
+from bot.domain.digest import (
+    DayBefore,
+    Digest,
+    DigestInput,
+    GridInput,
+    SoFar,
+    UrgentIncident,
+    compile_tree,
+)
+from bot.domain.digest.model import counts_of
 from bot.domain.ledger import find_area
-from bot.domain.models import Area, CurrentReport, Grid, Report, Worker
+from bot.domain.models import Area, CurrentReport, FieldValue, Grid, Report, ReportKind, Worker
 from bot.domain.plan import DailyTimes
-from bot.domain.status import GridDay, Tally, TallyRow
+from bot.domain.status import GridDay, Standing, Tally, TallyRow
 from bot.usecases.errors import FutureDay, UseCaseError
 from bot.usecases.schedule import first_service_day
 
@@ -164,13 +173,15 @@ class _DigestLoader:
         db = self.deps.db
         before = day - timedelta(days=1)
         ids = [grid.id for grid in grids]
-        reports_today, reports_before = await self._reports(day), await self._reports(before)
+        form = self.deps.forms.form_for(day)
+        counts = [field.key for field in form.counts()]
+        reports_today = await self._reports(day)
+        reports_before = await db.reports.counts_on(before, counts)
         excused_today = await db.schedule.excused(day)
         excused_before = await db.schedule.excused(before)
         reminders = await db.schedule.reminders_sent(day)
         compare = await self._operating_on(before)
         workers = await db.roster.workers_by_grid()
-        form = self.deps.forms.form_for(day)
         fields = [field.key for field in form.fields if field.kind in ("count", "stock")]
         stocks = [field.key for field in form.stocks()]
         so_far, totals_before = await db.figures.so_far(ids, day, fields, stocks)
@@ -186,7 +197,7 @@ class _DigestLoader:
             corrected,
             workers,
         )
-        return await asyncio.to_thread(facts.inputs, grids, day, compare)
+        return await asyncio.to_thread(facts.inputs, grids, day, compare, len(counts))
 
     async def _operating_on(self, day: date) -> bool:
         """Whether grids were expected to report on ``day``: a reporting day on which the
@@ -247,12 +258,17 @@ def _tally(
     return Tally(expected[0], expected[-1], rows)
 
 
+_Answers = tuple[bool, ReportKind, list[FieldValue]]
+"""A report of the day before: late?, its kind, its answers to the counts (see
+:meth:`~storage.reports.ReportRepo.counts_on`)."""
+
+
 @dataclass(frozen=True)
 class _GridFacts:
     """What was read of every grid for a digest day and the day before (pairs: that day's,
     the day before's)."""
 
-    reports: tuple[dict[int, CurrentReport], dict[int, CurrentReport]]
+    reports: tuple[dict[int, CurrentReport], dict[int, _Answers]]
     excused: tuple[dict[int, str], dict[int, str]]
     reminders: Mapping[int, int]
     figures: tuple[dict[int, dict[str, SoFar]], dict[int, dict[str, int]]]
@@ -260,9 +276,11 @@ class _GridFacts:
     corrected: dict[int, list[Report]]
     workers: dict[int, list[Worker]]
 
-    def inputs(self, grids: Sequence[Grid], day: date, compare: bool) -> dict[int, GridInput]:
-        """Each grid's input (in a worker thread: ten thousand grids)."""
-        before = day - timedelta(days=1)
+    def inputs(
+        self, grids: Sequence[Grid], day: date, compare: bool, counts: int
+    ) -> dict[int, GridInput]:
+        """Each grid's input (in a worker thread: ten thousand grids), the day's form having
+        ``counts`` counts."""
         items = {}
         for grid in grids:
             today = GridDay(
@@ -272,11 +290,7 @@ class _GridFacts:
                 self.excused[0].get(grid.id),
                 self.reminders.get(grid.id, 0),
             )
-            yesterday = (
-                GridDay(grid, before, self.reports[1].get(grid.id), self.excused[1].get(grid.id))
-                if compare
-                else None
-            )
+            yesterday = self._before(grid.id, counts) if compare else None
             workers = self.workers.get(grid.id, ())
             items[grid.id] = GridInput(
                 today,
@@ -288,3 +302,12 @@ class _GridFacts:
                 frozenset(w.name for w in workers if w.telegram_id is None),
             )
         return items
+
+    def _before(self, grid_id: int, counts: int) -> DayBefore:
+        """The grid's day before."""
+        filed = self.reports[1].get(grid_id)
+        if filed is not None:
+            late, kind, answers = filed
+            return DayBefore(Standing.of_report(late, kind), counts_of(answers))
+        standing = Standing.MISSING if grid_id not in self.excused[1] else Standing.EXCUSED
+        return DayBefore(standing, (0,) * counts)

@@ -54,14 +54,13 @@ class GridNumbers:
     @classmethod
     def of(cls, form: Form, item: GridInput) -> GridNumbers:
         """A grid's numbers from its day, yesterday and running figures."""
-        yesterday = item.yesterday.report if item.yesterday is not None else None
         layout = _layout(form)
         counts, stocks = layout.counts, layout.stocks
         runs = _so_far_of(layout.keys, item.so_far)
         return cls(
             keys=layout.keys,
             today=_values(counts, item.today.report),
-            yesterday=_values(counts, yesterday),
+            yesterday=(0,) * len(counts) if item.yesterday is None else item.yesterday.counts,
             cumulative=tuple(map(_TOTAL, runs[: len(counts)])),
             stocks=tuple(map(_TOTAL, runs[len(counts) :])),
             stocks_yesterday=tuple(map(item.totals_yesterday.get, stocks, _ZEROS)),

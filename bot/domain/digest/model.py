@@ -15,7 +15,7 @@ from bot.domain.form import Form
 from bot.domain.form_versions import FormSource
 from bot.domain.models import Area, Grid, Report, ReportKind, Values
 from bot.domain.running import FieldRun, Runs, replay
-from bot.domain.status import Completeness, GridDay, Tally
+from bot.domain.status import Completeness, GridDay, Standing, Tally
 
 Figure = tuple[str, int]
 """A field key and its number (a count's value today or a stock's closing)."""
@@ -39,12 +39,46 @@ def so_far(runs: Mapping[str, FieldRun]) -> dict[str, SoFar]:
     return {key: SoFar(run.total, run.nonzero) for key, run in runs.items()}
 
 
+class DayBefore(NamedTuple):
+    """What a digest reads of a grid's day before its day (yesterday): how the grid stood,
+    and its report's counts then. Ten thousand an evening, so a tuple of plain values."""
+
+    standing: Standing
+    counts: tuple[int, ...]
+    """The report's answers to the digest day's form's counts, in that form's order
+    (``form.counts()``); 0 without a report, for a count it was not asked and for an answer
+    that is not a number."""
+
+    @property
+    def is_missing(self) -> bool:
+        """No report and no excuse."""
+        return self.standing is Standing.MISSING
+
+    @classmethod
+    def of(cls, form: Form, day: GridDay) -> DayBefore:
+        """The grid-day ``day`` read with ``form`` (the digest day's)."""
+        report = day.report
+        keys = [field.key for field in form.counts()]
+        answers = [None] * len(keys) if report is None else [report.values.get(k) for k in keys]
+        return cls(day.standing, counts_of(answers))
+
+
+def counts_of(answers: Sequence[object]) -> tuple[int, ...]:
+    """Answers to counts as numbers: 0 for one that is not a number (or no answer)."""
+    if _INTS.issuperset(map(type, answers)):
+        return tuple(answers)  # type: ignore[arg-type]
+    return tuple(answer if isinstance(answer, int) else 0 for answer in answers)
+
+
+_INTS = frozenset({int})
+
+
 @dataclass(frozen=True, slots=True)
 class GridInput:
     """One grid of the digest: today, yesterday, its running figures, its workers."""
 
     today: GridDay
-    yesterday: GridDay | None
+    yesterday: DayBefore | None
     """None when the grid was not on the roster yesterday."""
     so_far: dict[str, SoFar]
     """Each field's total and how often it was not zero as of the digest day (empty: no
@@ -65,10 +99,6 @@ class GridInput:
 
     def __post_init__(self) -> None:
         grid_id = self.today.grid.id
-        if self.yesterday is not None and (
-            self.yesterday.grid.id != grid_id or self.yesterday.day != self.today.day - _ONE_DAY
-        ):
-            raise ValueError(f"yesterday of grid {grid_id} is another grid's or day's")
         if self.corrected and any(report.grid_id != grid_id for report in self.corrected):
             raise ValueError(f"the corrected reports of grid {grid_id} include another grid's")
 
@@ -84,12 +114,16 @@ class GridInput:
         """Computed from scratch from the grid's reports (those after the day are ignored)."""
         if any(report.grid_id != today.grid.id for report in history):
             raise ValueError(f"the history of grid {today.grid.id} has another grid's report")
+        if yesterday is not None and (
+            yesterday.grid.id != today.grid.id or yesterday.day != today.day - _ONE_DAY
+        ):
+            raise ValueError(f"yesterday of grid {today.grid.id} is another grid's or day's")
         reports = sorted((r for r in history if r.day <= today.day), key=lambda r: r.day)
         by_day = dict(replay(form, None, reports))
         before = _latest(by_day, today.day - _ONE_DAY)
         return cls(
             today,
-            yesterday,
+            None if yesterday is None else DayBefore.of(form, yesterday),
             so_far(_latest(by_day, today.day)),
             {key: run.total for key, run in before.items()},
             tuple(report for report in reports if len(report.versions) > 1),
@@ -276,7 +310,7 @@ class GridLine:
     """Section 4: one grid in a line."""
 
     today: GridDay
-    yesterday: GridDay | None
+    yesterday: DayBefore | None
     sub_area: Area | None
     figures: tuple[Figure, ...]
     """The report's most telling numbers, in form order (none without a report)."""
