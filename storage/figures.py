@@ -150,14 +150,15 @@ class FigureRepo:
 
     async def so_far(
         self, grid_ids: Iterable[int], day: date, fields: Sequence[str], stocks: Sequence[str]
-    ) -> tuple[dict[int, dict[str, SoFar]], dict[int, dict[str, int]]]:
+    ) -> tuple[dict[int, dict[str, SoFar]], dict[int, tuple[int, ...]]]:
         """What a digest reads of the figures: of ``fields``, each grid's total and how often
         it was not zero as of ``day`` (grids without a report day by then are left out) and,
-        of ``stocks``, its totals as of the day before (a field a grid has no run of is left
-        out). One query, SQLite taking just these numbers out of the stored text of each
-        grid's latest report day up to ``day`` and of the one before it: the two kept in
-        ``latest_figures`` (one short row a grid), but for a grid with report days after
-        ``day`` (a digest of an earlier day: an index seek into ``report_figures``)."""
+        of ``stocks``, its totals as of the day before, in their order (0 for a stock the grid
+        has no run of; grids without a report day before ``day`` are left out). One query,
+        SQLite taking just these numbers out of the stored text of each grid's latest report
+        day up to ``day`` and of the one before it: the two kept in ``latest_figures`` (one
+        short row a grid), but for a grid with report days after ``day`` (a digest of an
+        earlier day: an index seek into ``report_figures``)."""
         paths = [f'$."{key}"[{item}]' for key in fields for item in (1, 3)]
         paths += [f'$."{key}"[1]' for key in stocks]
         params: dict[str, object] = {f"p{n}": path for n, path in enumerate(paths)}
@@ -167,7 +168,7 @@ class FigureRepo:
             rows = await fetch_all(
                 conn, query, {**params, "ids": to_json(list(grid_ids)), "day": to_db_day(day)}
             )
-        decode = partial(_decode_so_far, rows, fields, stocks)
+        decode = partial(_decode_so_far, rows, fields)
         if len(rows) > _OFF_LOOP:
             return await asyncio.to_thread(decode)
         return decode()
@@ -257,20 +258,22 @@ def _decode_rows(rows: list[aiosqlite.Row]) -> dict[int, Runs]:
 
 
 def _decode_so_far(
-    rows: list[aiosqlite.Row], fields: Sequence[str], stocks: Sequence[str]
-) -> tuple[dict[int, dict[str, SoFar]], dict[int, dict[str, int]]]:
+    rows: list[aiosqlite.Row], fields: Sequence[str]
+) -> tuple[dict[int, dict[str, SoFar]], dict[int, tuple[int, ...]]]:
     """:meth:`FigureRepo.so_far`'s figures from its rows (grid, each field's total and
     non-zero days as of the day, then each stock's total as of the day before; SQLite's null
     where the grid has no run of the field, or no report day before)."""
     now: dict[int, dict[str, SoFar]] = {}
-    then: dict[int, dict[str, int]] = {}
+    then: dict[int, tuple[int, ...]] = {}
     for row in rows:
         grid_id, raw = row[0], row[1]
         if raw is not None:
             now[grid_id] = _figures_so_far(fields, from_json(raw))
         earlier = row[2:]
-        if earlier and not _NOTHING.issuperset(earlier):
-            then[grid_id] = _known(stocks, earlier)
+        if None not in earlier:
+            then[grid_id] = earlier
+        elif not _NOTHING.issuperset(earlier):  # a stock without a run
+            then[grid_id] = tuple(0 if value is None else value for value in earlier)
     return now, then
 
 
@@ -281,13 +284,6 @@ def _figures_so_far(fields: Sequence[str], numbers: list[int | None]) -> dict[st
         found = zip(fields, pairs, strict=True)
         return {key: SoFar(total, seen or 0) for key, (total, seen) in found if total is not None}
     return dict(zip(fields, map(_so_far, pairs), strict=True))
-
-
-def _known(keys: Sequence[str], values: Sequence[int | None]) -> dict[str, int]:
-    """``values`` by key, but for SQLite's nulls (no run of the field)."""
-    if None in values:
-        return {key: value for key, value in zip(keys, values, strict=True) if value is not None}
-    return dict(zip(keys, values, strict=True))  # type: ignore[arg-type]
 
 
 _so_far = partial(tuple.__new__, SoFar)

@@ -665,6 +665,6 @@ def test_inputs_are_checked() -> None:
     with pytest.raises(ValueError, match="another grid's report"):
         GridInput.from_history(FORM, GridDay(G1, DAY), None, (G2_TODAY,))
     with pytest.raises(ValueError, match="include another grid's"):
-        GridInput(GridDay(G1, DAY), None, {}, {}, (G2_TODAY,))
+        GridInput(GridDay(G1, DAY), None, {}, (), (G2_TODAY,))
     with pytest.raises(ValueError, match="another grid's or day's"):
         GridInput.from_history(FORM, GridDay(G1, DAY), GridDay(G1, DAY), ())

@@ -134,8 +134,8 @@ async def check(steps: list[Filing | Fix], erased: list[int], moved: list[int]) 
             for grid_id in grid_ids:
                 assert kept.get(grid_id, {}) == await from_scratch(services, grid_id, day)
                 before = await from_scratch(services, grid_id, day - timedelta(days=1))
-                closings = {key: run.total for key, run in only(before, stocks).items()}
-                assert then.get(grid_id, {}) == closings
+                closings = tuple(before[key].total if key in before else 0 for key in stocks)
+                assert then.get(grid_id, (0,) * len(stocks)) == closings
         assert await latest_kept(services) == await latest_recomputed(services)
         daily = await services.db.figures.daily(grid_ids, every_day)
         await services.db.figures.rebuild()

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from bot.clock import at
 from bot.dependencies import Dependencies
@@ -271,7 +272,7 @@ class _GridFacts:
     reports: tuple[dict[int, CurrentReport], dict[int, _Answers]]
     excused: tuple[dict[int, str], dict[int, str]]
     reminders: Mapping[int, int]
-    figures: tuple[dict[int, dict[str, SoFar]], dict[int, dict[str, int]]]
+    figures: tuple[dict[int, dict[str, SoFar]], dict[int, tuple[int, ...]]]
     """Each grid's figures so far, and its stocks' totals as of the day before."""
     corrected: dict[int, list[Report]]
     workers: dict[int, list[Worker]]
@@ -281,6 +282,8 @@ class _GridFacts:
     ) -> dict[int, GridInput]:
         """Each grid's input (in a worker thread: ten thousand grids), the day's form having
         ``counts`` counts."""
+        before = self._days_before(counts) if compare else {}
+        missing = DayBefore(Standing.MISSING, (0,) * counts) if compare else None
         items = {}
         for grid in grids:
             today = GridDay(
@@ -290,24 +293,28 @@ class _GridFacts:
                 self.excused[0].get(grid.id),
                 self.reminders.get(grid.id, 0),
             )
-            yesterday = self._before(grid.id, counts) if compare else None
+            yesterday = before.get(grid.id, missing)
             workers = self.workers.get(grid.id, ())
             items[grid.id] = GridInput(
                 today,
                 yesterday,
                 self.figures[0].get(grid.id, {}),
-                self.figures[1].get(grid.id, {}),
+                self.figures[1].get(grid.id, ()),
                 tuple(self.corrected.get(grid.id, ())),
                 tuple(worker.name for worker in workers),
                 frozenset(w.name for w in workers if w.telegram_id is None),
             )
         return items
 
-    def _before(self, grid_id: int, counts: int) -> DayBefore:
-        """The grid's day before."""
-        filed = self.reports[1].get(grid_id)
-        if filed is not None:
-            late, kind, answers = filed
-            return DayBefore(Standing.of_report(late, kind), counts_of(answers))
-        standing = Standing.MISSING if grid_id not in self.excused[1] else Standing.EXCUSED
-        return DayBefore(standing, (0,) * counts)
+    def _days_before(self, counts: int) -> dict[int, DayBefore]:
+        """Each grid's day before, by grid, of those with a report or an excuse then (a
+        report beats an excuse; the others were missing)."""
+        nothing = (0,) * counts
+        found = dict.fromkeys(self.excused[1], DayBefore(Standing.EXCUSED, nothing))
+        for grid_id, (late, kind, answers) in self.reports[1].items():
+            found[grid_id] = _day_before((Standing.of_report(late, kind), counts_of(answers)))
+        return found
+
+
+_day_before = partial(tuple.__new__, DayBefore)
+"""A :class:`DayBefore` from a tuple of its items (without a Python call per grid)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from itertools import compress, pairwise, repeat
+from itertools import compress, pairwise
 from operator import itemgetter
 
 from bot.domain.digest.model import (
@@ -63,7 +63,7 @@ class GridNumbers:
             yesterday=(0,) * len(counts) if item.yesterday is None else item.yesterday.counts,
             cumulative=tuple(map(_TOTAL, runs[: len(counts)])),
             stocks=tuple(map(_TOTAL, runs[len(counts) :])),
-            stocks_yesterday=tuple(map(item.totals_yesterday.get, stocks, _ZEROS)),
+            stocks_yesterday=item.stocks_yesterday or (0,) * len(stocks),
             seen=tuple(map(_NONZERO, runs)),
             carried=item.today.report is None and bool(item.so_far),
         )
@@ -283,7 +283,6 @@ def _so_far_of(keys: tuple[str, ...], runs: Mapping[str, SoFar]) -> tuple[SoFar,
 
 _NUMBERS = frozenset({int})
 _NEVER = SoFar(0, 0)
-_ZEROS = repeat(0)
 _TOTAL = itemgetter(0)
 """A field's ``total`` (by position: a named tuple's attribute is a Python-level call)."""
 _NONZERO = itemgetter(1)

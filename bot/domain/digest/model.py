@@ -79,15 +79,16 @@ class GridInput:
 
     today: GridDay
     yesterday: DayBefore | None
-    """None when the grid was not on the roster yesterday."""
+    """None when there is no day before to compare with (it was not a reporting day, or the
+    bot was not in service yet)."""
     so_far: dict[str, SoFar]
     """Each field's total and how often it was not zero as of the digest day (empty: no
     report yet), from its running figures (see :mod:`bot.domain.running`; the loader may
     leave out fields the day's form does not have). Cumulative totals, stocks and
     prevalence come from them."""
-    totals_yesterday: dict[str, int]
-    """Each field's total as of the day before (the digest reads only its stocks' closings:
-    the loader may leave the other fields out)."""
+    stocks_yesterday: tuple[int, ...]
+    """The day's form's stocks' totals (closings) as of the day before, in that form's order
+    (``form.stocks()``), 0 for one the grid had none of; empty: none at all (all 0)."""
     corrected: tuple[Report, ...] = ()
     """Its reports up to the digest day that have corrections, with every version (the
     digest lists the corrections made since the previous digest)."""
@@ -121,11 +122,12 @@ class GridInput:
         reports = sorted((r for r in history if r.day <= today.day), key=lambda r: r.day)
         by_day = dict(replay(form, None, reports))
         before = _latest(by_day, today.day - _ONE_DAY)
+        stocks = [field.key for field in form.stocks()]
         return cls(
             today,
             None if yesterday is None else DayBefore.of(form, yesterday),
             so_far(_latest(by_day, today.day)),
-            {key: run.total for key, run in before.items()},
+            tuple(before[key].total if key in before else 0 for key in stocks),
             tuple(report for report in reports if len(report.versions) > 1),
             workers,
         )
