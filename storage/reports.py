@@ -211,7 +211,7 @@ class ReportRepo:
 
     async def counts_on(
         self, day: date, keys: Sequence[str]
-    ) -> dict[int, tuple[bool, ReportKind, list[FieldValue]]]:
+    ) -> dict[int, tuple[bool, ReportKind, tuple[FieldValue, ...]]]:
         """Every report of ``day`` as it stands now, by grid: whether it was late, its kind,
         and its answers to ``keys`` (None where it has none): what a digest reads of the day
         before its day, ten thousand reports, without building a report of each. Read from
@@ -253,10 +253,10 @@ class ReportRepo:
                 params,
             )
         count = len(days)
-        off = {int(row[0]): int(row[1]) for row in excused}
+        off: dict[int, int] = {grid_id: excusals for grid_id, excusals in excused}
         found = {
-            int(row[0]): (int(row[2]), count - int(row[1]) - off.pop(int(row[0]), 0))
-            for row in filed
+            grid_id: (late, count - reported - off.pop(grid_id, 0))
+            for grid_id, reported, late in filed
         }
         return found | {grid_id: (0, count - excusals) for grid_id, excusals in off.items()}
 
@@ -403,7 +403,7 @@ def _answer_rows(
 
 def _answers_of(
     positions: list[int | None], rows: _Rows
-) -> dict[int, tuple[bool, ReportKind, list[FieldValue]]]:
+) -> dict[int, tuple[bool, ReportKind, tuple[FieldValue, ...]]]:
     """:meth:`ReportRepo.counts_on`'s reports from :func:`_answer_rows`: the answers at
     ``positions`` (None beyond the end of a report's answers, or without a position)."""
     places = [position for position in positions if position is not None]
@@ -413,9 +413,11 @@ def _answers_of(
     for grid_id, late, kind, answers in rows:
         values: list[FieldValue] = from_json(answers)
         if whole and len(values) > last:
-            picked = list(map(values.__getitem__, places))
+            picked = tuple(map(values.__getitem__, places))
         else:
-            picked = [None if at is None or at >= len(values) else values[at] for at in positions]
+            picked = tuple(
+                None if at is None or at >= len(values) else values[at] for at in positions
+            )
         found[grid_id] = (bool(late), _KINDS[kind], picked)
     return found
 

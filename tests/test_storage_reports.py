@@ -239,16 +239,16 @@ async def test_counts_on_reads_each_report_as_it_stands(tmp_path: Path) -> None:
         after = await db.reports.counts_on(DAY, keys)
 
         assert before == {
-            qj01.id: (False, ReportKind.DETAILED, [7, None, None, "正常"]),
-            qj02[0].id: (True, ReportKind.ZERO, [None, None, None, None]),
+            qj01.id: (False, ReportKind.DETAILED, (7, None, None, "正常")),
+            qj02[0].id: (True, ReportKind.ZERO, (None, None, None, None)),
         }
         assert after == {
-            qj01.id: (False, ReportKind.ZERO, [0, None, None, "补报"]),
-            qj02[0].id: (True, ReportKind.ZERO, [None, None, None, None]),
+            qj01.id: (False, ReportKind.ZERO, (0, None, None, "补报")),
+            qj02[0].id: (True, ReportKind.ZERO, (None, None, None, None)),
         }
         assert await db.reports.counts_on(DAY, []) == {
-            qj01.id: (False, ReportKind.ZERO, []),
-            qj02[0].id: (True, ReportKind.ZERO, []),
+            qj01.id: (False, ReportKind.ZERO, ()),
+            qj02[0].id: (True, ReportKind.ZERO, ()),
         }
         assert await db.reports.counts_on(DAY + timedelta(days=1), keys) == {}
 

@@ -259,7 +259,7 @@ def _tally(
     return Tally(expected[0], expected[-1], rows)
 
 
-_Answers = tuple[bool, ReportKind, list[FieldValue]]
+_Answers = tuple[bool, ReportKind, tuple[FieldValue, ...]]
 """A report of the day before: late?, its kind, its answers to the counts (see
 :meth:`~storage.reports.ReportRepo.counts_on`)."""
 
