@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import aiosqlite
 
+from bot.domain.digest.model import DayBefore, counts_of
 from bot.domain.models import (
     CurrentReport,
     FieldValue,
@@ -22,6 +23,7 @@ from bot.domain.models import (
     ReportVersion,
     Supervisor,
 )
+from bot.domain.status import Standing
 from storage.audit import AuditAction, write_entry
 from storage.codec import from_db_day, from_db_time, from_json, to_db_day, to_db_time, to_json
 from storage.rows import Params, fetch_all, fetch_one, in_thread, insert_id
@@ -209,16 +211,15 @@ class ReportRepo:
         build = partial(_current_reports, day, keys, rows)
         return await asyncio.to_thread(build) if len(rows) > _OFF_LOOP else build()
 
-    async def counts_on(
-        self, day: date, keys: Sequence[str]
-    ) -> dict[int, tuple[bool, ReportKind, tuple[FieldValue, ...]]]:
-        """Every report of ``day`` as it stands now, by grid: whether it was late, its kind,
-        and its answers to ``keys`` (None where it has none): what a digest reads of the day
-        before its day, ten thousand reports, without building a report of each. Read from
-        the ledger's copy of each report's current version, like :meth:`current_on`."""
+    async def days_before(self, day: date, counts: Sequence[str]) -> dict[int, DayBefore]:
+        """Every report of ``day`` as a digest of the day after reads it, by grid: how the
+        grid stood (the report's timeliness and kind, as it stands now) and its answers to
+        ``counts``, 0 where it has none (a count not asked that day) or one that is not a
+        number. Read from the ledger's copy of each report's current version, like
+        :meth:`current_on`, without making a report of each (ten thousand of them)."""
         async with self._db.read() as conn:
-            positions, rows = await in_thread(conn, _answer_rows, to_db_day(day), keys)
-        build = partial(_answers_of, positions, rows)
+            positions, rows = await in_thread(conn, _answer_rows, to_db_day(day), counts)
+        build = partial(_days_before, positions, rows)
         return await asyncio.to_thread(build) if len(rows) > _OFF_LOOP else build()
 
     async def any_on(self, day: date) -> bool:
@@ -390,7 +391,7 @@ def _answer_rows(
     conn: sqlite3.Connection, day: str, keys: Sequence[str]
 ) -> tuple[list[int | None], _Rows]:
     """Each of ``keys``' position in the ledger's copy of the answers (None: no report has
-    ever answered it), and :meth:`ReportRepo.counts_on`'s rows of ``day``."""
+    ever answered it), and :meth:`ReportRepo.days_before`'s rows of ``day``."""
     known = [row[0] for row in conn.execute("SELECT key FROM ledger_keys ORDER BY position")]
     at = {key: position for position, key in enumerate(known)}
     rows = conn.execute(
@@ -401,10 +402,8 @@ def _answer_rows(
     return [at.get(key) for key in keys], rows
 
 
-def _answers_of(
-    positions: list[int | None], rows: _Rows
-) -> dict[int, tuple[bool, ReportKind, tuple[FieldValue, ...]]]:
-    """:meth:`ReportRepo.counts_on`'s reports from :func:`_answer_rows`: the answers at
+def _days_before(positions: list[int | None], rows: _Rows) -> dict[int, DayBefore]:
+    """:meth:`ReportRepo.days_before` from :func:`_answer_rows`: the answers at
     ``positions`` (None beyond the end of a report's answers, or without a position)."""
     places = [position for position in positions if position is not None]
     whole = len(places) == len(positions)
@@ -415,11 +414,23 @@ def _answers_of(
         if whole and len(values) > last:
             picked = tuple(map(values.__getitem__, places))
         else:
-            picked = tuple(
-                None if at is None or at >= len(values) else values[at] for at in positions
-            )
-        found[grid_id] = (bool(late), _KINDS[kind], picked)
+            picked = tuple(_answer_at(values, at) for at in positions)
+        found[grid_id] = _day_before((_STANDINGS[late, kind], counts_of(picked)))
     return found
+
+
+def _answer_at(values: list[FieldValue], position: int | None) -> FieldValue:
+    return None if position is None or position >= len(values) else values[position]
+
+
+_STANDINGS = {
+    (late, kind.value): Standing.of_report(bool(late), kind)
+    for late in (0, 1)
+    for kind in ReportKind
+}
+"""Each stored (late, kind)'s standing."""
+_day_before = partial(tuple.__new__, DayBefore)
+"""A :class:`DayBefore` from a tuple of its items (without a Python call per report)."""
 
 
 def assemble_reports(

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from storage_fixtures import AT, audit_entries, sample_db
 
+from bot.domain.digest import DayBefore
 from bot.domain.models import Grid, Incident, Report, ReportKind, Worker
+from bot.domain.status import Standing
 from storage.audit import AuditAction
 from storage.db import Database
 
@@ -207,12 +209,12 @@ async def test_current_on_reads_each_report_as_it_stands(tmp_path: Path) -> None
         assert await db.reports.current_on(DAY + timedelta(days=1)) == []
 
 
-async def test_counts_on_reads_each_report_as_it_stands(tmp_path: Path) -> None:
-    """What a digest reads of the day before its day: per grid with a report, whether it
-    was late, its kind as corrected, and its answers to the asked keys as they stand now;
-    None for a key it has no answer to, also one no report has ever answered (a field
-    added to the form since: "not asked", never 0); grids without a report (excused or
-    not) and other days' reports are left out."""
+async def test_days_before_reads_each_report_as_it_stands(tmp_path: Path) -> None:
+    """What a digest reads of the day before its day: per grid with a report, how it stood
+    (timeliness, and kind as corrected) and its answers to the counts asked as they stand
+    now, 0 for a count it has no answer to or one that is not a number, also one no report
+    has ever answered (a field added to the form since); grids without a report (excused
+    or not) and other days' reports are left out."""
     async with await sample_db(tmp_path) as db:
         qj01, (wang, chao, _) = await grid_and_workers(db)
         qj02 = await grid_and_workers(db, "QJ-02")
@@ -222,9 +224,9 @@ async def test_counts_on_reads_each_report_as_it_stands(tmp_path: Path) -> None:
         await _file(db, qj02, DAY, late=True)  # a zero report, filed late
         await file_detailed(db, qj03, wang_xj, DAY - timedelta(days=1))
         await db.schedule.excuse(qj04[1][0].id, DAY, reason="病假", actor=1, at=AT)
-        keys = ["screened", "optional", "never_asked", "note"]
+        counts = ["screened", "optional", "never_asked", "note"]
 
-        before = await db.reports.counts_on(DAY, keys)
+        before = await db.reports.days_before(DAY, counts)
         await db.reports.correct(
             filed.id,
             kind=ReportKind.ZERO,
@@ -236,21 +238,25 @@ async def test_counts_on_reads_each_report_as_it_stands(tmp_path: Path) -> None:
             reason="其实无新增",
             expected_version=1,
         )
-        after = await db.reports.counts_on(DAY, keys)
+        after = await db.reports.days_before(DAY, counts)
 
         assert before == {
-            qj01.id: (False, ReportKind.DETAILED, (7, None, None, "正常")),
-            qj02[0].id: (True, ReportKind.ZERO, (None, None, None, None)),
+            qj01.id: DayBefore(Standing.ON_TIME, (7, 0, 0, 0)),
+            qj02[0].id: DayBefore(Standing.LATE_ZERO, (0, 0, 0, 0)),
         }
         assert after == {
-            qj01.id: (False, ReportKind.ZERO, (0, None, None, "补报")),
-            qj02[0].id: (True, ReportKind.ZERO, (None, None, None, None)),
+            qj01.id: DayBefore(Standing.ON_TIME_ZERO, (0, 0, 0, 0)),
+            qj02[0].id: DayBefore(Standing.LATE_ZERO, (0, 0, 0, 0)),
         }
-        assert await db.reports.counts_on(DAY, []) == {
-            qj01.id: (False, ReportKind.ZERO, ()),
-            qj02[0].id: (True, ReportKind.ZERO, ()),
+        assert await db.reports.days_before(DAY, ["note", "screened"]) == {
+            qj01.id: DayBefore(Standing.ON_TIME_ZERO, (0, 0)),
+            qj02[0].id: DayBefore(Standing.LATE_ZERO, (0, 0)),
         }
-        assert await db.reports.counts_on(DAY + timedelta(days=1), keys) == {}
+        assert await db.reports.days_before(DAY, []) == {
+            qj01.id: DayBefore(Standing.ON_TIME_ZERO, ()),
+            qj02[0].id: DayBefore(Standing.LATE_ZERO, ()),
+        }
+        assert await db.reports.days_before(DAY + timedelta(days=1), counts) == {}
 
 
 async def test_late_and_missing_counts_reports_and_excusals(tmp_path: Path) -> None:

@@ -9,7 +9,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import partial
 
 from bot.clock import at
 from bot.dependencies import Dependencies
@@ -22,9 +21,8 @@ from bot.domain.digest import (
     UrgentIncident,
     compile_tree,
 )
-from bot.domain.digest.model import counts_of
 from bot.domain.ledger import find_area
-from bot.domain.models import Area, CurrentReport, FieldValue, Grid, Report, ReportKind, Worker
+from bot.domain.models import Area, CurrentReport, Grid, Report, Worker
 from bot.domain.plan import DailyTimes
 from bot.domain.status import GridDay, Standing, Tally, TallyRow
 from bot.usecases.errors import FutureDay, UseCaseError
@@ -177,7 +175,7 @@ class _DigestLoader:
         form = self.deps.forms.form_for(day)
         counts = [field.key for field in form.counts()]
         reports_today = await self._reports(day)
-        reports_before = await db.reports.counts_on(before, counts)
+        reports_before = await db.reports.days_before(before, counts)
         excused_today = await db.schedule.excused(day)
         excused_before = await db.schedule.excused(before)
         reminders = await db.schedule.reminders_sent(day)
@@ -259,17 +257,12 @@ def _tally(
     return Tally(expected[0], expected[-1], rows)
 
 
-_Answers = tuple[bool, ReportKind, tuple[FieldValue, ...]]
-"""A report of the day before: late?, its kind, its answers to the counts (see
-:meth:`~storage.reports.ReportRepo.counts_on`)."""
-
-
 @dataclass(frozen=True)
 class _GridFacts:
     """What was read of every grid for a digest day and the day before (pairs: that day's,
     the day before's)."""
 
-    reports: tuple[dict[int, CurrentReport], dict[int, _Answers]]
+    reports: tuple[dict[int, CurrentReport], dict[int, DayBefore]]
     excused: tuple[dict[int, str], dict[int, str]]
     reminders: Mapping[int, int]
     figures: tuple[dict[int, dict[str, SoFar]], dict[int, tuple[int, ...]]]
@@ -309,12 +302,5 @@ class _GridFacts:
     def _days_before(self, counts: int) -> dict[int, DayBefore]:
         """Each grid's day before, by grid, of those with a report or an excuse then (a
         report beats an excuse; the others were missing)."""
-        nothing = (0,) * counts
-        found = dict.fromkeys(self.excused[1], DayBefore(Standing.EXCUSED, nothing))
-        for grid_id, (late, kind, answers) in self.reports[1].items():
-            found[grid_id] = _day_before((Standing.of_report(late, kind), counts_of(answers)))
-        return found
-
-
-_day_before = partial(tuple.__new__, DayBefore)
-"""A :class:`DayBefore` from a tuple of its items (without a Python call per grid)."""
+        excused = DayBefore(Standing.EXCUSED, (0,) * counts)
+        return {**dict.fromkeys(self.excused[1], excused), **self.reports[1]}
