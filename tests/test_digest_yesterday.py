@@ -14,6 +14,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.dependencies import Dependencies, open_dependencies
 from bot.domain.digest import CountTotal, Digest, StockTotal
+from bot.domain.digest.model import counts_of
 from bot.domain.models import Grid, ReportKind, RosterRow
 from bot.domain.status import Completeness, Standing
 from bot.usecases.digests import compile_area_digest
@@ -117,3 +118,11 @@ async def test_without_reports_yesterday_there_is_no_yesterday(tmp_path: Path) -
         assert digest.status.yesterday is None
         assert all(line.yesterday is None for line in digest.grids)
         assert [item.missing_yesterday for item in digest.status.missing] == [False]
+
+
+def test_counts_are_the_numbers_answered_and_0_for_anything_else() -> None:
+    assert counts_of([3, 0, 12]) == (3, 0, 12)
+    assert counts_of([3, None, 4]) == (3, 0, 4)  # not asked that day
+    assert counts_of([None, None]) == (0, 0)  # a zero report
+    assert counts_of(["三", None, 5]) == (0, 0, 5)
+    assert counts_of([]) == ()

@@ -65,12 +65,17 @@ class DayBefore(NamedTuple):
 
 def counts_of(answers: Sequence[object]) -> tuple[int, ...]:
     """Answers to counts as numbers: 0 for one that is not a number (or no answer)."""
-    if _INTS.issuperset(map(type, answers)):
+    kinds = set(map(type, answers))
+    if _INTS.issuperset(kinds):
         return tuple(answers)  # type: ignore[arg-type]
+    if _INTS_OR_NONE.issuperset(kinds):  # counts not asked (ten thousand reports a day)
+        return tuple(map(_NONE_AS_0.get, answers, answers))  # type: ignore[arg-type]
     return tuple(answer if isinstance(answer, int) else 0 for answer in answers)
 
 
 _INTS = frozenset({int})
+_INTS_OR_NONE = frozenset({int, type(None)})
+_NONE_AS_0 = {None: 0}
 
 
 @dataclass(frozen=True, slots=True)
