@@ -408,10 +408,13 @@ def _days_before(positions: list[int | None], rows: _Rows) -> dict[int, DayBefor
     places = [position for position in positions if position is not None]
     whole = len(places) == len(positions)
     last = max(places, default=-1)
+    leading = places == list(range(len(places)))  # the counts come first in the answers
     found = {}
     for grid_id, late, kind, answers in rows:
         values: list[FieldValue] = from_json(answers)
-        if whole and len(values) > last:
+        if leading and len(values) == len(places):
+            picked: Sequence[FieldValue] = values
+        elif whole and len(values) > last:
             picked = tuple(map(values.__getitem__, places))
         else:
             picked = tuple(_answer_at(values, at) for at in positions)

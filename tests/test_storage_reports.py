@@ -227,6 +227,7 @@ async def test_days_before_reads_each_report_as_it_stands(tmp_path: Path) -> Non
         counts = ["screened", "optional", "never_asked", "note"]
 
         before = await db.reports.days_before(DAY, counts)
+        in_order = await db.reports.days_before(DAY, ["screened", "note", "optional"])
         await db.reports.correct(
             filed.id,
             kind=ReportKind.ZERO,
@@ -243,6 +244,10 @@ async def test_days_before_reads_each_report_as_it_stands(tmp_path: Path) -> Non
         assert before == {
             qj01.id: DayBefore(Standing.ON_TIME, (7, 0, 0, 0)),
             qj02[0].id: DayBefore(Standing.LATE_ZERO, (0, 0, 0, 0)),
+        }
+        assert in_order == {  # the keys answered first, in their order
+            qj01.id: DayBefore(Standing.ON_TIME, (7, 0, 0)),
+            qj02[0].id: DayBefore(Standing.LATE_ZERO, (0, 0, 0)),
         }
         assert after == {
             qj01.id: DayBefore(Standing.ON_TIME_ZERO, (0, 0, 0, 0)),

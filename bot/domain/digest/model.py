@@ -65,10 +65,9 @@ class DayBefore(NamedTuple):
 
 def counts_of(answers: Sequence[object]) -> tuple[int, ...]:
     """Answers to counts as numbers: 0 for one that is not a number (or no answer)."""
-    kinds = set(map(type, answers))
-    if _INTS.issuperset(kinds):
+    if _INTS.issuperset(map(type, answers)):
         return tuple(answers)  # type: ignore[arg-type]
-    if _INTS_OR_NONE.issuperset(kinds):  # counts not asked (ten thousand reports a day)
+    if _INTS_OR_NONE.issuperset(map(type, answers)):  # counts not asked that day
         return tuple(map(_NONE_AS_0.get, answers, answers))  # type: ignore[arg-type]
     return tuple(answer if isinstance(answer, int) else 0 for answer in answers)
 
