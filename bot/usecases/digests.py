@@ -114,6 +114,8 @@ class _DigestLoader:
     def __init__(self, deps: Dependencies) -> None:
         self.deps = deps
         self.times = DailyTimes.from_settings(deps.settings)
+        self._first_day: tuple[date | None] | None = None
+        """:func:`first_service_day`, once read (in a tuple: it may be None)."""
 
     async def load_many(self, areas: Sequence[Area], day: date) -> dict[int, DigestInput]:
         """What each area's digest is compiled from, by area id."""
@@ -203,7 +205,9 @@ class _DigestLoader:
         bot was already in service (a fresh install has no "yesterday" to compare with)."""
         if not self.times.is_reporting_day(day):
             return False
-        first = await first_service_day(self.deps)
+        if self._first_day is None:
+            self._first_day = (await first_service_day(self.deps),)
+        first = self._first_day[0]
         if first is None:
             return await self.deps.db.reports.any_on(day)
         return day >= first
