@@ -324,10 +324,12 @@ async def test_a_reply_overtaken_by_a_newer_one_does_not_undo_it(
     assert draft["values"] == {"disinfection": 0, "arrivals": 2}
 
 
-def hold_first_request(key: str) -> str:
-    """A script run before the page's: the page's ``fetch``, except that the first answer to
-    ``key`` is held back before it is sent, until ``window.__release()``; ``window.__sent``
-    lists the answers to ``key`` in the order they went to the bot."""
+def hold_first_request(path: str, key: str | None = None) -> str:
+    """A script run before the page's: the page's ``fetch``, except that the first call to
+    ``path`` (an answer to ``key``, if given) is held back before it is sent, until
+    ``window.__release()``; ``window.__sent`` lists the bodies of those calls in the order
+    they went to the bot."""
+    match = f"String(url).endsWith({path!r})" + (f" && body.key === {key!r}" if key else "")
     return (
         "(function () {"
         " const realFetch = window.fetch.bind(window); let release;"
@@ -335,9 +337,9 @@ def hold_first_request(key: str) -> str:
         " window.__release = () => release(); window.__held = ''; window.__sent = [];"
         " window.fetch = async (url, init) => {"
         "  const body = init && typeof init.body === 'string' ? JSON.parse(init.body) : {};"
-        f"  if (String(url).endsWith('api/answer') && body.key === {key!r}) {{"
+        f"  if ({match}) {{"
         "   if (!window.__held) { window.__held = 'waiting'; await gate; }"
-        "   window.__sent.push(body.value);"
+        "   window.__sent.push(body);"
         "  }"
         "  return realFetch(url, init);"
         " };"
@@ -347,7 +349,7 @@ def hold_first_request(key: str) -> str:
 
 def answer_replaced_while_sent(url: str, stub: str, profile: Path) -> dict[str, Any]:
     """Screened 5, slow to leave the phone, then replaced by 50 (runs in a thread)."""
-    with form_page(url, stub + hold_first_request("screened"), profile) as page:
+    with form_page(url, stub + hold_first_request("api/answer", "screened"), profile) as page:
         driver = page.driver
         page.answer("screened", "5")
         wait_held(page, "waiting", "the first answer was never sent")
@@ -356,12 +358,13 @@ def answer_replaced_while_sent(url: str, stub: str, profile: Path) -> dict[str, 
         driver.execute_script("window.__release()")
         page.wait(
             lambda _: driver.execute_script(
-                "return window.__sent.includes('50') && document.body.dataset.busy === ''"
+                "return window.__sent.some((body) => body.value === '50')"
+                " && document.body.dataset.busy === ''"
             ),
             "the second answer was never sent",
         )
         return {
-            "sent": driver.execute_script("return window.__sent"),
+            "sent": [body["value"] for body in driver.execute_script("return window.__sent")],
             "shown": page.find("f-screened").get_attribute("value"),
             "error": page.text_of("e-screened"),
         }
@@ -444,3 +447,40 @@ async def test_answers_given_in_the_chat_show_up_in_the_open_page(
         "home_iso_in": "-1",  # still refused, as the page said
     }
     assert seen["refusals"][0] == "" and seen["refusals"][1]
+
+
+def incident_edited_while_sent(url: str, stub: str, profile: Path) -> list[list[str]]:
+    """An incident described, its first list slow to leave the phone, then the description
+    made longer (runs in a thread); the descriptions of each list as sent."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    with form_page(url, stub + hold_first_request("api/incidents"), profile) as page:
+        driver = page.driver
+        page.click(page.find("incident-add"), "add incident")
+        description = driver.find_elements(By.CSS_SELECTOR, ".incident .description")[-1]
+        description.send_keys("3号楼聚餐", Keys.TAB)
+        wait_held(page, "waiting", "the first list was never sent")
+        description.send_keys("，已劝散", Keys.TAB)
+        driver.execute_script("window.__release()")
+        page.wait(
+            lambda _: driver.execute_script(
+                "return window.__sent.length === 2 && document.body.dataset.busy === ''"
+            ),
+            "the second list was never sent",
+        )
+        sent = driver.execute_script("return window.__sent")
+        return [[item["description"] for item in body["incidents"]] for body in sent]
+
+
+async def test_an_incident_edited_while_its_first_list_is_on_its_way_stays_edited(
+    bot: Harness, tmp_path: Path
+) -> None:
+    _, stub = await wang_na_with_a_browser(bot)
+    sent = await asyncio.to_thread(
+        incident_edited_while_sent, page_url(bot), stub, tmp_path / "profile"
+    )
+
+    draft, _ = await asyncio.to_thread(stored_draft, bot.settings.db, WANG_NA[0])
+    assert [item["description"] for item in draft["incidents"]] == ["3号楼聚餐，已劝散"]
+    assert sent == [["3号楼聚餐"], ["3号楼聚餐，已劝散"]]  # in the order typed
