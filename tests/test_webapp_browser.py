@@ -13,10 +13,10 @@ import asyncio
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from harness import DAY, TOKEN, Harness, current_question, texts
@@ -264,6 +264,21 @@ def form_page(url: str, stub: str, profile: Path) -> Iterator[Page]:
         yield page
 
 
+Seen = TypeVar("Seen")
+
+
+async def in_the_page(
+    bot: Harness, scenario: Callable[[str, str, Path], Seen], tmp_path: Path
+) -> tuple[Seen, dict[str, Any]]:
+    """What Wang Na saw in the page going through ``scenario`` (run in a thread, with the
+    page's address, the stub of Telegram and a browser profile), and her draft as then
+    committed to the database."""
+    _, stub = await wang_na_with_a_browser(bot)
+    seen = await asyncio.to_thread(scenario, page_url(bot), stub, tmp_path / "profile")
+    draft, _ = await asyncio.to_thread(stored_draft, bot.settings.db, WANG_NA[0])
+    return seen, draft
+
+
 def hold_first_reply(key: str) -> str:
     """A script run before the page's: the page's ``fetch``, except that the first reply to
     an answer to ``key`` is held back, once it has come, until ``window.__release()``
@@ -315,12 +330,10 @@ def reply_overtaken(url: str, stub: str, profile: Path) -> dict[str, Any]:
 async def test_a_reply_overtaken_by_a_newer_one_does_not_undo_it(
     bot: Harness, tmp_path: Path
 ) -> None:
-    _, stub = await wang_na_with_a_browser(bot)
-    seen = await asyncio.to_thread(reply_overtaken, page_url(bot), stub, tmp_path / "profile")
+    seen, draft = await in_the_page(bot, reply_overtaken, tmp_path)
 
     assert seen["risk_shown"]  # the older state, applied last, would hide the question
     assert "没有公共区域消杀" in seen["warning"]  # the older reply's own warning is still shown
-    draft, _ = await asyncio.to_thread(stored_draft, bot.settings.db, WANG_NA[0])
     assert draft["values"] == {"disinfection": 0, "arrivals": 2}
 
 
@@ -373,12 +386,8 @@ def answer_replaced_while_sent(url: str, stub: str, profile: Path) -> dict[str, 
 async def test_an_answer_replaced_while_the_first_is_on_its_way_stays_replaced(
     bot: Harness, tmp_path: Path
 ) -> None:
-    _, stub = await wang_na_with_a_browser(bot)
-    seen = await asyncio.to_thread(
-        answer_replaced_while_sent, page_url(bot), stub, tmp_path / "profile"
-    )
+    seen, draft = await in_the_page(bot, answer_replaced_while_sent, tmp_path)
 
-    draft, _ = await asyncio.to_thread(stored_draft, bot.settings.db, WANG_NA[0])
     assert draft["values"] == {"screened": 50, "households_visited": 3}
     assert seen["sent"][0] == "5" and seen["sent"][-1] == "50"  # in the order typed
     assert (seen["shown"], seen["error"]) == ("50", "")
@@ -476,11 +485,7 @@ def incident_edited_while_sent(url: str, stub: str, profile: Path) -> list[list[
 async def test_an_incident_edited_while_its_first_list_is_on_its_way_stays_edited(
     bot: Harness, tmp_path: Path
 ) -> None:
-    _, stub = await wang_na_with_a_browser(bot)
-    sent = await asyncio.to_thread(
-        incident_edited_while_sent, page_url(bot), stub, tmp_path / "profile"
-    )
+    sent, draft = await in_the_page(bot, incident_edited_while_sent, tmp_path)
 
-    draft, _ = await asyncio.to_thread(stored_draft, bot.settings.db, WANG_NA[0])
     assert [item["description"] for item in draft["incidents"]] == ["3号楼聚餐，已劝散"]
     assert sent == [["3号楼聚餐"], ["3号楼聚餐，已劝散"]]  # in the order typed
