@@ -108,37 +108,23 @@ class CsvTable:
         """Nothing: a CSV file has no column widths."""
 
     def _cell(self, index: int, value: Cell) -> str:
-        """Cell ``index`` holding ``value`` as the csv module writes it: text through
-        :func:`csv_text`, every other value through :meth:`_text`."""
-        kind = type(value)
-        if kind is str:
-            return csv_text(value)
-        if kind is int:
-            return str(value)
-        if value is None:
-            return ""
-        if kind is date:
-            return value.isoformat()  # type: ignore[union-attr]
-        if kind is float:
-            return self._number(index, value)  # type: ignore[arg-type]
-        if kind is datetime:
-            return self._moment(value)  # type: ignore[arg-type]
-        return _written(self._text(index, value))
-
-    def _text(self, index: int, value: Cell) -> str | int | float:
+        """Cell ``index`` holding ``value`` as the csv module writes it (text through
+        :func:`csv_text`, a float by its repr unless the column is a percent)."""
         if isinstance(value, str):
-            return _guarded(value)
+            return csv_text(value)
         if value is None:
             return ""
         if isinstance(value, bool):
-            return int(value)
+            return str(int(value))
+        if isinstance(value, int):
+            return str(value)
         if isinstance(value, datetime):
             return self._moment(value)
         if isinstance(value, date):
             return value.isoformat()
         if isinstance(value, float):
             return self._number(index, value)
-        return value
+        return _quoted(str(value))
 
     def _moment(self, value: datetime) -> str:
         """A time in the book's zone, to the minute."""
@@ -153,13 +139,6 @@ class CsvTable:
 
 
 _FOUR_DIGIT_YEARS = 1000
-
-
-def _written(value: str | int | float) -> str:
-    """``value`` as the csv module writes a cell (a float by its repr; quoted where a comma,
-    a quote or a line break would break the row)."""
-    text = repr(value) if isinstance(value, float) else str(value)
-    return _quoted(text)
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
