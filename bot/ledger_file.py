@@ -28,12 +28,12 @@ from bot.domain.dates import DayRange
 from bot.domain.form_versions import FormSource
 from bot.domain.ledger_tables import (
     ExportFormat,
-    GridDayKind,
     IncidentRecord,
     LedgerTables,
     Sheet,
 )
 from bot.domain.models import Area, Report
+from bot.domain.status import GridDayKind
 from bot.i18n import Locale, t
 from bot.xlsx import WIDTH_SAMPLE, Row, RowSpelling, SheetSpec, XlsxBook
 from storage.ledger_export import (

@@ -33,8 +33,9 @@ from itertools import count
 from pathlib import Path
 
 from bot.domain.ledger import Scope
-from bot.domain.ledger_tables import GridDayKind, IncidentRecord, ReportColumns
+from bot.domain.ledger_tables import IncidentRecord, ReportColumns
 from bot.domain.models import Area, Report
+from bot.domain.status import GridDayKind
 from bot.xlsx import RowSpelling
 from storage.codec import from_db_time, from_json, to_db_day, to_db_time
 from storage.db import BUSY_TIMEOUT_MS

@@ -23,7 +23,7 @@ from bot.domain.models import (
     ReportVersion,
     Supervisor,
 )
-from bot.domain.status import Standing
+from bot.domain.status import GridDayKind
 from storage.audit import AuditAction, write_entry
 from storage.codec import from_db_day, from_db_time, from_json, to_db_day, to_db_time, to_json
 from storage.rows import Params, fetch_all, fetch_one, in_thread, insert_id
@@ -418,7 +418,7 @@ def _days_before(positions: list[int | None], rows: _Rows) -> dict[int, DayBefor
             picked = tuple(map(values.__getitem__, places))
         else:
             picked = tuple(_answer_at(values, at) for at in positions)
-        found[grid_id] = _day_before((_STANDINGS[late, kind], counts_of(picked)))
+        found[grid_id] = _day_before((_GRID_DAY_KINDS[late, kind], counts_of(picked)))
     return found
 
 
@@ -426,12 +426,12 @@ def _answer_at(values: list[FieldValue], position: int | None) -> FieldValue:
     return None if position is None or position >= len(values) else values[position]
 
 
-_STANDINGS = {
-    (late, kind.value): Standing.of_report(bool(late), kind)
+_GRID_DAY_KINDS = {
+    (late, kind.value): GridDayKind.of_report(bool(late), kind)
     for late in (0, 1)
     for kind in ReportKind
 }
-"""Each stored (late, kind)'s standing."""
+"""The grid-day kind of each stored (late, kind)."""
 _day_before = partial(tuple.__new__, DayBefore)
 """A :class:`DayBefore` from a tuple of its items (without a Python call per report)."""
 

@@ -16,7 +16,7 @@ from bot.dependencies import Dependencies, open_dependencies
 from bot.domain.digest import CountTotal, Digest, StockTotal
 from bot.domain.digest.model import counts_of
 from bot.domain.models import Grid, ReportKind, RosterRow
-from bot.domain.status import Completeness, Standing
+from bot.domain.status import Completeness, GridDayKind
 from bot.usecases.digests import compile_area_digest
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -85,15 +85,15 @@ async def test_each_grid_stands_yesterday_as_filed_excused_or_missing(tmp_path: 
             expected=4, reported=3, on_time=1, late=2, zero=1, missing=1, excused=1
         )
         standing = {
-            line.today.grid.code: None if line.yesterday is None else line.yesterday.standing
+            line.today.grid.code: None if line.yesterday is None else line.yesterday.kind
             for line in digest.grids
         }
         assert standing == {
-            reported.code: Standing.ON_TIME,
-            zero.code: Standing.LATE_ZERO,
-            excused.code: Standing.EXCUSED,
-            missing.code: Standing.MISSING,
-            both.code: Standing.LATE,
+            reported.code: GridDayKind.ON_TIME,
+            zero.code: GridDayKind.LATE_ZERO,
+            excused.code: GridDayKind.EXCUSED,
+            missing.code: GridDayKind.MISSING,
+            both.code: GridDayKind.LATE,
         }
         again = {item.day.grid.code: item.missing_yesterday for item in digest.status.missing}
         assert again == {

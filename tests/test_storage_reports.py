@@ -11,7 +11,7 @@ from storage_fixtures import AT, audit_entries, sample_db
 
 from bot.domain.digest import DayBefore
 from bot.domain.models import Grid, Incident, Report, ReportKind, Worker
-from bot.domain.status import Standing
+from bot.domain.status import GridDayKind
 from storage.audit import AuditAction
 from storage.db import Database
 
@@ -242,24 +242,24 @@ async def test_days_before_reads_each_report_as_it_stands(tmp_path: Path) -> Non
         after = await db.reports.days_before(DAY, counts)
 
         assert before == {
-            qj01.id: DayBefore(Standing.ON_TIME, (7, 0, 0, 0)),
-            qj02[0].id: DayBefore(Standing.LATE_ZERO, (0, 0, 0, 0)),
+            qj01.id: DayBefore(GridDayKind.ON_TIME, (7, 0, 0, 0)),
+            qj02[0].id: DayBefore(GridDayKind.LATE_ZERO, (0, 0, 0, 0)),
         }
         assert in_order == {  # the keys answered first, in their order
-            qj01.id: DayBefore(Standing.ON_TIME, (7, 0, 0)),
-            qj02[0].id: DayBefore(Standing.LATE_ZERO, (0, 0, 0)),
+            qj01.id: DayBefore(GridDayKind.ON_TIME, (7, 0, 0)),
+            qj02[0].id: DayBefore(GridDayKind.LATE_ZERO, (0, 0, 0)),
         }
         assert after == {
-            qj01.id: DayBefore(Standing.ON_TIME_ZERO, (0, 0, 0, 0)),
-            qj02[0].id: DayBefore(Standing.LATE_ZERO, (0, 0, 0, 0)),
+            qj01.id: DayBefore(GridDayKind.ZERO, (0, 0, 0, 0)),
+            qj02[0].id: DayBefore(GridDayKind.LATE_ZERO, (0, 0, 0, 0)),
         }
         assert await db.reports.days_before(DAY, ["note", "screened"]) == {
-            qj01.id: DayBefore(Standing.ON_TIME_ZERO, (0, 0)),
-            qj02[0].id: DayBefore(Standing.LATE_ZERO, (0, 0)),
+            qj01.id: DayBefore(GridDayKind.ZERO, (0, 0)),
+            qj02[0].id: DayBefore(GridDayKind.LATE_ZERO, (0, 0)),
         }
         assert await db.reports.days_before(DAY, []) == {
-            qj01.id: DayBefore(Standing.ON_TIME_ZERO, ()),
-            qj02[0].id: DayBefore(Standing.LATE_ZERO, ()),
+            qj01.id: DayBefore(GridDayKind.ZERO, ()),
+            qj02[0].id: DayBefore(GridDayKind.LATE_ZERO, ()),
         }
         assert await db.reports.days_before(DAY + timedelta(days=1), counts) == {}
 

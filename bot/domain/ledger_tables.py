@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import IntEnum, StrEnum
+from enum import StrEnum
 from typing import Literal
 
 from bot.domain.dates import DEFAULT_DAYS, DayRange, parse_range, split_day_args
@@ -33,7 +33,7 @@ from bot.domain.form import FieldDef, Form
 from bot.domain.form_versions import FormSource, fields_over
 from bot.domain.ledger import Scope
 from bot.domain.models import Area, FieldValue, Grid, Report, ReportKind
-from bot.domain.status import Completeness, DayStatus
+from bot.domain.status import Completeness, DayStatus, GridDayKind
 from bot.i18n import Locale, t
 from bot.xlsx import DATE_FORMAT, DATETIME_FORMAT, Cell, Row
 
@@ -49,33 +49,6 @@ class Sheet(StrEnum):
     INCIDENTS = "incidents"
     COMPLETENESS = "completeness"
     CORRECTIONS = "corrections"
-
-
-class GridDayKind(IntEnum):
-    """What a grid-day of the ledger is: its :class:`DayStatus`, and whether a zero report
-    was filed (a late zero report is both late and zero)."""
-
-    ON_TIME = 0
-    LATE = 1
-    ZERO = 2
-    MISSING = 3
-    EXCUSED = 4
-    LATE_ZERO = 5
-
-    @property
-    def status(self) -> DayStatus:
-        """The status shown in the ledger."""
-        return _STATUS_OF[self]
-
-
-_STATUS_OF = {
-    GridDayKind.ON_TIME: DayStatus.ON_TIME,
-    GridDayKind.LATE: DayStatus.LATE,
-    GridDayKind.ZERO: DayStatus.ZERO,
-    GridDayKind.MISSING: DayStatus.MISSING,
-    GridDayKind.EXCUSED: DayStatus.EXCUSED,
-    GridDayKind.LATE_ZERO: DayStatus.LATE,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,7 +211,7 @@ class LedgerTables:
                 counts[area.id][kind] += number
         rows: list[Row] = []
         for area in self.scope.areas:
-            found = _completeness(counts[area.id])
+            found = Completeness.from_counts(counts[area.id])
             rows.append(
                 [
                     day,
@@ -431,22 +404,6 @@ _CORRECTION_COLUMNS = (
 def _covering_areas(scope: Scope) -> dict[int, list[Area]]:
     """By the id of an area holding grids: the covered areas it lies in, top first."""
     return {item.grid.area_id: list(scope.areas_of(item.grid)) for item in scope.grids}
-
-
-def _completeness(kinds: Sequence[int]) -> Completeness:
-    """From the number of grid-days of each kind (by :class:`GridDayKind` value)."""
-    late = kinds[GridDayKind.LATE] + kinds[GridDayKind.LATE_ZERO]
-    on_time = kinds[GridDayKind.ON_TIME] + kinds[GridDayKind.ZERO]
-    missing = kinds[GridDayKind.MISSING]
-    return Completeness(
-        expected=on_time + late + missing,
-        reported=on_time + late,
-        on_time=on_time,
-        late=late,
-        zero=kinds[GridDayKind.ZERO] + kinds[GridDayKind.LATE_ZERO],
-        missing=missing,
-        excused=kinds[GridDayKind.EXCUSED],
-    )
 
 
 def _field_header(definition: FieldDef, locale: Locale) -> str:

@@ -36,21 +36,27 @@ class DayStatus(StrEnum):
         return t(locale, f"status_of_day.{self.value}")
 
 
-class Standing(IntEnum):
-    """The exclusive cases :class:`Completeness` counts a grid-day as: no report (missing or
-    excused), or a report by its timeliness and kind."""
+class GridDayKind(IntEnum):
+    """What a grid-day is, of the exclusive cases :class:`Completeness` counts and the ledger
+    shows: no report (missing or excused), or a report by its timeliness and whether it is a
+    zero report (a late zero report is both late and zero)."""
 
-    MISSING = 0
-    EXCUSED = 1
-    ON_TIME = 2
-    LATE = 3
-    ON_TIME_ZERO = 4
+    ON_TIME = 0
+    LATE = 1
+    ZERO = 2
+    MISSING = 3
+    EXCUSED = 4
     LATE_ZERO = 5
 
+    @property
+    def status(self) -> DayStatus:
+        """The status shown in the ledger."""
+        return _STATUS_OF[self]
+
     @classmethod
-    def of_report(cls, late: bool, kind: ReportKind) -> Standing:
+    def of_report(cls, late: bool, kind: ReportKind) -> GridDayKind:
         """A report's case: its timeliness and kind."""
-        return _STANDINGS[late, kind == ReportKind.ZERO]
+        return _REPORT_KINDS[late, kind == ReportKind.ZERO]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,12 +110,12 @@ class GridDay:
         return None if self.report is None else self.report.submitted_at
 
     @property
-    def standing(self) -> Standing:
-        """Which of :class:`Standing`'s cases the grid-day is."""
+    def kind(self) -> GridDayKind:
+        """Which of :class:`GridDayKind`'s cases the grid-day is."""
         report = self.report
         if report is None:
-            return Standing.MISSING if self.excused_reason is None else Standing.EXCUSED
-        return Standing.of_report(report.late, report.kind)
+            return GridDayKind.MISSING if self.excused_reason is None else GridDayKind.EXCUSED
+        return GridDayKind.of_report(report.late, report.kind)
 
     @property
     def status(self) -> DayStatus:
@@ -144,22 +150,28 @@ class Completeness:
         """Count the grid-days of one day, each grid once (ValueError otherwise)."""
         days = list(grid_days)
         _check_one_day(days)
-        return cls.from_standings(day.standing for day in days)
+        return cls.from_kinds(day.kind for day in days)
 
     @classmethod
-    def from_standings(cls, standings: Iterable[Standing]) -> Completeness:
+    def from_kinds(cls, kinds: Iterable[GridDayKind]) -> Completeness:
         """Count the cases of grid-days of one day, a case per grid."""
-        counted = Counter(standings)
-        on_time = counted[Standing.ON_TIME] + counted[Standing.ON_TIME_ZERO]
-        late = counted[Standing.LATE] + counted[Standing.LATE_ZERO]
+        counted = Counter(kinds)
+        return cls.from_counts([counted[kind] for kind in GridDayKind])
+
+    @classmethod
+    def from_counts(cls, counts: Sequence[int]) -> Completeness:
+        """From the number of grid-days of each kind (by :class:`GridDayKind` value)."""
+        kind = GridDayKind
+        on_time = counts[kind.ON_TIME] + counts[kind.ZERO]
+        late = counts[kind.LATE] + counts[kind.LATE_ZERO]
         return cls(
-            expected=on_time + late + counted[Standing.MISSING],
+            expected=on_time + late + counts[kind.MISSING],
             reported=on_time + late,
             on_time=on_time,
             late=late,
-            zero=counted[Standing.ON_TIME_ZERO] + counted[Standing.LATE_ZERO],
-            missing=counted[Standing.MISSING],
-            excused=counted[Standing.EXCUSED],
+            zero=counts[kind.ZERO] + counts[kind.LATE_ZERO],
+            missing=counts[kind.MISSING],
+            excused=counts[kind.EXCUSED],
         )
 
     @classmethod
@@ -230,12 +242,21 @@ class Tally:
         return tuple(sorted(flagged, key=lambda row: (-row.missing, -row.late)))
 
 
-_STANDINGS = {
-    (False, False): Standing.ON_TIME,
-    (True, False): Standing.LATE,
-    (False, True): Standing.ON_TIME_ZERO,
-    (True, True): Standing.LATE_ZERO,
+_STATUS_OF = {
+    GridDayKind.ON_TIME: DayStatus.ON_TIME,
+    GridDayKind.LATE: DayStatus.LATE,
+    GridDayKind.ZERO: DayStatus.ZERO,
+    GridDayKind.MISSING: DayStatus.MISSING,
+    GridDayKind.EXCUSED: DayStatus.EXCUSED,
+    GridDayKind.LATE_ZERO: DayStatus.LATE,
 }
+_REPORT_KINDS = {
+    (False, False): GridDayKind.ON_TIME,
+    (True, False): GridDayKind.LATE,
+    (False, True): GridDayKind.ZERO,
+    (True, True): GridDayKind.LATE_ZERO,
+}
+"""A report's kind by (late, zero report)."""
 
 
 def _check_one_day(days: Sequence[GridDay]) -> None:

@@ -24,7 +24,7 @@ from bot.domain.digest import (
 from bot.domain.ledger import find_area
 from bot.domain.models import Area, CurrentReport, Grid, Report, Worker
 from bot.domain.plan import DailyTimes
-from bot.domain.status import GridDay, Standing, Tally, TallyRow
+from bot.domain.status import GridDay, GridDayKind, Tally, TallyRow
 from bot.usecases.errors import FutureDay, UseCaseError
 from bot.usecases.schedule import first_service_day
 
@@ -280,7 +280,7 @@ class _GridFacts:
         """Each grid's input (in a worker thread: ten thousand grids), the day's form having
         ``counts`` counts."""
         before = self._days_before(counts) if compare else {}
-        missing = DayBefore(Standing.MISSING, (0,) * counts) if compare else None
+        missing = DayBefore(GridDayKind.MISSING, (0,) * counts) if compare else None
         items = {}
         for grid in grids:
             today = GridDay(
@@ -306,5 +306,5 @@ class _GridFacts:
     def _days_before(self, counts: int) -> dict[int, DayBefore]:
         """Each grid's day before, by grid, of those with a report or an excuse then (a
         report beats an excuse; the others were missing)."""
-        excused = DayBefore(Standing.EXCUSED, (0,) * counts)
+        excused = DayBefore(GridDayKind.EXCUSED, (0,) * counts)
         return {**dict.fromkeys(self.excused[1], excused), **self.reports[1]}

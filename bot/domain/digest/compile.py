@@ -207,12 +207,12 @@ def _part(area: Area, rows: Sequence[_Row], tree: _Tree, *, direct: bool = False
             area, direct, status.completeness, status.yesterday, child.totals, tree.seen[area.id]
         )
     items = [row.item for row in rows]
-    yesterdays = [item.yesterday.standing for item in items if item.yesterday is not None]
+    yesterdays = [item.yesterday.kind for item in items if item.yesterday is not None]
     return _Part(
         area,
         direct,
         Completeness.from_grid_days(item.today for item in items),
-        Completeness.from_standings(yesterdays) if yesterdays else None,
+        Completeness.from_kinds(yesterdays) if yesterdays else None,
         totals(tree.forms, tree.day, [(row.grid, row.numbers) for row in rows]),
         prevalence(tree.form, [row.numbers for row in rows]),
     )

@@ -15,7 +15,7 @@ from bot.domain.form import Form
 from bot.domain.form_versions import FormSource
 from bot.domain.models import Area, Grid, Report, ReportKind, Values
 from bot.domain.running import FieldRun, Runs, replay
-from bot.domain.status import Completeness, GridDay, Standing, Tally
+from bot.domain.status import Completeness, GridDay, GridDayKind, Tally
 
 Figure = tuple[str, int]
 """A field key and its number (a count's value today or a stock's closing)."""
@@ -43,7 +43,7 @@ class DayBefore(NamedTuple):
     """What a digest reads of a grid's day before its day (yesterday): how the grid stood,
     and its report's counts then. Ten thousand an evening, so a tuple of plain values."""
 
-    standing: Standing
+    kind: GridDayKind
     counts: tuple[int, ...]
     """The report's answers to the digest day's form's counts, in that form's order
     (``form.counts()``); 0 without a report, for a count it was not asked and for an answer
@@ -52,7 +52,7 @@ class DayBefore(NamedTuple):
     @property
     def is_missing(self) -> bool:
         """No report and no excuse."""
-        return self.standing is Standing.MISSING
+        return self.kind is GridDayKind.MISSING
 
     @classmethod
     def of(cls, form: Form, day: GridDay) -> DayBefore:
@@ -60,7 +60,7 @@ class DayBefore(NamedTuple):
         report = day.report
         keys = [field.key for field in form.counts()]
         answers = [None] * len(keys) if report is None else [report.values.get(k) for k in keys]
-        return cls(day.standing, counts_of(answers))
+        return cls(day.kind, counts_of(answers))
 
 
 def counts_of(answers: Sequence[object]) -> tuple[int, ...]:
