@@ -193,9 +193,7 @@
     const zero = el("button", { type: "button", class: "zero", id: "z-" + field.key, text: "0", "aria-label": say("none") });
     zero.addEventListener("click", () => {
       input.value = "0";
-      clearTimeout(timers.get(field.key));
-      timers.delete(field.key);
-      send(field.key, "0");
+      sendNow(field.key, "0");
     });
     const row = el("div", { class: "row" }, input, field.unit ? el("span", { class: "unit", text: field.unit }) : null, zero);
     return el("section", { class: "card", id: "q-" + field.key }, ...head(field), row, ...feedback(field.key));
@@ -228,11 +226,14 @@
       clearTimeout(timers.get(key));
       timers.set(key, setTimeout(() => { timers.delete(key); send(key, input.value); }, TYPING_PAUSE_MS));
     });
-    input.addEventListener("change", () => {
-      clearTimeout(timers.get(key));
-      timers.delete(key);
-      send(key, input.value);
-    });
+    input.addEventListener("change", () => sendNow(key, input.value));
+  }
+
+  function sendNow(key, value) {
+    // Instead of when the worker pauses typing.
+    clearTimeout(timers.get(key));
+    timers.delete(key);
+    return send(key, value);
   }
 
   function inTurn(key, work) {
