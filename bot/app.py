@@ -312,6 +312,7 @@ async def running_bot(
         finally:
             await _stop_polling(updater, bot.token_rejected)
             await application.stop()
+            await bot.outbound.alerts.stop()
 
 
 async def _stop_polling(updater: Updater, token_rejected: asyncio.Event) -> None:

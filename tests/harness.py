@@ -121,6 +121,7 @@ class Harness:
     async def _settle(self, action: UserAction, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         queue = self.running.application.update_queue
         await self.emu.wait_processed(queue, action.update_id, timeout)
+        await self.running.outbound.alerts.settled()  # the alerts it posts in the background
 
     async def send(
         self,

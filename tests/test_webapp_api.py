@@ -219,7 +219,8 @@ async def test_a_report_filed_from_the_page_is_the_chats_report(bot: Harness) ->
     assert report.current.incidents == (Incident("suspected", "5号楼 林某某 发热", True),)
     confirmations = [m for m in wang.inbox() if (m.plain_text or "").startswith("✅ 已提交")]
     assert [m.plain_text for m in confirmations] == [filed_text]  # the chat's, exactly once
-    assert "林某某" in supervisor_group.last().plain_text  # urgent alert posted at once
+    # the urgent alert follows at once, posted in the background
+    await bot.emu.wait_for(lambda: "林某某" in (supervisor_group.last().plain_text or ""))
 
     again = await client.call("submit", confirm=True)
     assert again.status == 409 and "已由 王娜" in again.error

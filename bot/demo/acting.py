@@ -6,7 +6,7 @@ emulator's record) and half of the progress count.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -53,7 +53,12 @@ class Stage:
     """Where the people act: the emulator, the running bot's update queue and the clock."""
 
     def __init__(
-        self, emulator: BotApiEmulator, updates: Joinable, clock: Clock, page_url: str = ""
+        self,
+        emulator: BotApiEmulator,
+        updates: Joinable,
+        clock: Clock,
+        page_url: str = "",
+        background: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.emu = emulator
         self.clock = clock
@@ -61,6 +66,8 @@ class Stage:
         """Where the bot's Mini App page is served on this machine ("" when it is not)."""
         self.events: list[UserEvent] = []
         self._updates = updates
+        self._background = background
+        """Waits for what the bot does in the background of an update (its urgent alerts)."""
 
     async def send(self, user: SimUser, text: str, *, chat: SimGroup | None = None) -> None:
         """``user`` types ``text`` (in their private chat, or in ``chat``); the bot handles it."""
@@ -122,6 +129,8 @@ class Stage:
 
     async def _settle(self, action: UserAction) -> None:
         await self.emu.wait_processed(self._updates, action.update_id)
+        if self._background is not None:
+            await self._background()
 
 
 @contextmanager

@@ -314,7 +314,7 @@ def _cast(
     lang = options.lang
     code = "zh-hans" if lang == "zh_CN" else "en"
     page_url = bot.webapp.local_url if bot.webapp is not None else ""
-    stage = Stage(emu, bot.application.update_queue, clock, page_url)
+    stage = Stage(emu, bot.application.update_queue, clock, page_url, bot.outbound.alerts.settled)
 
     def user(person: Person) -> SimUser:
         name, username = person.name_in(lang), person.username

@@ -1,7 +1,14 @@
-"""Urgent incidents reach supervisors at once; unacknowledged ones climb the area tree."""
+"""Urgent incidents reach supervisors at once; unacknowledged ones climb the area tree.
+
+A worker's filing does not wait for its alerts: they are posted in the background
+(:meth:`AlertDesk.raise_soon`), because a group takes only 20 messages a minute and the alert
+may queue there behind a digest. The alert rows are an outbox (:mod:`bot.usecases.alerting`):
+whatever is not posted when the bot stops is posted by the next tick.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,6 +36,10 @@ from bot.usecases.send_log import SendKey
 
 log = logging.getLogger(__name__)
 
+STOP_GRACE_SECONDS = 5.0
+"""How long stopping the bot waits for alerts still being posted; the rest stay in the
+outbox for the next start."""
+
 
 @dataclass(frozen=True, slots=True)
 class BoundGroup:
@@ -44,6 +55,9 @@ class AlertDesk:
     def __init__(self, deps: Dependencies, courier: Courier) -> None:
         self.deps = deps
         self.courier = courier
+        self._posting: set[int] = set()
+        """Alerts being posted now: a tick meanwhile does not post them a second time."""
+        self._background: set[asyncio.Task[None]] = set()
 
     async def chain(self, grid: Grid) -> list[BoundGroup]:
         """The bound groups above a grid, nearest area first (the grid's community, then its
@@ -67,8 +81,46 @@ class AlertDesk:
                 await self.post(alert, level=0)
         return alerts
 
+    def raise_soon(self, report: Report) -> None:
+        """:meth:`raise_for` in the background: the worker is answered without waiting for
+        the supervisors' groups. The alerts go in the lane of the update that filed them."""
+        task = asyncio.create_task(self._raise_logged(report))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _raise_logged(self, report: Report) -> None:
+        try:
+            await self.raise_for(report)
+        except Exception:  # the outbox keeps the alert: the next tick tries again
+            log.exception("posting report %s's alerts failed; the next tick retries", report.id)
+
+    async def settled(self) -> None:
+        """Wait until every alert posted in the background is done."""
+        while self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+
+    async def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
+        """Give alerts being posted ``grace`` seconds, then stop them (they stay in the
+        outbox, unposted, for the next start's tick)."""
+        if not self._background:
+            return
+        _, pending = await asyncio.wait(set(self._background), timeout=grace)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
     async def post(self, alert: Alert, *, level: int) -> bool:
-        """Post the alert to the ``level``-th bound group above its grid; False if none."""
+        """Post the alert to the ``level``-th bound group above its grid; False if none.
+        An alert already being posted is left to that posting."""
+        if alert.id in self._posting:
+            return True
+        self._posting.add(alert.id)
+        try:
+            return await self._post(alert, level)
+        finally:
+            self._posting.discard(alert.id)
+
+    async def _post(self, alert: Alert, level: int) -> bool:
         grid, reporter = await alert_grid(self.deps, alert)
         chain = await self.chain(grid)
         if level >= len(chain):

@@ -247,7 +247,7 @@ class WebApi:
         if not filed.created:
             raise ApiError(409, self._already_filed(session, filed.report), filed=True)
         await confirmations.send(chat, session.locale, filed.report)
-        await self.senders.alerts.raise_for(filed.report)
+        self.senders.alerts.raise_soon(filed.report)
         text = confirmations.text(session.locale, filed.report, filed.report.current.version)
         return {"filed": {"text": text, "lines": checked["lines"]}}
 

@@ -158,7 +158,7 @@ class Corrections:
             return await self.summary.show(turn, context, draft)
         forget(context)
         await self.summary.confirmations.send(turn.chat.id, turn.locale, report)
-        await self.alerts.raise_for(report)
+        self.alerts.raise_soon(report)
         return END
 
     async def _changed_meanwhile(

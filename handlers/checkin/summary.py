@@ -109,7 +109,7 @@ class Summary:
             await self.tell_already_filed(turn, grid, filed.report)
             return END
         await self.confirmations.send(turn.chat.id, turn.locale, filed.report)
-        await self.alerts.raise_for(filed.report)
+        self.alerts.raise_soon(filed.report)
         return END
 
     async def tell_already_filed(self, turn: Turn, grid: Grid, report: Report) -> None:
