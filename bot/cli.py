@@ -14,14 +14,16 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from bot import cli_chart, cli_demo, cli_files, cli_form, cli_ops, logs
+from bot.cli_output import OutputError, folder_to_write, writing
 from bot.config import ConfigError, Settings, fallback_locale, load_settings
 from bot.dependencies import Dependencies, open_dependencies
-from bot.domain.digest import render_plain
+from bot.domain.digest import Digest, needs_attachment, render_plain
 from bot.domain.form import FormError
 from bot.domain.models import RosterChanges
 from bot.domain.roster import parse_roster
 from bot.domain.roster_listing import roster_lines
 from bot.i18n import Locale, t
+from bot.outbound.tables import grid_table_xlsx
 from bot.startup import StartupError
 from bot.usecases import digests, roster
 from bot.usecases.errors import UseCaseError
@@ -65,6 +67,9 @@ def build_parser(locale: Locale) -> argparse.ArgumentParser:
     digest = commands.add_parser("digest", help=t(locale, "cli.digest_help"))
     digest.add_argument("--date", type=_iso_day, help=t(locale, "cli.digest_date_help"))
     digest.add_argument("--area", help=t(locale, "cli.digest_area_help"))
+    digest.add_argument(
+        "--table", type=Path, metavar="DIR", help=t(locale, "cli.digest_table_help")
+    )
 
     cli_demo.add_arguments(commands.add_parser("demo", help=t(locale, "demo.cli.help")), locale)
     cli_files.add_commands(commands, locale)
@@ -91,6 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cli_files.DataCommandError,
         cli_chart.ChartCommandError,
         cli_ops.OpsError,
+        OutputError,
     ) as error:
         print(error, file=sys.stderr)
         return EXIT_USAGE
@@ -218,6 +224,8 @@ async def _invite(args: argparse.Namespace, settings: Settings) -> int:
 async def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from bot import demo  # the demo and its emulator are imported for this command only
 
+    folder_to_write(args.out, settings.locale)
+
     return await demo.run_demo(demo.options_from(args, settings.locale))
 
 
@@ -229,16 +237,32 @@ def _iso_day(text: str) -> date:
 
 
 async def _digest(args: argparse.Namespace, settings: Settings) -> int:
-    """Print the digest of an area (default: every top-level area) in the terminal."""
+    """Print the digest of an area (default: every top-level area) in the terminal, as the
+    groups get it; with ``--table`` each area's per-grid table goes into a spreadsheet."""
     locale = settings.locale
+    folder = folder_to_write(args.table, locale) if args.table else None
     async with open_dependencies(settings) as deps:
         day = args.date or deps.today()
         try:
-            texts = [
-                render_plain(await digests.compile_area_digest(deps, area, day), locale)
+            compiled = [
+                await digests.compile_area_digest(deps, area, day)
                 for area in await digests.digest_areas(deps, args.area)
             ]
         except UseCaseError as error:
             raise CliError(t(locale, error.key, **error.params)) from None
-    print("\n".join(texts))
+    for digest in compiled:
+        print(render_plain(digest, locale, table_attached=needs_attachment(digest)))
+        if folder is not None:
+            print(await _write_table(digest, locale, folder))
+        elif needs_attachment(digest):
+            print(t(locale, "cli.digest_table_hint", count=len(digest.grids)))
     return EXIT_OK
+
+
+async def _write_table(digest: Digest, locale: Locale, folder: Path) -> str:
+    """Write the digest's per-grid table into ``folder``; the line saying where."""
+    content, name = grid_table_xlsx(digest, locale)
+    path = folder / name
+    with writing(path, locale):
+        await asyncio.to_thread(path.write_bytes, content)
+    return t(locale, "cli.digest_table_written", path=path, count=len(digest.grids))

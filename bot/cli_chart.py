@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from bot.cli_output import file_to_write, writing
 from bot.config import Settings
 from bot.dependencies import Dependencies, open_dependencies
 from bot.domain.chart import DIGEST_DAYS, ChartRequest
@@ -55,6 +56,7 @@ async def run_chart(args: argparse.Namespace, settings: Settings) -> int:
             raise ChartCommandError(t(locale, "chart.cli.bad_lang", value=args.lang)) from None
     if not 1 <= args.days <= MAX_DAYS:
         raise ChartCommandError(t(locale, "chart.cli.bad_days", value=args.days, most=MAX_DAYS))
+    out = file_to_write(args.out, locale, example="chart.png")
     async with open_dependencies(settings) as deps:
         try:
             day = parse_day(args.date, deps.today()) if args.date else deps.today()
@@ -72,12 +74,13 @@ async def run_chart(args: argparse.Namespace, settings: Settings) -> int:
         area = await _area(deps, args.area, locale)
         request = ChartRequest(area, day, args.days, field)
         chart = await draw_chart(deps, request, locale, highlight=day)
-    await asyncio.to_thread(args.out.write_bytes, chart.png)
+    with writing(out, locale):
+        await asyncio.to_thread(out.write_bytes, chart.png)
     print(
         t(
             locale,
             "chart.cli_written",
-            path=args.out,
+            path=out,
             width=chart.width,
             height=chart.height,
             days=len(chart.data.days),

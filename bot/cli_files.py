@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.cli_output import file_or_folder_to_write, file_to_write, writing
 from bot.config import Settings
 from bot.dependencies import open_dependencies
 from bot.domain.dates import DEFAULT_DAYS, DateArgError, DayRange, parse_day, parse_range
@@ -54,6 +55,8 @@ def add_commands(commands: Any, locale: Locale) -> None:
 async def run_export(args: argparse.Namespace, settings: Settings) -> int:
     """``gridbot export --from D --to D [--area PATH] --format xlsx|csv --out PATH``"""
     locale = _language(args.lang, settings.locale)
+    example = f"ledger.{'zip' if args.format == 'csv' else 'xlsx'}"
+    out = file_to_write(args.out, settings.locale, example=example)
     async with open_dependencies(settings) as deps:
         days = _days(args.first, args.last, deps.today(), settings.locale)
         area = None
@@ -64,8 +67,8 @@ async def run_export(args: argparse.Namespace, settings: Settings) -> int:
                     t(settings.locale, "export.cli.unknown_area", area=args.area)
                 )
         request = LedgerRequest(days, area, args.format, locale)
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        result = await export_ledger(deps, request, args.out)
+        with writing(out, settings.locale):
+            result = await export_ledger(deps, request, out)
     print(
         t(
             settings.locale,
@@ -106,7 +109,9 @@ def _days(first: str | None, last: str | None, today: date, locale: Locale) -> D
 
 async def run_backup(args: argparse.Namespace, settings: Settings) -> int:
     """``gridbot backup PATH``: a consistent copy while the bot runs."""
-    made = await backup(settings.db, args.path)
+    target = file_or_folder_to_write(args.path, settings.locale)
+    with writing(target, settings.locale):
+        made = await backup(settings.db, target)
     print(
         t(
             settings.locale,

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from harness import ROSTER
+from openpyxl import load_workbook
 
 from bot.emulator import BotApiEmulator, SimUser
 
@@ -211,3 +212,59 @@ def test_the_terminal_digest_refuses_a_day_to_come_like_the_chat(env: dict[str, 
     future = gridbot(env, "digest", "--date", "2999-01-01")
     assert future.returncode == 2 and future.stdout == ""
     assert "2999-01-01 has not come yet" in future.stderr
+
+
+DISTRICT_ROSTER = Path(__file__).parent / "data" / "district-roster.csv"
+
+
+def test_a_district_digest_in_the_terminal_is_the_groups_with_its_table_in_a_file(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """985 grids: the terminal shows what the groups read (the missing list bounded, the
+    rest in the table) and says how to get the table; ``--table`` writes it."""
+    gridbot(env, "roster", "import", str(DISTRICT_ROSTER))
+    shown = gridbot(env, "digest", "--date", "2026-11-22")
+    assert shown.returncode == 0, shown.stderr
+    assert len(shown.stdout.splitlines()) < 100 and "and 965 more" in shown.stdout
+    assert "The 985 grids are not listed here: add --table FOLDER" in shown.stdout
+    tables = tmp_path / "tables"
+    written = gridbot(env, "digest", "--date", "2026-11-22", "--table", str(tables))
+    book = tables / "digest-示范区-2026-11-22.xlsx"
+    assert f"The per-grid table (985 grids) is written to {book}" in written.stdout
+    rows = list(load_workbook(book, read_only=True).active.iter_rows(values_only=True))
+    assert len(rows) == 1 + 985 and len({row[1] for row in rows[1:]}) == 985  # every grid once
+    assert {row[3] for row in rows[1:]} == {"missing"}
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("export", "--out"),
+        ("chart", "--out"),
+        ("backup",),
+        ("demo", "--out"),
+        ("digest", "--table"),
+    ],
+)
+def test_a_path_under_a_file_gets_one_clear_line(
+    env: dict[str, str], tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    gridbot(env, "roster", "import", str(ROSTER))
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("a file, not a folder")
+    result = gridbot(env, *command, str(blocker / "out"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == (
+        f"Cannot write {blocker / 'out'}: {blocker} is a file, not a folder. Give another path."
+    )
+
+
+@pytest.mark.parametrize(
+    ("command", "example"), [("export", "ledger.xlsx"), ("chart", "chart.png")]
+)
+def test_a_folder_given_for_a_file_gets_an_example_name(
+    env: dict[str, str], tmp_path: Path, command: str, example: str
+) -> None:
+    result = gridbot(env, command, "--out", str(tmp_path))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"is a folder: give a file name, e.g. {tmp_path / example}." in result.stderr
