@@ -26,7 +26,7 @@ from bot.domain.ledger import DayRecords, RosterGrid, Scope, areas_within, conta
 from bot.domain.models import Area
 from storage.codec import from_db_day, from_db_time, to_json
 from storage.db import BUSY_TIMEOUT_MS, Database
-from storage.rows import GRID_COLUMNS, fetch_all, fetch_one, grid_from_row
+from storage.rows import GRID_COLUMNS, fetch_built, fetch_one, grid_from_row
 
 
 def read_only_uri(path: str) -> str:
@@ -107,13 +107,15 @@ class LedgerReader:
         """``area`` and everything below it (None: the whole tree), with every grid in it,
         active or not, and the day each joined the roster in zone ``tz``."""
         areas = await self._db.roster.areas()
+
+        def build(rows: Sequence[sqlite3.Row]) -> Scope:
+            return scope_of(areas, rows, area, tz, report_days)
+
         async with self._db.read() as conn:
             if area is None:
-                rows = await fetch_all(conn, SCOPE_GRIDS)
-            else:
-                under = {"path": area.path, "below": f"{area.path}/"}
-                rows = await fetch_all(conn, SCOPE_GRIDS_UNDER, under)
-        return scope_of(areas, rows, area, tz, report_days)
+                return await fetch_built(conn, build, SCOPE_GRIDS)
+            under = {"path": area.path, "below": f"{area.path}/"}
+            return await fetch_built(conn, build, SCOPE_GRIDS_UNDER, under)
 
     async def first_report_day(self, scope: Scope) -> date | None:
         """The earliest day any grid of ``scope`` reported, or None."""

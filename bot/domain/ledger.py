@@ -10,7 +10,7 @@ completeness figures come from :mod:`bot.domain.status`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -82,17 +82,22 @@ class Scope:
         """Whether grids are expected to report on ``day``."""
         return day.isoweekday() in self.report_days
 
+    def expects(self, item: RosterGrid, day: date) -> bool:
+        """Whether the grid was expected to report on ``day`` (see the module docstring)."""
+        return self.is_reporting_day(day) and item.grid.active and item.since <= day
+
+    def listed(self, day: date, reported: Container[int]) -> list[RosterGrid]:
+        """The grids a list of ``day`` shows, in scope order: the expected ones, and any
+        other whose id is in ``reported``."""
+        return [item for item in self.grids if item.grid.id in reported or self.expects(item, day)]
+
     def grid_days(self, records: DayRecords) -> list[GridDay]:
         """The grid-days of ``records.day`` (see the module docstring), in scope order."""
         day = records.day
-        reporting_day = self.is_reporting_day(day)
         found = []
-        for item in self.grids:
+        for item in self.listed(day, records.reports):
             grid = item.grid
             report = records.reports.get(grid.id)
-            expected = reporting_day and grid.active and item.since <= day
-            if report is None and not expected:
-                continue
             found.append(
                 GridDay(
                     grid,

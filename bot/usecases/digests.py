@@ -27,6 +27,7 @@ from bot.domain.plan import DailyTimes
 from bot.domain.status import GridDay, GridDayKind, Tally, TallyRow
 from bot.usecases.errors import FutureDay, UseCaseError
 from bot.usecases.schedule import first_service_day
+from storage.ledger import LedgerReader
 
 
 async def compile_area_digest(deps: Dependencies, area: Area, day: date) -> Digest:
@@ -119,35 +120,37 @@ class _DigestLoader:
 
     async def load_many(self, areas: Sequence[Area], day: date) -> dict[int, DigestInput]:
         """What each area's digest is compiled from, by area id."""
-        db = self.deps.db
-        every_area = await db.roster.areas()
+        scope = await LedgerReader(self.deps.db).scope(None, self.times.tz, self.times.report_days)
+        reports_today = await self._reports(day)
+        listed = scope.listed(day, reports_today)  # the grids expected, or that reported
         by_path: dict[str, list[Grid]] = {}
-        for grid in await db.roster.grids():
-            by_path.setdefault(grid.area_path, []).append(grid)
+        for item in listed:
+            by_path.setdefault(item.grid.area_path, []).append(item.grid)
         within = {area.id: [path for path in by_path if area.covers(path)] for area in areas}
         covered = {path for paths in within.values() for path in paths}
         grids = [grid for path in by_path if path in covered for grid in by_path[path]]
-        items = await self._grid_inputs(grids, day)
+        new = frozenset(item.grid.id for item in listed if item.since >= day)
+        items = await self._grid_inputs(grids, day, reports_today, new)
         incidents = await self._urgent(day, grids)
         weekly = await self._last_week(day, grids)
         since = at(day - timedelta(days=1), self.times.digest_at, self.times.tz)
+        placed = (scope.areas, by_path, within)
         return await asyncio.to_thread(
-            self._inputs, areas, day, every_area, (by_path, within), items, incidents, weekly, since
+            self._inputs, areas, day, placed, items, incidents, weekly, since
         )
 
     def _inputs(
         self,
         areas: Sequence[Area],
         day: date,
-        every_area: Sequence[Area],
-        placed: tuple[dict[str, list[Grid]], dict[int, list[str]]],
+        placed: tuple[Sequence[Area], dict[str, list[Grid]], dict[int, list[str]]],
         items: dict[int, GridInput],
         incidents: tuple[UrgentIncident, ...],
         weekly: Tally | None,
         since: datetime,
     ) -> dict[int, DigestInput]:
         """Each area's input from what was read (in a worker thread: ten thousand grids)."""
-        by_path, within = placed
+        every_area, by_path, within = placed
         tallied = {} if weekly is None else {row.grid.id: row for row in weekly.rows}
         inputs = {}
         for area in areas:
@@ -169,14 +172,20 @@ class _DigestLoader:
             )
         return inputs
 
-    async def _grid_inputs(self, grids: Sequence[Grid], day: date) -> dict[int, GridInput]:
-        """Each grid's day, yesterday, running figures, corrections and workers."""
+    async def _grid_inputs(
+        self,
+        grids: Sequence[Grid],
+        day: date,
+        reports_today: dict[int, CurrentReport],
+        new: frozenset[int],
+    ) -> dict[int, GridInput]:
+        """Each grid's day, yesterday (none for the ``new`` grids, on the roster only since
+        ``day``), running figures, corrections and workers."""
         db = self.deps.db
         before = day - timedelta(days=1)
         ids = [grid.id for grid in grids]
         form = self.deps.forms.form_for(day)
         counts = [field.key for field in form.counts()]
-        reports_today = await self._reports(day)
         reports_before = await db.reports.days_before(before, counts)
         excused_today = await db.schedule.excused(day)
         excused_before = await db.schedule.excused(before)
@@ -198,7 +207,7 @@ class _DigestLoader:
             corrected,
             workers,
         )
-        return await asyncio.to_thread(facts.inputs, grids, day, compare, len(counts))
+        return await asyncio.to_thread(facts.inputs, grids, day, compare, new, len(counts))
 
     async def _operating_on(self, day: date) -> bool:
         """Whether grids were expected to report on ``day``: a reporting day on which the
@@ -275,10 +284,10 @@ class _GridFacts:
     workers: dict[int, list[Worker]]
 
     def inputs(
-        self, grids: Sequence[Grid], day: date, compare: bool, counts: int
+        self, grids: Sequence[Grid], day: date, compare: bool, new: frozenset[int], counts: int
     ) -> dict[int, GridInput]:
         """Each grid's input (in a worker thread: ten thousand grids), the day's form having
-        ``counts`` counts."""
+        ``counts`` counts; a ``new`` grid that did nothing the day before was not missing."""
         before = self._days_before(counts) if compare else {}
         missing = DayBefore(GridDayKind.MISSING, (0,) * counts) if compare else None
         items = {}
@@ -290,7 +299,7 @@ class _GridFacts:
                 self.excused[0].get(grid.id),
                 self.reminders.get(grid.id, 0),
             )
-            yesterday = before.get(grid.id, missing)
+            yesterday = before.get(grid.id, None if grid.id in new else missing)
             workers = self.workers.get(grid.id, ())
             items[grid.id] = GridInput(
                 today,
