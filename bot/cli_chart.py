@@ -21,6 +21,7 @@ from bot.domain.dates import DateArgError, parse_day
 from bot.domain.ledger import find_area
 from bot.domain.models import Area
 from bot.i18n import Locale, parse_locale, t
+from bot.usecases.errors import UseCaseError
 from bot.usecases.stats import all_areas
 
 EXIT_OK = 0
@@ -73,7 +74,10 @@ async def run_chart(args: argparse.Namespace, settings: Settings) -> int:
             field = found.key
         area = await _area(deps, args.area, locale)
         request = ChartRequest(area, day, args.days, field)
-        chart = await draw_chart(deps, request, locale, highlight=day)
+        try:
+            chart = await draw_chart(deps, request, locale, highlight=day)
+        except UseCaseError as error:
+            raise ChartCommandError(t(locale, error.key, **error.params)) from None
     with writing(out, locale):
         await asyncio.to_thread(out.write_bytes, chart.png)
     print(

@@ -460,6 +460,10 @@ async def test_gridbot_chart_writes_the_png_and_refuses_bad_arguments(
     assert days.returncode == 2 and "from 1 to 366" in days.stderr
     field = await asyncio.to_thread(gridbot, env, "chart", "--field", "x", "--out", str(out))
     assert field.returncode == 2 and "home_isolation" in field.stderr
+    ahead = ("chart", "--date", "2999-01-01", "--out", str(tmp_path / "ahead.png"))
+    future = await asyncio.to_thread(gridbot, env, *ahead)
+    assert future.returncode == 2 and "2999-01-01 has not come yet" in future.stderr
+    assert not (tmp_path / "ahead.png").exists()
 
 
 async def test_without_a_chinese_font_the_chart_is_english_and_says_so_once(

@@ -19,6 +19,7 @@ from bot.domain.digest import sub_area_of
 from bot.domain.ledger import Scope
 from bot.domain.models import Area, Grid
 from bot.i18n import Locale, t
+from bot.usecases.errors import FutureDay
 from bot.usecases.schedule import first_service_day
 from storage.charts import ChartFigureReader, ChartGrid
 from storage.ledger import LedgerReader
@@ -62,7 +63,10 @@ async def draw_chart(
 async def chart_input(
     deps: Dependencies, request: ChartRequest, *, highlight: date | None
 ) -> ChartInput:
-    """Everything the chart is built from: the days drawn and their figures."""
+    """Everything the chart is built from: the days drawn and their figures (up to today:
+    :class:`FutureDay` otherwise)."""
+    if request.last_day > deps.today():
+        raise FutureDay(request.last_day, deps.today())
     db, settings = deps.db, deps.settings
     reader = LedgerReader(db)
     scope = await reader.scope(request.area, settings.timezone, settings.report_days)
