@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.dependencies import Dependencies, open_dependencies
-from bot.domain.digest import Digest
+from bot.domain.digest import Digest, render_plain
 from bot.domain.models import Grid, ReportKind, RosterRow
 from bot.domain.status import Completeness, GridDayKind
 from bot.usecases.digests import compile_area_digest
@@ -88,6 +88,8 @@ async def test_a_day_that_is_not_a_reporting_day_lists_only_who_reported(tmp_pat
             expected=1, reported=1, on_time=1, late=0, zero=1, missing=0, excused=0
         )
         assert digest.status.missing == ()
+        assert "This is not a reporting day" in render_plain(digest, "en")
+        assert "not a reporting day" not in render_plain(await digest_of(deps, MONDAY), "en")
 
 
 async def test_a_day_before_the_roster_has_no_grid_missing(tmp_path: Path) -> None:

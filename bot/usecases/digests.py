@@ -169,6 +169,7 @@ class _DigestLoader:
                 weekly=Tally(weekly.first_day, weekly.last_day, tuple(week))
                 if weekly and week
                 else None,
+                reporting_day=self.times.is_reporting_day(day),
             )
         return inputs
 

@@ -174,6 +174,7 @@ def _compile(data: DigestInput, tree: _Tree) -> Digest:
         requests=tuple(request for row in rows for request in row.requests),
         weekly=data.weekly,
         clashes=clashes_among({row.grid.id: row.name for row in rows}),
+        reporting_day=data.reporting_day,
     )
 
 

@@ -190,6 +190,8 @@ class DigestInput:
     (None: there was none, every correction of the grids' reports is listed)."""
     weekly: Tally | None = None
     """Last week's late and missing days per grid, on the first reporting day of a week."""
+    reporting_day: bool = True
+    """Whether grids were asked to report that day (``GRIDBOT_REPORT_DAYS``)."""
 
     def __post_init__(self) -> None:
         days = [item.today for item in self.grids]
@@ -373,6 +375,8 @@ class Digest:
     clashes: frozenset[int] = frozenset()
     """Grids whose community and name together are shared by another grid in the digest:
     they are named with their code too (see :mod:`bot.domain.grid_names`)."""
+    reporting_day: bool = True
+    """Whether grids were asked to report that day (``GRIDBOT_REPORT_DAYS``)."""
 
 
 _ONE_DAY = timedelta(days=1)

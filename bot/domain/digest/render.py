@@ -96,6 +96,8 @@ def _status(digest: Digest, locale: Locale, *, bounded: bool) -> list[Line]:
         excused=now.excused,
     )
     lines = [*_heading(t(locale, "digest.status.heading")), Line(summary)]
+    if not digest.reporting_day:
+        lines.append(Line(t(locale, "digest.status.not_reporting_day")))
     lines.append(Line(_rates(locale, now, status.yesterday)))
     if status.late:
         lines.append(Line(t(locale, "digest.status.late", count=len(status.late)), keep=True))
