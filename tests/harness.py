@@ -233,6 +233,17 @@ async def file_detailed(bot: Harness, user: SimUser, answers: dict[str, str]) ->
     await bot.press(user, "✅ 提交")
 
 
+async def draft_suspected_case(bot: Harness, user: SimUser, description: str) -> None:
+    """``user`` fills in a report with nothing to say but one suspected case (a category the
+    form marks urgent), up to the summary: the submit is the caller's."""
+    await bot.send(user, "/report")
+    await answer_questions(bot, user, EVERYTHING_ZERO)
+    await bot.press(user, "⚠️ 添加一条异常情况")
+    await bot.press(user, "疑似病例")
+    await bot.send(user, description)
+    await bot.press(user, "✅ 完成")
+
+
 async def file_zero(bot: Harness, user: SimUser) -> None:
     """A zero report in two taps."""
     await bot.send(user, "/zero")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
-from harness import ADMIN_ID, DAY, EVERYTHING_ZERO, Harness, answer_questions
+from harness import ADMIN_ID, DAY, Harness, draft_suspected_case
 from service_fixtures import WORKER_ID
 
 from bot.domain.models import Incident
@@ -59,12 +59,7 @@ async def test_the_worker_is_answered_while_the_alert_waits_for_its_group(bot: H
     group = bot.group(-100_101, "前进社区防控群", admins=(admin,))
     await bot.send(admin, "/bindgroup 学院南路街道/前进社区", chat=group)  # its one this minute
     bot.at(10, 0)
-    await bot.send(worker, "/report")
-    await answer_questions(bot, worker, EVERYTHING_ZERO)
-    await bot.press(worker, "⚠️ 添加一条异常情况")
-    await bot.press(worker, "疑似病例")
-    await bot.send(worker, "5号楼 林某某 核酸阳性")
-    await bot.press(worker, "✅ 完成")
+    await draft_suspected_case(bot, worker, "5号楼 林某某 核酸阳性")
 
     updates = bot.running.application.update_queue
     submitted = await worker.press("✅ 提交")

@@ -15,9 +15,8 @@ import pytest
 from harness import (
     ADMIN_ID,
     DAY,
-    EVERYTHING_ZERO,
     Harness,
-    answer_questions,
+    draft_suspected_case,
     file_detailed,
     file_zero,
     texts,
@@ -225,12 +224,7 @@ async def test_urgent_incident_alert_acknowledgement_and_repost(day: Day) -> Non
     bot = day.bot
     worker = day.worker(710000011)  # QJ-05, 前进社区
     bot.at(10, 0)
-    await bot.send(worker, "/report")
-    await answer_questions(bot, worker, EVERYTHING_ZERO)
-    await bot.press(worker, "⚠️ 添加一条异常情况")
-    await bot.press(worker, "疑似病例")
-    await bot.send(worker, "5号楼 林某某 核酸阳性，已上报疾控")
-    await bot.press(worker, "✅ 完成")
+    await draft_suspected_case(bot, worker, "5号楼 林某某 核酸阳性，已上报疾控")
     await bot.press(worker, "✅ 提交")
     alert = day.community.last()
     assert "紧急" in alert.plain_text and "核酸阳性" in alert.plain_text
@@ -312,12 +306,7 @@ async def play_the_day(day: Day, *, restart_at: tuple[int, int] | None) -> dict[
     await file_detailed(bot, day.worker(710000017), {"screened": "80"})
     await at(11, 0)
     worker = day.worker(710000011)
-    await bot.send(worker, "/report")
-    await answer_questions(bot, worker, EVERYTHING_ZERO)
-    await bot.press(worker, "⚠️ 添加一条异常情况")
-    await bot.press(worker, "疑似病例")
-    await bot.send(worker, "5号楼 林某某 核酸阳性，已上报疾控")
-    await bot.press(worker, "✅ 完成")
+    await draft_suspected_case(bot, worker, "5号楼 林某某 核酸阳性，已上报疾控")
     await bot.press(worker, "✅ 提交")
     await at(11, 10)
     await bot.press_on(day.supervisor, day.community.last(), "✅ 已知悉", chat=day.community)

@@ -7,7 +7,7 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from harness import ADMIN_ID, EVERYTHING_ZERO, Harness, answer_questions
+from harness import ADMIN_ID, EVERYTHING_ZERO, Harness, answer_questions, draft_suspected_case
 
 from bot.domain.dates import time_left
 
@@ -31,12 +31,7 @@ async def test_an_alert_nobody_acknowledged_tells_the_admins_where_it_went(bot: 
     await bot.send(admin, "/bindgroup 学院南路街道", chat=street)
     worker = bot.user(710000011, "徐涛")  # QJ-05, 前进社区
     bot.at(10, 0)
-    await bot.send(worker, "/report")
-    await answer_questions(bot, worker, EVERYTHING_ZERO)
-    await bot.press(worker, "⚠️ 添加一条异常情况")
-    await bot.press(worker, "疑似病例")
-    await bot.send(worker, "5号楼 林某某 核酸阳性，已上报疾控")
-    await bot.press(worker, "✅ 完成")
+    await draft_suspected_case(bot, worker, "5号楼 林某某 核酸阳性，已上报疾控")
     await bot.press(worker, "✅ 提交")
     for hour, minute in ((10, 31), (11, 2)):
         bot.at(hour, minute)
