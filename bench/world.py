@@ -63,7 +63,9 @@ async def populate(deps: Dependencies, grids: int, days: int, last: date = LAST_
     first = last - timedelta(days=days - 1)
     answers = {**{field.key: 0 for field in deps.form.counts()}, **FIGURES}
     joined = datetime.combine(first - timedelta(days=1), time(9), tzinfo=TZ)
-    filed = await synthetic.populate(deps.db, grids, DayRange(first, last), answers, joined)
+    span = DayRange(first, last)
+    categories = deps.form.incident_categories
+    filed = await synthetic.populate(deps.db, grids, span, answers, joined, categories)
     await deps.db.figures.rebuild()  # the reports were written behind the bot's back
     return filed
 

@@ -202,6 +202,7 @@ async def generated_tree(folder: Path) -> AsyncIterator[Dependencies]:
     async with open_dependencies(settings, clock) as deps:
         answers = counts(screened=10, fever_found=1, home_iso_in=2, home_iso_out=1)
         joined = datetime(2026, 3, 1, 9, tzinfo=TZ)
-        await synthetic.populate(deps.db, 120, TREE_DAYS, answers, joined)
+        categories = deps.form.incident_categories
+        await synthetic.populate(deps.db, 120, TREE_DAYS, answers, joined, categories)
         await deps.db.figures.rebuild()
         yield deps

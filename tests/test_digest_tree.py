@@ -45,7 +45,8 @@ async def test_mondays_tally_counts_last_weeks_late_missing_and_excused_days(
     clock = ManualClock(datetime(2026, 3, 9, 20, tzinfo=TZ))
     async with open_dependencies(settings, clock) as deps:
         joined = datetime(2026, 2, 28, 9, tzinfo=TZ)
-        await synthetic.populate(deps.db, 150, week, counts(screened=3), joined)
+        categories = deps.form.incident_categories
+        await synthetic.populate(deps.db, 150, week, counts(screened=3), joined, categories)
         await deps.db.figures.rebuild()
         grids = await deps.db.roster.grids()
         for grid in grids[::3]:  # every third grid excused on the 4th, whether it reported

@@ -32,11 +32,11 @@ ANSWERS = counts(screened=10, households_visited=3, arrivals=1, home_iso_in=1, h
 
 async def populate(deps: Dependencies, grids: int, days: DayRange) -> int:
     """The benchmarks' generated district (:mod:`storage.synthetic`): ``grids`` grids in 50
-    communities of 5 streets of one district, every tenth grid-day missing. Returns the
-    reports filed."""
-    return await synthetic.populate(
-        deps.db, grids, days, ANSWERS, joined=datetime(2024, 12, 31, 9, tzinfo=TZ)
-    )
+    communities of 5 streets of one district, every tenth grid-day without a report, with
+    excusals, incidents, alerts and the day's sends. Returns the reports filed."""
+    joined = datetime(2024, 12, 31, 9, tzinfo=TZ)
+    categories = deps.form.incident_categories
+    return await synthetic.populate(deps.db, grids, days, ANSWERS, joined, categories)
 
 
 @pytest.fixture
