@@ -226,8 +226,8 @@ def test_a_database_made_before_the_copy_gets_it_when_opened(tmp_path: Path) -> 
 
 
 def _back_to_version_7(path: Path) -> None:
-    """The schema as migration 0007 left it (the copy's tables and triggers dropped, and
-    those of latest_figures, migration 0011)."""
+    """The schema as migration 0007 left it (the copy's tables and triggers dropped, those
+    of latest_figures, migration 0011, and the indexes by day of migration 0012)."""
     version = 7
     assert migrations()[version][1].startswith("-- What the ledger export")
     with sqlite3.connect(path) as conn:
@@ -237,6 +237,8 @@ def _back_to_version_7(path: Path) -> None:
             conn.execute(f"DROP TRIGGER {name}")
         for name in tables:
             conn.execute(f"DROP TABLE {name}")
+        conn.execute("DROP INDEX excusals_by_day")
+        conn.execute("DROP INDEX sends_reminders")
         conn.execute(f"PRAGMA user_version = {version}")
 
 
