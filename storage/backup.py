@@ -84,6 +84,8 @@ def _backup(source: Path, target: Path) -> BackupFile:
 
 def check_backup(path: Path) -> int:
     """The schema version of a usable backup; BadBackupError for anything else."""
+    if path.is_dir():
+        raise BadBackupError("folder", path)
     if not path.is_file():
         raise BadBackupError("missing", path)
     try:

@@ -129,6 +129,7 @@ async def test_a_bad_backup_is_refused_and_nothing_changes(tmp_path: Path) -> No
         junk: "不是能打开的数据库",
         other: "不是 gridbot 的数据库",
         tmp_path / "missing.sqlite3": "找不到文件",
+        tmp_path: "是一个文件夹：请给出其中的备份文件",
     }
     for bad, reason in expected.items():
         with pytest.raises(BadBackupError) as raised:
