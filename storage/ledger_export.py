@@ -209,8 +209,8 @@ _FROM = (
 )
 """A day's grid-days of the grids in the share: its reports (``r``, ``v``: a report's
 current version, ``f``: its running figures; all NULL without a report) and excusals
-(``e``); a grid's reminders are counted in its row (:data:`_REMINDERS`)."""
-_REMINDERS = (
+(``e``); a grid's reminders are counted in its row (:data:`REMINDER_ROUNDS_CELL`)."""
+REMINDER_ROUNDS_CELL = (
     "(SELECT count(DISTINCT kind) FROM sends WHERE day = :day AND grid_id = s.grid_id"
     " AND status = 'sent' AND (kind LIKE 'remind%' OR kind = 'late_nag'))"
 )
@@ -366,7 +366,7 @@ class ReportRows:
             reason = f"CASE WHEN e.reason IS NOT NULL THEN {self._text}(e.reason) END"
             return self._wrap(index, reason, text=True)
         if name == "reminders":
-            return self._wrap(index, _REMINDERS)
+            return self._wrap(index, REMINDER_ROUNDS_CELL)
         if name == "incidents":
             return self._wrap(index, "v.incidents")
         raise ValueError(f"no such column of the reports table: {name}")

@@ -67,6 +67,15 @@ class _Finishing:
     committed: asyncio.Future[bool]
 
 
+REMINDER_ROUNDS_OF_DAY = (
+    "SELECT grid_id, count(DISTINCT kind) AS rounds FROM sends"
+    " WHERE day = ? AND status = 'sent' AND grid_id IS NOT NULL"
+    " AND (kind LIKE 'remind%' OR kind = 'late_nag') GROUP BY grid_id"
+)
+"""Per grid, the reminder rounds that reached it on a day: read from the partial index of
+reminder sends (migration 0012), whose predicate the WHERE clause must keep matching."""
+EXCUSED_ON_DAY = "SELECT grid_id, reason FROM excusals WHERE day = ?"
+"""The grids excused on a day, with the reason (index ``excusals_by_day``)."""
 _FINISH = (
     "UPDATE sends SET status = ?, attempts = attempts + ?, delayed = ?, error = ?,"
     " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END"
@@ -218,13 +227,7 @@ class ScheduleRepo:
     async def reminders_sent(self, day: date) -> Counter[int]:
         """Per grid, how many reminder rounds (reminders and the late nag) reached it."""
         async with self._db.read() as conn:
-            rows = await fetch_all(
-                conn,
-                "SELECT grid_id, count(DISTINCT kind) AS rounds FROM sends"
-                " WHERE day = ? AND status = 'sent' AND grid_id IS NOT NULL"
-                " AND (kind LIKE 'remind%' OR kind = 'late_nag') GROUP BY grid_id",
-                (to_db_day(day),),
-            )
+            rows = await fetch_all(conn, REMINDER_ROUNDS_OF_DAY, (to_db_day(day),))
         return Counter({int(row["grid_id"]): int(row["rounds"]) for row in rows})
 
     async def excuse(
@@ -243,9 +246,7 @@ class ScheduleRepo:
     async def excused(self, day: date) -> dict[int, str]:
         """Grids excused on ``day``, with the reason."""
         async with self._db.read() as conn:
-            rows = await fetch_all(
-                conn, "SELECT grid_id, reason FROM excusals WHERE day = ?", (to_db_day(day),)
-            )
+            rows = await fetch_all(conn, EXCUSED_ON_DAY, (to_db_day(day),))
         return {int(row["grid_id"]): str(row["reason"]) for row in rows}
 
     async def set_away(self, worker_id: int, day: date, *, at: datetime) -> None:

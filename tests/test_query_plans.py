@@ -1,0 +1,47 @@
+"""The lookups by day that every digest and every day of a ledger export make read the
+indexes migration 0012 made for them (an index is silently left unused if a query's WHERE
+stops matching it: the partial index of reminder sends needs its predicate repeated)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from storage_fixtures import open_db
+
+from storage.ledger_export import REMINDER_ROUNDS_CELL
+from storage.schedule import EXCUSED_ON_DAY, REMINDER_ROUNDS_OF_DAY
+
+DAY = {"day": "2026-11-22"}
+
+
+Params = tuple[str, ...] | dict[str, str]
+
+
+def plan(db_path: Path, sql: str, params: Params) -> str:
+    """SQLite's query plan of ``sql``, its steps' details in one text."""
+    with sqlite3.connect(db_path) as conn:
+        steps = conn.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()
+    return "\n".join(str(step[-1]) for step in steps)
+
+
+@pytest.mark.parametrize(
+    ("sql", "params", "index"),
+    [
+        (REMINDER_ROUNDS_OF_DAY, ("2026-11-22",), "sends_reminders"),
+        (EXCUSED_ON_DAY, ("2026-11-22",), "excusals_by_day"),
+        (
+            f"SELECT {REMINDER_ROUNDS_CELL} FROM (SELECT id AS grid_id FROM grids) AS s",
+            DAY,
+            "sends_reminders",
+        ),
+    ],
+    ids=["digest reminders", "digest excusals", "ledger reminders"],
+)
+async def test_a_days_lookup_reads_its_index(
+    tmp_path: Path, sql: str, params: Params, index: str
+) -> None:
+    db = await open_db(tmp_path)
+    await db.close()
+    assert f"INDEX {index}" in plan(db.path, sql, params)
