@@ -42,6 +42,7 @@ from storage.db import BUSY_TIMEOUT_MS
 from storage.ledger import SCOPE_GRIDS, read_only_uri, scope_of
 from storage.reports import assemble_reports
 from storage.rows import area_from_row
+from storage.schedule import REMINDER_SENT
 
 _EXCEL_DAY_0 = date(1899, 12, 30)
 _EXCEL_EPOCH_UNIX_DAYS = 25569
@@ -212,7 +213,7 @@ current version, ``f``: its running figures; all NULL without a report) and excu
 (``e``); a grid's reminders are counted in its row (:data:`REMINDER_ROUNDS_CELL`)."""
 REMINDER_ROUNDS_CELL = (
     "(SELECT count(DISTINCT kind) FROM sends WHERE day = :day AND grid_id = s.grid_id"
-    " AND status = 'sent' AND (kind LIKE 'remind%' OR kind = 'late_nag'))"
+    f" AND {REMINDER_SENT})"
 )
 """The reminder rounds that reached a grid that day, one seek into the index of such sends
 (migration 0012) a grid: cheaper than grouping the day's sends by grid and joining them

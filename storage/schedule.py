@@ -67,13 +67,15 @@ class _Finishing:
     committed: asyncio.Future[bool]
 
 
+REMINDER_SENT = "status = 'sent' AND (kind LIKE 'remind%' OR kind = 'late_nag')"
+"""The sends that are reminder rounds which reached their grid: the predicate of the partial
+index of reminder sends (migration 0012), which every query counting them repeats so that
+SQLite reads that index."""
 REMINDER_ROUNDS_OF_DAY = (
     "SELECT grid_id, count(DISTINCT kind) AS rounds FROM sends"
-    " WHERE day = ? AND status = 'sent' AND grid_id IS NOT NULL"
-    " AND (kind LIKE 'remind%' OR kind = 'late_nag') GROUP BY grid_id"
+    f" WHERE day = ? AND grid_id IS NOT NULL AND {REMINDER_SENT} GROUP BY grid_id"
 )
-"""Per grid, the reminder rounds that reached it on a day: read from the partial index of
-reminder sends (migration 0012), whose predicate the WHERE clause must keep matching."""
+"""Per grid, the reminder rounds that reached it on a day."""
 EXCUSED_ON_DAY = "SELECT grid_id, reason FROM excusals WHERE day = ?"
 """The grids excused on a day, with the reason (index ``excusals_by_day``)."""
 _FINISH = (
