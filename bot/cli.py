@@ -251,10 +251,11 @@ async def _digest(args: argparse.Namespace, settings: Settings) -> int:
         except UseCaseError as error:
             raise CliError(t(locale, error.key, **error.params)) from None
     for digest in compiled:
-        print(render_plain(digest, locale, table_attached=needs_attachment(digest)))
+        attached = needs_attachment(digest)
+        print(render_plain(digest, locale, table_attached=attached))
         if folder is not None:
             print(await _write_table(digest, locale, folder))
-        elif needs_attachment(digest):
+        elif attached:
             print(t(locale, "cli.digest_table_hint", count=len(digest.grids)))
     return EXIT_OK
 
