@@ -88,8 +88,13 @@ async def test_a_day_that_is_not_a_reporting_day_lists_only_who_reported(tmp_pat
             expected=1, reported=1, on_time=1, late=0, zero=1, missing=0, excused=0
         )
         assert digest.status.missing == ()
-        assert "This is not a reporting day" in render_plain(digest, "en")
-        assert "not a reporting day" not in render_plain(await digest_of(deps, MONDAY), "en")
+        text = render_plain(digest, "en")
+        assert "Not a reporting day (GRIDBOT_REPORT_DAYS): grids were not asked to report." in text
+        assert "1 reported anyway." in text
+        assert "Expected" not in text and "Reporting rate" not in text
+        monday = render_plain(await digest_of(deps, MONDAY), "en")
+        assert "Not a reporting day" not in monday
+        assert "Expected 3 grids, reported 0" in monday
 
 
 async def test_a_day_before_the_roster_has_no_grid_missing(tmp_path: Path) -> None:

@@ -85,20 +85,12 @@ def _heading(text: str) -> list[Line]:
 def _status(digest: Digest, locale: Locale, *, bounded: bool) -> list[Line]:
     status = digest.status
     now = status.completeness
-    summary = t(
-        locale,
-        "digest.status.summary",
-        expected=now.expected,
-        reported=now.reported,
-        on_time=now.on_time,
-        late=now.late,
-        missing=now.missing,
-        excused=now.excused,
-    )
-    lines = [*_heading(t(locale, "digest.status.heading")), Line(summary)]
-    if not digest.reporting_day:
-        lines.append(Line(t(locale, "digest.status.not_reporting_day")))
-    lines.append(Line(_rates(locale, now, status.yesterday)))
+    lines = [*_heading(t(locale, "digest.status.heading"))]
+    if digest.reporting_day:
+        lines += [Line(_summary(locale, now)), Line(_rates(locale, now, status.yesterday))]
+    else:
+        off_day = t(locale, "digest.status.not_reporting_day", reported=now.reported)
+        lines.append(Line(off_day))
     if status.late:
         lines.append(Line(t(locale, "digest.status.late", count=len(status.late)), keep=True))
         both = "digest.status.item_late_zero"
@@ -120,6 +112,19 @@ def _status(digest: Digest, locale: Locale, *, bounded: bool) -> list[Line]:
         lines.append(Line(t(locale, "digest.status.excused", count=len(status.excused)), keep=True))
         lines += _listed(locale, [_excused(digest, locale, day) for day in status.excused], bounded)
     return lines
+
+
+def _summary(locale: Locale, now: Completeness) -> str:
+    return t(
+        locale,
+        "digest.status.summary",
+        expected=now.expected,
+        reported=now.reported,
+        on_time=now.on_time,
+        late=now.late,
+        missing=now.missing,
+        excused=now.excused,
+    )
 
 
 def _listed(locale: Locale, lines: list[Line], bounded: bool) -> list[Line]:
