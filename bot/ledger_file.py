@@ -40,6 +40,7 @@ from storage.ledger_export import (
     LedgerSource,
     ReportRows,
     SpelledRows,
+    Tally,
     open_snapshot,
     read_scope,
     utc_offsets,
@@ -176,9 +177,10 @@ class _Job:
         with made_ahead(shares, _DAYS_AHEAD) as read:
             for parts in zip(*[read] * len(sources), strict=False):
                 day = _joined(parts)
-                reports.extend_spelled(day.rows.text, day.rows.count)
+                for piece in day.pieces:
+                    reports.extend_spelled(piece.text, piece.count)
                 sheets[Sheet.INCIDENTS].extend(tables.incidents(day.day, day.incidents))
-                sheets[Sheet.COMPLETENESS].extend(tables.completeness(day.day, day.rows.tally))
+                sheets[Sheet.COMPLETENESS].extend(tables.completeness(day.day, day.tally))
                 sheets[Sheet.CORRECTIONS].extend(tables.corrections(day.corrected))
 
     def _offsets(self) -> list[tuple[str, int]]:
@@ -196,14 +198,24 @@ connection's page cache holds its share's pages, so memory does not grow with th
 _DAYS_AHEAD = 1
 """Days each reader reads ahead of the one being written: memory holds at most this many
 more."""
+PIECE_GRIDS = 48
+"""Grids whose rows of a day a reader reads in one step of the query. A piece's text (about
+700 characters a row in XLSX, less in CSV) and the database's buffer joining it stay well
+under the C library's threshold for giving big blocks their own mapping (128 KiB at first):
+each big block freed raises that threshold, and the next ones then come from the reader
+threads' heaps and fragment them, so that a year's export ended 15 MB bigger than a
+month's."""
 
 
 @dataclass(frozen=True, slots=True)
 class _Day:
-    """What the database holds of a day, as the tables need it."""
+    """What the database holds of a day, as the tables need it: the reports table's rows in
+    pieces (in scope order), the grid-days of each kind of each area, incidents and
+    corrected reports."""
 
     day: date
-    rows: SpelledRows
+    pieces: list[SpelledRows]
+    tally: Tally
     incidents: list[IncidentRecord]
     corrected: list[Report]
 
@@ -216,29 +228,30 @@ def _measure(
     measured = 0
     for day in days:
         for plain in plains:
-            if measured >= WIDTH_SAMPLE:
-                return
-            sample = plain.day(day, plain.scope.is_reporting_day(day), tables.asked(day))
-            for row in sample.text.split(PLAIN.end)[: sample.count]:
-                table.measure(row.split(PLAIN.separator))
-            measured += sample.count
+            for piece in _pieces(plain.share):
+                if measured >= WIDTH_SAMPLE:
+                    return
+                reporting = plain.scope.is_reporting_day(day)
+                sample = plain.day(day, reporting, tables.asked(day), piece)
+                for row in sample.text.split(PLAIN.end)[: sample.count]:
+                    table.measure(row.split(PLAIN.separator))
+                measured += sample.count
+
+
+def _pieces(share: range) -> list[range]:
+    """``share`` in pieces of :data:`PIECE_GRIDS` grids."""
+    return [share[first : first + PIECE_GRIDS] for first in range(0, len(share), PIECE_GRIDS)]
 
 
 def _joined(parts: tuple[_Day, ...]) -> _Day:
     """A day's records from its shares' (in scope order)."""
     tally: Counter[tuple[int, GridDayKind]] = Counter()
     for part in parts:
-        tally.update(part.rows.tally)
-    rows = SpelledRows(
-        "".join(part.rows.text for part in parts),
-        sum(part.rows.count for part in parts),
-        tally,
-        tuple(report for part in parts for report in part.rows.corrected),
-        sum(part.rows.incidents for part in parts),
-    )
+        tally.update(part.tally)
     return _Day(
         parts[0].day,
-        rows,
+        [piece for part in parts for piece in part.pieces],
+        tally,
         [record for part in parts for record in part.incidents],
         [report for part in parts for report in part.corrected],
     )
@@ -248,12 +261,19 @@ def _read(
     days: list[date], source: LedgerSource, tables: LedgerTables, spelled: ReportRows
 ) -> Iterator[_Day]:
     """Each of ``days``' records of the source's grids, read in order (in the thread that
-    iterates); incidents and corrected reports only on days that have any."""
+    iterates), a piece of the grids at a time (see :data:`PIECE_GRIDS`); incidents and
+    corrected reports only on days that have any."""
     scope = source.scope
+    pieces = _pieces(source.share)
     for day in days:
-        rows = spelled.day(day, scope.is_reporting_day(day), tables.asked(day))
-        incidents = source.incidents(day) if rows.incidents else []
-        yield _Day(day, rows, incidents, source.corrected(rows.corrected))
+        reporting, asked = scope.is_reporting_day(day), tables.asked(day)
+        rows = [spelled.day(day, reporting, asked, piece) for piece in pieces]
+        tally: Counter[tuple[int, GridDayKind]] = Counter()
+        for piece in rows:
+            tally.update(piece.tally)
+        incidents = source.incidents(day) if any(piece.incidents for piece in rows) else []
+        corrected = source.corrected([id_ for piece in rows for id_ in piece.corrected])
+        yield _Day(day, rows, tally, incidents, corrected)
 
 
 PLAIN = RowSpelling(

@@ -24,8 +24,10 @@ from queue import Queue
 from typing import BinaryIO
 
 _LEVEL = 1
-_CHUNK = 1 << 16
-"""Characters gathered before they are handed to the deflating thread."""
+_CHUNK = 1 << 15
+"""Characters gathered before they are handed to the deflating thread (what is gathered and
+its bytes stay under the C library's threshold for mapping a block on its own, 128 KiB at
+first: see :data:`bot.ledger_file.PIECE_GRIDS`)."""
 _QUEUED = 4
 """Chunks waiting to be deflated at most (memory stays under a megabyte)."""
 _ZIP64_LIMIT = (1 << 31) - 1
@@ -90,6 +92,8 @@ class DeflatedMember:
         self.closed = False
 
     def write(self, text: str) -> int:
+        if self._pending_size + len(text) > _CHUNK:
+            self._hand_over()
         self._pending.append(text)
         self._pending_size += len(text)
         if self._pending_size >= _CHUNK:

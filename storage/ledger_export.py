@@ -128,7 +128,8 @@ class LedgerSource:
         self._conn = conn
         self.scope = scope
         share = range(len(scope.grids)) if share is None else share
-        self._share = share
+        self.share = share
+        """The positions (in ``scope.grids``) of the grids whose records this source reads."""
         cache = _CACHE_KB_PER_GRID * len(share)
         conn.execute(f"PRAGMA cache_size = -{min(max(cache, _CACHE_KB_MIN), _CACHE_KB_MAX)}")
         conn.execute(
@@ -144,7 +145,7 @@ class LedgerSource:
     ) -> ReportRows:
         """The reports table, spelled with ``spelling``; times are shifted by ``offsets``
         (see :class:`ReportRows`)."""
-        return ReportRows(self._conn, self.scope, columns, spelling, offsets, self._share)
+        return ReportRows(self._conn, self.scope, columns, spelling, offsets, self.share)
 
     def incidents(self, day: date) -> list[IncidentRecord]:
         """The incidents of the current versions of ``day``'s reports, in scope order."""
@@ -205,12 +206,13 @@ _FROM = (
     " LEFT JOIN temp.{names} w ON w.id = r.submitted_by"
     " LEFT JOIN excusals e ON e.grid_id = s.grid_id AND e.day = :day"
     " LEFT JOIN ledger_figures f ON r.id IS NOT NULL AND f.day = :day AND f.grid_id = s.grid_id"
-    " WHERE r.id IS NOT NULL OR (:reporting AND s.active AND s.since <= :day)"
+    " WHERE s.pos BETWEEN :first AND :last"
+    " AND (r.id IS NOT NULL OR (:reporting AND s.active AND s.since <= :day))"
     " ORDER BY s.pos"
 )
-"""A day's grid-days of the grids in the share: its reports (``r``, ``v``: a report's
-current version, ``f``: its running figures; all NULL without a report) and excusals
-(``e``); a grid's reminders are counted in its row (:data:`REMINDER_ROUNDS_CELL`)."""
+"""A day's grid-days of the grids at positions ``first`` to ``last``: its reports (``r``,
+``v``: a report's current version, ``f``: its running figures; all NULL without a report)
+and excusals (``e``); a grid's reminders are counted in its row (:data:`REMINDER_ROUNDS_CELL`)."""
 REMINDER_ROUNDS_CELL = (
     "(SELECT count(DISTINCT kind) FROM sends WHERE day = :day AND grid_id = s.grid_id"
     f" AND {REMINDER_SENT})"
@@ -239,6 +241,7 @@ class ReportRows:
     ) -> None:
         self._conn = conn
         self.scope = scope
+        self.share = range(len(scope.grids)) if share is None else share
         self._spelling = spelling
         self._columns = columns
         self._constant = _Constant(spelling)
@@ -252,7 +255,7 @@ class ReportRows:
         self._positions = {key: position - 1 for position, key, _ in keys}
         self._texts = {key for _, key, texts in keys if texts}
         cells, self._names = f"ledger_cells_{number}", f"ledger_names_{number}"
-        self._spell_grids(cells, scope, range(len(scope.grids)) if share is None else share)
+        self._spell_grids(cells, scope, self.share)
         self._spell_names(columns)
         head = len(columns.head)
         self._head = [self._cell(index, name) for index, name in enumerate(columns.head)]
@@ -261,14 +264,19 @@ class ReportRows:
         self._offsets = offsets
         self._sqls: dict[tuple[bool, ...], str] = {}
 
-    def day(self, day: date, reporting: bool, asked: Sequence[bool]) -> SpelledRows:
+    def day(
+        self, day: date, reporting: bool, asked: Sequence[bool], piece: range | None = None
+    ) -> SpelledRows:
         """The rows of ``day`` (``reporting``: grids are expected to report that day;
-        ``asked``: per field column, whether the day's form asks it), joined in one text by
-        the database, how many grid-days of each kind each area (by id) holds, which reports
-        have been corrected and how many incidents they hold."""
+        ``asked``: per field column, whether the day's form asks it) of the grids at the
+        positions of ``piece`` (a part of the share; None: the whole share), joined in one
+        text by the database, how many grid-days of each kind each area (by id) holds, which
+        reports have been corrected and how many incidents they hold."""
         sql = self._sql(tuple(asked))
+        piece = self.share if piece is None else piece
         params = dict(self._params)
         params.update(day=to_db_day(day), reporting=int(reporting), day_cell=self._day(day))
+        params.update(first=piece.start, last=piece.stop - 1)
         cursor = self._conn.cursor()
         cursor.row_factory = None  # plain tuples
         found = cursor.execute(sql, params).fetchone()

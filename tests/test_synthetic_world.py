@@ -21,12 +21,13 @@ from ledger_scenario import counts
 from test_ledger_cells import copied, kept
 from test_running_figures import from_scratch
 
+from bot import ledger_file
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.dependencies import Dependencies, open_dependencies
 from bot.domain.dates import DayRange
 from bot.domain.digest.render import render_digest
-from bot.domain.ledger_tables import Sheet
+from bot.domain.ledger_tables import ExportFormat, Sheet
 from bot.domain.models import Grid, Report
 from bot.domain.plan import DailyTimes, SendKind, day_plan
 from bot.domain.status import GridDay
@@ -191,6 +192,25 @@ async def test_the_ledger_lists_excused_grids_incidents_and_reminders(
     assert sum(int(row[11] or 0) for row in rows) == incidents
     district = [row for row in tables["报送完整性.csv"] if row[1] == "区"]
     assert sum(int(row[8]) for row in district) == len(expected_excused)  # excused
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+async def test_a_ledger_read_in_pieces_of_grids_is_the_ledger_read_whole(
+    deps: Dependencies, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: ExportFormat
+) -> None:
+    """Each reader reads a day a piece of its grids at a time (to keep memory flat); the
+    file is byte for byte the same whatever the pieces (7 grids: uneven ends, rows of a piece
+    all missing or all excused on some days; or each reader's grids whole)."""
+    request = LedgerRequest(DAYS, None, fmt, "zh_CN")
+    members = []
+    for piece in (7, 1, GRIDS):
+        monkeypatch.setattr(ledger_file, "PIECE_GRIDS", piece)
+        target = tmp_path / f"ledger-{piece}.{fmt}"
+        await write_ledger(deps, request, target)
+        with zipfile.ZipFile(target) as archive:
+            members.append({name: archive.read(name) for name in archive.namelist()})
+    assert members[0] == members[1] == members[2]
+    assert len(members[0]) == (4 if fmt == "csv" else 10)
 
 
 async def test_the_bot_finds_no_alert_to_record_or_post_and_no_send_to_make(
