@@ -99,9 +99,9 @@ class CsvTable:
             serial_dates=False,
         )
 
-    def extend_spelled(self, text: str, rows: int) -> None:
-        """Add ``rows`` rows spelled as :meth:`spelling` says, joined in ``text``."""
-        self.file.write(text)
+    def extend_spelled(self, text: bytes, rows: int) -> None:
+        """Add ``rows`` rows spelled as :meth:`spelling` says, joined in ``text`` (UTF-8)."""
+        self.file.write_bytes(text)
         self.rows_written += rows
 
     def measure(self, row: Row) -> None:

@@ -58,7 +58,7 @@ class _Table(Protocol):
 
     def spelling(self) -> RowSpelling: ...
 
-    def extend_spelled(self, text: str, rows: int) -> None: ...
+    def extend_spelled(self, text: bytes, rows: int) -> None: ...
 
     def measure(self, row: Row) -> None: ...
 
@@ -198,13 +198,16 @@ connection's page cache holds its share's pages, so memory does not grow with th
 _DAYS_AHEAD = 1
 """Days each reader reads ahead of the one being written: memory holds at most this many
 more."""
-PIECE_GRIDS = 48
-"""Grids whose rows of a day a reader reads in one step of the query. A piece's text (about
-700 characters a row in XLSX, less in CSV) and the database's buffer joining it stay well
-under the C library's threshold for giving big blocks their own mapping (128 KiB at first):
-each big block freed raises that threshold, and the next ones then come from the reader
-threads' heaps and fragment them, so that a year's export ended 15 MB bigger than a
-month's."""
+PIECE_BYTES = 48 * 1024
+"""About how much text a reader reads in one step of a day's query: the rows of as many
+grids as that holds at the most a row has taken so far (:class:`_Pieces`). A piece's text,
+and the database's buffer joining it (up to twice as big), stay under the C library's
+threshold for giving a block its own mapping (128 KiB at first): each such block freed
+raises the threshold, the next big ones then come from the reader threads' heaps and
+fragment them, and a year's XLSX export ended 28 MB bigger than a month's (a day's rows of
+1,000 grids are 600 KB). Each step costs about 40 µs more, so pieces are not smaller."""
+_FIRST_PIECE_GRIDS = 16
+"""Grids in a reader's first pieces, until it has read a row."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,19 +231,34 @@ def _measure(
     measured = 0
     for day in days:
         for plain in plains:
-            for piece in _pieces(plain.share):
+            for sample in _Pieces(plain.share).read(plain, day, tables):
                 if measured >= WIDTH_SAMPLE:
                     return
-                reporting = plain.scope.is_reporting_day(day)
-                sample = plain.day(day, reporting, tables.asked(day), piece)
-                for row in sample.text.split(PLAIN.end)[: sample.count]:
+                for row in sample.text.decode().split(PLAIN.end)[: sample.count]:
                     table.measure(row.split(PLAIN.separator))
                 measured += sample.count
 
 
-def _pieces(share: range) -> list[range]:
-    """``share`` in pieces of :data:`PIECE_GRIDS` grids."""
-    return [share[first : first + PIECE_GRIDS] for first in range(0, len(share), PIECE_GRIDS)]
+class _Pieces:
+    """A reader's share of the grids read a piece at a time (see :data:`PIECE_BYTES`)."""
+
+    def __init__(self, share: range) -> None:
+        self._share = share
+        self._row_bytes = 0
+        """The most text a row of a piece has taken so far (on average over the piece)."""
+
+    def read(self, rows: ReportRows, day: date, tables: LedgerTables) -> Iterator[SpelledRows]:
+        """``day``'s rows of the share, piece by piece, as they are read."""
+        reporting, asked = rows.scope.is_reporting_day(day), tables.asked(day)
+        first, share = self._share.start, self._share
+        while first < share.stop:
+            grids = PIECE_BYTES // self._row_bytes if self._row_bytes else _FIRST_PIECE_GRIDS
+            piece = range(first, min(first + max(grids, 1), share.stop))
+            found = rows.day(day, reporting, asked, piece)
+            if found.count:
+                self._row_bytes = max(self._row_bytes, -(-len(found.text) // found.count))
+            yield found
+            first = piece.stop
 
 
 def _joined(parts: tuple[_Day, ...]) -> _Day:
@@ -261,13 +279,11 @@ def _read(
     days: list[date], source: LedgerSource, tables: LedgerTables, spelled: ReportRows
 ) -> Iterator[_Day]:
     """Each of ``days``' records of the source's grids, read in order (in the thread that
-    iterates), a piece of the grids at a time (see :data:`PIECE_GRIDS`); incidents and
+    iterates), a piece of the grids at a time (see :data:`PIECE_BYTES`); incidents and
     corrected reports only on days that have any."""
-    scope = source.scope
-    pieces = _pieces(source.share)
+    pieces = _Pieces(source.share)
     for day in days:
-        reporting, asked = scope.is_reporting_day(day), tables.asked(day)
-        rows = [spelled.day(day, reporting, asked, piece) for piece in pieces]
+        rows = list(pieces.read(spelled, day, tables))
         tally: Counter[tuple[int, GridDayKind]] = Counter()
         for piece in rows:
             tally.update(piece.tally)

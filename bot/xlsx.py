@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, tzinfo
 from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 from typing import BinaryIO, Self, TypeAlias
 from xml.sax.saxutils import escape, quoteattr
@@ -57,6 +58,7 @@ _TITLE_BAD = re.compile(r"[\[\]:*?/\\]")
 _TITLE_MAX = 31
 _HEADER_STYLE = 1
 _ROW_END = "</row>"
+_ROW_END_BYTES, _ROW_NUMBER_BYTES = _ROW_END.encode(), ROW_NUMBER.encode()
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -294,6 +296,7 @@ class XlsxSheet:
         self._letters = [_column(index) for index in range(len(self.header))]
         styles = book.styles
         self._date_style = styles.number_format(spec.date_format)
+        self._date_s = _style(self._date_style)
         self._datetime_style = styles.number_format(spec.datetime_format)
         self._column_styles = {
             index: styles.number_format(code) for index, code in spec.formats.items()
@@ -317,20 +320,23 @@ class XlsxSheet:
 
     def append(self, row: Row) -> None:
         """Add one row below the last."""
-        part = self._part
-        if part.rows >= self._book.max_rows:
-            part = self._part = self._start_part()
-        number = part.rows + 1
-        part.body.write(f'<row r="{number}">{self._cells(row, number)}</row>')
-        part.rows = number
-        part.columns = max(part.columns, len(row))
-        self.rows_written += 1
-        self.measure(row)
+        self.extend((row,))
 
     def extend(self, rows: Sequence[Row]) -> None:
-        """Add ``rows`` below the last."""
+        """Add ``rows`` below the last (in one write to each part they go to)."""
+        part, lines = self._part, list[str]()
         for row in rows:
-            self.append(row)
+            if part.rows >= self._book.max_rows:
+                part.body.write("".join(lines))
+                part, lines = self._start_part(), []
+                self._part = part
+            number = part.rows + 1
+            lines.append(f'<row r="{number}">{self._cells(row, number)}</row>')
+            part.rows = number
+            part.columns = max(part.columns, len(row))
+            self.rows_written += 1
+            self.measure(row)
+        part.body.write("".join(lines))
 
     def spelling(self) -> RowSpelling:
         """How this sheet spells a row (see :class:`RowSpelling`): a whole ``<row>``, whose
@@ -363,20 +369,18 @@ class XlsxSheet:
             shared=repeated,
         )
 
-    def extend_spelled(self, text: str, rows: int) -> None:
-        """Add ``rows`` rows spelled as :meth:`spelling` says, joined in ``text``, below the
-        last (each row ends with ``</row>``, which no cell's content can hold)."""
-        spelled = text.split(_ROW_END, rows)[:rows]
+    def extend_spelled(self, text: bytes, rows: int) -> None:
+        """Add ``rows`` rows spelled as :meth:`spelling` says, joined in ``text`` (UTF-8),
+        below the last (each row ends with ``</row>``, which no cell's content can hold)."""
+        spelled = text.split(_ROW_END_BYTES, rows)[:rows]
         while spelled:
             part = self._part
             if part.rows >= self._book.max_rows:
                 part = self._part = self._start_part()
             first, fitting = part.rows + 1, spelled[: self._book.max_rows - part.rows]
-            numbered = [
-                cells.replace(ROW_NUMBER, str(number))
-                for number, cells in enumerate(fitting, start=first)
-            ]
-            part.body.write(_ROW_END.join(numbered) + _ROW_END)
+            numbers = [b"%d" % number for number in range(first, first + len(fitting))]
+            numbered = map(bytes.replace, fitting, repeat(_ROW_NUMBER_BYTES), numbers)
+            part.body.write_bytes(_ROW_END_BYTES.join(numbered) + _ROW_END_BYTES)
             part.rows += len(fitting)
             self.rows_written += len(fitting)
             del spelled[: len(fitting)]
@@ -401,8 +405,9 @@ class XlsxSheet:
             self._widths[index] = max(self._widths[index], _width(value))
 
     def _cells(self, row: Row, number: int) -> str:
-        """The row's ``<c>`` elements. Whole numbers and text, nearly every cell of a ledger,
-        take the short way; everything else goes through :meth:`_cell`."""
+        """The row's ``<c>`` elements. Text, whole numbers and days, nearly every cell of a
+        ledger, take the short way (spelled as :meth:`_cell` spells them); everything else
+        goes through :meth:`_cell`."""
         letters = self._letters
         while len(row) > len(letters):
             letters.append(_column(len(letters)))
@@ -410,10 +415,16 @@ class XlsxSheet:
         cells = []
         for index, value in enumerate(row):
             kind = type(value)
-            if kind is int and index not in styles:
+            if kind is str:
+                cells.append(
+                    f'<c r="{letters[index]}{number}" t="inlineStr"><is><t xml:space="preserve">'
+                    f"{_xml_text(value)}</t></is></c>"
+                )
+            elif kind is int and index not in styles:
                 cells.append(f'<c r="{letters[index]}{number}"><v>{value}</v></c>')
-            elif kind is str:
-                cells.append(_text(f"{letters[index]}{number}", value, 0))  # type: ignore[arg-type]
+            elif kind is date:
+                days = (value - _EPOCH_DAY).days  # type: ignore[operator, union-attr]
+                cells.append(f'<c r="{letters[index]}{number}"{self._date_s}><v>{days}</v></c>')
             elif value is not None:
                 cells.append(self._cell(index, number, value, 0))
         return "".join(cells)

@@ -24,10 +24,10 @@ from queue import Queue
 from typing import BinaryIO
 
 _LEVEL = 1
-_CHUNK = 1 << 15
-"""Characters gathered before they are handed to the deflating thread (what is gathered and
-its bytes stay under the C library's threshold for mapping a block on its own, 128 KiB at
-first: see :data:`bot.ledger_file.PIECE_GRIDS`)."""
+_CHUNK = 1 << 16
+"""Bytes gathered before they are handed to the deflating thread (what is gathered stays
+under the C library's threshold for mapping a block on its own, 128 KiB at first: see
+:data:`bot.ledger_file.PIECE_GRIDS`)."""
 _QUEUED = 4
 """Chunks waiting to be deflated at most (memory stays under a megabyte)."""
 _ZIP64_LIMIT = (1 << 31) - 1
@@ -84,7 +84,7 @@ class DeflatedMember:
         self._encoding = encoding
         self._file = path.open("wb")
         self._compressor = zlib.compressobj(_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
-        self._pending: list[str] = []
+        self._pending: list[bytes] = []
         self._pending_size = 0
         self.crc = 0
         self.size = 0
@@ -92,13 +92,17 @@ class DeflatedMember:
         self.closed = False
 
     def write(self, text: str) -> int:
-        if self._pending_size + len(text) > _CHUNK:
+        self.write_bytes(text.encode(self._encoding))
+        return len(text)
+
+    def write_bytes(self, data: bytes) -> None:
+        """Write text already encoded."""
+        if self._pending_size + len(data) > _CHUNK:
             self._hand_over()
-        self._pending.append(text)
-        self._pending_size += len(text)
+        self._pending.append(data)
+        self._pending_size += len(data)
         if self._pending_size >= _CHUNK:
             self._hand_over()
-        return len(text)
 
     def close(self) -> None:
         """No more text: the rest goes to be deflated (see :meth:`Deflater.finish`)."""
@@ -124,7 +128,7 @@ class DeflatedMember:
 
     def _hand_over(self) -> None:
         if self._pending:
-            data = "".join(self._pending).encode(self._encoding)
+            data = b"".join(self._pending)
             self._pending.clear()
             self._pending_size = 0
             self._deflater.put(self, data)

@@ -251,6 +251,9 @@ class ReportRows:
         self._json_text = f"cell_json_text_{number}"
         conn.create_function(self._json_text, 1, _json_text_function(spelling), deterministic=True)
         self._params: dict[str, object] = {}
+        (encoding,) = conn.execute("PRAGMA encoding").fetchone()
+        if encoding != "UTF-8":  # the rows come as the database's bytes (SpelledRows.text)
+            raise RuntimeError(f"the database's text is in {encoding}, not UTF-8")
         keys = conn.execute(_KEYS).fetchall()
         self._positions = {key: position - 1 for position, key, _ in keys}
         self._texts = {key for _, key, texts in keys if texts}
@@ -279,7 +282,7 @@ class ReportRows:
         params.update(first=piece.start, last=piece.stop - 1)
         cursor = self._conn.cursor()
         cursor.row_factory = None  # plain tuples
-        found = cursor.execute(sql, params).fetchone()
+        (found,) = cursor.execute(sql, params).fetchall()  # stepped to its end: reusable
         keys, text, corrected, incidents = found
         tally = Counter(keys.split(",")) if keys else Counter[str]()
         kinds = {
@@ -288,7 +291,7 @@ class ReportRows:
             for area_id, kind in [divmod(int(key), 8)]
         }
         ids = tuple(map(int, corrected.split(","))) if corrected else ()
-        return SpelledRows(text or "", tally.total(), kinds, ids, int(incidents))
+        return SpelledRows(text or b"", tally.total(), kinds, ids, int(incidents))
 
     def _sql(self, asked: tuple[bool, ...]) -> str:
         """The query of a day whose form asks the field columns ``asked`` says (a cell of a
@@ -308,7 +311,8 @@ class ReportRows:
             rows = rows.replace("{modifier}", self._offset_expression(self._offsets, "m"))
             # One result a day: the database steps it without Python's lock (see bot.ahead).
             found = self._sqls[asked] = (
-                "SELECT group_concat(tally), group_concat(line, ''), group_concat(corrected),"
+                "SELECT group_concat(tally), CAST(group_concat(line, '') AS BLOB),"
+                " group_concat(corrected),"
                 f" total(incidents) FROM ({rows})"
             )
         return found
@@ -478,12 +482,13 @@ class ReportRows:
 
 @dataclass(frozen=True, slots=True)
 class SpelledRows:
-    """A day's rows of the reports table, spelled and joined in one text (in scope order),
-    how many there are, how many grid-days of each kind each area holds, the ids of the
-    reports among them that have been corrected (in scope order), and how many incidents
-    their reports' current versions hold."""
+    """A day's rows of the reports table, spelled and joined in one text (in scope order;
+    in UTF-8 as the database holds it: never decoded only to be encoded again), how many
+    there are, how many grid-days of each kind each area holds, the ids of the reports
+    among them that have been corrected (in scope order), and how many incidents their
+    reports' current versions hold."""
 
-    text: str
+    text: bytes
     count: int
     tally: Tally
     corrected: tuple[int, ...] = ()

@@ -139,7 +139,9 @@ def test_spelled_rows_read_back_like_appended_ones(tmp_path: Path) -> None:
     rows: list[list[int | str | None]] = [[1, "<甲&乙>", None], [2, "bell\x07 _x0041_", 3]]
     with XlsxBook(target, max_rows=2) as book:  # header + 1 row per part
         sheet = book.add_sheet(SheetSpec("表", ["n", "text", "m"]))
-        sheet.extend_spelled("".join(spell(sheet.spelling(), row) for row in rows), len(rows))
+        sheet.extend_spelled(
+            "".join(spell(sheet.spelling(), row) for row in rows).encode(), len(rows)
+        )
     workbook = read(target)
     assert workbook.sheetnames == ["表", "表 (2)"]
     parts = [list(workbook[name].iter_rows(values_only=True)) for name in workbook.sheetnames]
@@ -152,7 +154,9 @@ def test_spelled_rows_read_back_like_appended_ones(tmp_path: Path) -> None:
     zipped = tmp_path / "spelled.zip"
     with CsvZipBook(zipped) as book:
         table = book.add_sheet(SheetSpec("表", ["n", "text", "m"]))
-        table.extend_spelled("".join(spell(table.spelling(), row) for row in rows), len(rows))
+        table.extend_spelled(
+            "".join(spell(table.spelling(), row) for row in rows).encode(), len(rows)
+        )
         table.append(rows[1])
     with zipfile.ZipFile(zipped) as archive:
         content = archive.read("表.csv").decode("utf-8-sig")
@@ -174,7 +178,7 @@ def test_repeated_text_is_kept_once_in_the_shared_strings(tmp_path: Path) -> Non
                 + spelling.repeated(1, name)
                 + spell(spelling, [None, None, "free"]).removeprefix(spelling.start)
                 for number, name in enumerate(names)
-            ),
+            ).encode(),
             len(names),
         )
     assert list(read(target)["表"].iter_rows(values_only=True)) == [
@@ -193,7 +197,8 @@ def test_repeated_text_is_kept_once_in_the_shared_strings(tmp_path: Path) -> Non
     with CsvZipBook(zipped) as csv_book:
         table = csv_book.add_sheet(SheetSpec("表", ["name"]))
         table.extend_spelled(
-            "".join(table.spelling().repeated(0, name) + "\r\n" for name in names), len(names)
+            "".join(table.spelling().repeated(0, name) + "\r\n" for name in names).encode(),
+            len(names),
         )
     with zipfile.ZipFile(zipped) as archive:
         content = archive.read("表.csv").decode("utf-8-sig")
