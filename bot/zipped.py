@@ -3,8 +3,9 @@ instead of all at once when the archive is packed.
 
 An export writes its tables side by side for minutes; deflating a year's sheet at the end
 took a second or more on one core while the other waited. Here each member's text goes to a
-temporary file already deflated (raw deflate, level 1, as :mod:`zipfile` would write it),
-its CRC-32 and sizes counted on the way, and :func:`pack` only copies the deflated bytes
+temporary file already deflated (raw deflate, as :mod:`zipfile` would write it, by ISA-L
+at its level 1: about three times as fast as zlib's level 1, and a little smaller), its
+CRC-32 and sizes counted on the way, and :func:`pack` only copies the deflated bytes
 into the archive. What goes before a member's text can be known last (a worksheet's
 dimension): it is deflated on its own and put in front, which a deflate stream allows (the
 part before ends on a byte boundary, without a final block), and the CRCs are combined.
@@ -16,18 +17,19 @@ import shutil
 import struct
 import threading
 import time
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from queue import Queue
 from typing import BinaryIO
 
+from isal import isal_zlib
+
 _LEVEL = 1
 _CHUNK = 1 << 16
 """Bytes gathered before they are handed to the deflating thread (what is gathered stays
 under the C library's threshold for mapping a block on its own, 128 KiB at first: see
-:data:`bot.ledger_file.PIECE_GRIDS`)."""
+:data:`bot.ledger_file.PIECE_BYTES`)."""
 _QUEUED = 4
 """Chunks waiting to be deflated at most (memory stays under a megabyte)."""
 _ZIP64_LIMIT = (1 << 31) - 1
@@ -83,7 +85,7 @@ class DeflatedMember:
         self._deflater = deflater
         self._encoding = encoding
         self._file = path.open("wb")
-        self._compressor = zlib.compressobj(_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+        self._compressor = isal_zlib.compressobj(_LEVEL, isal_zlib.DEFLATED, -isal_zlib.MAX_WBITS)
         self._pending: list[bytes] = []
         self._pending_size = 0
         self.crc = 0
@@ -114,7 +116,7 @@ class DeflatedMember:
     def deflate(self, data: bytes) -> None:
         """(In the deflating thread.) ``data`` deflated; empty data ends the member."""
         if data:
-            self.crc = zlib.crc32(data, self.crc)
+            self.crc = isal_zlib.crc32(data, self.crc)
             self.size += len(data)
             self._file.write(self._compressor.compress(data))
         else:
@@ -169,15 +171,15 @@ class _Counted:
 
 
 def _write_member(out: _Counted, member: Member, stamp: tuple[int, int]) -> _Entry:
-    compressor = zlib.compressobj(_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+    compressor = isal_zlib.compressobj(_LEVEL, isal_zlib.DEFLATED, -isal_zlib.MAX_WBITS)
     body = member.body
     if body is None:
         head = compressor.compress(member.head) + compressor.flush()
-        crc, size, packed = zlib.crc32(member.head), len(member.head), len(head)
+        crc, size, packed = isal_zlib.crc32(member.head), len(member.head), len(head)
     else:  # the head's blocks end on a byte boundary, not the stream: the body's go on
-        head = compressor.compress(member.head) + compressor.flush(zlib.Z_SYNC_FLUSH)
+        head = compressor.compress(member.head) + compressor.flush(isal_zlib.Z_SYNC_FLUSH)
         head = head if member.head else b""
-        crc = crc32_combine(zlib.crc32(member.head), body.crc, body.size)
+        crc = crc32_combine(isal_zlib.crc32(member.head), body.crc, body.size)
         size, packed = len(member.head) + body.size, len(head) + body.path.stat().st_size
     name = member.name.encode("utf-8")
     flags = 0 if member.name.isascii() else _UTF8_NAME
@@ -251,7 +253,7 @@ class _Entry:
             version,
             0,
             self.flags,
-            zlib.DEFLATED,
+            isal_zlib.DEFLATED,
             *self.stamp,
             self.crc,
             *sizes,
@@ -274,7 +276,7 @@ class _Entry:
             version,
             0,
             self.flags,
-            zlib.DEFLATED,
+            isal_zlib.DEFLATED,
             *self.stamp,
             self.crc,
             *sizes,
