@@ -14,11 +14,13 @@ spelled as a number with one ``json_extract`` and no test of its type. Free text
 through the writer's own escaping (registered as the SQL function ``cell_text_N``; names are
 spelled once per export), so the safety rules of both formats are those of the writers.
 
-A day's rows come back joined in one text (one step of the query, which SQLite runs without
+The rows of a day's piece of the grids (a range of their positions in scope) come back
+joined in one text, as UTF-8 bytes (one step of the query, which SQLite runs without
 Python's lock), so several days can be read at once on read-only connections that share one
 read transaction's snapshot (:func:`open_snapshot`), each in a worker thread: the event loop
-never waits for an export. Memory follows the number of grids (a few days' rows), never the
-range.
+never waits for an export. Memory follows the number of grids (a few days' rows, in pieces
+small enough never to need blocks of their own: see :data:`bot.ledger_file.PIECE_BYTES`),
+never the range.
 """
 
 from __future__ import annotations

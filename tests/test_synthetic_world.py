@@ -14,6 +14,7 @@ import zipfile
 from collections.abc import AsyncIterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -36,6 +37,7 @@ from bot.usecases.alerting import urgent_categories
 from bot.usecases.digests import compile_area_digest, digest_areas
 from storage import synthetic
 from storage.alerts import Alert
+from storage.ledger_export import ReportRows, SpelledRows
 from storage.schedule import SendStatus
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -212,6 +214,25 @@ async def test_a_ledger_read_in_pieces_of_grids_is_the_ledger_read_whole(
             members.append({name: archive.read(name) for name in archive.namelist()})
     assert members[0] == members[1] == members[2]
     assert len(members[0]) == (4 if fmt == "csv" else 10)
+
+
+async def test_no_piece_a_reader_reads_holds_much_more_text_than_a_piece_should(
+    deps: Dependencies, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader's day of 300 grids is about 190 KB of XLSX rows: it is read in pieces of
+    about :data:`bot.ledger_file.PIECE_BYTES` (so that no block of a day's size is made)."""
+    sizes: list[int] = []
+    read = ReportRows.day
+
+    def day(self: ReportRows, *args: Any) -> SpelledRows:
+        found = read(self, *args)
+        sizes.append(len(found.text))
+        return found
+
+    monkeypatch.setattr(ReportRows, "day", day)
+    await write_ledger(deps, LedgerRequest(DAYS, None, "xlsx", "zh_CN"), tmp_path / "l.xlsx")
+    assert sum(sizes) > 10 * 2 * 3 * ledger_file.PIECE_BYTES
+    assert max(sizes) < 1.25 * ledger_file.PIECE_BYTES
 
 
 async def test_the_bot_finds_no_alert_to_record_or_post_and_no_send_to_make(
