@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from storage_fixtures import open_db, rows_of, sample_csv
 
 from bot.domain.models import ReportKind, Supervisor
 from bot.domain.status import GridDay, Tally
 from storage.db import Database
 from storage.rows import fetch_all
-from tests.storage_fixtures import open_db, rows_of, sample_csv
 
 TZ = ZoneInfo("Asia/Shanghai")
 FIRST = date(2026, 3, 1)  # a Sunday: the days run over four weeks

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import IntEnum, StrEnum
+from typing import NamedTuple
 
 from bot.domain.models import Filed, Grid, ReportKind
 from bot.i18n import Locale, t
@@ -199,9 +200,9 @@ class Completeness:
         return None if self.expected == 0 else self.on_time / self.expected
 
 
-@dataclass(frozen=True, slots=True)
-class TallyRow:
-    """One grid over a period: how many days it reported late and how many it missed."""
+class TallyRow(NamedTuple):
+    """One grid over a period: how many days it reported late and how many it missed (a
+    tuple: Monday's tally makes one for each of ten thousand grids)."""
 
     grid: Grid
     late: int

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from bot.clock import at
 from bot.dependencies import Dependencies
@@ -267,8 +268,12 @@ def _tally(
     """Each grid's late and missing days among the ``expected`` ones, from what SQLite
     counted (in a worker thread: ten thousand grids)."""
     every_day = (0, len(expected))
-    rows = tuple(TallyRow(grid, *counts.get(grid.id, every_day)) for grid in grids)
+    rows = tuple([_tally_row((grid, *counts.get(grid.id, every_day))) for grid in grids])
     return Tally(expected[0], expected[-1], rows)
+
+
+_tally_row = partial(tuple.__new__, TallyRow)
+"""A :class:`TallyRow` from a tuple of its items (without a Python call per grid)."""
 
 
 @dataclass(frozen=True)
