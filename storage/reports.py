@@ -48,7 +48,7 @@ _ON_DAY = (
     "r.day = :day AND (:grid_ids IS NULL OR r.grid_id IN (SELECT value FROM json_each(:grid_ids)))"
 )
 
-_WEEK_COUNTS = (
+WEEK_COUNTS = (
     "WITH weeks (monday, days) AS MATERIALIZED"
     " (SELECT value ->> 0, value ->> 1 FROM json_each(:weeks))"
     " SELECT m.grid_id, m.late & w.days, (m.filed | m.excused) & w.days"
@@ -256,7 +256,7 @@ class ReportRepo:
             monday = to_db_day(day - timedelta(days=day.weekday()))
             weeks[monday] = weeks.get(monday, 0) | 1 << day.weekday()
         async with self._db.read() as conn:
-            rows = await fetch_all(conn, _WEEK_COUNTS, {"weeks": to_json(list(weeks.items()))})
+            rows = await fetch_all(conn, WEEK_COUNTS, {"weeks": to_json(list(weeks.items()))})
         count = sum(bits.bit_count() for bits in weeks.values())
         if len(weeks) == 1:
             return {grid: (_DAYS[late], count - _DAYS[kept]) for grid, late, kept in rows}
