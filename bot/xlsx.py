@@ -297,7 +297,6 @@ class XlsxSheet:
         styles = book.styles
         self._date_style = styles.number_format(spec.date_format)
         self._datetime_style = styles.number_format(spec.datetime_format)
-        self._date_s, self._datetime_s = _style(self._date_style), _style(self._datetime_style)
         self._column_styles = {
             index: styles.number_format(code) for index, code in spec.formats.items()
         }
@@ -405,9 +404,8 @@ class XlsxSheet:
             self._widths[index] = max(self._widths[index], _width(value))
 
     def _cells(self, row: Row, number: int) -> str:
-        """The row's ``<c>`` elements. Text, whole numbers, days, times and floats, nearly
-        every cell of a ledger, take the short way (spelled as :meth:`_cell` spells them);
-        everything else goes through :meth:`_cell`."""
+        """The row's ``<c>`` elements. Text and whole numbers, nearly every cell of a ledger,
+        take the short way; everything else goes through :meth:`_cell`."""
         letters = self._letters
         while len(row) > len(letters):
             letters.append(_column(len(letters)))
@@ -416,24 +414,10 @@ class XlsxSheet:
         for index, value in enumerate(row):
             kind = type(value)
             if kind is str:
-                cells.append(
-                    f'<c r="{letters[index]}{number}" t="inlineStr"><is><t xml:space="preserve">'
-                    f"{_xml_text(value)}</t></is></c>"
-                )
+                cells.append(_text(f"{letters[index]}{number}", value, 0))  # type: ignore[arg-type]
             elif kind is int and index not in styles:
                 cells.append(f'<c r="{letters[index]}{number}"><v>{value}</v></c>')
-            elif kind is date:
-                days = (value - _EPOCH_DAY).days  # type: ignore[operator, union-attr]
-                cells.append(f'<c r="{letters[index]}{number}"{self._date_s}><v>{days}</v></c>')
-            elif kind is datetime:
-                serial = self._serial(value)  # type: ignore[arg-type]
-                cells.append(
-                    f'<c r="{letters[index]}{number}"{self._datetime_s}><v>{serial!r}</v></c>'
-                )
-            elif kind is float and math.isfinite(value):  # type: ignore[arg-type]
-                style = _style(styles.get(index, 0))
-                cells.append(f'<c r="{letters[index]}{number}"{style}><v>{value!r}</v></c>')
-            elif value is not None and kind is not float:
+            elif value is not None:
                 cells.append(self._cell(index, number, value, 0))
         return "".join(cells)
 
