@@ -89,10 +89,14 @@ def scope_of(
     if area is not None:
         areas = areas_within(areas, area)
     grids = []
+    days: dict[str, date] = {}  # a roster's grids mostly share a few import times
     for row in grid_rows:
         grid = grid_from_row(row)
         if area is None or contains(area, grid):
-            since = from_db_time(row["created_at"]).astimezone(tz).date()
+            created = row["created_at"]
+            since = days.get(created)
+            if since is None:
+                since = days[created] = from_db_time(created).astimezone(tz).date()
             grids.append(RosterGrid(grid, since))
     return Scope(area, tuple(areas), tuple(grids), report_days)
 

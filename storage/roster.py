@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -25,6 +26,7 @@ from storage.rows import (
     fetch_built,
     fetch_one,
     grid_from_row,
+    in_thread,
     insert_id,
     worker_from_row,
 )
@@ -153,6 +155,13 @@ class RosterRepo:
                 f"{_WORKERS} WHERE w.active = 1 OR NOT ? ORDER BY w.id",
                 (active_only,),
             )
+
+    async def worker_names_by_grid(self) -> dict[int, list[tuple[str, bool]]]:
+        """Every grid's active workers in roster order, by grid id: each one's name and
+        whether the bot can reach it (a Telegram account bound). No :class:`Worker` is built:
+        the evening's digests name the workers of ten thousand grids."""
+        async with self._db.read() as conn:
+            return await in_thread(conn, _names_by_grid)
 
     async def active_workers_of(self, grid_ids: Sequence[int]) -> dict[int, list[Worker]]:
         """The active workers of these grids in roster order, by grid id, in one query (a
@@ -308,6 +317,16 @@ def _by_grid(rows: Sequence[aiosqlite.Row]) -> dict[int, list[Worker]]:
     for row in rows:
         worker = worker_from_row(row)
         found.setdefault(worker.grid_id, []).append(worker)
+    return found
+
+
+def _names_by_grid(conn: sqlite3.Connection) -> dict[int, list[tuple[str, bool]]]:
+    found: dict[int, list[tuple[str, bool]]] = {}
+    rows = conn.execute(
+        "SELECT grid_id, name, telegram_id IS NOT NULL FROM workers WHERE active = 1 ORDER BY id"
+    )
+    for grid_id, name, reachable in rows:
+        found.setdefault(grid_id, []).append((name, bool(reachable)))
     return found
 
 

@@ -96,17 +96,11 @@ def area_from_row(row: aiosqlite.Row) -> Area:
 
 
 def grid_from_row(row: aiosqlite.Row) -> Grid:
-    """A :class:`Grid` from a row selected with :data:`GRID_COLUMNS`."""
-    return Grid(
-        id=row["id"],
-        code=row["code"],
-        name=row["name"],
-        area_id=row["area_id"],
-        area_path=row["area_path"],
-        households=row["households"],
-        population=row["population"],
-        active=bool(row["active"]),
-    )
+    """A :class:`Grid` from a row selected with :data:`GRID_COLUMNS`, read by position (a
+    column looked up by name is a search through the row's names: a roster is read whole
+    for every digest evening and export)."""
+    grid_id, code, name, area_id, area_path, households, population, active = row[:8]
+    return Grid(grid_id, code, name, area_id, area_path, households, population, bool(active))
 
 
 def worker_from_row(row: aiosqlite.Row) -> Worker:

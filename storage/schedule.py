@@ -230,7 +230,7 @@ class ScheduleRepo:
         """Per grid, how many reminder rounds (reminders and the late nag) reached it."""
         async with self._db.read() as conn:
             rows = await fetch_all(conn, REMINDER_ROUNDS_OF_DAY, (to_db_day(day),))
-        return Counter({int(row["grid_id"]): int(row["rounds"]) for row in rows})
+        return Counter({grid_id: rounds for grid_id, rounds in rows})
 
     async def excuse(
         self, grid_id: int, day: date, *, reason: str, actor: int, at: datetime

@@ -121,3 +121,26 @@ async def test_a_grid_that_joined_today_was_not_missing_yesterday(tmp_path: Path
         again = {item.day.grid.code: item.missing_yesterday for item in monday.status.missing}
         assert again == {"G-0": False, "G-1": True, "G-2": True, "G-3": False}
         assert codes(sunday) == ["G-0", "G-1", "G-2"]  # G-3 was not asked on Sunday
+
+
+async def test_the_missing_list_names_active_workers_and_who_must_be_phoned(
+    tmp_path: Path,
+) -> None:
+    async with street(tmp_path, "mon-fri") as deps:
+        roster = [
+            *rows(range(3)),
+            RosterRow(5, "街道/社区", "G-0", "网格0", "员0乙", "yi", None, None, None),
+            RosterRow(6, "街道/社区", "G-0", "网格0", "员0丙", None, None, None, None),
+        ]
+        await deps.db.roster.apply(roster, actor=None, at=JOINED)
+        await deps.db.roster.apply(roster[:-1], actor=None, at=JOINED)  # 员0丙 leaves
+        assert await deps.db.roster.bind_by_username("yi", 710_000_009, at=JOINED)
+
+        digest = await digest_of(deps, MONDAY)
+
+        (first, *_) = digest.status.missing
+        assert first.workers == ("员0", "员0乙")
+        assert first.unreachable == frozenset({"员0"})
+        text = render_plain(digest, "zh_CN")
+        assert "员0（未绑定，收不到催报，请电话联系）、员0乙" in text
+        assert "员0丙" not in text

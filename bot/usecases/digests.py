@@ -23,7 +23,7 @@ from bot.domain.digest import (
     compile_tree,
 )
 from bot.domain.ledger import find_area
-from bot.domain.models import Area, CurrentReport, Grid, Report, Worker
+from bot.domain.models import Area, CurrentReport, Grid, Report
 from bot.domain.plan import DailyTimes
 from bot.domain.status import GridDay, GridDayKind, Tally, TallyRow
 from bot.usecases.errors import FutureDay, UseCaseError
@@ -193,7 +193,7 @@ class _DigestLoader:
         excused_before = await db.schedule.excused(before)
         reminders = await db.schedule.reminders_sent(day)
         compare = await self._operating_on(before)
-        workers = await db.roster.workers_by_grid()
+        workers = await db.roster.worker_names_by_grid()
         fields = [field.key for field in form.fields if field.kind in ("count", "stock")]
         stocks = [field.key for field in form.stocks()]
         so_far, totals_before = await db.figures.so_far(ids, day, fields, stocks)
@@ -287,7 +287,8 @@ class _GridFacts:
     figures: tuple[dict[int, dict[str, SoFar]], dict[int, tuple[int, ...]]]
     """Each grid's figures so far, and its stocks' totals as of the day before."""
     corrected: dict[int, list[Report]]
-    workers: dict[int, list[Worker]]
+    workers: dict[int, list[tuple[str, bool]]]
+    """Each grid's active workers: name, and whether the bot can reach them."""
 
     def inputs(
         self, grids: Sequence[Grid], day: date, compare: bool, new: frozenset[int], counts: int
@@ -313,8 +314,8 @@ class _GridFacts:
                 self.figures[0].get(grid.id, {}),
                 self.figures[1].get(grid.id, ()),
                 tuple(self.corrected.get(grid.id, ())),
-                tuple(worker.name for worker in workers),
-                frozenset(w.name for w in workers if w.telegram_id is None),
+                tuple(name for name, _ in workers),
+                frozenset(name for name, reachable in workers if not reachable),
             )
         return items
 
