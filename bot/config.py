@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     log_level: Annotated[str, NoDecode] = "INFO"
     backup_dir: Path | None = None
     backup_keep: int = Field(default=14, ge=1, le=3650)
+    send_log_days: int = Field(default=90, ge=30, le=3650)
+    """How many days the send log keeps each send's row (see ``prune_send_log``); at least
+    30, beyond every send the bot still makes for an earlier day."""
 
     @field_validator("token", mode="before")
     @classmethod

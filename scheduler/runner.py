@@ -22,11 +22,14 @@ from bot.outbound.digests import DigestDesk
 from bot.outbound.lanes import bulk_sends
 from bot.usecases.backups import BackupFailed, daily_backup
 from bot.usecases.schedule import in_service_since
+from bot.usecases.send_log import prune_send_log
 
 log = logging.getLogger(__name__)
 
 BACKUP_AT = time(3, 0)
 """When the nightly backup runs (with ``GRIDBOT_BACKUP_DIR``), in the configured zone."""
+PRUNE_AT = time(3, 30)
+"""When the send log drops the rows of days older than ``GRIDBOT_SEND_LOG_DAYS``."""
 ALERT_CHECK_SECONDS = 60
 """How often unacknowledged alerts are checked for re-posting."""
 
@@ -88,7 +91,8 @@ class DailyRunner:
 
     def schedule(self, job_queue: JobQueue[Any]) -> None:
         """Cron triggers at each planned time of day (in the configured zone, DST-aware), a
-        periodic alert check, and one catch-up tick right away."""
+        periodic alert check, the nightly backup (if configured) and send-log pruning, and
+        one catch-up tick right away."""
         for moment in self.times.times_of_day():
             trigger = CronTrigger(hour=moment.hour, minute=moment.minute, timezone=self.times.tz)
             job_queue.run_custom(
@@ -100,6 +104,8 @@ class DailyRunner:
                 hour=BACKUP_AT.hour, minute=BACKUP_AT.minute, timezone=self.times.tz
             )
             job_queue.run_custom(self._backup, job_kwargs={"trigger": nightly}, name="backup")
+        pruning = CronTrigger(hour=PRUNE_AT.hour, minute=PRUNE_AT.minute, timezone=self.times.tz)
+        job_queue.run_custom(self._prune, job_kwargs={"trigger": pruning}, name="send log")
         job_queue.run_once(self._job, when=0, name="catch-up")
 
     async def _backup(self, context: CallbackContext[Any, Any, Any, Any]) -> None:
@@ -117,6 +123,12 @@ class DailyRunner:
             )
             return
         log.info("daily backup %s (%d bytes)", made.file.path, made.file.size)
+
+    async def _prune(self, context: CallbackContext[Any, Any, Any, Any]) -> None:
+        with logs.scoped("job send log"):
+            pruned = await prune_send_log(self.deps)
+            if pruned.days:
+                log.info("send log: dropped %d rows of %d days", pruned.rows, pruned.days)
 
     async def _job(self, context: CallbackContext[Any, Any, Any, Any]) -> None:
         name = context.job.name if context.job else "tick"

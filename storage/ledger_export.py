@@ -222,6 +222,13 @@ REMINDER_ROUNDS_CELL = (
 """The reminder rounds that reached a grid that day, one seek into the index of such sends
 (migration 0012) a grid: cheaper than grouping the day's sends by grid and joining them
 (about 1 s less CPU a year of 1,000 grids, on a send log of a real district's days)."""
+KEPT_REMINDER_ROUNDS_CELL = (
+    "ifnull((SELECT rounds FROM reminder_rounds WHERE day = :day AND grid_id = s.grid_id), 0)"
+)
+"""The same, of a day whose send log was pruned (migration 0014)."""
+_PRUNED = "SELECT EXISTS (SELECT 1 FROM reminder_rounds WHERE day = ?)"
+"""Whether a day's send log was pruned (a day pruned without any reminder round reads 0
+either way)."""
 
 
 class ReportRows:
@@ -267,7 +274,8 @@ class ReportRows:
         self._fields = [self._field(head + n, n) for n in range(len(columns.fields))]
         self._from = _FROM.format(cells=cells, names=self._names)
         self._offsets = offsets
-        self._sqls: dict[tuple[bool, ...], str] = {}
+        self._sqls: dict[tuple[tuple[bool, ...], bool], str] = {}
+        self._pruned: dict[date, bool] = {}
 
     def day(
         self, day: date, reporting: bool, asked: Sequence[bool], piece: range | None = None
@@ -277,7 +285,7 @@ class ReportRows:
         positions of ``piece`` (a part of the share; None: the whole share), joined in one
         text by the database, how many grid-days of each kind each area (by id) holds, which
         reports have been corrected and how many incidents they hold."""
-        sql = self._sql(tuple(asked))
+        sql = self._sql(tuple(asked), self._pruned_day(day))
         piece = self.share if piece is None else piece
         params = dict(self._params)
         params.update(day=to_db_day(day), reporting=int(reporting), day_cell=self._day(day))
@@ -295,10 +303,20 @@ class ReportRows:
         ids = tuple(map(int, corrected.split(","))) if corrected else ()
         return SpelledRows(text or b"", tally.total(), kinds, ids, int(incidents))
 
-    def _sql(self, asked: tuple[bool, ...]) -> str:
+    def _pruned_day(self, day: date) -> bool:
+        """Whether the send log of ``day`` was pruned (its reminders are read from what was
+        kept of it), asked once a day."""
+        found = self._pruned.get(day)
+        if found is None:
+            (pruned,) = self._conn.execute(_PRUNED, (to_db_day(day),)).fetchone()
+            found = self._pruned[day] = bool(pruned)
+        return found
+
+    def _sql(self, asked: tuple[bool, ...], pruned: bool) -> str:
         """The query of a day whose form asks the field columns ``asked`` says (a cell of a
-        field not asked is empty), made once per form."""
-        found = self._sqls.get(asked)
+        field not asked is empty) and whose send log was ``pruned`` or not, made once per
+        form and kind of day."""
+        found = self._sqls.get((asked, pruned))
         if found is None:
             fields = [
                 cell if ask else "NULL" for cell, ask in zip(self._fields, asked, strict=True)
@@ -311,8 +329,10 @@ class ReportRows:
             )
             rows = rows.replace("{offset}", self._offset_expression(self._offsets))
             rows = rows.replace("{modifier}", self._offset_expression(self._offsets, "m"))
+            rounds = KEPT_REMINDER_ROUNDS_CELL if pruned else REMINDER_ROUNDS_CELL
+            rows = rows.replace("{reminders}", rounds)
             # One result a day: the database steps it without Python's lock (see bot.ahead).
-            found = self._sqls[asked] = (
+            found = self._sqls[asked, pruned] = (
                 "SELECT group_concat(tally), CAST(group_concat(line, '') AS BLOB),"
                 " group_concat(corrected),"
                 f" total(incidents) FROM ({rows})"
@@ -381,7 +401,7 @@ class ReportRows:
             reason = f"CASE WHEN e.reason IS NOT NULL THEN {self._text}(e.reason) END"
             return self._wrap(index, reason, text=True)
         if name == "reminders":
-            return self._wrap(index, REMINDER_ROUNDS_CELL)
+            return self._wrap(index, "{reminders}")  # see _sql
         if name == "incidents":
             return self._wrap(index, "v.incidents")
         raise ValueError(f"no such column of the reports table: {name}")

@@ -36,6 +36,11 @@ class SendStatus(StrEnum):
         return self in {SendStatus.SENT, SendStatus.SKIPPED, SendStatus.BLOCKED}
 
 
+ONCE_EVER = date(1970, 1, 1)
+"""The send-log day of notices that are given once and for all (e.g. "chat X blocked the
+bot"): their rows are never pruned."""
+
+
 @dataclass(frozen=True, slots=True)
 class SendKey:
     """Identifies one send: what, for which day, to which chat."""
@@ -71,11 +76,17 @@ REMINDER_SENT = "status = 'sent' AND (kind LIKE 'remind%' OR kind = 'late_nag')"
 """The sends that are reminder rounds which reached their grid: the predicate of the partial
 index of reminder sends (migration 0012), which every query counting them repeats so that
 SQLite reads that index."""
-REMINDER_ROUNDS_OF_DAY = (
-    "SELECT grid_id, count(DISTINCT kind) AS rounds FROM sends"
-    f" WHERE day = ? AND grid_id IS NOT NULL AND {REMINDER_SENT} GROUP BY grid_id"
+_ROUNDS_FROM_SENDS = (
+    "SELECT ?1 AS day, grid_id, count(DISTINCT kind) AS rounds FROM sends"
+    f" WHERE day = ?1 AND grid_id IS NOT NULL AND {REMINDER_SENT} GROUP BY grid_id"
 )
-"""Per grid, the reminder rounds that reached it on a day."""
+REMINDER_ROUNDS_OF_DAY = (
+    "SELECT day, grid_id, rounds FROM reminder_rounds WHERE day = ?1"
+    f" UNION ALL {_ROUNDS_FROM_SENDS}"
+)
+"""Per grid, the reminder rounds that reached it on a day: counted from the send log, or
+kept in ``reminder_rounds`` once the day's sends were pruned (:meth:`ScheduleRepo.prune_day`;
+a day is in one or the other)."""
 EXCUSED_ON_DAY = "SELECT grid_id, reason FROM excusals WHERE day = ?"
 """The grids excused on a day, with the reason (index ``excusals_by_day``)."""
 _FINISH = (
@@ -226,11 +237,26 @@ class ScheduleRepo:
             )
         return row is not None
 
+    async def first_logged_day(self, *, after: date) -> date | None:
+        """The first day after ``after`` with sends in the log, or None."""
+        async with self._db.read() as conn:
+            row = await fetch_one(
+                conn, "SELECT min(day) AS day FROM sends WHERE day > ?", (to_db_day(after),)
+            )
+        return None if row is None or row["day"] is None else from_db_day(row["day"])
+
+    async def prune_day(self, day: date) -> int:
+        """Drop the send log's rows of ``day``, keeping the reminder rounds that reached each
+        grid (``reminder_rounds``), in one transaction; how many rows were dropped."""
+        async with self._db.transaction() as conn:
+            dropped: int = await in_thread(conn, _prune_day, to_db_day(day))
+        return dropped
+
     async def reminders_sent(self, day: date) -> Counter[int]:
         """Per grid, how many reminder rounds (reminders and the late nag) reached it."""
         async with self._db.read() as conn:
             rows = await fetch_all(conn, REMINDER_ROUNDS_OF_DAY, (to_db_day(day),))
-        return Counter({grid_id: rounds for grid_id, rounds in rows})
+        return Counter({grid_id: rounds for _, grid_id, rounds in rows})
 
     async def excuse(
         self, grid_id: int, day: date, *, reason: str, actor: int, at: datetime
@@ -295,3 +321,12 @@ def _claim(
         "SELECT * FROM sends WHERE kind = ? AND day = ? AND target = ?", where
     ).fetchone()
     return found
+
+
+def _prune_day(conn: sqlite3.Connection, day: str) -> int:
+    conn.execute(
+        f"INSERT INTO reminder_rounds (day, grid_id, rounds) {_ROUNDS_FROM_SENDS}"
+        " ON CONFLICT (day, grid_id) DO UPDATE SET rounds = max(rounds, excluded.rounds)",
+        (day,),
+    )
+    return conn.execute("DELETE FROM sends WHERE day = ?", (day,)).rowcount

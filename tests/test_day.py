@@ -471,11 +471,14 @@ async def test_cron_triggers_fire_at_the_planned_local_times(bot: Harness) -> No
         "daily 18:00",
         "daily 20:00",
         "alerts",
+        "send log",
         "catch-up",
     }
     after = datetime(2026, 11, 22, 21, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     fire = jobs["daily 08:00"].trigger.get_next_fire_time(None, after)
     assert fire.isoformat() == "2026-11-23T08:00:00+08:00"
+    pruning = jobs["send log"].trigger.get_next_fire_time(None, after)
+    assert pruning.isoformat() == "2026-11-23T03:30:00+08:00"
 
 
 async def test_a_typed_day_with_markup_is_shown_back_safely(day: Day) -> None:

@@ -227,8 +227,8 @@ def test_a_database_made_before_the_copy_gets_it_when_opened(tmp_path: Path) -> 
 
 def _back_to_version_7(path: Path) -> None:
     """The schema as migration 0007 left it (the copy's tables and triggers dropped, those
-    of latest_figures, migration 0011, the indexes by day of migration 0012 and the week
-    marks of migration 0013)."""
+    of latest_figures, migration 0011, the indexes by day of migration 0012, the week
+    marks of migration 0013 and the reminder rounds of migration 0014)."""
     version = 7
     assert migrations()[version][1].startswith("-- What the ledger export")
     with sqlite3.connect(path) as conn:
@@ -245,5 +245,6 @@ def _back_to_version_7(path: Path) -> None:
 
 _OWN = (
     "SELECT name FROM sqlite_schema WHERE type = ?"
-    " AND (name LIKE 'ledger%' OR name LIKE 'latest_figures%' OR name LIKE 'week_marks%')"
+    " AND (name LIKE 'ledger%' OR name LIKE 'latest_figures%' OR name LIKE 'week_marks%'"
+    " OR name = 'reminder_rounds')"
 )

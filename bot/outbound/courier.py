@@ -27,6 +27,7 @@ from bot.outbound.retry import UnconfirmedSend, counting
 from bot.usecases.people import grid_of, worker_of
 from bot.usecases.reach import is_unreachable, refused
 from bot.usecases.send_log import (
+    ONCE_EVER,
     SendKey,
     SendStatus,
     blocked_chats,
@@ -41,8 +42,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-ONCE_EVER = date(1970, 1, 1)
-"""The send-log day of notices that are given once and for all (e.g. "chat X blocked the bot")."""
 PARALLEL_SENDS = 8
 """Sends in flight at once; the rate limiter keeps them within Telegram's limits."""
 

@@ -11,12 +11,15 @@ re-exported for the outbound layer, which does not import storage.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from bot.dependencies import Dependencies
-from storage.schedule import SendKey, SendRecord, SendStatus
+from storage.schedule import ONCE_EVER, SendKey, SendRecord, SendStatus
 
 __all__ = [
+    "ONCE_EVER",
+    "PrunedLog",
     "SendKey",
     "SendRecord",
     "SendStatus",
@@ -25,6 +28,7 @@ __all__ = [
     "claim_sends",
     "finish_send",
     "found_blocked",
+    "prune_send_log",
     "unfinished_sends",
 ]
 
@@ -76,3 +80,27 @@ async def unfinished_sends(
     """Sends of kinds starting with ``kind_prefix``, of ``since`` or later (optionally to
     one chat), still planned or failed: due, never delivered."""
     return await deps.db.schedule.unfinished(kind_prefix, since=since, target=target)
+
+
+@dataclass(frozen=True, slots=True)
+class PrunedLog:
+    """What :func:`prune_send_log` dropped: days, and rows of the send log."""
+
+    days: int
+    rows: int
+
+
+async def prune_send_log(deps: Dependencies) -> PrunedLog:
+    """Drop the send log's rows of days more than ``GRIDBOT_SEND_LOG_DAYS`` ago, keeping what
+    the ledger and the digests read of them (each grid's reminder rounds). A day at a time,
+    each in a transaction of its own, so the bot's own writes get in between; notices given
+    once and for all (:data:`ONCE_EVER`) are kept. Run every night by the scheduler."""
+    schedule = deps.db.schedule
+    horizon = deps.today() - timedelta(days=deps.settings.send_log_days)
+    days = rows = 0
+    day = await schedule.first_logged_day(after=ONCE_EVER)
+    while day is not None and day < horizon:
+        rows += await schedule.prune_day(day)
+        days += 1
+        day = await schedule.first_logged_day(after=day)
+    return PrunedLog(days, rows)
