@@ -60,6 +60,14 @@ def cases(quick: bool) -> list[Case]:
         *_exports(1000, 365, (1, 30, 365)),
         Case("evening", "evening RSS, 10,000 grids × 30 days", {"grids": 10_000, "days": 30}),
         Case("chart", "chart of 1,000 grids, 365 days kept", {"history_days": 365, "repeat": 10}),
+        *(
+            Case(
+                "prune",
+                f"send log pruned, {grids:,} grids × 365 days",
+                {"grids": grids, "days": 365},
+            )
+            for grids in (1000, 10_000)
+        ),
     ]
 
 
@@ -164,6 +172,7 @@ HEADLINES = {
         "charts_child_cpu_s",
     ),
     "chart": ("render_ms", "render_cpu_ms", "figures_14_days_ms", "draw_ms"),
+    "prune": ("days", "rows", "cpu_s", "day_max_ms", "stall_ms", "freed_mb"),
 }
 
 

@@ -17,6 +17,7 @@ SHOWN = {
     "export": ("cpu_s", "wall_s", "rows_per_s", "peak_rss_mb"),
     "evening": ("idle_rss_mb", "peak_rss_mb", "after_rss_mb", "stall_ms"),
     "chart": ("render_ms", "render_cpu_ms"),
+    "prune": ("cpu_s", "day_max_ms", "freed_mb"),
 }
 
 

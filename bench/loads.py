@@ -1,4 +1,5 @@
-"""The evening's heavy work: every area's digest, and ledger exports, on a generated district.
+"""The evening's heavy work: every area's digest, and ledger exports, on a generated district;
+and the night's pruning of the send log.
 
 Each is timed in wall and CPU seconds while a heartbeat task measures the longest the event
 loop was held (a stall: no other update could be handled meanwhile).
@@ -9,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
+import sqlite3
+import statistics
 import tempfile
 import threading
 import time
@@ -27,6 +30,7 @@ from bot.ledger_file import LedgerRequest, write_ledger
 from bot.outbound.digest_text import digest_text
 from bot.usecases.digests import compile_area_digests
 from bot.usecases.evening_process import compile_evening_digests, draw_evening_charts
+from bot.usecases.send_log import ONCE_EVER
 
 BEAT = 0.005
 """Seconds between heartbeats."""
@@ -118,6 +122,46 @@ async def export(grids: int, history: int, days: int, fmt: ExportFormat) -> dict
         "stall_ms": 1000 * watch.stall,
         "size_mb": result.size / 1e6,
     }
+
+
+async def send_log_pruning(grids: int, days: int) -> dict[str, Any]:
+    """The first night's pruning of a district's send log kept ``GRIDBOT_SEND_LOG_DAYS``
+    (90) days, as :func:`bot.usecases.send_log.prune_send_log` does it, a day at a time:
+    each day's transaction (how long the bot's writes wait at most) and the pages freed."""
+    async with district(grids, days) as (deps, _):
+        schedule = deps.db.schedule
+        horizon = deps.today() - timedelta(days=deps.settings.send_log_days)
+        before = _pages(deps)
+        took: list[float] = []
+        rows = 0
+        async with watched() as watch:
+            day = await schedule.first_logged_day(after=ONCE_EVER)
+            while day is not None and day < horizon:
+                started = time.monotonic()
+                rows += await schedule.prune_day(day)
+                took.append(time.monotonic() - started)
+                day = await schedule.first_logged_day(after=day)
+        after = _pages(deps)
+    return {
+        "days": len(took),
+        "rows": rows,
+        "wall_s": watch.wall,
+        "cpu_s": watch.cpu,
+        "day_median_ms": 1000 * statistics.median(took) if took else 0.0,
+        "day_max_ms": 1000 * max(took, default=0.0),
+        "stall_ms": 1000 * watch.stall,
+        "file_mb": before[0] / 1e6,
+        "freed_mb": (after[1] - before[1]) / 1e6,
+    }
+
+
+def _pages(deps: Dependencies) -> tuple[int, int]:
+    """The database file's size and its free pages' size, in bytes."""
+    with sqlite3.connect(deps.settings.db) as conn:
+        (size,) = conn.execute("PRAGMA page_size").fetchone()
+        (pages,) = conn.execute("PRAGMA page_count").fetchone()
+        (free,) = conn.execute("PRAGMA freelist_count").fetchone()
+    return size * pages, size * free
 
 
 async def evening(grids: int, days: int) -> dict[str, Any]:

@@ -18,6 +18,7 @@ SCENARIOS = {
     "replies": "bench.replies:replies_during_fanout",
     "export": "bench.loads:export",
     "evening": "bench.loads:evening",
+    "prune": "bench.loads:send_log_pruning",
     "chart": "bench.chart:chart",
 }
 """Each scenario's coroutine function, as ``module:name``."""
