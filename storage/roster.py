@@ -146,16 +146,6 @@ class RosterRepo:
             )
         return [worker_from_row(row) for row in rows]
 
-    async def workers_by_grid(self, *, active_only: bool = True) -> dict[int, list[Worker]]:
-        """Every grid's workers in roster order, by grid id, in one query."""
-        async with self._db.read() as conn:
-            return await fetch_built(
-                conn,
-                _by_grid,
-                f"{_WORKERS} WHERE w.active = 1 OR NOT ? ORDER BY w.id",
-                (active_only,),
-            )
-
     async def worker_names_by_grid(self) -> dict[int, list[tuple[str, bool]]]:
         """Every grid's active workers in roster order, by grid id: each one's name and
         whether the bot can reach it (a Telegram account bound). No :class:`Worker` is built:

@@ -41,7 +41,7 @@ async def district(
 
 async def _file_the_day(bot: Harness) -> None:
     grids = await bot.deps.db.roster.grids()
-    workers = await bot.deps.db.roster.workers_by_grid()
+    workers = await bot.deps.db.roster.active_workers_of([grid.id for grid in grids])
     for n, grid in enumerate(grids):
         first = workers[grid.id][0].id
         if n % 40 == 39:
@@ -128,8 +128,9 @@ async def test_a_grid_with_two_workers_gets_one_report(district: Harness) -> Non
 
 
 async def _missing_grid_with_two_bound_workers(bot: Harness) -> tuple[Grid, int, int]:
-    workers = await bot.deps.db.roster.workers_by_grid()
-    for grid in await bot.deps.db.roster.grids():
+    grids = await bot.deps.db.roster.grids()
+    workers = await bot.deps.db.roster.active_workers_of([grid.id for grid in grids])
+    for grid in grids:
         bound = [worker.telegram_id for worker in workers[grid.id] if worker.telegram_id]
         missing = await bot.report(grid.code) is None
         if len(bound) >= 2 and missing and grid.id not in await bot.deps.db.schedule.excused(DAY):

@@ -103,7 +103,7 @@ async def test_the_send_log_holds_what_the_scheduler_sends_to_the_grids_missing_
     deps: Dependencies,
 ) -> None:
     grids = await deps.db.roster.grids()
-    workers = await deps.db.roster.workers_by_grid()
+    workers = await deps.db.roster.active_workers_of([grid.id for grid in grids])
     groups = {chat for chat, _ in await deps.db.groups.bindings()}
     assert len(groups) == 1 + synthetic.STREETS + synthetic.COMMUNITIES
     for day in DAYS.days():
