@@ -68,6 +68,15 @@ async def test_the_demos_fast_forward_does_not_pace_chats(chat_id: int) -> None:
     assert sent_at == pytest.approx([0] * 30 + [1.0])
 
 
+async def test_fast_forward_never_holds_a_chat_back_however_long_the_run() -> None:
+    """A long fast-forwarded run (a soak: over a thousand replies to one worker) goes at the
+    overall pace to the end: 30 a second, the 1,200th in its 40th second."""
+    limiter = PacedLimiter(FAST_FORWARD_CHAT_LIMITS)
+    sent_at = await send_many(limiter, [PRIVATE_CHAT] * 1_200)
+    assert sent_at[-1] == pytest.approx(39.0)
+    assert most_in_a_second(sent_at) == 30
+
+
 def most_in_a_second(sent_at: list[float]) -> int:
     """The most sends that started within one second."""
     return max(sum(start <= other < start + 1.0 - 1e-9 for other in sent_at) for start in sent_at)
