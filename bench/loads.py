@@ -11,7 +11,6 @@ import asyncio
 import gc
 import os
 import sqlite3
-import statistics
 import tempfile
 import threading
 import time
@@ -30,7 +29,7 @@ from bot.ledger_file import LedgerRequest, write_ledger
 from bot.outbound.digest_text import digest_text
 from bot.usecases.digests import compile_area_digests
 from bot.usecases.evening_process import compile_evening_digests, draw_evening_charts
-from bot.usecases.send_log import ONCE_EVER
+from bot.usecases.send_log import prune_send_log
 
 BEAT = 0.005
 """Seconds between heartbeats."""
@@ -126,29 +125,19 @@ async def export(grids: int, history: int, days: int, fmt: ExportFormat) -> dict
 
 async def send_log_pruning(grids: int, days: int) -> dict[str, Any]:
     """The first night's pruning of a district's send log kept ``GRIDBOT_SEND_LOG_DAYS``
-    (90) days, as :func:`bot.usecases.send_log.prune_send_log` does it, a day at a time:
-    each day's transaction (how long the bot's writes wait at most) and the pages freed."""
+    (90) days (:func:`bot.usecases.send_log.prune_send_log`): the longest day's transaction
+    (how long the bot's writes wait at most) and the pages freed."""
     async with district(grids, days) as (deps, _):
-        schedule = deps.db.schedule
-        horizon = deps.today() - timedelta(days=deps.settings.send_log_days)
         before = _pages(deps)
-        took: list[float] = []
-        rows = 0
         async with watched() as watch:
-            day = await schedule.first_logged_day(after=ONCE_EVER)
-            while day is not None and day < horizon:
-                started = time.monotonic()
-                rows += await schedule.prune_day(day)
-                took.append(time.monotonic() - started)
-                day = await schedule.first_logged_day(after=day)
+            pruned = await prune_send_log(deps)
         after = _pages(deps)
     return {
-        "days": len(took),
-        "rows": rows,
+        "days": pruned.days,
+        "rows": pruned.rows,
         "wall_s": watch.wall,
         "cpu_s": watch.cpu,
-        "day_median_ms": 1000 * statistics.median(took) if took else 0.0,
-        "day_max_ms": 1000 * max(took, default=0.0),
+        "day_max_ms": 1000 * pruned.longest,
         "stall_ms": 1000 * watch.stall,
         "file_mb": before[0] / 1e6,
         "freed_mb": (after[1] - before[1]) / 1e6,

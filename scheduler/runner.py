@@ -128,7 +128,12 @@ class DailyRunner:
         with logs.scoped("job send log"):
             pruned = await prune_send_log(self.deps)
             if pruned.days:
-                log.info("send log: dropped %d rows of %d days", pruned.rows, pruned.days)
+                log.info(
+                    "send log: dropped %d rows of %d days (longest day %.1f s)",
+                    pruned.rows,
+                    pruned.days,
+                    pruned.longest,
+                )
 
     async def _job(self, context: CallbackContext[Any, Any, Any, Any]) -> None:
         name = context.job.name if context.job else "tick"

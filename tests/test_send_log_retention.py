@@ -94,6 +94,7 @@ async def test_old_days_are_dropped_and_read_the_same_in_ledgers_and_digests(
     }
     assert pruned == PrunedLog(days=len(old), rows=sum(old.values()))
     assert pruned.days == (HORIZON - DAYS.first).days
+    assert pruned.longest > 0  # the longest day's transaction was measured
     assert sends_by_day(deps) == {
         day: rows for day, rows in logged.items() if day not in old
     }  # the newer days and the notice told once and for all are untouched

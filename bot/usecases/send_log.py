@@ -10,8 +10,9 @@ re-exported for the outbound layer, which does not import storage.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from bot.dependencies import Dependencies
@@ -88,6 +89,8 @@ class PrunedLog:
 
     days: int
     rows: int
+    longest: float = field(default=0.0, compare=False)
+    """Seconds of the longest day's transaction: how long the bot's writes waited at most."""
 
 
 async def prune_send_log(deps: Dependencies) -> PrunedLog:
@@ -98,9 +101,12 @@ async def prune_send_log(deps: Dependencies) -> PrunedLog:
     schedule = deps.db.schedule
     horizon = deps.today() - timedelta(days=deps.settings.send_log_days)
     days = rows = 0
+    longest = 0.0
     day = await schedule.first_logged_day(after=ONCE_EVER)
     while day is not None and day < horizon:
+        started = time.monotonic()
         rows += await schedule.prune_day(day)
+        longest = max(longest, time.monotonic() - started)
         days += 1
         day = await schedule.first_logged_day(after=day)
-    return PrunedLog(days, rows)
+    return PrunedLog(days, rows, longest)
