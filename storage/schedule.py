@@ -96,6 +96,15 @@ _FINISH = (
 )
 
 
+UNFINISHED_SENDS = (
+    "SELECT * FROM sends WHERE day >= ? AND status IN ('planned', 'failed')"
+    " AND substr(kind, 1, ?) = ? AND (? IS NULL OR target = ?) ORDER BY +id"
+)
+"""Sends of a kind prefix, of a day or later (to one chat, or any), still planned or failed,
+in the order they were recorded: read from the index of such sends (migration 0015), not
+the whole send log in id order (``+id`` keeps SQLite from choosing that order's scan)."""
+
+
 class ScheduleRepo:
     """Sends, excusals and absences."""
 
@@ -221,8 +230,7 @@ class ScheduleRepo:
         async with self._db.read() as conn:
             rows = await fetch_all(
                 conn,
-                "SELECT * FROM sends WHERE day >= ? AND status IN ('planned', 'failed')"
-                " AND substr(kind, 1, ?) = ? AND (? IS NULL OR target = ?) ORDER BY id",
+                UNFINISHED_SENDS,
                 (to_db_day(since), len(kind_prefix), kind_prefix, target, target),
             )
         return [_record(row) for row in rows]

@@ -228,7 +228,8 @@ def test_a_database_made_before_the_copy_gets_it_when_opened(tmp_path: Path) -> 
 def _back_to_version_7(path: Path) -> None:
     """The schema as migration 0007 left it (the copy's tables and triggers dropped, those
     of latest_figures, migration 0011, the indexes by day of migration 0012, the week
-    marks of migration 0013 and the reminder rounds of migration 0014)."""
+    marks of migration 0013, the reminder rounds of migration 0014 and the index of
+    unfinished sends of migration 0015)."""
     version = 7
     assert migrations()[version][1].startswith("-- What the ledger export")
     with sqlite3.connect(path) as conn:
@@ -240,6 +241,7 @@ def _back_to_version_7(path: Path) -> None:
             conn.execute(f"DROP TABLE {name}")
         conn.execute("DROP INDEX excusals_by_day")
         conn.execute("DROP INDEX sends_reminders")
+        conn.execute("DROP INDEX sends_unfinished")
         conn.execute(f"PRAGMA user_version = {version}")
 
 

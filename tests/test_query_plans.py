@@ -1,6 +1,7 @@
 """The lookups by day that every digest and every day of a ledger export make read the
-indexes migration 0012 made for them (an index is silently left unused if a query's WHERE
-stops matching it: the partial index of reminder sends needs its predicate repeated)."""
+indexes migration 0012 made for them, and the owed confirmations the index of unfinished
+sends (0015); an index is silently left unused if a query's WHERE stops matching it (a
+partial index needs its predicate repeated) or its ORDER BY makes another order cheaper."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from storage_fixtures import open_db
 
 from storage.ledger_export import REMINDER_ROUNDS_CELL
 from storage.reports import WEEK_COUNTS
-from storage.schedule import EXCUSED_ON_DAY, REMINDER_ROUNDS_OF_DAY
+from storage.schedule import EXCUSED_ON_DAY, REMINDER_ROUNDS_OF_DAY, UNFINISHED_SENDS
 
 DAY = {"day": "2026-11-22"}
 
@@ -37,8 +38,9 @@ def plan(db_path: Path, sql: str, params: Params) -> str:
             DAY,
             "sends_reminders",
         ),
+        (UNFINISHED_SENDS, ("2026-11-16", "8", "confirm:", "", ""), "sends_unfinished"),
     ],
-    ids=["digest reminders", "digest excusals", "ledger reminders"],
+    ids=["digest reminders", "digest excusals", "ledger reminders", "owed confirmations"],
 )
 async def test_a_days_lookup_reads_its_index(
     tmp_path: Path, sql: str, params: Params, index: str
