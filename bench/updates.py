@@ -159,8 +159,9 @@ async def median_run(recorded: list[tuple[dict[str, Any], Calls]], **how: bool) 
 
 
 async def per_update(workers: int, history: int) -> dict[str, float]:
-    """CPU per update of both applications and their ratio; and of the bare application
-    making gridbot's very calls (the part of gridbot's figure that is PTB sending them)."""
+    """CPU per update of both applications and their ratio; of the bare application making
+    gridbot's very calls (the part of gridbot's figure that is PTB sending them); and of
+    gridbot's first update, the first message after a start (what the bot reads once)."""
     mine, recorded = await gridbot_updates(workers, history)
     bare, same = await median_run(recorded), await median_run(recorded, same_replies=True)
     return {
@@ -169,4 +170,5 @@ async def per_update(workers: int, history: int) -> dict[str, float]:
         "bare_ptb_cpu_ms": 1000 * sum(bare) / len(bare),
         "ratio": sum(mine) / sum(bare),
         "bare_same_calls_cpu_ms": 1000 * sum(same) / len(same),
+        "first_update_cpu_ms": 1000 * mine[0],
     }
