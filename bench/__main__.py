@@ -38,6 +38,7 @@ def cases(quick: bool) -> list[Case]:
             Case("updates", "per update, 10 workers, 30 days", {"workers": 10, "history": 30}),
             Case("digests", "all digests 1,000 grids × 1 day", {"grids": 1000, "days": 1}),
             Case("digests", "all digests 1,000 grids × 30 days", {"grids": 1000, "days": 30}),
+            _history(1000, 30, 5),
             Case(
                 "replies", "replies during a 300-prompt fan-out", {"prompts": 300, "repliers": 10}
             ),
@@ -56,6 +57,7 @@ def cases(quick: bool) -> list[Case]:
             for grids in (1000, 10_000)
             for days in (1, 2, 30, 365)
         ),
+        _history(10_000, 365, 9),
         Case("replies", "replies during a 3,000-prompt fan-out", {"prompts": 3000, "repliers": 20}),
         *_exports(1000, 365, (1, 30, 365)),
         Case("evening", "evening RSS, 10,000 grids × 30 days", {"grids": 10_000, "days": 30}),
@@ -69,6 +71,15 @@ def cases(quick: bool) -> list[Case]:
             for grids in (1000, 10_000)
         ),
     ]
+
+
+def _history(grids: int, days: int, repeat: int) -> Case:
+    """All digests of ``grids`` with ``days`` of history against 1 day, alternately."""
+    return Case(
+        "history",
+        f"all digests {grids:,} grids, {days} days against 1, alternated",
+        {"grids": grids, "short": 1, "long": days, "repeat": repeat},
+    )
 
 
 def _exports(grids: int, history: int, spans: tuple[int, ...]) -> list[Case]:
@@ -87,7 +98,7 @@ def run(case: Case) -> dict[str, Any]:
     """Run a case in a fresh process; its figures, with the process's CPU and peak RSS."""
     params = {key: value for key, value in case.params.items() if key != "repeat"}
     runs: list[dict[str, Any]] = []
-    for _ in range(case.repeat if case.scenario != "digests" else 1):
+    for _ in range(case.repeat if case.scenario not in _REPEATED_INSIDE else 1):
         started = time.monotonic()
         process = subprocess.Popen(
             [sys.executable, "-m", "bench.one", case.scenario, json.dumps(case.params)],
@@ -106,6 +117,10 @@ def run(case: Case) -> dict[str, Any]:
             item["process_peak_rss_mb"] = usage.ru_maxrss / 1000
             runs.append(item)
     return {"label": case.label, "scenario": case.scenario, "params": params, **summary(runs)}
+
+
+_REPEATED_INSIDE = frozenset({"digests", "history"})
+"""Scenarios that repeat their measurement within one process (``repeat`` is theirs)."""
 
 
 def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -159,7 +174,8 @@ def commit() -> str:
 HEADLINES = {
     "updates": ("gridbot_cpu_ms", "bare_ptb_cpu_ms", "ratio"),
     "digests": ("wall_s", "cpu_s", "stall_ms"),
-    "replies": ("reply_p50_ms", "reply_p99_ms", "fanout_per_s", "lost", "http_429"),
+    "history": ("ratio", "short_cpu_s", "long_cpu_s"),
+    "replies": ("reply_p50_ms", "reply_p99_ms", "fanout_per_s", "sent_per_s", "lost", "http_429"),
     "export": ("rows_per_s", "wall_s", "peak_rss_mb"),
     "evening": (
         "idle_rss_mb",

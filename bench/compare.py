@@ -13,7 +13,8 @@ from typing import Any
 SHOWN = {
     "updates": ("gridbot_cpu_ms", "bare_ptb_cpu_ms", "ratio"),
     "digests": ("cpu_s", "wall_s", "stall_ms"),
-    "replies": ("reply_p50_ms", "reply_p99_ms", "fanout_per_s", "lost", "http_429"),
+    "history": ("ratio", "short_cpu_s", "long_cpu_s"),
+    "replies": ("reply_p50_ms", "reply_p99_ms", "fanout_per_s", "sent_per_s", "lost", "http_429"),
     "export": ("cpu_s", "wall_s", "rows_per_s", "peak_rss_mb"),
     "evening": ("idle_rss_mb", "peak_rss_mb", "after_rss_mb", "stall_ms"),
     "chart": ("render_ms", "render_cpu_ms"),

@@ -96,6 +96,32 @@ async def all_digests(grids: int, days: int, repeat: int = 1) -> list[dict[str, 
     return runs
 
 
+async def digest_history(
+    grids: int, short: int, long: int, repeat: int = 1
+) -> list[dict[str, Any]]:
+    """Every area's digest of the last day of the same district with ``short`` and with
+    ``long`` days of history, one after the other, ``repeat`` times each (which goes first
+    alternates): each round's ratio compares two compiles a second apart, so that the
+    machine's speed, which drifts by up to a third from one hour to the next, cancels out
+    of it (the separate cases of :func:`all_digests` run minutes apart)."""
+    runs = []
+    async with district(grids, short) as (few, _), district(grids, long) as (many, _):
+        for deps in (few, many):  # the process's first compiles are not compared
+            await compile_every_area(deps)
+        for round_ in range(repeat):
+            order = (few, many) if round_ % 2 == 0 else (many, few)
+            cpu = {}
+            for deps in order:
+                async with watched() as watch:
+                    await compile_every_area(deps)
+                cpu[id(deps)] = watch.cpu
+            short_cpu, long_cpu = cpu[id(few)], cpu[id(many)]
+            runs.append(
+                {"short_cpu_s": short_cpu, "long_cpu_s": long_cpu, "ratio": long_cpu / short_cpu}
+            )
+    return runs
+
+
 async def compile_every_area(deps: Dependencies) -> int:
     """The digest of every area for the last day, as the evening compiles them."""
     areas = await deps.db.roster.areas()

@@ -15,6 +15,7 @@ from importlib import import_module
 SCENARIOS = {
     "updates": "bench.updates:per_update",
     "digests": "bench.loads:all_digests",
+    "history": "bench.loads:digest_history",
     "replies": "bench.replies:replies_during_fanout",
     "export": "bench.loads:export",
     "evening": "bench.loads:evening",
