@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import compress, pairwise
 from operator import itemgetter
+from typing import NamedTuple
 
 from bot.domain.digest.model import (
     Correction,
@@ -31,11 +32,11 @@ TELLING_FIGURES = 4
 """How many figures a grid or sub-area line shows."""
 
 
-@dataclass(frozen=True, slots=True)
-class GridNumbers:
+class GridNumbers(NamedTuple):
     """One grid's numbers on a day, by position: the form's counts in form order for
     ``today``, ``yesterday`` and ``cumulative``, its stocks in form order for ``stocks`` and
-    ``stocks_yesterday`` (ten thousand grids an evening: tuples add up at C speed)."""
+    ``stocks_yesterday`` (ten thousand grids an evening: tuples add up at C speed, and a
+    named tuple is made five times as fast as a frozen dataclass)."""
 
     keys: tuple[str, ...]
     """The form's count keys, then its stock keys (``seen``'s order)."""

@@ -313,9 +313,9 @@ class AreaLine:
     """Its most telling totals, in form order."""
 
 
-@dataclass(frozen=True, slots=True)
-class GridLine:
-    """Section 4: one grid in a line."""
+class GridLine(NamedTuple):
+    """Section 4: one grid in a line (every grid at every level of the tree: a tuple, which
+    is made five times as fast as a frozen dataclass)."""
 
     today: GridDay
     yesterday: DayBefore | None
