@@ -150,9 +150,10 @@ class FigureRepo:
 
     async def so_far(
         self, grid_ids: Iterable[int], day: date, fields: Sequence[str], stocks: Sequence[str]
-    ) -> tuple[dict[int, dict[str, SoFar]], dict[int, tuple[int, ...]]]:
-        """What a digest reads of the figures: of ``fields``, each grid's total and how often
-        it was not zero as of ``day`` (grids without a report day by then are left out) and,
+    ) -> tuple[dict[int, SoFar], dict[int, tuple[int, ...]]]:
+        """What a digest reads of the figures: of ``fields``, each grid's totals and how often
+        each was not zero as of ``day``, in their order (grids without a run of any of them by
+        then are left out) and,
         of ``stocks``, its totals as of the day before, in their order (0 for a stock the grid
         has no run of; grids without a report day before ``day`` are left out). One query,
         SQLite taking just these numbers out of the stored text of each grid's latest report
@@ -168,7 +169,7 @@ class FigureRepo:
             rows = await fetch_all(
                 conn, query, {**params, "ids": to_json(list(grid_ids)), "day": to_db_day(day)}
             )
-        decode = partial(_decode_so_far, rows, fields)
+        decode = partial(_decode_so_far, rows)
         if len(rows) > _OFF_LOOP:
             return await asyncio.to_thread(decode)
         return decode()
@@ -258,17 +259,17 @@ def _decode_rows(rows: list[aiosqlite.Row]) -> dict[int, Runs]:
 
 
 def _decode_so_far(
-    rows: list[aiosqlite.Row], fields: Sequence[str]
-) -> tuple[dict[int, dict[str, SoFar]], dict[int, tuple[int, ...]]]:
+    rows: list[aiosqlite.Row],
+) -> tuple[dict[int, SoFar], dict[int, tuple[int, ...]]]:
     """:meth:`FigureRepo.so_far`'s figures from its rows (grid, each field's total and
     non-zero days as of the day, then each stock's total as of the day before; SQLite's null
     where the grid has no run of the field, or no report day before)."""
-    now: dict[int, dict[str, SoFar]] = {}
+    now: dict[int, SoFar] = {}
     then: dict[int, tuple[int, ...]] = {}
     for row in rows:
         grid_id, raw = row[0], row[1]
-        if raw is not None:
-            now[grid_id] = _figures_so_far(fields, from_json(raw))
+        if raw is not None and (found := _figures_so_far(from_json(raw))) is not None:
+            now[grid_id] = found
         earlier = row[2:]
         if None not in earlier:
             then[grid_id] = earlier
@@ -277,16 +278,16 @@ def _decode_so_far(
     return now, then
 
 
-def _figures_so_far(fields: Sequence[str], numbers: list[int | None]) -> dict[str, SoFar]:
-    """Each field's total and non-zero days from their flat list (pairs, in field order)."""
-    pairs = zip(numbers[::2], numbers[1::2], strict=True)
+def _figures_so_far(numbers: list[int | None]) -> SoFar | None:
+    """Each field's total and non-zero days from their flat list (pairs, in field order; 0
+    for a field without a run, None without a run of any)."""
     if None in numbers:
-        found = zip(fields, pairs, strict=True)
-        return {key: SoFar(total, seen or 0) for key, (total, seen) in found if total is not None}
-    return dict(zip(fields, map(_so_far, pairs), strict=True))
+        if _NOTHING.issuperset(numbers[::2]):
+            return None
+        numbers = [0 if number is None else number for number in numbers]
+    return SoFar(tuple(numbers[::2]), tuple(numbers[1::2]))  # type: ignore[arg-type]
 
 
-_so_far = partial(tuple.__new__, SoFar)
 _NOTHING = frozenset({None})
 
 

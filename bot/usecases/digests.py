@@ -194,9 +194,8 @@ class _DigestLoader:
         reminders = await db.schedule.reminders_sent(day)
         compare = await self._operating_on(before)
         workers = await db.roster.worker_names_by_grid()
-        fields = [field.key for field in form.fields if field.kind in ("count", "stock")]
         stocks = [field.key for field in form.stocks()]
-        so_far, totals_before = await db.figures.so_far(ids, day, fields, stocks)
+        so_far, totals_before = await db.figures.so_far(ids, day, [*counts, *stocks], stocks)
         since = at(before, self.times.digest_at, self.times.tz)
         corrected: dict[int, list[Report]] = {}
         for report in await db.reports.corrected_since(since, up_to=day):
@@ -284,7 +283,7 @@ class _GridFacts:
     reports: tuple[dict[int, CurrentReport], dict[int, DayBefore]]
     excused: tuple[dict[int, str], dict[int, str]]
     reminders: Mapping[int, int]
-    figures: tuple[dict[int, dict[str, SoFar]], dict[int, tuple[int, ...]]]
+    figures: tuple[dict[int, SoFar], dict[int, tuple[int, ...]]]
     """Each grid's figures so far, and its stocks' totals as of the day before."""
     corrected: dict[int, list[Report]]
     workers: dict[int, list[tuple[str, bool]]]
@@ -311,7 +310,7 @@ class _GridFacts:
             items[grid.id] = GridInput(
                 today,
                 yesterday,
-                self.figures[0].get(grid.id, {}),
+                self.figures[0].get(grid.id),
                 self.figures[1].get(grid.id, ()),
                 tuple(self.corrected.get(grid.id, ())),
                 tuple(name for name, _ in workers),

@@ -12,7 +12,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import compress, pairwise
-from operator import itemgetter
 from typing import NamedTuple
 
 from bot.domain.digest.model import (
@@ -57,16 +56,16 @@ class GridNumbers(NamedTuple):
         """A grid's numbers from its day, yesterday and running figures."""
         layout = _layout(form)
         counts, stocks = layout.counts, layout.stocks
-        runs = _so_far_of(layout.keys, item.so_far)
+        runs = item.so_far or _never(len(layout.keys))
         return cls(
             keys=layout.keys,
             today=_values(counts, item.today.report),
             yesterday=(0,) * len(counts) if item.yesterday is None else item.yesterday.counts,
-            cumulative=tuple(map(_TOTAL, runs[: len(counts)])),
-            stocks=tuple(map(_TOTAL, runs[len(counts) :])),
+            cumulative=runs.totals[: len(counts)],
+            stocks=runs.totals[len(counts) :],
             stocks_yesterday=item.stocks_yesterday or (0,) * len(stocks),
-            seen=tuple(map(_NONZERO, runs)),
-            carried=item.today.report is None and bool(item.so_far),
+            seen=runs.nonzero,
+            carried=item.today.report is None and item.so_far is not None,
         )
 
     def line(self, form: Form) -> tuple[Figure, ...]:
@@ -274,17 +273,9 @@ def _values(keys: tuple[str, ...], report: Filed | None) -> tuple[int, ...]:
     return tuple(value if isinstance(value, int) else 0 for value in found)
 
 
-def _so_far_of(keys: tuple[str, ...], runs: Mapping[str, SoFar]) -> tuple[SoFar, ...]:
-    """These fields' figures so far (a field without any: as if never answered)."""
-    found = tuple(map(runs.get, keys))
-    if None in found:
-        return tuple(_NEVER if run is None else run for run in found)
-    return found  # type: ignore[return-value]
+def _never(fields: int) -> SoFar:
+    """The figures of a grid without any run of ``fields`` fields."""
+    return SoFar((0,) * fields, (0,) * fields)
 
 
 _NUMBERS = frozenset({int})
-_NEVER = SoFar(0, 0)
-_TOTAL = itemgetter(0)
-"""A field's ``total`` (by position: a named tuple's attribute is a Python-level call)."""
-_NONZERO = itemgetter(1)
-"""A field's ``nonzero``."""

@@ -25,18 +25,28 @@ Figure = tuple[str, int]
 
 
 class SoFar(NamedTuple):
-    """What a digest reads of one field's running figures as of a day (see
-    :class:`~bot.domain.running.FieldRun`)."""
+    """What a digest reads of a grid's running figures as of a day (see
+    :class:`~bot.domain.running.FieldRun`), by position in a list of fields: the day's
+    form's counts, then its stocks (ten thousand grids an evening: two tuples of numbers,
+    not an object per field)."""
 
-    total: int
-    """A count's sum over every report day so far; a stock's closing."""
-    nonzero: int
-    """Report days so far on which it was not 0."""
+    totals: tuple[int, ...]
+    """Each field's total: a count's sum over every report day so far, a stock's closing
+    (0 for a field the grid has no run of)."""
+    nonzero: tuple[int, ...]
+    """Each field's report days so far on which it was not 0."""
 
 
-def so_far(runs: Mapping[str, FieldRun]) -> dict[str, SoFar]:
-    """What a digest reads of these runs, by field key."""
-    return {key: SoFar(run.total, run.nonzero) for key, run in runs.items()}
+def so_far(keys: Sequence[str], runs: Mapping[str, FieldRun]) -> SoFar | None:
+    """What a digest reads of these runs, of the fields ``keys`` in that order (None: the
+    grid has no run of any of them)."""
+    found = [runs.get(key) for key in keys]
+    if all(run is None for run in found):
+        return None
+    return SoFar(
+        tuple(0 if run is None else run.total for run in found),
+        tuple(0 if run is None else run.nonzero for run in found),
+    )
 
 
 class DayBefore(NamedTuple):
@@ -85,11 +95,10 @@ class GridInput:
     yesterday: DayBefore | None
     """None when there is no day before to compare with (it was not a reporting day, or the
     bot was not in service yet)."""
-    so_far: dict[str, SoFar]
-    """Each field's total and how often it was not zero as of the digest day (empty: no
-    report yet), from its running figures (see :mod:`bot.domain.running`; the loader may
-    leave out fields the day's form does not have). Cumulative totals, stocks and
-    prevalence come from them."""
+    so_far: SoFar | None
+    """Each of the day's form's counts' and stocks' total and how often it was not zero as
+    of the digest day (None: no run of any yet), from its running figures (see
+    :mod:`bot.domain.running`). Cumulative totals, stocks and prevalence come from them."""
     stocks_yesterday: tuple[int, ...]
     """The day's form's stocks' totals (closings) as of the day before, in that form's order
     (``form.stocks()``), 0 for one the grid had none of; empty: none at all (all 0)."""
@@ -127,10 +136,11 @@ class GridInput:
         by_day = dict(replay(form, None, reports))
         before = _latest(by_day, today.day - _ONE_DAY)
         stocks = [field.key for field in form.stocks()]
+        keys = [field.key for field in form.counts()] + stocks
         return cls(
             today,
             None if yesterday is None else DayBefore.of(form, yesterday),
-            so_far(_latest(by_day, today.day)),
+            so_far(keys, _latest(by_day, today.day)),
             tuple(before[key].total if key in before else 0 for key in stocks),
             tuple(report for report in reports if len(report.versions) > 1),
             workers,
