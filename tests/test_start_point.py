@@ -1,6 +1,7 @@
-"""Where a new report starts (openings, stocks still to ask, the spike rules' history) is read
-from the kept running figures and the last weeks' reports; it must always be what the grid's
-whole history says, whatever was filed and corrected on whichever days."""
+"""Where a new report starts (openings, stocks still to ask, the spike rules' history), and
+the openings a filed report started from (shown and corrected), are read from the kept
+running figures and the last weeks' reports; they must always be what the grid's whole
+history says, whatever was filed and corrected on whichever days."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from test_running_figures import DAYS, FIRST, Filing, Fix, filings, fixes, play,
 from bot.dependencies import Dependencies
 from bot.domain.rules import history_from, history_window
 from bot.domain.stocks import needs_baseline, openings_for
-from bot.usecases.filing import StartPoint, start_point
+from bot.usecases.filing import StartPoint, openings_of, start_point
 
 
 async def from_whole_history(services: Dependencies, grid_id: int, day_index: int) -> StartPoint:
@@ -36,6 +37,18 @@ async def check(steps: list[Filing | Fix]) -> None:
                 expected = await from_whole_history(services, grid.id, index)
                 day = FIRST + timedelta(days=index)
                 assert await start_point(services, grid.id, day) == expected
+            await check_openings_of_filed_reports(services, grid.id)
+
+
+async def check_openings_of_filed_reports(services: Dependencies, grid_id: int) -> None:
+    """Each filed report's openings as shown: its baseline over what the whole history
+    before its day carries forward."""
+    every = await services.db.reports.history(grid_id, before=FIRST + timedelta(days=DAYS + 2))
+    for report in every:
+        before = [earlier for earlier in every if earlier.day < report.day]
+        carried = openings_for(services.forms, before, day=report.day)
+        expected = {**carried, **report.current.baseline}
+        assert await openings_of(services, report) == expected
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

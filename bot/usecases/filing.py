@@ -76,14 +76,14 @@ async def start_point(deps: Dependencies, grid_id: int, day: date) -> StartPoint
         recent = await db.reports.history(
             grid_id, before=day, since=day - timedelta(days=max(window, RECENT_DAYS))
         )
-        runs = (await db.figures.as_of([grid_id], day - timedelta(days=1))).get(grid_id, {})
+        openings = await _carried_openings(deps, grid_id, day)
         pending = needs_baseline(deps.forms, recent, day=day)
         if pending:
             pending = needs_baseline(
                 deps.forms, await db.reports.history(grid_id, before=day), day=day
             )
     return StartPoint(
-        openings={stock.key: closing_of(runs.get(stock.key)) for stock in form.stocks()},
+        openings=openings,
         pending_baseline=pending,
         history=history_from(recent, day, window) if window else {},
     )
@@ -121,10 +121,25 @@ async def preview_zero_report(deps: Dependencies, grid_id: int, day: date) -> Ze
     return ZeroPreview(start.openings, bool(start.pending_baseline))
 
 
+async def _carried_openings(deps: Dependencies, grid_id: int, day: date) -> dict[str, int]:
+    """Each stock of ``day``'s form at its closing as of the grid's last report day before
+    ``day`` (0 without one): read from the kept running figures, no history walked."""
+    runs = (await deps.db.figures.as_of([grid_id], day - timedelta(days=1))).get(grid_id, {})
+    return {stock.key: closing_of(runs.get(stock.key)) for stock in deps.form_for(day).stocks()}
+
+
 async def openings_of(deps: Dependencies, report: Report) -> dict[str, int]:
-    """The opening balances ``report`` started from (carried forward or typed in)."""
-    history = await deps.db.reports.history(report.grid_id, before=report.day)
-    return {**openings_for(deps.forms, history, day=report.day), **report.current.baseline}
+    """The opening balances ``report`` started from (carried forward or typed in): like a new
+    report's (:func:`start_point`), from the kept running figures, so that showing or
+    correcting a report of a grid with years of history does not read all of it."""
+    db = deps.db
+    async with db.read():
+        if db.figures.attached:
+            carried = await _carried_openings(deps, report.grid_id, report.day)
+        else:
+            history = await db.reports.history(report.grid_id, before=report.day)
+            carried = openings_for(deps.forms, history, day=report.day)
+    return {**carried, **report.current.baseline}
 
 
 async def file_report(
