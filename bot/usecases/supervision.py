@@ -11,9 +11,9 @@ from bot.domain.correction import REASON_MAX_CHARS, REASON_MIN_CHARS, apply_fix,
 from bot.domain.form import FieldDef
 from bot.domain.models import Area, FieldValue, Grid, Supervisor, Worker
 from bot.domain.rules import RuleContext, Violation
-from bot.domain.stocks import openings_for
 from bot.i18n import Locale
 from bot.usecases.errors import FutureDay, RulesRejected, UseCaseError
+from bot.usecases.filing import openings_of
 from bot.usecases.unit import unit_of_work
 
 
@@ -130,8 +130,7 @@ async def fix_report(
         if not REASON_MIN_CHARS <= len(reason) <= REASON_MAX_CHARS:
             raise UseCaseError("supervision.fix_reason")
         value = parse_answer(field, value_text)
-        history = await db.reports.history(grid.id, before=day)
-        openings = {**openings_for(deps.forms, history, day=day), **report.current.baseline}
+        openings = await openings_of(deps, report)
         facts = {"households": grid.households, "population": grid.population}
         fix = apply_fix(
             form, report.current, field, value, RuleContext(openings=openings, grid=facts)
