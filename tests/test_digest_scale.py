@@ -1,9 +1,10 @@
 """A digest a person can read at any size: with the per-grid table attached, every list of
-grids in the text stops after a few and says how many more the table holds."""
+grids in the text stops after a few and says how many more the table holds, and so do the
+grids whose stocks are carried and the corrections (the ledger has them all)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from html import unescape
 from io import BytesIO
 from zoneinfo import ZoneInfo
@@ -79,3 +80,41 @@ def test_the_attached_table_holds_every_grid_and_its_requests() -> None:
     assert len(rows) == 41
     column = rows[0].index(FORM.field("difficulties").label("zh_CN"))
     assert {row[column] for row in rows[1:]} == {"缺口罩"}
+
+
+def corrected(n: int) -> Report:
+    """Grid ``n``'s report of the day, corrected once since it was filed."""
+    answers = {**zero_values(FORM), "screened": 5}
+    first = ReportVersion(1, ReportKind.DETAILED, answers, (), {}, FILED_AT, 1, "网格员", None)
+    fixed_at = FILED_AT + timedelta(hours=1)
+    fixed = {**answers, "screened": 7}
+    second = ReportVersion(2, ReportKind.DETAILED, fixed, (), {}, fixed_at, 1, "网格员", "漏报")
+    return Report(n, n, DAY, FILED_AT, 1, "网格员", False, (first, second))
+
+
+def yesterdays(n: int) -> Report:
+    answers = {**zero_values(FORM), "screened": 5}
+    version = ReportVersion(1, ReportKind.DETAILED, answers, (), {}, FILED_AT, 1, "网格员", None)
+    return Report(10_000 + n, n, DAY - timedelta(days=1), FILED_AT, 1, "网格员", False, (version,))
+
+
+def test_carried_grids_and_corrections_stop_after_twenty() -> None:
+    """A district's evening: 300 grids missing with their stocks carried from yesterday, 300
+    reports corrected since the last digest."""
+    items = [
+        GridInput.from_history(FORM, GridDay(grid(n), DAY, None), None, (yesterdays(n),))
+        for n in range(1, 301)
+    ]
+    items += [
+        GridInput.from_history(FORM, GridDay(grid(n), DAY, corrected(n)), None, (corrected(n),))
+        for n in range(301, 601)
+    ]
+    digest = compile_digest(DigestInput(FORM, STREET, DAY, TZ, tuple(items)))
+    assert len(digest.totals.carried) == len(digest.corrections) == 300
+    messages = render_digest(digest, "zh_CN", table_attached=True)
+    text = unescape("\n".join(messages))
+    assert "、第20网格 及另外 280 个网格今日未报，在管数沿用其最近一次报告。" in text
+    assert "第21网格" not in text
+    assert text.count("更正，原因：漏报") == 20
+    assert "……另有 280 条更正，完整记录见 /export 导出台账的更正表。" in text
+    assert len(messages) <= 3

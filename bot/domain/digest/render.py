@@ -67,10 +67,10 @@ def _lines(digest: Digest, locale: Locale, *, table_attached: bool) -> list[Line
         Line(title, bold=True),
         *_status(digest, locale, bounded=table_attached),
         *_attention(digest, locale),
-        *_totals(digest, locale),
+        *_totals(digest, locale, bounded=table_attached),
         *_roll_up(digest, locale),
         *_grids(digest, locale, attached=table_attached),
-        *_corrections(digest, locale),
+        *_corrections(digest, locale, bounded=table_attached),
         *_requests(digest, locale, bounded=table_attached),
         *_weekly(digest, locale, bounded=table_attached),
         _BLANK,
@@ -226,14 +226,20 @@ def _attention(digest: Digest, locale: Locale) -> list[Line]:
     return lines
 
 
-def _totals(digest: Digest, locale: Locale) -> list[Line]:
+def _totals(digest: Digest, locale: Locale, *, bounded: bool) -> list[Line]:
     lines = _heading(t(locale, "digest.totals.heading"))
     compared = digest.status.yesterday is not None  # no "vs yesterday" on the first day
     for total in digest.totals.fields:
         lines.append(Line(_total(digest, locale, total, compared=compared)))
-    if digest.totals.carried:
-        grids = listing(locale, (_name(digest, locale, grid) for grid in digest.totals.carried))
-        lines.append(Line(t(locale, "digest.totals.carried", grids=grids)))
+    carried = digest.totals.carried
+    more = len(carried) - LISTED if bounded else 0
+    shown = carried[:LISTED] if more > 0 else carried
+    if shown:
+        grids = listing(locale, (_name(digest, locale, grid) for grid in shown))
+        if more > 0:
+            lines.append(Line(t(locale, "digest.bounded.carried", grids=grids, more=more)))
+        else:
+            lines.append(Line(t(locale, "digest.totals.carried", grids=grids)))
     return lines
 
 
@@ -359,16 +365,23 @@ def _grid_status(digest: Digest, locale: Locale, line: GridLine) -> str:
     return t(locale, key, status=label, time=_clock(digest, day.submitted_at))
 
 
-def _corrections(digest: Digest, locale: Locale) -> list[Line]:
+def _corrections(digest: Digest, locale: Locale, *, bounded: bool) -> list[Line]:
+    """Each correction since the last digest with what it changed; with ``bounded`` the
+    first :data:`LISTED` and how many more (a district corrects hundreds of reports a day;
+    the ledger's corrections table has them all)."""
     lines = _heading(t(locale, "digest.corrections.heading"))
     if not digest.corrections:
         return [*lines, Line(t(locale, "digest.none"))]
-    for correction in digest.corrections:
+    shown = digest.corrections[:LISTED] if bounded else digest.corrections
+    for correction in shown:
         lines.append(_correction_head(digest, locale, correction))
         changes = _correction_changes(digest, locale, correction)
         if not changes:
             lines.append(Line(t(locale, "digest.corrections.unchanged")))
         lines.extend(Line(t(locale, "digest.corrections.change", change=c)) for c in changes)
+    if len(shown) < len(digest.corrections):
+        more = len(digest.corrections) - len(shown)
+        lines.append(Line(t(locale, "digest.bounded.more_corrections", count=more)))
     return lines
 
 
