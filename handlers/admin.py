@@ -27,7 +27,7 @@ from bot.dependencies import Dependencies
 from bot.domain.digest.text import Line, to_messages
 from bot.domain.models import RosterChanges
 from bot.domain.roster import MAX_NAME, RosterParse, parse_roster
-from bot.domain.roster_listing import roster_lines
+from bot.domain.roster_listing import chat_roster_lines
 from bot.i18n import Locale, t
 from bot.telegram_ui import escape, escaped
 from bot.usecases import admins, roster
@@ -171,7 +171,7 @@ class AdminCommands:
         if text and area is None:
             return
         listing = await roster.roster_listing(self.deps, area)
-        await _say_lines(turn, roster_lines(turn.locale, listing.grids, listing.invites))
+        await _say_lines(turn, chat_roster_lines(turn.locale, listing.grids, listing.invites))
 
     async def invite(self, update: Update, context: Context) -> None:
         """/invite GRID: the grid's invite deep link (made if there is none)."""

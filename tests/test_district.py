@@ -136,3 +136,20 @@ async def _missing_grid_with_two_bound_workers(bot: Harness) -> tuple[Grid, int,
         if len(bound) >= 2 and missing and grid.id not in await bot.deps.db.schedule.excused(DAY):
             return grid, bound[0], bound[1]
     raise AssertionError("the district roster has no missing grid with two bound workers")
+
+
+async def test_the_districts_grids_are_summed_up_by_area(district: Harness) -> None:
+    """``/grids`` for the whole district (985 grids) sums each community up instead of
+    listing every grid and worker; one street's 88 grids are listed in full."""
+    admin = district.user(ADMIN_ID, "Admin")
+    sent = [message.plain_text for message in await district.send(admin, "/grids")]
+    text = "\n".join(sent)
+    assert len(sent) <= 3
+    assert text.startswith("共 985 个网格")
+    assert text.count("\n• ") == 100  # a line per community
+    assert "• 示范区/东湖街道/光明社区：" in text
+    assert "网格较多（985 个），以上按区域汇总。" in text
+    assert "✅" not in text and "⏳" not in text  # no worker listed
+    street = "\n".join(m.plain_text for m in await district.send(admin, f"/grids {STREET}"))
+    assert street.startswith("共 88 个网格")
+    assert "网格较多" not in street and "✅" in street
