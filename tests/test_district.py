@@ -153,3 +153,32 @@ async def test_the_districts_grids_are_summed_up_by_area(district: Harness) -> N
     street = "\n".join(m.plain_text for m in await district.send(admin, f"/grids {STREET}"))
     assert street.startswith("共 88 个网格")
     assert "网格较多" not in street and "✅" in street
+
+
+async def test_the_districts_stats_list_the_grids_that_missed_most(district: Harness) -> None:
+    """``/stats`` for the whole district lists the 50 grids that missed most days, not all 985
+    (the missing ones of the day come first); one community's lists each of its grids."""
+    admin = district.user(ADMIN_ID, "Admin")
+    sent = await _answered_later(district, admin, "/stats")
+    text = "\n".join(sent)
+    assert "网格较多（985 个），只列未报天数最多的 50 个。" in text
+    grid_lines = [line for line in text.splitlines() if line.startswith("• S")]
+    assert len(grid_lines) == 50
+    assert all("未报 1 天" in line for line in grid_lines)  # 173 missed the day
+    assert len(sent) <= 4
+    community = "示范区/东湖街道/光明社区"
+    shown = "\n".join(await _answered_later(district, admin, f"/stats {community}"))
+    assert "网格较多" not in shown
+    assert sum(line.startswith("• S01C07-") for line in shown.splitlines()) == 11
+
+
+async def _answered_later(bot: Harness, user: SimUser, command: str) -> list[str]:
+    """The texts a command answers from a background task: its first message (a district's
+    statistics take a while), then each one that follows within a second."""
+    await bot.send(user, command)
+    sent = await user.wait_for_message(1, timeout=60)
+    while True:
+        try:
+            sent += await user.wait_for_message(1, timeout=1)
+        except AssertionError:  # no more
+            return _texts(sent)

@@ -188,10 +188,25 @@ def render_stats(stats: Stats, locale: Locale, *, max_chars: int = TELEGRAM_LIMI
     lines += [Line(""), Line(t(locale, "stats.grids"), bold=True, keep=True)]
     if not stats.grids:
         lines.append(Line(t(locale, "stats.no_grids")))
-    for grid, figures in stats.grids:
+    grids = stats.grids
+    if len(grids) > LISTED_GRIDS:
+        lines.append(Line(t(locale, "stats.worst", shown=LISTED_GRIDS, count=len(grids))))
+        grids = tuple(sorted(grids, key=_missed_most)[:LISTED_GRIDS])
+    for grid, figures in grids:
         text = t(locale, "stats.grid_line", code=grid.code, grid=grid.name, **_params(figures))
         lines.append(Line(text, bold=figures.counts.missing > 0))
     return to_messages(lines, max_chars)
+
+
+LISTED_GRIDS = 50
+"""Above this many grids, ``/stats`` lists those that missed most days (a district's 10,000
+were 179 messages); one area's ``/stats`` lists each of its grids."""
+
+
+def _missed_most(item: tuple[Grid, Figures]) -> tuple[int, int]:
+    """Most missing days first, then most late ones (the sort is stable: area order after)."""
+    counts = item[1].counts
+    return -counts.missing, -counts.late
 
 
 def _params(figures: Figures) -> dict[str, object]:
