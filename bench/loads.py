@@ -108,17 +108,15 @@ async def digest_history(
     async with district(grids, short) as (few, _), district(grids, long) as (many, _):
         for deps in (few, many):  # the process's first compiles are not compared
             await compile_every_area(deps)
+        pair = {"short_cpu_s": few, "long_cpu_s": many}
+        order = list(pair)
         for round_ in range(repeat):
-            order = (few, many) if round_ % 2 == 0 else (many, few)
             cpu = {}
-            for deps in order:
+            for key in order if round_ % 2 == 0 else order[::-1]:
                 async with watched() as watch:
-                    await compile_every_area(deps)
-                cpu[id(deps)] = watch.cpu
-            short_cpu, long_cpu = cpu[id(few)], cpu[id(many)]
-            runs.append(
-                {"short_cpu_s": short_cpu, "long_cpu_s": long_cpu, "ratio": long_cpu / short_cpu}
-            )
+                    await compile_every_area(pair[key])
+                cpu[key] = watch.cpu
+            runs.append({**cpu, "ratio": cpu["long_cpu_s"] / cpu["short_cpu_s"]})
     return runs
 
 
