@@ -1,12 +1,12 @@
-"""Reading the ledger (台账) for statistics, charts and "who is late": a consistent snapshot
-of the database, streamed one day at a time (the export reads its own way, see
-:mod:`storage.ledger_export`).
+"""Reading the ledger (台账): the scope of a command (an area, its grids and the day each
+joined the roster), a consistent snapshot of the database, and one day's records for "who is
+late" (the export, ``/stats`` and the chart count their own ways, see
+:mod:`storage.ledger_export`, :mod:`storage.stats` and :mod:`storage.charts`).
 
 :func:`snapshot` opens a second, read-only connection inside one read transaction. SQLite's
-WAL mode lets it read while the bot keeps writing on its own connection: an export of a year
-neither waits for the bot nor holds it up, and every query of the export sees the database
-as it was when the export started. :class:`LedgerReader` yields one :class:`DayRecords` per
-day, so memory follows the number of grids, never the length of the range.
+WAL mode lets it read while the bot keeps writing on its own connection: a long read neither
+waits for the bot nor holds it up, and every query of it sees the database as it was when it
+started.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from urllib.parse import quote
 
 import aiosqlite
 
-from bot.domain.dates import DayRange
 from bot.domain.form_versions import FormHistory
 from bot.domain.ledger import DayRecords, RosterGrid, Scope, areas_within, contains
 from bot.domain.models import Area
@@ -139,8 +138,3 @@ class LedgerReader:
         excused = await self._db.schedule.excused(day)
         reminders = await self._db.schedule.reminders_sent(day)
         return DayRecords(day, {report.grid_id: report for report in reports}, excused, reminders)
-
-    async def days(self, scope: Scope, days: DayRange) -> AsyncIterator[DayRecords]:
-        """:meth:`day` for each day of ``days``, in order: one day in memory at a time."""
-        for day in days.days():
-            yield await self.day(scope, day)

@@ -198,8 +198,9 @@ def _kind_case(of: Callable[[GridDayKind], str]) -> str:
     )
 
 
-_KIND = _kind_case(lambda kind: str(int(kind)))
-"""The grid-day's :class:`GridDayKind`."""
+GRID_DAY_KIND = _kind_case(lambda kind: str(int(kind)))
+"""The grid-day's :class:`GridDayKind` (its value), of a grid's report ``r`` that day, the
+report's current version ``v`` (``ledger_reports``) and its excusal ``e``."""
 _KINDS = tuple(GridDayKind)
 _FROM = (
     " FROM temp.{cells} s"
@@ -323,7 +324,7 @@ class ReportRows:
             ]
             row = self._join([*self._head, *fields], self._spelling.start, self._spelling.end)
             rows = (
-                f"SELECT s.area_id * 8 + ({_KIND}) AS tally, {row} AS line,"
+                f"SELECT s.area_id * 8 + ({GRID_DAY_KIND}) AS tally, {row} AS line,"
                 " CASE WHEN v.version > 1 THEN r.id END AS corrected, v.incidents AS incidents"
                 + self._from
             )

@@ -51,13 +51,6 @@ def test_no_one_is_missing_on_a_day_off() -> None:
     assert [(day.grid.id, day.status.value) for day in days] == [(3, "zero")]
 
 
-def test_areas_roll_up_their_grids() -> None:
-    covered = scope()
-    days = covered.grid_days(DayRecords(SUNDAY, {1: filed(1, SUNDAY)}))
-    rolled = {area.path: (c.expected, c.reported) for area, c in covered.completeness(days)}
-    assert rolled == {"街道": (3, 1), "街道/北社区": (2, 1), "街道/南社区": (1, 0)}
-
-
 def test_areas_are_named_by_path_or_by_a_name_only_one_has() -> None:
     areas = [STREET, NORTH, SOUTH, OTHER_NORTH]
     assert find_area(areas, "街道 ／ 南社区") == SOUTH

@@ -4,18 +4,26 @@ computed by hand; who may ask, and where."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
 from harness import ADMIN_ID, Harness, texts
-from ledger_scenario import COMMUNITY, EAST, TZ, ledger_harness
+from ledger_scenario import COMMUNITY, EAST, ledger_harness
 
 from bot.clock import ManualClock
 from bot.domain.dates import DayRange
-from bot.domain.ledger import DayRecords, RosterGrid, Scope
-from bot.domain.models import Area, Grid, Report, ReportKind, ReportVersion
-from bot.domain.stats import StatsBuilder, clock_minutes, percent
+from bot.domain.ledger import RosterGrid, Scope
+from bot.domain.models import Area, Grid
+from bot.domain.stats import (
+    Figures,
+    PeriodCounts,
+    clock_minutes,
+    median_minute,
+    percent,
+    period_stats,
+)
+from bot.domain.status import Completeness
 from bot.emulator import BotApiEmulator, SimGroup, SimUser
 
 
@@ -132,40 +140,59 @@ async def test_bad_periods_are_explained(ledger_bot: Harness) -> None:
 
 # --- the arithmetic, without Telegram --------------------------------------------------------
 
-AREA = Area(1, "街道", "街道", None)
-GRID = Grid(1, "G-1", "网格", 1, "街道", None, None, True)
+STREET = Area(1, "街道", "街道", None)
+COMMUNITY_AREA = Area(2, "街道/社区", "社区", 1)
+ON_STREET = Grid(1, "G-1", "网格", 1, "街道", None, None, True)
+IN_COMMUNITY = Grid(2, "G-2", "网格", 2, "街道/社区", None, None, True)
+NEVER_LISTED = Grid(3, "G-3", "网格", 2, "街道/社区", None, None, False)
+SCOPE = Scope(
+    None,
+    (STREET, COMMUNITY_AREA),
+    tuple(RosterGrid(grid, date(2026, 1, 1)) for grid in (ON_STREET, IN_COMMUNITY, NEVER_LISTED)),
+)
+DAYS = DayRange(date(2026, 1, 1), date(2026, 1, 4))
 
 
-def report(day: date, hour: int, minute: int, *, late: bool = False) -> Report:
-    at = datetime.combine(day, datetime.min.time(), TZ) + timedelta(hours=hour, minutes=minute)
-    version = ReportVersion(1, ReportKind.ZERO, {}, (), {}, at, 1, "王娜", None)
-    return Report(day.toordinal(), GRID.id, day, at, 1, "王娜", late, (version,))
-
-
-def test_median_submission_time_counts_from_the_start_of_the_report_day() -> None:
-    scope = Scope(AREA, (AREA,), (RosterGrid(GRID, date(2026, 1, 1)),))
-    builder = StatsBuilder(scope, TZ)
-    days = DayRange(date(2026, 1, 1), date(2026, 1, 4))
-    times = [(16, 0), (17, 30), (31, 30), (9, 0)]  # the third filed at 07:30 the next day
-    for day, (hour, minute) in zip(days.days(), times, strict=True):
-        builder.add(DayRecords(day, {GRID.id: report(day, hour, minute, late=hour >= 17)}))
-    stats = builder.result(days)
-    assert stats.total.median_minute == (16 * 60 + 17 * 60 + 30) / 2
-    assert clock_minutes(stats.total.median_minute) == "16:45"
+def test_median_submission_time_is_the_middle_of_the_minutes_counted() -> None:
+    filed = {16 * 60: 1, 17 * 60 + 30: 1, 31 * 60 + 30: 1, 9 * 60: 1}  # one at 07:30 the next day
+    assert median_minute(filed) == (16 * 60 + 17 * 60 + 30) / 2
+    assert clock_minutes(median_minute(filed)) == "16:45"
     assert clock_minutes(31 * 60 + 30) == "07:30+1"
-    assert stats.total.counts.reported == 4 and stats.total.counts.late == 2
-    assert percent(stats.total.counts.on_time_rate) == "50.0%"
-    assert stats.total.zero_share == 1.0
+    assert median_minute({600: 2, 700: 1}) == 600
+    assert median_minute({}) is None
 
 
-@pytest.mark.parametrize("count", [1, 3])
-def test_a_grid_without_reports_has_no_median_and_no_zero_share(count: int) -> None:
-    scope = Scope(AREA, (AREA,), (RosterGrid(GRID, date(2026, 1, 1)),))
-    builder = StatsBuilder(scope, TZ)
-    days = DayRange(date(2026, 1, 1), date(2026, 1, count))
-    for day in days.days():
-        builder.add(DayRecords(day, {}))
-    figures = builder.result(days).grids[0][1]
+def test_an_area_adds_up_the_grids_in_and_below_it_and_merges_their_minutes() -> None:
+    counted = PeriodCounts(
+        kinds={0: [1, 1, 1, 0, 0, 1], 1: [0, 0, 0, 3, 1, 0]},
+        medians={0: 16 * 60 + 15},
+        minutes={STREET.id: {9 * 60: 1, 16 * 60: 1, 16 * 60 + 30: 1, 31 * 60 + 30: 1}},
+    )
+    stats = period_stats(SCOPE, DAYS, counted)
+    on_street = Completeness(
+        expected=4, reported=4, on_time=2, late=2, zero=2, missing=0, excused=0
+    )
+    in_community = Completeness(
+        expected=3, reported=0, on_time=0, late=0, zero=0, missing=3, excused=1
+    )
+    assert stats.grids == (
+        (ON_STREET, Figures(on_street, 16 * 60 + 15)),
+        (IN_COMMUNITY, Figures(in_community, None)),
+    )
+    everything = Completeness(
+        expected=7, reported=4, on_time=2, late=2, zero=2, missing=3, excused=1
+    )
+    assert stats.total == Figures(everything, 16 * 60 + 15)
+    assert stats.areas == (
+        (STREET, Figures(everything, 16 * 60 + 15)),
+        (COMMUNITY_AREA, Figures(in_community, None)),
+    )
+    assert stats.total.zero_share == 0.5 and percent(stats.total.counts.on_time_rate) == "28.6%"
+
+
+def test_a_grid_without_reports_has_no_median_and_no_zero_share() -> None:
+    counted = PeriodCounts(kinds={1: [0, 0, 0, 4, 0, 0]}, medians={}, minutes={})
+    (grid, figures), *_ = period_stats(SCOPE, DAYS, counted).grids
+    assert grid == IN_COMMUNITY and figures.counts.missing == 4
     assert figures.median_minute is None and figures.zero_share is None
-    assert figures.counts.missing == len(days)
     assert clock_minutes(None) == "—" and percent(None) == "—"

@@ -17,7 +17,7 @@ from functools import cached_property
 
 from bot.domain.models import Area, Grid, Report
 from bot.domain.roster import normalize_area_path
-from bot.domain.status import Completeness, GridDay
+from bot.domain.status import GridDay
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,14 +108,6 @@ class Scope:
                 )
             )
         return found
-
-    def completeness(self, grid_days: Iterable[GridDay]) -> list[tuple[Area, Completeness]]:
-        """Each covered area's completeness over ``grid_days`` (one day's), in scope order."""
-        buckets: dict[int, list[GridDay]] = {area.id: [] for area in self.areas}
-        for grid_day in grid_days:
-            for area in self.areas_of(grid_day.grid):
-                buckets[area.id].append(grid_day)
-        return [(area, Completeness.from_grid_days(buckets[area.id])) for area in self.areas]
 
 
 def find_area(areas: Sequence[Area], text: str) -> Area | None:

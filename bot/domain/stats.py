@@ -1,10 +1,11 @@
 """Completeness and timeliness over a period, per area and per grid (``/stats``), and the
-list of grids that have not reported yet (``/late``). Pure: storage feeds the days in.
+list of grids that have not reported yet (``/late``). Pure: storage counts the grid-days
+(:class:`PeriodCounts`), this module adds them up by area and spells them.
 
 The figures are those of public-health reporting systems: expected reports, reports
-received, reports received on time. Each day is counted with
-:meth:`bot.domain.status.Completeness.from_grid_days` and the days are added up, so a rate
-here is exactly the digest's rate summed over days:
+received, reports received on time. Each grid-day is one :class:`GridDayKind`, as the digest
+and the ledger count it (:meth:`bot.domain.status.Completeness.from_counts`), so a rate here
+is exactly the digest's rate summed over days:
 
 - reporting rate = reports received / expected;
 - on-time rate = reports received on time / expected;
@@ -17,56 +18,36 @@ here is exactly the digest's rate summed over days:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, fields
-from datetime import datetime, time, tzinfo
-from typing import Literal
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, tzinfo
+from typing import Literal, NamedTuple
 
 from bot.domain.dates import DayRange
 from bot.domain.digest.text import TELEGRAM_LIMIT, Line, to_messages
-from bot.domain.ledger import DayRecords, Scope
+from bot.domain.ledger import Scope
 from bot.domain.models import Area, Grid
-from bot.domain.status import Completeness, GridDay, percent
+from bot.domain.status import Completeness, GridDayKind, percent
 from bot.i18n import Locale, t
 
-_NOTHING = Completeness(0, 0, 0, 0, 0, 0, 0)
 _DASH = "—"
 _DAY_MINUTES = 24 * 60
 
 
-def add(first: Completeness, second: Completeness) -> Completeness:
-    """Two counts added up (e.g. two days, or two areas)."""
-    return Completeness(
-        **{
-            item.name: getattr(first, item.name) + getattr(second, item.name)
-            for item in fields(first)
-        }
-    )
-
-
-class _Minutes:
-    """Submission moments as minutes after the start of the report day, kept as a histogram:
-    memory follows the number of distinct minutes (at most a few thousand), not of reports."""
-
-    def __init__(self) -> None:
-        self._counts: Counter[int] = Counter()
-
-    def add(self, minute: int) -> None:
-        self._counts[minute] += 1
-
-    def median(self) -> float | None:
-        total = sum(self._counts.values())
-        if total == 0:
-            return None
-        middle = [(total - 1) // 2, total // 2]
-        found: list[int] = []
-        seen = 0
-        for minute in sorted(self._counts):
-            seen += self._counts[minute]
-            while middle and middle[0] < seen:
-                found.append(minute)
-                middle.pop(0)
-        return sum(found) / 2
+def median_minute(counts: Mapping[int, int]) -> float | None:
+    """The median of submission minutes, given how many fell on each minute (None: none)."""
+    total = sum(counts.values())
+    if total == 0:
+        return None
+    middle = [(total - 1) // 2, total // 2]
+    found: list[int] = []
+    seen = 0
+    for minute in sorted(counts):
+        seen += counts[minute]
+        while middle and middle[0] < seen:
+            found.append(minute)
+            middle.pop(0)
+    return sum(found) / 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,64 +79,79 @@ class Stats:
     """The grids that were expected or reported on some day of the period."""
 
 
-class _Tally:
-    def __init__(self) -> None:
-        self.counts = _NOTHING
-        self.minutes = _Minutes()
+class DayStart(NamedTuple):
+    """A day of the period and the moment it starts in the configured zone (Unix seconds):
+    submission minutes count from it."""
 
-    def figures(self) -> Figures:
-        return Figures(self.counts, self.minutes.median())
+    day: date
+    midnight: int
 
 
-class StatsBuilder:
-    """Takes the period's days in any order and adds them up."""
+def day_starts(days: DayRange, tz: tzinfo) -> list[DayStart]:
+    """Each day of ``days`` with its start in zone ``tz``."""
+    return [
+        DayStart(day, int(datetime.combine(day, time(0), tzinfo=tz).timestamp()))
+        for day in days.days()
+    ]
 
-    def __init__(self, scope: Scope, tz: tzinfo) -> None:
-        self.scope = scope
-        self.tz = tz
-        self._total = _Tally()
-        self._areas = {area.id: _Tally() for area in scope.areas}
-        self._grids: dict[int, _Tally] = {}
 
-    def add(self, records: DayRecords) -> None:
-        """Count one day."""
-        grid_days = self.scope.grid_days(records)
-        self._total.counts = add(self._total.counts, Completeness.from_grid_days(grid_days))
-        for area, counts in self.scope.completeness(grid_days):
-            self._areas[area.id].counts = add(self._areas[area.id].counts, counts)
-        for grid_day in grid_days:
-            tally = self._grids.setdefault(grid_day.grid.id, _Tally())
-            tally.counts = add(tally.counts, Completeness.from_grid_days([grid_day]))
-            minute = self._minute(grid_day)
-            if minute is None:
-                continue
-            tally.minutes.add(minute)
-            self._total.minutes.add(minute)
-            for area in self.scope.areas_of(grid_day.grid):
-                self._areas[area.id].minutes.add(minute)
+@dataclass(frozen=True, slots=True)
+class PeriodCounts:
+    """What storage counted of a scope's grid-days over a period (each grid-day as
+    :meth:`Scope.grid_days` lists it; a submission minute counted from the start of the report
+    day, rounded down)."""
 
-    def result(self, days: DayRange) -> Stats:
-        """The figures of everything counted so far."""
-        root = self.scope.area
-        areas = [area for area in self.scope.areas if root is None or area.id != root.id]
-        return Stats(
-            days=days,
-            area=root,
-            total=self._total.figures(),
-            areas=tuple((area, self._areas[area.id].figures()) for area in areas),
-            grids=tuple(
-                (item.grid, self._grids[item.grid.id].figures())
-                for item in self.scope.grids
-                if item.grid.id in self._grids
-            ),
-        )
+    kinds: Mapping[int, Sequence[int]]
+    """By a grid's position in the scope: its grid-days of each :class:`GridDayKind` (by
+    value); a grid never listed in the period is left out."""
+    medians: Mapping[int, float]
+    """By a grid's position in the scope: the median minute of its reports' submissions."""
+    minutes: Mapping[int, Mapping[int, int]]
+    """By area id: how many reports of the grids directly in that area were submitted at
+    each minute."""
 
-    def _minute(self, grid_day: GridDay) -> int | None:
-        moment = grid_day.submitted_at
-        if moment is None:
-            return None
-        start = datetime.combine(grid_day.day, time(0), tzinfo=self.tz)
-        return int((moment - start).total_seconds() // 60)
+
+def period_stats(scope: Scope, days: DayRange, counted: PeriodCounts) -> Stats:
+    """The figures of ``scope`` over ``days`` from what storage counted: each area's are
+    those of the grids in it and below it."""
+    own: dict[int, list[int]] = {}  # by area id: the grid-days of the grids directly in it
+    grids = []
+    for pos, item in enumerate(scope.grids):
+        kinds = counted.kinds.get(pos)
+        if kinds is None:
+            continue
+        area = own.setdefault(item.grid.area_id, [0] * len(GridDayKind))
+        own[item.grid.area_id] = [mine + theirs for mine, theirs in zip(area, kinds, strict=True)]
+        figures = Figures(Completeness.from_counts(kinds), counted.medians.get(pos))
+        grids.append((item.grid, figures))
+    paths = {area.id: area.path for area in scope.areas}
+
+    def figures_within(area: Area | None) -> Figures:
+        covered = [id_ for id_, path in paths.items() if area is None or area.covers(path)]
+        kinds = [
+            sum(column)
+            for column in zip(*(own.get(id_, _NONE) for id_ in covered), _NONE, strict=True)
+        ]
+        minutes: Counter[int] = Counter()
+        for id_ in covered:
+            minutes.update(counted.minutes.get(id_, {}))
+        return Figures(Completeness.from_counts(kinds), median_minute(minutes))
+
+    root = scope.area
+    return Stats(
+        days=days,
+        area=root,
+        total=figures_within(root),
+        areas=tuple(
+            (area, figures_within(area))
+            for area in scope.areas
+            if root is None or area.id != root.id
+        ),
+        grids=tuple(grids),
+    )
+
+
+_NONE = (0,) * len(GridDayKind)
 
 
 # --- text ----------------------------------------------------------------------------------

@@ -1,0 +1,99 @@
+"""What ``/stats`` counts over a period, set-based: a fixed number of rows a grid, whatever
+the length of the period.
+
+One statement reads every grid-day of the period once (the scope's grids crossed with its
+days: each one's report, current version and excusal, as the ledger reads them) and answers
+three things at once: each grid's grid-days of each :class:`GridDayKind`, each grid's median
+submission minute (SQLite sorts each grid's minutes; nothing of them reaches Python), and
+how many reports of the grids directly in each area were filed at each minute (an area's
+median is that of its own and its sub-areas' minutes, merged in the domain). A district's
+day was about 70 µs of Python a grid-day, reading every report as objects; here it is a
+few µs of SQLite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.domain.ledger import Scope
+from bot.domain.stats import DayStart, PeriodCounts
+from bot.domain.status import GridDayKind
+from storage.codec import to_db_day, to_json
+from storage.db import Database
+from storage.ledger_export import GRID_DAY_KIND
+from storage.rows import fetch_all
+
+_COUNTED = f"""
+WITH scope AS MATERIALIZED (
+    SELECT key AS pos, value ->> 0 AS grid_id, value ->> 1 AS area_id, value ->> 2 AS since,
+           value ->> 3 AS active
+    FROM json_each(:scope)
+), days AS MATERIALIZED (
+    SELECT value ->> 0 AS day, value ->> 1 AS reporting, value ->> 2 AS midnight
+    FROM json_each(:days)
+), cells AS MATERIALIZED (
+    SELECT s.pos, s.area_id, {GRID_DAY_KIND} AS kind,
+           CAST(strftime('%s', r.submitted_at) AS INTEGER) - d.midnight AS seconds
+    FROM scope s CROSS JOIN days d
+    LEFT JOIN reports r ON r.grid_id = s.grid_id AND r.day = d.day
+    LEFT JOIN ledger_reports v ON v.report_id = r.id
+    LEFT JOIN excusals e ON e.grid_id = s.grid_id AND e.day = d.day
+    WHERE r.id IS NOT NULL OR (d.reporting AND s.active AND s.since <= d.day)
+), minutes AS (
+    SELECT pos, area_id, (seconds - (seconds % 60 + 60) % 60) / 60 AS minute
+    FROM cells WHERE seconds IS NOT NULL
+), ranked AS (
+    SELECT pos, minute, row_number() OVER filed AS n,
+           count(*) OVER (filed ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+           AS reports
+    FROM minutes WINDOW filed AS (PARTITION BY pos ORDER BY minute)
+)
+SELECT 0 AS part, pos AS id, kind AS key, count(*) AS n FROM cells GROUP BY pos, kind
+UNION ALL
+SELECT 1, pos, sum(minute), count(*) FROM ranked
+WHERE n IN ((reports + 1) / 2, (reports + 2) / 2) GROUP BY pos
+UNION ALL
+SELECT 2, area_id, minute, count(*) FROM minutes GROUP BY area_id, minute
+"""
+"""The grid-days of the scope's grids (``pos``: position in the scope) on the period's days
+(``midnight``: the start of the day in the configured zone, in Unix seconds), listed as the
+ledger lists them: those with a report, and those of an expected grid (active, on the roster,
+a reporting day). Three parts: 0, a grid's grid-days by kind; 1, a grid's middle minute or
+two middle minutes summed, and how many (the minutes counted floor-wise from the start of the
+report day, as Python's ``//``); 2, an area's reports (of the grids directly in it) by
+minute."""
+
+_KINDS, _MEDIANS = 0, 1
+
+
+class StatsReader:
+    """What ``/stats`` counts, from a database or a :func:`storage.ledger.snapshot`."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def counted(self, scope: Scope, days: Sequence[DayStart]) -> PeriodCounts:
+        """The grid-days of ``scope`` on ``days`` counted by grid, and the submission
+        minutes by grid (medians) and by area (how many at each minute)."""
+        grids = [
+            [item.grid.id, item.grid.area_id, to_db_day(item.since), int(item.grid.active)]
+            for item in scope.grids
+        ]
+        periods = [
+            [to_db_day(day.day), int(scope.is_reporting_day(day.day)), day.midnight] for day in days
+        ]
+        async with self._db.read() as conn:
+            rows = await fetch_all(
+                conn, _COUNTED, {"scope": to_json(grids), "days": to_json(periods)}
+            )
+        kinds: dict[int, list[int]] = {}
+        medians: dict[int, float] = {}
+        minutes: dict[int, dict[int, int]] = {}
+        for part, id_, key, number in rows:
+            if part == _KINDS:
+                kinds.setdefault(id_, [0] * len(GridDayKind))[key] = number
+            elif part == _MEDIANS:
+                medians[id_] = key / number
+            else:
+                minutes.setdefault(id_, {})[key] = number
+        return PeriodCounts(kinds, medians, minutes)
