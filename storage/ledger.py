@@ -1,6 +1,6 @@
 """Reading the ledger (台账): the scope of a command (an area, its grids and the day each
 joined the roster), a consistent snapshot of the database, and one day's records for "who is
-late" (the export, ``/stats`` and the chart count their own ways, see
+late" (the export, ``/stats``, who is missing and the chart count their own ways, see
 :mod:`storage.ledger_export`, :mod:`storage.stats` and :mod:`storage.charts`).
 
 :func:`snapshot` opens a second, read-only connection inside one read transaction. SQLite's
@@ -21,7 +21,7 @@ from urllib.parse import quote
 import aiosqlite
 
 from bot.domain.form_versions import FormHistory
-from bot.domain.ledger import DayRecords, RosterGrid, Scope, areas_within, contains
+from bot.domain.ledger import RosterGrid, Scope, areas_within, contains
 from bot.domain.models import Area
 from storage.codec import from_db_day, from_db_time, to_json
 from storage.db import BUSY_TIMEOUT_MS, Database
@@ -130,11 +130,3 @@ class LedgerReader:
                 (to_json(scope.grid_ids),),
             )
         return None if row is None or row["first"] is None else from_db_day(row["first"])
-
-    async def day(self, scope: Scope, day: date) -> DayRecords:
-        """The reports (with every version), excusals and reminders of ``day`` in ``scope``."""
-        grid_ids = None if scope.area is None else scope.grid_ids
-        reports = await self._db.reports.reports_on(day, grid_ids)
-        excused = await self._db.schedule.excused(day)
-        reminders = await self._db.schedule.reminders_sent(day)
-        return DayRecords(day, {report.grid_id: report for report in reports}, excused, reminders)

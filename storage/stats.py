@@ -1,19 +1,25 @@
-"""What ``/stats`` counts over a period, set-based: a fixed number of rows a grid, whatever
-the length of the period.
+"""Grid-days counted by the database: what ``/stats`` counts over a period (a fixed number of
+rows a grid, whatever the length of the period), and how each grid stands on one day (who is
+missing: the nags, the escalation, ``/late``).
 
-One statement reads every grid-day of the period once (the scope's grids crossed with its
-days: each one's report, current version and excusal, as the ledger reads them) and answers
-three things at once: each grid's grid-days of each :class:`GridDayKind`, each grid's median
-submission minute (SQLite sorts each grid's minutes; nothing of them reaches Python), and
-how many reports of the grids directly in each area were filed at each minute (an area's
-median is that of its own and its sub-areas' minutes, merged in the domain). A district's
-day was about 70 µs of Python a grid-day, reading every report as objects; here it is a
-few µs of SQLite.
+Each grid-day is listed as the ledger lists it (:meth:`bot.domain.ledger.Scope.listed`): the
+grids with a report that day, and those expected (active, on the roster by then, a reporting
+day); its :class:`GridDayKind` is read from its report, the report's current version and its
+excusal, as the export reads it.
+
+For ``/stats``, one statement reads every grid-day of the period once (the scope's grids
+crossed with its days) and answers three things at once: each grid's grid-days of each kind,
+each grid's median submission minute (SQLite sorts each grid's minutes; nothing of them
+reaches Python), and how many reports of the grids directly in each area were filed at each
+minute (an area's median is that of its own and its sub-areas' minutes, merged in the
+domain). A district's day was about 70 µs of Python a grid-day, reading every report as
+objects; here it is a few µs of SQLite.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from bot.domain.ledger import Scope
 from bot.domain.stats import DayStart, PeriodCounts
@@ -23,12 +29,26 @@ from storage.db import Database
 from storage.ledger_export import GRID_DAY_KIND
 from storage.rows import fetch_all
 
-_COUNTED = f"""
+_SCOPE = """
 WITH scope AS MATERIALIZED (
     SELECT key AS pos, value ->> 0 AS grid_id, value ->> 1 AS area_id, value ->> 2 AS since,
            value ->> 3 AS active
     FROM json_each(:scope)
-), days AS MATERIALIZED (
+)"""
+"""The scope's grids (``pos``: position in the scope), from :func:`_scope_json`."""
+
+_ON_DAY = f"""{_SCOPE}
+SELECT s.pos, {GRID_DAY_KIND} AS kind
+FROM scope s
+LEFT JOIN reports r ON r.grid_id = s.grid_id AND r.day = :day
+LEFT JOIN ledger_reports v ON v.report_id = r.id
+LEFT JOIN excusals e ON e.grid_id = s.grid_id AND e.day = :day
+WHERE r.id IS NOT NULL OR (:reporting AND s.active AND s.since <= :day)
+ORDER BY s.pos
+"""
+"""The kind of each grid-day of one day, in scope order."""
+
+_COUNTED = f"""{_SCOPE}, days AS MATERIALIZED (
     SELECT value ->> 0 AS day, value ->> 1 AS reporting, value ->> 2 AS midnight
     FROM json_each(:days)
 ), cells AS MATERIALIZED (
@@ -63,37 +83,55 @@ two middle minutes summed, and how many (the minutes counted floor-wise from the
 report day, as Python's ``//``); 2, an area's reports (of the grids directly in it) by
 minute."""
 
-_KINDS, _MEDIANS = 0, 1
+_BY_KIND, _MEDIANS = 0, 1
 
 
-class StatsReader:
-    """What ``/stats`` counts, from a database or a :func:`storage.ledger.snapshot`."""
+class GridDayReader:
+    """Grid-days counted, from a database or a :func:`storage.ledger.snapshot`."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
 
+    async def kinds_on(self, scope: Scope, day: date) -> dict[int, GridDayKind]:
+        """The kind of each grid-day of ``scope`` on ``day``, by the grid's position in the
+        scope, in scope order."""
+        params = {
+            "scope": _scope_json(scope),
+            "day": to_db_day(day),
+            "reporting": int(scope.is_reporting_day(day)),
+        }
+        async with self._db.read() as conn:
+            rows = await fetch_all(conn, _ON_DAY, params)
+        return {pos: GridDayKind(kind) for pos, kind in rows}
+
     async def counted(self, scope: Scope, days: Sequence[DayStart]) -> PeriodCounts:
         """The grid-days of ``scope`` on ``days`` counted by grid, and the submission
         minutes by grid (medians) and by area (how many at each minute)."""
-        grids = [
-            [item.grid.id, item.grid.area_id, to_db_day(item.since), int(item.grid.active)]
-            for item in scope.grids
-        ]
         periods = [
             [to_db_day(day.day), int(scope.is_reporting_day(day.day)), day.midnight] for day in days
         ]
         async with self._db.read() as conn:
             rows = await fetch_all(
-                conn, _COUNTED, {"scope": to_json(grids), "days": to_json(periods)}
+                conn, _COUNTED, {"scope": _scope_json(scope), "days": to_json(periods)}
             )
         kinds: dict[int, list[int]] = {}
         medians: dict[int, float] = {}
         minutes: dict[int, dict[int, int]] = {}
         for part, id_, key, number in rows:
-            if part == _KINDS:
+            if part == _BY_KIND:
                 kinds.setdefault(id_, [0] * len(GridDayKind))[key] = number
             elif part == _MEDIANS:
                 medians[id_] = key / number
             else:
                 minutes.setdefault(id_, {})[key] = number
         return PeriodCounts(kinds, medians, minutes)
+
+
+def _scope_json(scope: Scope) -> str:
+    """The scope's grids as :data:`_SCOPE` reads them."""
+    return to_json(
+        [
+            [item.grid.id, item.grid.area_id, to_db_day(item.since), int(item.grid.active)]
+            for item in scope.grids
+        ]
+    )

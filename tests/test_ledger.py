@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.domain.ledger import DayRecords, RosterGrid, Scope, find_area
+from bot.domain.ledger import RosterGrid, Scope, find_area
 from bot.domain.models import Area, Grid, Report, ReportKind, ReportVersion
+from bot.domain.status import GridDay
 
 TZ = ZoneInfo("Asia/Shanghai")
 STREET = Area(1, "街道", "街道", None)
@@ -36,9 +37,23 @@ def scope(report_days: frozenset[int] = frozenset(range(1, 8))) -> Scope:
     return Scope(STREET, (STREET, NORTH, SOUTH), grids, report_days)
 
 
+def statuses(
+    covered: Scope, day: date, reports: dict[int, Report], excused: dict[int, str] | None = None
+) -> list[tuple[int, str]]:
+    """Each grid the ledger lists on ``day``, with its status."""
+    return [
+        (
+            item.grid.id,
+            GridDay(
+                item.grid, day, reports.get(item.grid.id), (excused or {}).get(item.grid.id)
+            ).status.value,
+        )
+        for item in covered.listed(day, reports)
+    ]
+
+
 def test_expected_grids_and_the_ones_that_reported_anyway() -> None:
-    days = scope().grid_days(DayRecords(SATURDAY, {4: filed(4, SATURDAY)}, {3: "停电"}))
-    assert [(day.grid.id, day.status.value) for day in days] == [
+    assert statuses(scope(), SATURDAY, {4: filed(4, SATURDAY)}, {3: "停电"}) == [
         (1, "missing"),
         (3, "excused"),
         (4, "zero"),  # deactivated, but its report is shown
@@ -47,8 +62,7 @@ def test_expected_grids_and_the_ones_that_reported_anyway() -> None:
 
 def test_no_one_is_missing_on_a_day_off() -> None:
     weekdays = scope(frozenset(range(1, 7)))  # Sundays off
-    days = weekdays.grid_days(DayRecords(SUNDAY, {3: filed(3, SUNDAY)}))
-    assert [(day.grid.id, day.status.value) for day in days] == [(3, "zero")]
+    assert statuses(weekdays, SUNDAY, {3: filed(3, SUNDAY)}) == [(3, "zero")]
 
 
 def test_areas_are_named_by_path_or_by_a_name_only_one_has() -> None:

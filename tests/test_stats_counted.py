@@ -1,5 +1,6 @@
-"""``/stats`` counts in the database (a few rows a grid, whatever the period); its figures must
-always be those of the ledger's grid-days counted one by one: whatever was filed, corrected
+"""``/stats`` and who is missing on a day are counted in the database (a few rows a grid,
+whatever the period); their figures must always be those of the ledger's grid-days counted
+one by one: whatever was filed, corrected
 and excused, on whichever days, by grids that joined or left the roster meanwhile, on any
 reporting days, in a zone with or without summer time."""
 
@@ -25,7 +26,8 @@ from bot.dependencies import Dependencies, open_dependencies
 from bot.domain.dates import DayRange
 from bot.domain.models import Area, ReportKind, RosterRow
 from bot.domain.stats import Figures, Stats
-from bot.domain.status import Completeness, GridDayKind
+from bot.domain.status import Completeness, GridDay, GridDayKind
+from bot.usecases.standing import standing
 from bot.usecases.stats import area_stats
 from storage.ledger import LedgerReader
 
@@ -144,14 +146,19 @@ async def play(deps: Dependencies, steps: list[Filing | Fix | Excuse]) -> None:
 
 
 async def one_by_one(deps: Dependencies, area: Area | None, days: DayRange) -> Stats:
-    """The figures from each day's grid-days as the ledger lists them, counted in Python."""
+    """The figures from each day's grid-days as the ledger lists them (every report with its
+    versions, every excusal), counted in Python."""
     zone = deps.settings.timezone
     reader = LedgerReader(deps.db)
     scope = await reader.scope(area, zone, deps.settings.report_days)
     kinds: dict[int, Counter[GridDayKind]] = {}
     minutes: dict[int, list[int]] = {}
     for day in days.days():
-        for grid_day in scope.grid_days(await reader.day(scope, day)):
+        reports = {report.grid_id: report for report in await deps.db.reports.reports_on(day)}
+        excused = await deps.db.schedule.excused(day)
+        for item in scope.listed(day, reports):
+            grid_id = item.grid.id
+            grid_day = GridDay(item.grid, day, reports.get(grid_id), excused.get(grid_id))
             kinds.setdefault(grid_day.grid.id, Counter())[grid_day.kind] += 1
             mine = minutes.setdefault(grid_day.grid.id, [])
             if grid_day.submitted_at is not None:
@@ -198,6 +205,17 @@ async def check(
         days = DayRange(FIRST + timedelta(days=first), FIRST + timedelta(days=first + length - 1))
         for area in [None, *await deps.db.roster.areas()]:
             assert await area_stats(deps, area, days) == await one_by_one(deps, area, days)
+            await check_standing(deps, area, days.first)
+
+
+async def check_standing(deps: Dependencies, area: Area | None, day: date) -> None:
+    """Who is missing on a day (the nags, the escalation, ``/late``), counted by the
+    database, against the day's grid-days counted one by one."""
+    now = await standing(deps, day, area)
+    expected = await one_by_one(deps, area, DayRange(day, day))
+    assert now.counts == expected.total.counts
+    missing = [grid for grid, figures in expected.grids if figures.counts.missing]
+    assert [item.grid for item in now.missing] == missing
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -10,14 +10,13 @@ completeness figures come from :mod:`bot.domain.status`.
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Container, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
-from bot.domain.models import Area, Grid, Report
+from bot.domain.models import Area, Grid
 from bot.domain.roster import normalize_area_path
-from bot.domain.status import GridDay
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,16 +25,6 @@ class RosterGrid:
 
     grid: Grid
     since: date
-
-
-@dataclass(frozen=True, slots=True)
-class DayRecords:
-    """What storage knows about one day: reports, excusals and reminders, by grid id."""
-
-    day: date
-    reports: Mapping[int, Report]
-    excused: Mapping[int, str] = field(default_factory=dict)
-    reminders: Mapping[int, int] = field(default_factory=dict)
 
 
 def contains(area: Area, grid: Grid) -> bool:
@@ -90,24 +79,6 @@ class Scope:
         """The grids a list of ``day`` shows, in scope order: the expected ones, and any
         other whose id is in ``reported``."""
         return [item for item in self.grids if item.grid.id in reported or self.expects(item, day)]
-
-    def grid_days(self, records: DayRecords) -> list[GridDay]:
-        """The grid-days of ``records.day`` (see the module docstring), in scope order."""
-        day = records.day
-        found = []
-        for item in self.listed(day, records.reports):
-            grid = item.grid
-            report = records.reports.get(grid.id)
-            found.append(
-                GridDay(
-                    grid,
-                    day,
-                    report,
-                    excused_reason=records.excused.get(grid.id),
-                    reminders=records.reminders.get(grid.id, 0),
-                )
-            )
-        return found
 
 
 def find_area(areas: Sequence[Area], text: str) -> Area | None:

@@ -3,19 +3,22 @@ escalation to supervisor groups and ``/late``.
 
 A grid is expected when :class:`~bot.domain.ledger.Scope` says so (active, on the roster by
 then, a reporting day); it is missing when it is expected and has neither a report nor an
-excuse (:attr:`~bot.domain.status.GridDay.is_missing`).
+excuse (:attr:`~bot.domain.status.GridDayKind.MISSING`, as the database counts it:
+:mod:`storage.stats`).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
 from bot.dependencies import Dependencies
 from bot.domain.models import Area, Grid, Worker
-from bot.domain.status import Completeness, GridDay
+from bot.domain.status import Completeness, GridDayKind
 from bot.usecases.reach import is_unreachable
 from storage.ledger import LedgerReader
+from storage.stats import GridDayReader
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,30 +37,27 @@ class MissingGrid:
 
 @dataclass(frozen=True, slots=True)
 class Standing:
-    """An area's (or the whole tree's) grid-days of one day, and the grids missing."""
+    """An area's (or the whole tree's) grid-days of one day counted, and the grids missing."""
 
     day: date
-    grid_days: tuple[GridDay, ...]
+    counts: Completeness
+    """Expected, reported, on time, late, zero, missing, excused."""
     missing: tuple[MissingGrid, ...]
-
-    @property
-    def counts(self) -> Completeness:
-        """Expected, reported, on time, late, zero, missing, excused."""
-        return Completeness.from_grid_days(self.grid_days)
 
 
 async def standing(deps: Dependencies, day: date, area: Area | None = None) -> Standing:
-    """Where ``area`` (None: every area) stands on ``day``."""
+    """Where ``area`` (None: every area) stands on ``day``: each grid-day's kind counted by
+    the database (no report is read), then the missing grids' workers and reminders."""
     settings, db = deps.settings, deps.db
-    reader = LedgerReader(db)
-    scope = await reader.scope(area, settings.timezone, settings.report_days)
-    grid_days = scope.grid_days(await reader.day(scope, day))
-    missing_days = [item for item in grid_days if item.is_missing]
-    away = await db.schedule.away(day) if missing_days else set()
-    workers_of = await db.roster.active_workers_of([item.grid.id for item in missing_days])
+    scope = await LedgerReader(db).scope(area, settings.timezone, settings.report_days)
+    kinds = await GridDayReader(db).kinds_on(scope, day)
+    grids = [scope.grids[pos].grid for pos, kind in kinds.items() if kind == GridDayKind.MISSING]
+    reminders = await db.schedule.reminders_sent(day) if grids else Counter[int]()
+    away = await db.schedule.away(day) if grids else set()
+    workers_of = await db.roster.active_workers_of([grid.id for grid in grids])
     missing = []
-    for grid_day in missing_days:
-        workers = tuple(workers_of.get(grid_day.grid.id, ()))
+    for grid in grids:
+        workers = tuple(workers_of.get(grid.id, ()))
         blocked = tuple(
             worker
             for worker in workers
@@ -68,8 +68,8 @@ async def standing(deps: Dependencies, day: date, area: Area | None = None) -> S
             for worker in workers
             if worker.telegram_id is not None and worker.id not in away and worker not in blocked
         )
-        missing.append(MissingGrid(grid_day.grid, workers, reachable, grid_day.reminders, blocked))
-    return Standing(day, tuple(grid_days), tuple(missing))
+        missing.append(MissingGrid(grid, workers, reachable, reminders[grid.id], blocked))
+    return Standing(day, Completeness.from_kinds(kinds.values()), tuple(missing))
 
 
 async def missing_grids(

@@ -9,7 +9,7 @@ from bot.domain.dates import DayRange
 from bot.domain.models import Area
 from bot.domain.stats import Stats, day_starts, period_stats
 from storage.ledger import LedgerReader, snapshot
-from storage.stats import StatsReader
+from storage.stats import GridDayReader
 
 
 async def area_stats(deps: Dependencies, area: Area | None, days: DayRange) -> Stats:
@@ -19,7 +19,7 @@ async def area_stats(deps: Dependencies, area: Area | None, days: DayRange) -> S
     settings = deps.settings
     async with snapshot(deps.db) as view:
         scope = await LedgerReader(view).scope(area, settings.timezone, settings.report_days)
-        counted = await StatsReader(view).counted(scope, day_starts(days, settings.timezone))
+        counted = await GridDayReader(view).counted(scope, day_starts(days, settings.timezone))
     return await asyncio.to_thread(period_stats, scope, days, counted)
 
 
