@@ -6,9 +6,11 @@ statistics of :mod:`handlers.export` and :mod:`handlers.stats`.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Sequence
 from dataclasses import asdict
+from functools import partial
 from pathlib import PurePath
 from typing import Any
 
@@ -171,7 +173,8 @@ class AdminCommands:
         if text and area is None:
             return
         listing = await roster.roster_listing(self.deps, area)
-        await _say_lines(turn, chat_roster_lines(turn.locale, listing.grids, listing.invites))
+        lines = partial(chat_roster_lines, turn.locale, listing.grids, listing.invites)
+        await _say_lines(turn, await asyncio.to_thread(lines))  # a district's 10,000 grids
 
     async def invite(self, update: Update, context: Context) -> None:
         """/invite GRID: the grid's invite deep link (made if there is none)."""

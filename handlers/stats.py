@@ -3,6 +3,9 @@ today): supervisors in their bound group, for their area; admins anywhere."""
 
 from __future__ import annotations
 
+import asyncio
+from functools import partial
+
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes
 
@@ -65,7 +68,8 @@ class StatsCommands:
             )
             for missing in now.missing
         ]
-        messages = render_late(
+        render = partial(
+            render_late,
             reach.locale,
             area=reach.area,
             now=self.deps.now(),
@@ -73,6 +77,7 @@ class StatsCommands:
             counts=now.counts,
             late=late,
         )
+        messages = await asyncio.to_thread(render)  # a district's hundreds of missing grids
         for text in messages:
             await turn.say(text)
 

@@ -189,16 +189,10 @@ class RosterRepo:
         )
 
     async def roster_overview(self) -> list[tuple[Grid, list[Worker]]]:
-        """Every active grid with its active workers (``gridbot roster show``)."""
+        """Every active grid with its active workers (``gridbot roster show``), read and
+        built in the database thread (a district's ten thousand grids and their workers)."""
         async with self._db.read() as conn:
-            grid_rows = await fetch_all(
-                conn, f"{_GRIDS} WHERE g.active = 1 ORDER BY a.path, g.code"
-            )
-            worker_rows = await fetch_all(conn, f"{_WORKERS} WHERE w.active = 1 ORDER BY w.id")
-        workers: dict[int, list[Worker]] = {int(row["id"]): [] for row in grid_rows}
-        for row in worker_rows:
-            workers.setdefault(int(row["grid_id"]), []).append(worker_from_row(row))
-        return [(grid_from_row(row), workers[int(row["id"])]) for row in grid_rows]
+            return await in_thread(conn, _overview)
 
     # --- binding ---------------------------------------------------------------------------
 
@@ -411,3 +405,13 @@ async def _revoke(conn: aiosqlite.Connection, grid_id: int, actor: int | None, a
     if count:
         await write_entry(conn, actor, AuditAction.INVITE_REVOKE, {"grid_id": grid_id}, at)
     return count
+
+
+def _overview(conn: sqlite3.Connection) -> list[tuple[Grid, list[Worker]]]:
+    """:meth:`RosterRepo.roster_overview`, on the database thread's connection."""
+    grid_rows = conn.execute(f"{_GRIDS} WHERE g.active = 1 ORDER BY a.path, g.code").fetchall()
+    worker_rows = conn.execute(f"{_WORKERS} WHERE w.active = 1 ORDER BY w.id").fetchall()
+    workers: dict[int, list[Worker]] = {int(row["id"]): [] for row in grid_rows}
+    for row in worker_rows:
+        workers.setdefault(int(row["grid_id"]), []).append(worker_from_row(row))
+    return [(grid_from_row(row), workers[int(row["id"])]) for row in grid_rows]
