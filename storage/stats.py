@@ -18,6 +18,7 @@ objects; here it is a few µs of SQLite.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from datetime import date
 
@@ -27,7 +28,7 @@ from bot.domain.status import GridDayKind
 from storage.codec import to_db_day, to_json
 from storage.db import Database
 from storage.ledger_export import GRID_DAY_KIND
-from storage.rows import fetch_all
+from storage.rows import in_thread
 
 _SCOPE = """
 WITH scope AS MATERIALIZED (
@@ -101,8 +102,7 @@ class GridDayReader:
             "reporting": int(scope.is_reporting_day(day)),
         }
         async with self._db.read() as conn:
-            rows = await fetch_all(conn, _ON_DAY, params)
-        return {pos: GridDayKind(kind) for pos, kind in rows}
+            return await in_thread(conn, _kinds_on, params)
 
     async def counted(self, scope: Scope, days: Sequence[DayStart]) -> PeriodCounts:
         """The grid-days of ``scope`` on ``days`` counted by grid, and the submission
@@ -110,21 +110,30 @@ class GridDayReader:
         periods = [
             [to_db_day(day.day), int(scope.is_reporting_day(day.day)), day.midnight] for day in days
         ]
+        params = {"scope": _scope_json(scope), "days": to_json(periods)}
         async with self._db.read() as conn:
-            rows = await fetch_all(
-                conn, _COUNTED, {"scope": _scope_json(scope), "days": to_json(periods)}
-            )
-        kinds: dict[int, list[int]] = {}
-        medians: dict[int, float] = {}
-        minutes: dict[int, dict[int, int]] = {}
-        for part, id_, key, number in rows:
-            if part == _BY_KIND:
-                kinds.setdefault(id_, [0] * len(GridDayKind))[key] = number
-            elif part == _MEDIANS:
-                medians[id_] = key / number
-            else:
-                minutes.setdefault(id_, {})[key] = number
-        return PeriodCounts(kinds, medians, minutes)
+            return await in_thread(conn, _counted, params)
+
+
+def _kinds_on(conn: sqlite3.Connection, params: dict[str, object]) -> dict[int, GridDayKind]:
+    """:meth:`GridDayReader.kinds_on`'s rows, read and sorted out in the database thread (a
+    district's ten thousand, which the event loop then only shares that thread with)."""
+    return {pos: _KINDS[kind] for pos, kind in conn.execute(_ON_DAY, params)}
+
+
+def _counted(conn: sqlite3.Connection, params: dict[str, object]) -> PeriodCounts:
+    """:meth:`GridDayReader.counted`'s rows, read and sorted out in the database thread."""
+    kinds: dict[int, list[int]] = {}
+    medians: dict[int, float] = {}
+    minutes: dict[int, dict[int, int]] = {}
+    for part, id_, key, number in conn.execute(_COUNTED, params):
+        if part == _BY_KIND:
+            kinds.setdefault(id_, [0] * len(GridDayKind))[key] = number
+        elif part == _MEDIANS:
+            medians[id_] = key / number
+        else:
+            minutes.setdefault(id_, {})[key] = number
+    return PeriodCounts(kinds, medians, minutes)
 
 
 def _scope_json(scope: Scope) -> str:
@@ -135,3 +144,7 @@ def _scope_json(scope: Scope) -> str:
             for item in scope.grids
         ]
     )
+
+
+_KINDS = tuple(GridDayKind)
+"""Each kind by its value."""
