@@ -45,6 +45,8 @@ def cases(quick: bool) -> list[Case]:
             *_exports(200, 30, (1, 30)),
             Case("evening", "evening RSS, 1,000 grids × 30 days", {"grids": 1000, "days": 30}),
             Case("chart", "chart of 1,000 grids, 30 days kept", {"history_days": 30, "repeat": 5}),
+            _stats(1000, 30, 30),
+            Case("missing", "who is missing, 1,000 grids", {"grids": 1000, "history": 30}),
         ]
     return [
         Case("updates", "per update, 30 workers, 365 days", {"workers": 30, "history": 365}),
@@ -70,7 +72,21 @@ def cases(quick: bool) -> list[Case]:
             )
             for grids in (1000, 10_000)
         ),
+        _stats(10_000, 30, 7),
+        _stats(10_000, 365, 7),
+        _stats(10_000, 365, 30),
+        _stats(1000, 365, 365),
+        Case("missing", "who is missing, 10,000 grids", {"grids": 10_000, "history": 365}),
     ]
+
+
+def _stats(grids: int, history: int, days: int) -> Case:
+    """An admin's ``/stats`` of the whole district over its last ``days`` days."""
+    return Case(
+        "stats",
+        f"/stats {grids:,} grids, {days} of {history} days",
+        {"grids": grids, "history": history, "days": days},
+    )
 
 
 def _history(grids: int, days: int, repeat: int) -> Case:
@@ -189,6 +205,8 @@ HEADLINES = {
     ),
     "chart": ("render_ms", "render_cpu_ms", "figures_14_days_ms", "draw_ms"),
     "prune": ("days", "rows", "cpu_s", "day_max_ms", "stall_ms", "freed_mb"),
+    "stats": ("cpu_s", "wall_s", "stall_ms", "grid_days"),
+    "missing": ("cpu_ms", "stall_ms", "missing"),
 }
 
 

@@ -1,5 +1,6 @@
 """The evening's heavy work: every area's digest, and ledger exports, on a generated district;
-and the night's pruning of the send log.
+the night's pruning of the send log; an admin's ``/stats`` of the whole district, and who is
+missing (what the nags, the escalation and ``/late`` read).
 
 Each is timed in wall and CPU seconds while a heartbeat task measures the longest the event
 loop was held (a stall: no other update could be handled meanwhile).
@@ -30,6 +31,8 @@ from bot.outbound.digest_text import digest_text
 from bot.usecases.digests import compile_area_digests
 from bot.usecases.evening_process import compile_evening_digests, draw_evening_charts
 from bot.usecases.send_log import prune_send_log
+from bot.usecases.standing import standing
+from bot.usecases.stats import area_stats
 
 BEAT = 0.005
 """Seconds between heartbeats."""
@@ -144,6 +147,43 @@ async def export(grids: int, history: int, days: int, fmt: ExportFormat) -> dict
         "peak_rss_mb": watch.peak_rss / 1e6,
         "stall_ms": 1000 * watch.stall,
         "size_mb": result.size / 1e6,
+    }
+
+
+async def period_stats(grids: int, history: int, days: int, repeat: int = 3) -> dict[str, Any]:
+    """``/stats`` of the whole district over its last ``days`` days (of ``history``), as an
+    admin asks it: the figures read and added up, ``repeat`` times (median)."""
+    async with district(grids, history) as (deps, _):
+        span = DayRange(LAST_DAY - timedelta(days=days - 1), LAST_DAY)
+        watches = []
+        for _ in range(repeat):
+            async with watched() as watch:
+                stats = await area_stats(deps, None, span)
+            watches.append(watch)
+    watch = sorted(watches, key=lambda each: each.cpu)[len(watches) // 2]
+    return {
+        "grid_days": stats.total.counts.expected + stats.total.counts.excused,
+        "wall_s": watch.wall,
+        "cpu_s": watch.cpu,
+        "stall_ms": 1000 * max(each.stall for each in watches),
+    }
+
+
+async def missing(grids: int, history: int, repeat: int = 5) -> dict[str, Any]:
+    """Who is missing on the district's last day (:func:`bot.usecases.standing.standing`,
+    what each nag round, the escalation and ``/late`` read), ``repeat`` times (median)."""
+    async with district(grids, history) as (deps, _):
+        watches = []
+        for _ in range(repeat):
+            async with watched() as watch:
+                now = await standing(deps, LAST_DAY)
+            watches.append(watch)
+    watch = sorted(watches, key=lambda each: each.cpu)[len(watches) // 2]
+    return {
+        "missing": len(now.missing),
+        "wall_ms": 1000 * watch.wall,
+        "cpu_ms": 1000 * watch.cpu,
+        "stall_ms": 1000 * max(each.stall for each in watches),
     }
 
 

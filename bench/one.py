@@ -20,6 +20,8 @@ SCENARIOS = {
     "export": "bench.loads:export",
     "evening": "bench.loads:evening",
     "prune": "bench.loads:send_log_pruning",
+    "stats": "bench.loads:period_stats",
+    "missing": "bench.loads:missing",
     "chart": "bench.chart:chart",
 }
 """Each scenario's coroutine function, as ``module:name``."""

@@ -6,6 +6,7 @@ report."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import AsyncIterator
 from io import BytesIO
@@ -18,6 +19,7 @@ from openpyxl import load_workbook
 
 from bot.clock import ManualClock
 from bot.domain.models import Grid
+from bot.domain.stats import LATE_LISTED
 from bot.emulator import BotApiEmulator, SentMessage, SimGroup, SimUser
 from bot.usecases import filing, supervision
 
@@ -170,6 +172,23 @@ async def test_the_districts_stats_list_the_grids_that_missed_most(district: Har
     shown = "\n".join(await _answered_later(district, admin, f"/stats {community}"))
     assert "网格较多" not in shown
     assert sum(line.startswith("• S01C07-") for line in shown.splitlines()) == 11
+
+
+async def test_the_districts_missing_grids_are_counted_by_area(district: Harness) -> None:
+    """``/late`` for the whole district counts its missing grids by community in one message
+    instead of naming every grid and worker; one community's lists each missing grid."""
+    admin = district.user(ADMIN_ID, "Admin")
+    sent = [message.plain_text for message in await district.send(admin, "/late")]
+    text = "\n".join(sent)
+    missing = int(re.search(r"未报 (\d+)；", text)[1])  # type: ignore[index]
+    assert missing > LATE_LISTED and len(sent) == 1
+    assert f"未报的网格较多（{missing} 个），以下按区域汇总。" in text
+    by_area = re.findall(r"^• (\S+)：未报 (\d+) 个网格$", text, re.MULTILINE)
+    assert len(by_area) > 50 and sum(int(count) for _, count in by_area) == missing
+    assert "已催报" not in text  # no grid listed
+    community, count = by_area[0]
+    shown = "\n".join(m.plain_text for m in await district.send(admin, f"/late {community}"))
+    assert "较多" not in shown and shown.count("已催报") == int(count)
 
 
 async def _answered_later(bot: Harness, user: SimUser, command: str) -> list[str]:

@@ -282,6 +282,14 @@ def render_late(
     lines = [Line(head, bold=True), Line(summary)]
     if not late:
         lines.append(Line(t(locale, "stats.late.none")))
+    by_area = Counter(item.grid.area_path for item in late)
+    if len(late) > LATE_LISTED and len(by_area) > 1:
+        lines.append(Line(t(locale, "stats.late.by_area", count=len(late))))
+        lines += [
+            Line(t(locale, "stats.late.area", area=area, missing=missing))
+            for area, missing in by_area.items()
+        ]
+        return to_messages(lines, max_chars)
     for item in late:
         workers = t(locale, "stats.late.sep").join(
             _worker(locale, *worker) for worker in item.workers
@@ -297,6 +305,11 @@ def render_late(
         )
         lines.append(Line(text))
     return to_messages(lines, max_chars)
+
+
+LATE_LISTED = 60
+"""Above this many missing grids in more than one area, ``/late`` counts them by area (a
+district's 750 were 8 messages of names); one area's ``/late`` lists each of its grids."""
 
 
 def _worker(locale: Locale, name: str, username: str | None, reach: Reach) -> str:
