@@ -2,7 +2,8 @@
 
 The reporting status of every grid-day comes from one grouped query over the chart's days
 (reports, excusals, the roster), the urgent incidents from another. The numbers come from the
-kept running figures (:mod:`storage.figures`, the digest's own), summed in SQL per day: each
+kept running figures (:mod:`storage.figures`, the digest's own; within the chart's days from
+their compact copy, ``ledger_figures``), summed in SQL per day: each
 count's value (None where nobody answered it, or it was not asked), and each stock's change
 of closing (a grid's closing minus its previous one). A stock's balance on a day is the sum
 of the grids' closings as of the day before the chart plus the changes up to that day. Every
@@ -37,21 +38,20 @@ cells AS (
                     CASE WHEN NOT (s.active AND s.since <= d.day) THEN NULL
                          WHEN e.id IS NOT NULL THEN 'excused' ELSE 'missing' END
                 WHEN r.late THEN 'late'
-                ELSE (SELECT CASE v.kind WHEN 'detailed' THEN 'on_time' ELSE v.kind END
-                      FROM report_versions v WHERE v.report_id = r.id
-                      ORDER BY v.version DESC LIMIT 1)
+                WHEN v.kind = 'detailed' THEN 'on_time'
+                ELSE v.kind
            END AS status
     FROM days d CROSS JOIN scope s
     LEFT JOIN reports r ON r.grid_id = s.grid_id AND r.day = d.day
+    LEFT JOIN ledger_reports v ON v.report_id = r.id
     LEFT JOIN excusals e ON e.grid_id = s.grid_id AND e.day = d.day
 )
 SELECT day, bucket, status, count(*) AS n FROM cells GROUP BY day, bucket, status
 """
 """Per day, sub-area (bucket) and status (a :class:`StatusCounts` field; NULL: not expected),
-the grid-days: every grid of the chart crossed with every day, its report (current
-version's kind) and its excusal. The status is named once per grid-day, so the current
-version is looked up once (an expression used in several sums is evaluated for each), and
-the scope's JSON is read once, not once per day."""
+the grid-days: every grid of the chart crossed with every day, its report (its current
+version's kind, from the ledger's copy: ``ledger_reports``) and its excusal. The scope's
+JSON is read once, not once per day."""
 
 
 _VALUE_INDEX = FieldRun._fields.index("value")
@@ -145,16 +145,18 @@ async def _urgent(
 async def _counts(
     conn: aiosqlite.Connection, form: Form, grid_ids: str, days: Sequence[date]
 ) -> dict[date, dict[str, int | None]]:
-    """Each count summed over the day's reports; None when no report answered it."""
+    """Each count summed over the day's reports; None when no report answered it. Read from
+    the compact copy of each grid-day's values (``ledger_figures``: an array by field
+    position, a day of every grid on a few pages), not from each day's whole runs."""
     keys = [field.key for field in form.counts()]
-    sums = "".join(f", sum(json_extract(runs, :k{n})) AS k{n}" for n in range(len(keys)))
-    params: dict[str, object] = {f"k{n}": _value_path(key) for n, key in enumerate(keys)}
+    values, params = await _values(conn, keys, "k")
+    sums = "".join(f", sum({value}) AS k{n}" for n, value in enumerate(values))
     params |= {"grids": grid_ids, "first": to_db_day(days[0]), "last": to_db_day(days[-1])}
     rows = await fetch_all(
         conn,
-        f"SELECT day{sums} FROM report_figures"
-        " WHERE grid_id IN (SELECT value FROM json_each(:grids))"
-        " AND day BETWEEN :first AND :last GROUP BY day",
+        f"SELECT f.day{sums} FROM ledger_figures f"
+        " WHERE f.day BETWEEN :first AND :last"
+        " AND f.grid_id IN (SELECT value FROM json_each(:grids)) GROUP BY f.day",
         params,
     )
     return {
@@ -163,6 +165,25 @@ async def _counts(
         }
         for row in rows
     }
+
+
+async def _values(
+    conn: aiosqlite.Connection, keys: Sequence[str], prefix: str
+) -> tuple[list[str], dict[str, object]]:
+    """The SQL expression of each of ``keys``' value in ``f.firsts`` (``ledger_figures``;
+    NULL for a key no figure has held yet), with its parameters (named ``prefix`` and the
+    key's index)."""
+    rows = await fetch_all(conn, "SELECT position, key FROM ledger_keys")
+    positions = {row["key"]: int(row["position"]) - 1 for row in rows}
+    values: list[str] = []
+    params: dict[str, object] = {}
+    for n, key in enumerate(keys):
+        if key in positions:
+            params[f"{prefix}{n}"] = f"$[{positions[key]}]"
+            values.append(f"json_extract(f.firsts, :{prefix}{n})")
+        else:
+            values.append("NULL")
+    return values, params
 
 
 _BEFORE = """
@@ -179,25 +200,30 @@ async def _balances(
     """Each stock's balance (the grids' latest closings summed) at the end of each of
     ``days``; None until some grid has one. One query for the balances the day before the
     range, one for every change of a closing within it (a grid's closing minus its previous
-    one: within the range by window, before it from the runs as of the day before)."""
+    one: within the range by window, before it from the runs as of the day before, each
+    stock's taken out of a grid's runs once, not once a row of the window)."""
     keys = [stock.key for stock in form.stocks()]
     if not keys:
         return {day: {} for day in days}
     params: dict[str, object] = {f"s{n}": _value_path(key) for n, key in enumerate(keys)}
     params |= {"grids": grid_ids, "first": to_db_day(days[0]), "last": to_db_day(days[-1])}
-    totals = ", ".join(f"sum(json_extract(runs, :s{n})) AS s{n}" for n in range(len(keys)))
-    start = await fetch_one(conn, f"WITH before AS ({_BEFORE}) SELECT {totals} FROM before", params)
-    closings = ", ".join(f"json_extract(f.runs, :s{n}) AS s{n}" for n in range(len(keys)))
+    opening = ", ".join(f"json_extract(runs, :s{n}) AS b{n}" for n in range(len(keys)))
+    before = f"before AS MATERIALIZED (SELECT grid_id, {opening} FROM ({_BEFORE}))"
+    totals = ", ".join(f"sum(b{n}) AS s{n}" for n in range(len(keys)))
+    start = await fetch_one(conn, f"WITH {before} SELECT {totals} FROM before", params)
+    values, positions = await _values(conn, keys, "c")
+    params |= positions
+    closings = ", ".join(f"{value} AS s{n}" for n, value in enumerate(values))
     changes = ", ".join(
-        f"s{n} - coalesce(lag(s{n}) OVER run, json_extract(before.runs, :s{n}), 0) AS s{n}"
-        for n in range(len(keys))
+        f"s{n} - coalesce(lag(s{n}) OVER run, before.b{n}, 0) AS s{n}" for n in range(len(keys))
     )
     sums = ", ".join(f"sum(s{n}) AS s{n}" for n in range(len(keys)))
     rows = await fetch_all(
         conn,
-        f"WITH before AS MATERIALIZED ({_BEFORE}), kept AS (SELECT f.grid_id, f.day, {closings}"
-        " FROM report_figures f WHERE f.grid_id IN (SELECT value FROM json_each(:grids))"
-        " AND f.day BETWEEN :first AND :last)"
+        f"WITH {before},"
+        f" kept AS MATERIALIZED (SELECT f.grid_id, f.day, {closings}"
+        " FROM ledger_figures f WHERE f.day BETWEEN :first AND :last"
+        " AND f.grid_id IN (SELECT value FROM json_each(:grids)))"
         f" SELECT day, {sums} FROM (SELECT kept.day, {changes} FROM kept"
         " JOIN before ON before.grid_id = kept.grid_id"
         " WINDOW run AS (PARTITION BY kept.grid_id ORDER BY kept.day)) GROUP BY day",
