@@ -193,16 +193,31 @@ async def one_by_one(deps: Dependencies, area: Area | None, days: DayRange) -> S
     )
 
 
-async def check(
-    steps: list[Filing | Fix | Excuse],
-    zone: ZoneInfo,
-    report_days: frozenset[int],
-    first: int,
-    length: int,
-) -> None:
-    async with district(zone, report_days) as deps:
+@dataclass(frozen=True)
+class Setup:
+    """The district's zone and reporting days, and the period asked for (from the
+    ``first`` day of the play, ``length`` days, maybe beyond its end)."""
+
+    zone: ZoneInfo
+    report_days: frozenset[int]
+    first: int
+    length: int
+
+
+setups = st.builds(
+    Setup,
+    st.sampled_from(ZONES),
+    st.frozensets(st.integers(1, 7), min_size=1),
+    st.integers(0, DAYS - 1),
+    st.integers(1, DAYS + 3),
+)
+
+
+async def check(steps: list[Filing | Fix | Excuse], setup: Setup) -> None:
+    async with district(setup.zone, setup.report_days) as deps:
         await play(deps, steps)
-        days = DayRange(FIRST + timedelta(days=first), FIRST + timedelta(days=first + length - 1))
+        first = FIRST + timedelta(days=setup.first)
+        days = DayRange(first, first + timedelta(days=setup.length - 1))
         for area in [None, *await deps.db.roster.areas()]:
             assert await area_stats(deps, area, days) == await one_by_one(deps, area, days)
             await check_standing(deps, area, days.first)
@@ -219,21 +234,11 @@ async def check_standing(deps: Dependencies, area: Area | None, day: date) -> No
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    st.lists(st.one_of(filings, filings, fixes, excuses), max_size=40),
-    st.sampled_from(ZONES),
-    st.frozensets(st.integers(1, 7), min_size=1),
-    st.integers(0, DAYS - 1),
-    st.integers(1, DAYS + 3),
-)
+@given(st.lists(st.one_of(filings, filings, fixes, excuses), max_size=40), setups)
 def test_stats_counted_by_the_database_equal_the_grid_days_counted_one_by_one(
-    steps: list[Filing | Fix | Excuse],
-    zone: ZoneInfo,
-    report_days: frozenset[int],
-    first: int,
-    length: int,
+    steps: list[Filing | Fix | Excuse], setup: Setup
 ) -> None:
-    asyncio.run(check(steps, zone, report_days, first, length))
+    asyncio.run(check(steps, setup))
 
 
 def test_a_filing_before_its_day_starts_counts_back_from_midnight() -> None:
