@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 from service_fixtures import COLLEAGUE_ID, DAY, WORKER_ID, at, grid, worker
+from storage_fixtures import rows_of, sample_csv
 
 from bot.dependencies import Dependencies
 from bot.domain.dates import DayRange
@@ -50,6 +51,16 @@ async def test_missing_grids_are_those_without_report_or_excuse(deps: Dependenci
         1,
         1,
     )  # an excused grid is not expected
+
+
+async def test_the_escalation_counts_the_areas_grids_still_on_the_roster(
+    deps: Dependencies,
+) -> None:
+    area = await community(deps)
+    assert await supervision.grid_count(deps, area) == 6
+    rows = [row for row in rows_of(sample_csv()) if row.grid_code != "QJ-06"]
+    await deps.db.roster.apply(rows, actor=None, at=deps.now())  # QJ-06 taken off the roster
+    assert await supervision.grid_count(deps, area) == 5
 
 
 async def test_an_excuse_stays_within_the_supervisors_area(deps: Dependencies) -> None:

@@ -58,7 +58,7 @@ async def bound_groups(deps: Dependencies) -> list[tuple[int, Area]]:
 
 async def grid_count(deps: Dependencies, area: Area) -> int:
     """How many active grids ``area`` and the areas below it have."""
-    return len(await deps.db.roster.grids(area_path=area.path))
+    return await deps.db.roster.grid_count(area.path, active_only=True)
 
 
 async def group_language(deps: Dependencies, chat_id: int) -> Locale | None:
