@@ -21,6 +21,10 @@ from handlers.roles import Roles
 
 Context = ContextTypes.DEFAULT_TYPE
 
+SLOW_STATS = 200_000
+"""Above this many grid-days (a second or two for the database), ``/stats`` first says it
+is counting: 30 days of a 10,000-grid district, a year of 1,000 grids."""
+
 
 class StatsCommands:
     """/stats and /late."""
@@ -49,6 +53,10 @@ class StatsCommands:
             params = {name: escape(value) for name, value in error.params.items()}
             await turn.say(f"{turn.t(error.key, **params)}\n\n{turn.t('stats.usage')}")
             return
+        size = await stats.grid_days(self.deps, reach.area, days)
+        if size > SLOW_STATS:
+            grids = size // len(days)
+            await turn.say(turn.t("stats.counting", grids=grids, days=len(days)))
         for text in render_stats(await stats.area_stats(self.deps, reach.area, days), reach.locale):
             await turn.say(text)
 

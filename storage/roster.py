@@ -99,16 +99,16 @@ class RosterRepo:
                 {"all": include_inactive, "path": path},
             )
 
-    async def grid_count(self, area_path: str, *, active_only: bool = False) -> int:
+    async def grid_count(self, area_path: str | None, *, active_only: bool = False) -> int:
         """How many grids (``active_only``: active ones; else active or not) the area
-        ``area_path`` and its sub-areas hold, counted by SQLite."""
+        ``area_path`` and its sub-areas hold (None: the whole tree), counted by SQLite."""
         under = {"path": area_path, "below": f"{area_path}/", "all": not active_only}
         async with self._db.read() as conn:
             row = await fetch_one(
                 conn,
                 "SELECT count(*) AS n FROM grids g JOIN areas a ON a.id = g.area_id"
-                " WHERE (a.path = :path OR substr(a.path, 1, length(:below)) = :below)"
-                " AND (:all OR g.active = 1)",
+                " WHERE (:path IS NULL OR a.path = :path"
+                " OR substr(a.path, 1, length(:below)) = :below) AND (:all OR g.active = 1)",
                 under,
             )
         return 0 if row is None else int(row["n"])

@@ -167,11 +167,20 @@ async def test_the_districts_stats_list_the_grids_that_missed_most(district: Har
     grid_lines = [line for line in text.splitlines() if line.startswith("• S")]
     assert len(grid_lines) == 50
     assert all("未报 1 天" in line for line in grid_lines)  # 173 missed the day
-    assert len(sent) <= 4
+    assert len(sent) <= 4 and "正在统计" not in text
     community = "示范区/东湖街道/光明社区"
     shown = "\n".join(await _answered_later(district, admin, f"/stats {community}"))
     assert "网格较多" not in shown
     assert sum(line.startswith("• S01C07-") for line in shown.splitlines()) == 11
+
+
+async def test_a_long_period_of_the_district_says_it_is_counting_first(
+    district: Harness,
+) -> None:
+    admin = district.user(ADMIN_ID, "Admin")
+    first, *rest = await _answered_later(district, admin, "/stats 365d")
+    assert first == "正在统计 985 个网格的 365 天，请稍候……"
+    assert "报送统计" in rest[0] and "（365 天）" in rest[0]
 
 
 async def test_the_districts_missing_grids_are_counted_by_area(district: Harness) -> None:
