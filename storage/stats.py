@@ -54,7 +54,7 @@ _COUNTED = f"""{_SCOPE}, days AS MATERIALIZED (
     FROM json_each(:days)
 ), cells AS MATERIALIZED (
     SELECT s.pos, s.area_id, {GRID_DAY_KIND} AS kind,
-           CAST(strftime('%s', r.submitted_at) AS INTEGER) - d.midnight AS seconds
+           CAST(strftime('%s', substr(r.submitted_at, 1, 19)) AS INTEGER) - d.midnight AS seconds
     FROM scope s CROSS JOIN days d
     LEFT JOIN reports r ON r.grid_id = s.grid_id AND r.day = d.day
     LEFT JOIN ledger_reports v ON v.report_id = r.id
@@ -81,8 +81,9 @@ SELECT 2, area_id, minute, count(*) FROM minutes GROUP BY area_id, minute
 ledger lists them: those with a report, and those of an expected grid (active, on the roster,
 a reporting day). Three parts: 0, a grid's grid-days by kind; 1, a grid's middle minute or
 two middle minutes summed, and how many (the minutes counted floor-wise from the start of the
-report day, as Python's ``//``); 2, an area's reports (of the grids directly in it) by
-minute."""
+report day, as Python's ``//``; the stored time's fraction of a second is cut off first:
+SQLite would round 09:00:59.9996 up to 09:01); 2, an area's reports (of the grids directly
+in it) by minute."""
 
 _BY_KIND, _MEDIANS = 0, 1
 

@@ -45,6 +45,8 @@ class Filing:
     late: bool
     minute: int
     """Minutes after the start of the report day (beyond a day: filed the next day)."""
+    microseconds: int
+    """Into that minute."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ filings = st.builds(
     st.booleans(),
     st.booleans(),
     st.integers(-30, 2000),
+    st.sampled_from([0, 7_000_000, 59_999_999]) | st.integers(0, 59_999_999),
 )
 fixes = st.builds(Fix, st.integers(0, 40), st.booleans())
 excuses = st.builds(Excuse, st.integers(0, GRIDS - 1), st.integers(0, DAYS - 1))
@@ -110,7 +113,8 @@ async def play(deps: Dependencies, steps: list[Filing | Fix | Excuse]) -> None:
             grid = grids[step.grid]
             if (grid.id, day) in filed:
                 continue
-            at = datetime.combine(day, time(0), zone) + timedelta(minutes=step.minute, seconds=7)
+            start = datetime.combine(day, time(0), zone)
+            at = start + timedelta(minutes=step.minute, microseconds=step.microseconds)
             await deps.db.reports.file(
                 grid_id=grid.id,
                 day=day,
@@ -242,15 +246,20 @@ def test_stats_counted_by_the_database_equal_the_grid_days_counted_one_by_one(
 
 
 def test_a_filing_before_its_day_starts_counts_back_from_midnight() -> None:
-    """A minute before the start of the report day is -1 (rounded down), not 0."""
-    steps: list[Filing | Fix | Excuse] = [Filing(0, 2, False, False, -1)]
+    """A minute before the start of the report day is -1 (rounded down), not 0; the last
+    microsecond of a minute is still that minute."""
+    steps: list[Filing | Fix | Excuse] = [
+        Filing(0, 2, False, False, -1, 7_000_000),
+        Filing(1, 2, False, False, 9 * 60, 59_999_999),  # grids by area path: G-3 second
+    ]
 
     async def run() -> None:
         async with district(ZONES[0], frozenset(range(1, 8))) as deps:
             await play(deps, steps)
             day = FIRST + timedelta(days=2)
             stats = await area_stats(deps, None, DayRange(day, day))
-            assert stats.total.median_minute == -1
+            medians = {grid.code: figures.median_minute for grid, figures in stats.grids}
+            assert medians == {"G-0": -1, "G-3": 9 * 60, "G-2": None}
             assert stats == await one_by_one(deps, None, DayRange(day, day))
 
     asyncio.run(run())
