@@ -475,10 +475,13 @@ class ReportRows:
         return f"CASE {value} {' '.join(whens)} END"
 
     def _moment(self, index: int, stored: str) -> str:
+        """A stored time, its fraction of a second cut off first (SQLite rounds it: 10:00:59.9996
+        would read 10:01), as an Excel serial or as text in the book's zone."""
+        whole = f"substr({stored}, 1, 19)"
         if self._spelling.serial_dates:
-            seconds = f"CAST(strftime('%s', {stored}) AS INTEGER) + {{offset}}"
+            seconds = f"CAST(strftime('%s', {whole}) AS INTEGER) + {{offset}}"
             return self._wrap(index, f"(({seconds}) / 86400.0 + {_EXCEL_EPOCH_UNIX_DAYS})")
-        shifted = f"strftime('%Y-%m-%d %H:%M', {stored}, {{modifier}})"
+        shifted = f"strftime('%Y-%m-%d %H:%M', {whole}, {{modifier}})"
         return self._wrap(index, shifted, text=True)
 
     def _offset_expression(self, offsets: Sequence[tuple[str, int]], name: str = "o") -> str:
