@@ -97,9 +97,9 @@ def day_starts(days: DayRange, tz: tzinfo) -> list[DayStart]:
 
 @dataclass(frozen=True, slots=True)
 class PeriodCounts:
-    """What storage counted of a scope's grid-days over a period (each grid-day as
-    :meth:`Scope.grid_days` lists it; a submission minute counted from the start of the report
-    day, rounded down)."""
+    """What storage counted of a scope's grid-days over a period (a grid-day of each grid
+    :meth:`Scope.listed` lists that day, of the :class:`GridDayKind` its report or excusal
+    makes it; a submission minute counted from the start of the report day, rounded down)."""
 
     kinds: Mapping[int, Sequence[int]]
     """By a grid's position in the scope: its grid-days of each :class:`GridDayKind` (by
