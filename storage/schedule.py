@@ -82,11 +82,13 @@ _ROUNDS_FROM_SENDS = (
 )
 REMINDER_ROUNDS_OF_DAY = (
     "SELECT day, grid_id, rounds FROM reminder_rounds WHERE day = ?1"
-    f" UNION ALL {_ROUNDS_FROM_SENDS}"
+    f" UNION ALL SELECT * FROM ({_ROUNDS_FROM_SENDS})"
+    " WHERE NOT EXISTS (SELECT 1 FROM reminder_rounds WHERE day = ?1)"
 )
 """Per grid, the reminder rounds that reached it on a day: counted from the send log, or
-kept in ``reminder_rounds`` once the day's sends were pruned (:meth:`ScheduleRepo.prune_day`;
-a day is in one or the other)."""
+kept in ``reminder_rounds`` once the day is being pruned (:meth:`ScheduleRepo.keep_reminder_rounds`,
+then :meth:`ScheduleRepo.prune_sends` in batches: while some of its sends are left, the kept
+rounds count, never both)."""
 EXCUSED_ON_DAY = "SELECT grid_id, reason FROM excusals WHERE day = ?"
 """The grids excused on a day, with the reason (index ``excusals_by_day``)."""
 _FINISH = (
@@ -253,12 +255,25 @@ class ScheduleRepo:
             )
         return None if row is None or row["day"] is None else from_db_day(row["day"])
 
-    async def prune_day(self, day: date) -> int:
-        """Drop the send log's rows of ``day``, keeping the reminder rounds that reached each
-        grid (``reminder_rounds``), in one transaction; how many rows were dropped."""
+    async def keep_reminder_rounds(self, day: date) -> None:
+        """Keep the reminder rounds that reached each grid on ``day`` (``reminder_rounds``),
+        which the ledger and the digests read once the day's sends are dropped."""
         async with self._db.transaction() as conn:
-            dropped: int = await in_thread(conn, _prune_day, to_db_day(day))
-        return dropped
+            await conn.execute(
+                f"INSERT INTO reminder_rounds (day, grid_id, rounds) {_ROUNDS_FROM_SENDS}"
+                " ON CONFLICT (day, grid_id) DO UPDATE SET rounds = max(rounds, excluded.rounds)",
+                (to_db_day(day),),
+            )
+
+    async def prune_sends(self, day: date, limit: int) -> int:
+        """Drop up to ``limit`` of the send log's rows of ``day`` (after
+        :meth:`keep_reminder_rounds`), in one transaction; how many were dropped."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM sends WHERE rowid IN (SELECT rowid FROM sends WHERE day = ? LIMIT ?)",
+                (to_db_day(day), limit),
+            )
+            return int(cursor.rowcount)
 
     async def reminders_sent(self, day: date) -> Counter[int]:
         """Per grid, how many reminder rounds (reminders and the late nag) reached it."""
@@ -329,12 +344,3 @@ def _claim(
         "SELECT * FROM sends WHERE kind = ? AND day = ? AND target = ?", where
     ).fetchone()
     return found
-
-
-def _prune_day(conn: sqlite3.Connection, day: str) -> int:
-    conn.execute(
-        f"INSERT INTO reminder_rounds (day, grid_id, rounds) {_ROUNDS_FROM_SENDS}"
-        " ON CONFLICT (day, grid_id) DO UPDATE SET rounds = max(rounds, excluded.rounds)",
-        (day,),
-    )
-    return conn.execute("DELETE FROM sends WHERE day = ?", (day,)).rowcount

@@ -22,7 +22,14 @@ from bot.domain.dates import DayRange
 from bot.domain.digest.render import render_plain
 from bot.ledger_file import LedgerRequest, write_ledger
 from bot.usecases.digests import compile_area_digest, digest_areas
-from bot.usecases.send_log import ONCE_EVER, PrunedLog, SendKey, claim_send, prune_send_log
+from bot.usecases.send_log import (
+    ONCE_EVER,
+    PRUNE_BATCH,
+    PrunedLog,
+    SendKey,
+    claim_send,
+    prune_send_log,
+)
 from storage import synthetic
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -71,8 +78,9 @@ async def digests_of(deps: Dependencies, day: date) -> list[str]:
     ]
 
 
+@pytest.mark.parametrize("batch", [PRUNE_BATCH, 7])
 async def test_old_days_are_dropped_and_read_the_same_in_ledgers_and_digests(
-    deps: Dependencies, tmp_path: Path
+    deps: Dependencies, tmp_path: Path, batch: int
 ) -> None:
     old_day = HORIZON - timedelta(days=1)
     before = {
@@ -85,7 +93,7 @@ async def test_old_days_are_dropped_and_read_the_same_in_ledgers_and_digests(
     assert sum(before["reminders"].values()) > 60  # most grids got several rounds
     assert any("催报" in text for text in before["digests"])
 
-    pruned = await prune_send_log(deps)
+    pruned = await prune_send_log(deps, batch=batch)
 
     old = {
         day: rows
@@ -104,6 +112,20 @@ async def test_old_days_are_dropped_and_read_the_same_in_ledgers_and_digests(
     assert await ledger_members(deps, tmp_path, "csv") == before["csv"]
     assert await ledger_members(deps, tmp_path, "xlsx") == before["xlsx"]
     assert await prune_send_log(deps) == PrunedLog(days=0, rows=0)
+
+
+async def test_a_day_half_pruned_reads_its_kept_reminder_rounds(deps: Dependencies) -> None:
+    """Between two batches of a day's pruning (the bot reads meanwhile), its reminder rounds
+    are the kept ones, neither the sends left nor both."""
+    day = HORIZON - timedelta(days=1)
+    before = await deps.db.schedule.reminders_sent(day)
+    await deps.db.schedule.keep_reminder_rounds(day)
+    batches = 0
+    while await deps.db.schedule.prune_sends(day, 7) == 7:  # some grid's sends cut in two
+        batches += 1
+        assert await deps.db.schedule.reminders_sent(day) == before
+    assert batches > 10 and day.isoformat() not in sends_by_day(deps)
+    assert await deps.db.schedule.reminders_sent(day) == before
 
 
 async def test_nothing_is_dropped_within_the_days_kept(tmp_path: Path) -> None:

@@ -90,14 +90,20 @@ class PrunedLog:
     days: int
     rows: int
     longest: float = field(default=0.0, compare=False)
-    """Seconds of the longest day's transaction: how long the bot's writes waited at most."""
+    """Seconds of the longest transaction: how long the bot's writes waited at most."""
 
 
-async def prune_send_log(deps: Dependencies) -> PrunedLog:
+PRUNE_BATCH = 5000
+"""Send-log rows dropped in one transaction: a 10,000-grid district's whole day (some 36,000
+rows and their index entries) held the bot's writes for about 2 s."""
+
+
+async def prune_send_log(deps: Dependencies, *, batch: int = PRUNE_BATCH) -> PrunedLog:
     """Drop the send log's rows of days more than ``GRIDBOT_SEND_LOG_DAYS`` ago, keeping what
-    the ledger and the digests read of them (each grid's reminder rounds). A day at a time,
-    each in a transaction of its own, so the bot's own writes get in between; notices given
-    once and for all (:data:`ONCE_EVER`) are kept. Run every night by the scheduler."""
+    the ledger and the digests read of them (each grid's reminder rounds, kept first). A day
+    at a time, ``batch`` rows a transaction, so the bot's own writes get in between (a day of
+    a 10,000-grid district is some 36,000 rows); notices given once and for all
+    (:data:`ONCE_EVER`) are kept. Run every night by the scheduler."""
     schedule = deps.db.schedule
     horizon = deps.today() - timedelta(days=deps.settings.send_log_days)
     days = rows = 0
@@ -105,8 +111,14 @@ async def prune_send_log(deps: Dependencies) -> PrunedLog:
     day = await schedule.first_logged_day(after=ONCE_EVER)
     while day is not None and day < horizon:
         started = time.monotonic()
-        rows += await schedule.prune_day(day)
+        await schedule.keep_reminder_rounds(day)
         longest = max(longest, time.monotonic() - started)
+        dropped = batch
+        while dropped == batch:
+            started = time.monotonic()
+            dropped = await schedule.prune_sends(day, batch)
+            longest = max(longest, time.monotonic() - started)
+            rows += dropped
         days += 1
         day = await schedule.first_logged_day(after=day)
     return PrunedLog(days, rows, longest)
