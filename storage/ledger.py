@@ -1,7 +1,7 @@
 """Reading the ledger (台账): the scope of a command (an area, its grids and the day each
-joined the roster), a consistent snapshot of the database, and one day's records for "who is
-late" (the export, ``/stats``, who is missing and the chart count their own ways, see
-:mod:`storage.ledger_export`, :mod:`storage.stats` and :mod:`storage.charts`).
+joined the roster) and a consistent snapshot of the database. The export, ``/stats``, who is
+missing and the chart read the grid-days in their own ways: see
+:mod:`storage.ledger_export`, :mod:`storage.grid_days` and :mod:`storage.charts`.
 
 :func:`snapshot` opens a second, read-only connection inside one read transaction. SQLite's
 WAL mode lets it read while the bot keeps writing on its own connection: a long read neither
@@ -101,7 +101,7 @@ def scope_of(
 
 
 class LedgerReader:
-    """The scope of a command and its records, day by day, from a database (or a snapshot)."""
+    """The scope of a command and its first report day, from a database (or a snapshot)."""
 
     def __init__(self, db: Database) -> None:
         self._db = db

@@ -1,6 +1,6 @@
 """Which grids a ledger, a statistic or a "who is late" list covers on a day, and which
 areas each lies in. Pure: storage reads the scope and counts its grid-days the same way
-(:mod:`storage.stats`, :mod:`storage.ledger_export`).
+(:mod:`storage.grid_days`, :mod:`storage.ledger_export`).
 
 A grid is expected to report on a day when it is active, was on the roster by then and the
 day is a reporting day (``GRIDBOT_REPORT_DAYS``). A grid that reported is always listed,

@@ -4,7 +4,7 @@ escalation to supervisor groups and ``/late``.
 A grid is expected when :class:`~bot.domain.ledger.Scope` says so (active, on the roster by
 then, a reporting day); it is missing when it is expected and has neither a report nor an
 excuse (:attr:`~bot.domain.status.GridDayKind.MISSING`, as the database counts it:
-:mod:`storage.stats`).
+:mod:`storage.grid_days`).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from bot.dependencies import Dependencies
 from bot.domain.models import Area, Grid, Worker
 from bot.domain.status import Completeness, GridDayKind
 from bot.usecases.reach import is_unreachable
+from storage.grid_days import GridDayReader
 from storage.ledger import LedgerReader
-from storage.stats import GridDayReader
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,8 @@ from bot.dependencies import Dependencies
 from bot.domain.dates import DayRange
 from bot.domain.models import Area
 from bot.domain.stats import Stats, day_starts, period_stats
+from storage.grid_days import GridDayReader
 from storage.ledger import LedgerReader, snapshot
-from storage.stats import GridDayReader
 
 
 async def area_stats(deps: Dependencies, area: Area | None, days: DayRange) -> Stats:
