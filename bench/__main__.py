@@ -64,6 +64,11 @@ def cases(quick: bool) -> list[Case]:
         *_exports(1000, 365, (1, 30, 365)),
         Case("evening", "evening RSS, 10,000 grids × 30 days", {"grids": 10_000, "days": 30}),
         Case("chart", "chart of 1,000 grids, 365 days kept", {"history_days": 365, "repeat": 10}),
+        Case(
+            "chart",
+            "chart of 10,000 grids, 365 days kept",
+            {"history_days": 365, "repeat": 3, "grids": 10_000},
+        ),
         *(
             Case(
                 "prune",
@@ -203,7 +208,7 @@ HEADLINES = {
         "child_peak_rss_mb",
         "charts_child_cpu_s",
     ),
-    "chart": ("render_ms", "render_cpu_ms", "figures_14_days_ms", "draw_ms"),
+    "chart": ("render_ms", "render_cpu_ms", "figures_14_days_ms", "figures_90_days_ms", "draw_ms"),
     "prune": ("days", "rows", "cpu_s", "day_max_ms", "stall_ms", "freed_mb"),
     "stats": ("cpu_s", "wall_s", "stall_ms", "grid_days"),
     "missing": ("cpu_ms", "stall_ms", "missing"),
