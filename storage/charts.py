@@ -22,11 +22,14 @@ import aiosqlite
 from bot.domain.chart import DayFigures, StatusCounts
 from bot.domain.form import Form
 from bot.domain.running import FieldRun
+from bot.domain.status import GridDayKind
 from storage.codec import from_db_day, to_db_day, to_json
 from storage.db import Database
+from storage.grid_days import grid_day_joins, listed
+from storage.ledger_export import GRID_DAY_KIND
 from storage.rows import fetch_all, fetch_one
 
-_STATUS = """
+_STATUS = f"""
 WITH scope AS MATERIALIZED (
     SELECT json_extract(value, '$[0]') AS grid_id, json_extract(value, '$[1]') AS bucket,
            json_extract(value, '$[2]') AS since, json_extract(value, '$[3]') AS active
@@ -34,26 +37,17 @@ WITH scope AS MATERIALIZED (
 ), days AS (SELECT value AS day FROM json_each(:days)),
 cells AS (
     SELECT d.day, s.bucket,
-           CASE WHEN r.id IS NULL THEN
-                    CASE WHEN NOT (s.active AND s.since <= d.day) THEN NULL
-                         WHEN e.id IS NOT NULL THEN 'excused' ELSE 'missing' END
-                WHEN r.late THEN 'late'
-                WHEN v.kind = 'detailed' THEN 'on_time'
-                ELSE v.kind
-           END AS status
-    FROM scope s CROSS JOIN days d
-    LEFT JOIN reports r ON r.grid_id = s.grid_id AND r.day = d.day
-    LEFT JOIN ledger_reports v ON v.report_id = r.id
-    LEFT JOIN excusals e ON e.grid_id = s.grid_id AND e.day = d.day
+           CASE WHEN {listed("d.day", "1")} THEN {GRID_DAY_KIND} END AS kind
+    FROM scope s CROSS JOIN days d{grid_day_joins("d.day")}
 )
-SELECT day, bucket, status, count(*) AS n FROM cells GROUP BY day, bucket, status
+SELECT day, bucket, kind, count(*) AS n FROM cells GROUP BY day, bucket, kind
 """
-"""Per day, sub-area (bucket) and status (a :class:`StatusCounts` field; NULL: not expected),
-the grid-days: every grid of the chart crossed with every day, its report (its current
-version's kind, from the ledger's copy: ``ledger_reports``) and its excusal. The scope's
-JSON is read once, not once per day; each grid's days are looked up one after the other (the
-reports' and excusals' keys begin with the grid: its days are on the same pages), which
-takes a third less than each day's grids one after the other."""
+"""Per day (a reporting day), sub-area (bucket) and :class:`GridDayKind` (NULL: not listed),
+the grid-days: every grid of the chart crossed with every day, read as the ledger reads
+them (:func:`storage.grid_days.grid_day_joins`). The scope's JSON is read once, not once
+per day; each grid's days are looked up one after the other (the reports' and excusals'
+keys begin with the grid: its days are on the same pages), which takes a third less than
+each day's grids one after the other."""
 
 
 _VALUE_INDEX = FieldRun._fields.index("value")
@@ -120,8 +114,9 @@ async def _status(
     counted: dict[tuple[str, int | None], dict[str, int]] = defaultdict(dict)
     for row in rows:
         statuses = counted[row["day"], row["bucket"]]
-        if row["status"] is not None:
-            statuses[row["status"]] = int(row["n"])
+        if row["kind"] is not None:
+            status = GridDayKind(row["kind"]).status.value  # a late zero report is late
+            statuses[status] = statuses.get(status, 0) + int(row["n"])
     found: dict[date, dict[int | None, StatusCounts]] = defaultdict(dict)
     for (day, bucket), statuses in counted.items():
         found[from_db_day(day)][bucket] = StatusCounts(**statuses)

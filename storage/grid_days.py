@@ -38,13 +38,29 @@ WITH scope AS MATERIALIZED (
 )"""
 """The scope's grids (``pos``: position in the scope), from :func:`_scope_json`."""
 
+
+def grid_day_joins(day: str) -> str:
+    """The joins that read the grid-day of each of the grids ``s`` (``grid_id``) on the day
+    ``day`` (an SQL expression): its report ``r``, the report's current version ``v``
+    (``ledger_reports``) and its excusal ``e``, which :data:`GRID_DAY_KIND` reads."""
+    return (
+        f" LEFT JOIN reports r ON r.grid_id = s.grid_id AND r.day = {day}"
+        " LEFT JOIN ledger_reports v ON v.report_id = r.id"
+        f" LEFT JOIN excusals e ON e.grid_id = s.grid_id AND e.day = {day}"
+    )
+
+
+def listed(day: str, reporting: str) -> str:
+    """Whether the ledger lists the grid-day of :func:`grid_day_joins` (``s``: ``active``,
+    ``since``; ``reporting``: whether ``day`` is a reporting day): it has a report, or the
+    grid was expected."""
+    return f"(r.id IS NOT NULL OR ({reporting} AND s.active AND s.since <= {day}))"
+
+
 _ON_DAY = f"""{_SCOPE}
 SELECT s.pos, {GRID_DAY_KIND} AS kind
-FROM scope s
-LEFT JOIN reports r ON r.grid_id = s.grid_id AND r.day = :day
-LEFT JOIN ledger_reports v ON v.report_id = r.id
-LEFT JOIN excusals e ON e.grid_id = s.grid_id AND e.day = :day
-WHERE r.id IS NOT NULL OR (:reporting AND s.active AND s.since <= :day)
+FROM scope s{grid_day_joins(":day")}
+WHERE {listed(":day", ":reporting")}
 ORDER BY s.pos
 """
 """The kind of each grid-day of one day, in scope order."""
@@ -55,11 +71,8 @@ _COUNTED = f"""{_SCOPE}, days AS MATERIALIZED (
 ), cells AS MATERIALIZED (
     SELECT s.pos, s.area_id, {GRID_DAY_KIND} AS kind,
            CAST(strftime('%s', substr(r.submitted_at, 1, 19)) AS INTEGER) - d.midnight AS seconds
-    FROM scope s CROSS JOIN days d
-    LEFT JOIN reports r ON r.grid_id = s.grid_id AND r.day = d.day
-    LEFT JOIN ledger_reports v ON v.report_id = r.id
-    LEFT JOIN excusals e ON e.grid_id = s.grid_id AND e.day = d.day
-    WHERE r.id IS NOT NULL OR (d.reporting AND s.active AND s.since <= d.day)
+    FROM scope s CROSS JOIN days d{grid_day_joins("d.day")}
+    WHERE {listed("d.day", "d.reporting")}
 ), minutes AS (
     SELECT pos, area_id, (seconds - (seconds % 60 + 60) % 60) / 60 AS minute
     FROM cells WHERE seconds IS NOT NULL
