@@ -53,9 +53,8 @@ class StatsCommands:
             params = {name: escape(value) for name, value in error.params.items()}
             await turn.say(f"{turn.t(error.key, **params)}\n\n{turn.t('stats.usage')}")
             return
-        size = await stats.grid_days(self.deps, reach.area, days)
-        if size > SLOW_STATS:
-            grids = size // len(days)
+        grids = await stats.grid_count(self.deps, reach.area)
+        if grids * len(days) > SLOW_STATS:
             await turn.say(turn.t("stats.counting", grids=grids, days=len(days)))
         for text in render_stats(await stats.area_stats(self.deps, reach.area, days), reach.locale):
             await turn.say(text)

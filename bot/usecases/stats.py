@@ -23,11 +23,10 @@ async def area_stats(deps: Dependencies, area: Area | None, days: DayRange) -> S
     return await asyncio.to_thread(period_stats, scope, days, counted)
 
 
-async def grid_days(deps: Dependencies, area: Area | None, days: DayRange) -> int:
-    """About how many grid-days :func:`area_stats` reads: the grids of ``area`` (None: every
-    area), active or not, times the days."""
-    grids = await deps.db.roster.grid_count(None if area is None else area.path)
-    return grids * len(days)
+async def grid_count(deps: Dependencies, area: Area | None) -> int:
+    """How many grids :func:`area_stats` reads each day of: those of ``area`` (None: every
+    area), active or not."""
+    return await deps.db.roster.grid_count(None if area is None else area.path)
 
 
 async def all_areas(deps: Dependencies) -> list[Area]:
