@@ -46,7 +46,7 @@ def cases(quick: bool) -> list[Case]:
             Case("evening", "evening RSS, 1,000 grids × 30 days", {"grids": 1000, "days": 30}),
             Case("chart", "chart of 1,000 grids, 30 days kept", {"history_days": 30, "repeat": 5}),
             _stats(1000, 30, 30),
-            Case("missing", "who is missing, 1,000 grids", {"grids": 1000, "history": 30}),
+            _missing(1000, 30),
         ]
     return [
         Case("updates", "per update, 30 workers, 365 days", {"workers": 30, "history": 365}),
@@ -81,16 +81,25 @@ def cases(quick: bool) -> list[Case]:
         _stats(10_000, 365, 7),
         _stats(10_000, 365, 30),
         _stats(1000, 365, 365),
-        Case("missing", "who is missing, 10,000 grids", {"grids": 10_000, "history": 365}),
+        _missing(10_000, 365),
     ]
 
 
 def _stats(grids: int, history: int, days: int) -> Case:
-    """An admin's ``/stats`` of the whole district over its last ``days`` days."""
+    """An admin's ``/stats`` of the whole district over its last ``days`` days, three times."""
     return Case(
         "stats",
         f"/stats {grids:,} grids, {days} of {history} days",
-        {"grids": grids, "history": history, "days": days},
+        {"grids": grids, "history": history, "days": days, "repeat": 3},
+    )
+
+
+def _missing(grids: int, history: int) -> Case:
+    """Who is missing among the district's grids on its last day, five times."""
+    return Case(
+        "missing",
+        f"who is missing, {grids:,} grids",
+        {"grids": grids, "history": history, "repeat": 5},
     )
 
 
@@ -140,7 +149,7 @@ def run(case: Case) -> dict[str, Any]:
     return {"label": case.label, "scenario": case.scenario, "params": params, **summary(runs)}
 
 
-_REPEATED_INSIDE = frozenset({"digests", "history"})
+_REPEATED_INSIDE = frozenset({"digests", "history", "stats", "missing"})
 """Scenarios that repeat their measurement within one process (``repeat`` is theirs)."""
 
 

@@ -19,6 +19,8 @@ SHOWN = {
     "evening": ("idle_rss_mb", "peak_rss_mb", "after_rss_mb", "stall_ms"),
     "chart": ("render_ms", "render_cpu_ms"),
     "prune": ("cpu_s", "day_max_ms", "freed_mb"),
+    "stats": ("cpu_s", "wall_s", "stall_ms"),
+    "missing": ("cpu_ms", "stall_ms"),
 }
 
 

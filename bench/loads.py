@@ -150,41 +150,34 @@ async def export(grids: int, history: int, days: int, fmt: ExportFormat) -> dict
     }
 
 
-async def period_stats(grids: int, history: int, days: int, repeat: int = 3) -> dict[str, Any]:
+async def period_stats(
+    grids: int, history: int, days: int, repeat: int = 1
+) -> list[dict[str, Any]]:
     """``/stats`` of the whole district over its last ``days`` days (of ``history``), as an
-    admin asks it: the figures read and added up, ``repeat`` times (median)."""
+    admin asks it (the figures read and added up), ``repeat`` times."""
+    runs = []
     async with district(grids, history) as (deps, _):
         span = DayRange(LAST_DAY - timedelta(days=days - 1), LAST_DAY)
-        watches = []
         for _ in range(repeat):
             async with watched() as watch:
                 stats = await area_stats(deps, None, span)
-            watches.append(watch)
-    watch = sorted(watches, key=lambda each: each.cpu)[len(watches) // 2]
-    return {
-        "grid_days": stats.total.counts.expected + stats.total.counts.excused,
-        "wall_s": watch.wall,
-        "cpu_s": watch.cpu,
-        "stall_ms": 1000 * max(each.stall for each in watches),
-    }
+            counts = stats.total.counts
+            figures = {"wall_s": watch.wall, "cpu_s": watch.cpu, "stall_ms": 1000 * watch.stall}
+            runs.append({**figures, "grid_days": counts.expected + counts.excused})
+    return runs
 
 
-async def missing(grids: int, history: int, repeat: int = 5) -> dict[str, Any]:
+async def missing(grids: int, history: int, repeat: int = 1) -> list[dict[str, Any]]:
     """Who is missing on the district's last day (:func:`bot.usecases.standing.standing`,
-    what each nag round, the escalation and ``/late`` read), ``repeat`` times (median)."""
+    what each nag round, the escalation and ``/late`` read), ``repeat`` times."""
+    runs = []
     async with district(grids, history) as (deps, _):
-        watches = []
         for _ in range(repeat):
             async with watched() as watch:
                 now = await standing(deps, LAST_DAY)
-            watches.append(watch)
-    watch = sorted(watches, key=lambda each: each.cpu)[len(watches) // 2]
-    return {
-        "missing": len(now.missing),
-        "wall_ms": 1000 * watch.wall,
-        "cpu_ms": 1000 * watch.cpu,
-        "stall_ms": 1000 * max(each.stall for each in watches),
-    }
+            figures = {"wall_ms": 1000 * watch.wall, "cpu_ms": 1000 * watch.cpu}
+            runs.append({**figures, "stall_ms": 1000 * watch.stall, "missing": len(now.missing)})
+    return runs
 
 
 async def send_log_pruning(grids: int, days: int) -> dict[str, Any]:
